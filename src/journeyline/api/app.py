@@ -1,0 +1,66 @@
+"""``create_app(settings)``: the ASGI application. Stores and the writer open in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api import intake, sessions
+from journeyline.api.auth import Authenticator
+from journeyline.api.directory import DIRECTORY_ROUTES
+from journeyline.api.errors import HANDLERS, json_response
+from journeyline.api.services import Services
+from journeyline.clock import Clock, system_clock
+from journeyline.config import Settings
+from journeyline.engine import Engine
+from journeyline.store import open_store
+from journeyline.writer import Writer
+
+
+async def health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        write_store = open_store(settings.store_url)
+        read_store = open_store(settings.store_url)
+        writer = Writer(Engine(write_store, clock), max_batch=settings.max_batch)
+        auth = Authenticator(read_store, clock, settings.token_ttl_seconds)
+        app.state.services = Services(settings, clock, read_store, writer, auth)
+        try:
+            yield
+        finally:
+            writer.close()
+            write_store.close()
+            read_store.close()
+
+    async def token(request: Request) -> Response:
+        services: Services = request.app.state.services
+        return await services.auth.token(request)
+
+    routes = [
+        Route("/health", health),
+        Route("/oauth/token", token, methods=["POST"]),
+        Route(
+            "/api/v2/journey/conversationevents",
+            intake.post_conversation_events,
+            methods=["POST"],
+        ),
+        Route("/api/v2/journey/sessions", sessions.list_sessions),
+        Route("/api/v2/journey/sessions/{sessionId}", sessions.get_session),
+        Route("/api/v2/journey/sessions/{sessionId}/card", sessions.get_card),
+        Route("/api/v2/journey/sessions/{sessionId}/events", sessions.get_session_events),
+        Route(
+            "/api/v2/externalcontacts/contacts/{contactId}/journey/sessions",
+            sessions.contact_sessions,
+        ),
+        *DIRECTORY_ROUTES,
+    ]
+    return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

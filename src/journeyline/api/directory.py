@@ -1,0 +1,112 @@
+"""The directory of queues, users (agents) and wrap-up codes, on Genesys-shaped routes.
+
+``POST {"name": ...}`` creates an entry and returns it with its ``id`` (our extension: a
+client may give the ``id`` too, to mirror the ids its contact centre uses); ``GET`` lists
+(``pageSize``, ``pageNumber``, ``name`` with ``*`` wildcards) and reads; ``PUT`` renames;
+``DELETE`` removes. Names show on session cards and in event attributes.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api import wire
+from journeyline.api.errors import json_response
+from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.errors import InvalidInput, NotFound
+from journeyline.store.base import DirectoryEntry
+
+
+class EntryBody(msgspec.Struct):
+    name: str
+    id: str | None = None
+
+
+def parse_entry(raw: bytes) -> EntryBody:
+    try:
+        body = msgspec.json.decode(raw, type=EntryBody)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(f"invalid body: {exc}", field="name") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    if not body.name.strip() or len(body.name) > 256:
+        raise InvalidInput("name must be 1 to 256 characters", field="name")
+    if body.id is not None and not 0 < len(body.id) <= 256:
+        raise InvalidInput("id must be 1 to 256 characters", field="id")
+    return body
+
+
+def put_entry(svc: Services, kind: str, entry_id: str, name: str) -> DirectoryEntry:
+    entry = DirectoryEntry(kind, entry_id, name.strip(), svc.clock())
+    with svc.store.transaction():
+        svc.store.directory_put(entry)
+    return entry
+
+
+def routes(path: str, kind: str) -> list[Route]:
+    async def listing(request: Request) -> Response:
+        svc = services(request)
+        if request.method == "POST":
+            svc.auth.require(request, "directory:write")
+            body = parse_entry(await read_body(request, 64 * 1024))
+            entry = put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
+            return json_response(wire.directory_entry(entry))
+        svc.auth.require(request, "journey:read")
+        size = int_param(request, "pageSize", 25, low=1, high=500)
+        number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+        entries, total = svc.store.directory_list(
+            kind, page_number=number, page_size=size, name=request.query_params.get("name")
+        )
+        pages = math.ceil(total / size)
+        return json_response(
+            {
+                "entities": [wire.directory_entry(e) for e in entries],
+                "pageSize": size,
+                "pageNumber": number,
+                "total": total,
+                "pageCount": pages,
+                "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
+                "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}"
+                if number < pages
+                else None,
+            }
+        )
+
+    async def one(request: Request) -> Response:
+        svc = services(request)
+        entry_id = request.path_params["entryId"]
+        if request.method == "GET":
+            svc.auth.require(request, "journey:read")
+            found = svc.store.directory_get(kind, entry_id)
+            if found is None:
+                raise NotFound(f"no {kind} with id {entry_id}")
+            return json_response(wire.directory_entry(found))
+        svc.auth.require(request, "directory:write")
+        if request.method == "DELETE":
+            with svc.store.transaction():
+                deleted = svc.store.directory_delete(kind, entry_id)
+            if not deleted:
+                raise NotFound(f"no {kind} with id {entry_id}")
+            return Response(status_code=204)
+        body = parse_entry(await read_body(request, 64 * 1024))
+        if svc.store.directory_get(kind, entry_id) is None:
+            raise NotFound(f"no {kind} with id {entry_id}")
+        return json_response(wire.directory_entry(put_entry(svc, kind, entry_id, body.name)))
+
+    return [
+        Route(path, listing, methods=["GET", "POST"]),
+        Route(path + "/{entryId}", one, methods=["GET", "PUT", "DELETE"]),
+    ]
+
+
+DIRECTORY_ROUTES = [
+    *routes("/api/v2/routing/queues", "queue"),
+    *routes("/api/v2/routing/wrapupcodes", "wrapupcode"),
+    *routes("/api/v2/users", "user"),
+]

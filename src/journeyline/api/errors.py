@@ -1,0 +1,63 @@
+"""One place that turns errors into HTTP responses in the Genesys error shape."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from journeyline.errors import JourneylineError
+
+log = logging.getLogger("journeyline.api")
+
+
+def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(msgspec.json.encode(doc), status, headers, media_type="application/json")
+
+
+def error_body(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "message": message,
+        "code": code,
+        "status": status,
+        "contextId": str(uuid.uuid4()),
+        "details": [],
+        "errors": [],
+    }
+    if field:
+        body["details"] = [{"fieldName": field}]
+    return body
+
+
+async def journeyline_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, JourneylineError)
+    if exc.status >= 500:
+        log.error("request failed: %s", exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return json_response(
+        error_body(exc.status, exc.code, exc.message, exc.field), exc.status, headers
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not.found", 405: "method.not.allowed"}.get(exc.status_code, "bad.request")
+    return json_response(error_body(exc.status_code, code, str(exc.detail)), exc.status_code)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    body = error_body(500, "internal.server.error", "an unexpected error occurred")
+    return json_response(body, 500)
+
+
+HANDLERS = {
+    JourneylineError: journeyline_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

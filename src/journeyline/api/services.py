@@ -1,0 +1,56 @@
+"""What the route handlers share: settings, the stores, the writer, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from journeyline.api.auth import Authenticator
+from journeyline.clock import Clock
+from journeyline.config import Settings
+from journeyline.errors import InvalidInput, PayloadTooLarge
+from journeyline.store.base import Store
+from journeyline.writer import Writer
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store  # the request loop's own connection: reads and small writes
+    writer: Writer  # the single writer of events
+    auth: Authenticator
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes before reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be an integer", field=name) from exc
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
+    return value

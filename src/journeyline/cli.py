@@ -1,0 +1,214 @@
+"""``journeyline``: a thin command-line shell over the app, the engine and the store.
+
+Every command takes ``--store URL`` (default: ``$JOURNEYLINE_STORE``, else the embedded SQLite
+file ``sqlite:///data/journeyline.db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from journeyline.clock import system_clock
+from journeyline.config import DEFAULT_STORE, Settings
+from journeyline.errors import JourneylineError
+from journeyline.store import open_store
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(store_url=args.store)
+
+
+def _print(doc: Any) -> None:
+    print(json.dumps(doc, indent=2))
+
+
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    handle = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield number, line
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from journeyline.api.app import create_app
+
+    settings = _settings(args)
+    open_store(settings.store_url).close()  # migrate (and fail) before binding the port
+    print(f"journeyline: serving {settings.store_url} on http://{args.host}:{args.port}")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from journeyline.ingest.batch import ingest_lines
+
+    store = open_store(_settings(args).store_url)
+    try:
+        summary = ingest_lines(store, _lines(args.file), clock=system_clock)
+    finally:
+        store.close()
+    for number, message in summary.rejected:
+        print(f"line {number}: rejected: {message}", file=sys.stderr)
+    _print(summary.counts())
+    return 1 if summary.rejected else 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from journeyline.engine import rebuild
+
+    store = open_store(_settings(args).store_url)
+    try:
+        sessions = rebuild(store)
+        events = store.log_count()
+    finally:
+        store.close()
+    _print({"sessions": sessions, "logEvents": events})
+    return 0
+
+
+def cmd_clients_create(args: argparse.Namespace) -> int:
+    from journeyline.api.auth import create_client
+
+    store = open_store(_settings(args).store_url)
+    try:
+        client_id, secret = create_client(
+            store, name=args.name, role=args.role, now_ms=system_clock()
+        )
+    finally:
+        store.close()
+    _print({"clientId": client_id, "clientSecret": secret})
+    return 0
+
+
+def cmd_directory_import(args: argparse.Namespace) -> int:
+    from journeyline.directory_file import load_directory
+
+    store = open_store(_settings(args).store_url)
+    try:
+        counts = load_directory(store, Path(args.file).read_bytes(), now_ms=system_clock())
+    finally:
+        store.close()
+    _print(counts)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from journeyline.api.auth import create_client
+    from journeyline.demo_load import load_demo
+
+    settings = _settings(args)
+    store = open_store(settings.store_url)
+    try:
+        summary = load_demo(store, clock=system_clock, conversations=args.conversations)
+        client_id, secret = create_client(store, name="demo", role="admin", now_ms=system_clock())
+    finally:
+        store.close()
+    _print({**summary, "clientId": client_id, "clientSecret": secret})
+    if args.serve:
+        args.store = settings.store_url
+        return cmd_serve(args)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from journeyline.bench import run_bench
+
+    return run_bench(args)
+
+
+def _add_store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        default=None,
+        help=f"store URL (default: $JOURNEYLINE_STORE or {DEFAULT_STORE})",
+    )
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="journeyline",
+        description="An open, self-hostable customer-journey engine with a Genesys-shaped API.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP API server")
+    _add_store(serve)
+    _add_serve_options(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    imp = commands.add_parser(
+        "import", help="import conversation detail events from a JSON-lines file ('-': stdin)"
+    )
+    _add_store(imp)
+    imp.add_argument("file", help="JSON lines: one {topicName, version, eventBody} per line")
+    imp.set_defaults(run=cmd_import)
+
+    demo = commands.add_parser(
+        "demo", help="load a realistic contact-centre day and print an admin client"
+    )
+    _add_store(demo)
+    demo.add_argument("--conversations", type=int, default=160, help="how many (default 160)")
+    demo.add_argument("--serve", action="store_true", help="then run the server")
+    _add_serve_options(demo)
+    demo.set_defaults(run=cmd_demo)
+
+    rebuild = commands.add_parser("rebuild", help="replay the event log into fresh projections")
+    _add_store(rebuild)
+    rebuild.set_defaults(run=cmd_rebuild)
+
+    clients = commands.add_parser("clients", help="manage OAuth clients")
+    client_commands = clients.add_subparsers(dest="clients_command", required=True)
+    create = client_commands.add_parser("create", help="create a client; prints id and secret")
+    _add_store(create)
+    create.add_argument("--name", required=True, help="a name to recognise the client by")
+    create.add_argument(
+        "--role", default="admin", choices=["admin", "agent", "ingest"], help="default admin"
+    )
+    create.set_defaults(run=cmd_clients_create)
+
+    directory = commands.add_parser("directory", help="manage queues, agents and wrap-up codes")
+    directory_commands = directory.add_subparsers(dest="directory_command", required=True)
+    dimport = directory_commands.add_parser(
+        "import", help='import {"queues": [...], "users": [...], "wrapupCodes": [...]}'
+    )
+    _add_store(dimport)
+    dimport.add_argument("file", help="a JSON file of {id, name} entries")
+    dimport.set_defaults(run=cmd_directory_import)
+
+    bench = commands.add_parser(
+        "bench", help="measure ingest throughput next to the raw SQLite ceiling"
+    )
+    bench.add_argument("--events", type=int, default=50_000, help="events per run")
+    bench.add_argument("--dir", default=None, help="where to put the bench databases")
+    bench.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (JourneylineError, msgspec.DecodeError) as exc:
+        print(f"journeyline: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Settings, read once from the environment (``JOURNEYLINE_*``) or given in code and tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_STORE = "sqlite:///data/journeyline.db"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Where the event log and projections live (``JOURNEYLINE_STORE``).
+    store_url: str = DEFAULT_STORE
+    #: Largest request body accepted, in bytes (``JOURNEYLINE_MAX_BODY_BYTES``).
+    max_body_bytes: int = 2 * 1024 * 1024
+    #: Lifetime of an OAuth access token, in seconds (``JOURNEYLINE_TOKEN_TTL_SECONDS``).
+    token_ttl_seconds: int = 86_400
+    #: How long an agent-ended conversation stays blue ("After-call work") waiting for a
+    #: wrap-up code before its card turns gray ("Ended by agent")
+    #: (``JOURNEYLINE_ACW_GRACE_SECONDS``).
+    acw_grace_seconds: int = 600
+    #: Events applied per transaction at most by the writer (``JOURNEYLINE_MAX_BATCH``).
+    max_batch: int = 2000
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "store_url": os.environ.get("JOURNEYLINE_STORE") or DEFAULT_STORE,
+            "max_body_bytes": _int("JOURNEYLINE_MAX_BODY_BYTES", cls.max_body_bytes),
+            "token_ttl_seconds": _int("JOURNEYLINE_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
+            "acw_grace_seconds": _int("JOURNEYLINE_ACW_GRACE_SECONDS", cls.acw_grace_seconds),
+            "max_batch": _int("JOURNEYLINE_MAX_BATCH", cls.max_batch),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

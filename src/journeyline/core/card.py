@@ -1,0 +1,133 @@
+"""The session card: colour, title, icon, duration, queue, agent and status of a session.
+
+The seed's table, and the cases it leaves open (decided here, documented in docs/cards.md):
+
+============================================  ======  ===========================
+situation                                     colour  status
+============================================  ======  ===========================
+in the IVR or a bot flow                      blue    "In IVR" / "In bot"
+queued, waiting for an agent                  blue    "Waiting"
+an outbound call ringing                      blue    "Dialing"
+talking or chatting with an agent             blue    "Connected"
+ended, the agent assigned a wrap-up code      gray    the wrap-up code's name
+the customer ended before any wrap-up         white   "Ended by customer"
+  (in queue, or after talking to an agent;
+  a later wrap-up turns the card gray)
+the agent ended, wrap-up not yet assigned     blue    "After-call work" for the
+                                                      grace period, then gray
+                                                      "Ended by agent"
+an outbound call nobody answered              gray    "Not answered"
+a call that never left the IVR                gray    "Ended in IVR" ("Ended in bot")
+went to voicemail                             gray    "Voicemail"
+ended by the system (timeout, error)          gray    "Ended"
+============================================  ======  ===========================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from journeyline.model.session import ConversationSession
+
+Color = Literal["blue", "white", "gray"]
+Icon = Literal["call", "chat", "messaging"]
+#: ``name_of(kind, id)`` returns the directory name, or the id itself when it is unknown.
+NameOf = Callable[[str, str], str]
+
+TITLES = {
+    "InboundCall": "Inbound call",
+    "OutboundCall": "Outbound call",
+    "ReactiveChat": "Web chat",
+    "WebMessaging": "Web messaging",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    color: Color
+    title: str
+    icon: Icon
+    duration_seconds: int
+    queue: Ref | None
+    agent: Ref | None
+    status: str
+    wrapup_code: Ref | None
+
+
+def icon_for(media_type: str | None) -> Icon:
+    if media_type == "CHAT":
+        return "chat"
+    if media_type in ("MESSAGE", "EMAIL"):
+        return "messaging"
+    return "call"
+
+
+def title_for(session: ConversationSession) -> str:
+    if session.start_trigger == "ProactiveOffer":
+        return (
+            "Proactive web messaging" if session.media_type == "MESSAGE" else "Proactive web chat"
+        )
+    if session.start_trigger == "WebMessaging":
+        kind = session.channels[0].message_type if session.channels else None
+        return "Web messaging" if kind in (None, "WebMessaging") else f"Messaging ({kind})"
+    return TITLES.get(session.start_trigger, "Conversation")
+
+
+def _status(session: ConversationSession, now_ms: int, acw_grace_ms: int) -> tuple[Color, str]:
+    digital = session.media_type in ("CHAT", "MESSAGE", "EMAIL")
+    if session.ended_ms is None:
+        return "blue", {
+            "waiting": "Waiting",
+            "connected": "Connected",
+            "dialing": "Dialing",
+            "ivr": "In bot" if digital else "In IVR",
+        }.get(session.phase, "Started")
+    outbound = session.originating_direction == "Outbound"
+    if not outbound and not session.queued and not session.agent_connected:
+        return "gray", "Ended in bot" if digital else "Ended in IVR"
+    if session.voicemail and not session.agent_connected:
+        return "gray", "Voicemail"
+    if session.ended_by == "customer":
+        return "white", "Ended by customer"
+    if outbound and not session.customer_connected:
+        return "gray", "Not answered"
+    agent_end = session.last_agent_end_ms
+    if session.agent_connected and agent_end is not None and now_ms - agent_end < acw_grace_ms:
+        return "blue", "After-call work"
+    if session.ended_by == "agent":
+        return "gray", "Ended by agent"
+    return "gray", "Ended"
+
+
+def card_for(
+    session: ConversationSession, *, now_ms: int, acw_grace_ms: int, name_of: NameOf
+) -> Card:
+    """The card of a conversation session at ``now_ms``."""
+    end = session.ended_ms if session.ended_ms is not None else now_ms
+    queue = session.last_queue_id
+    agent = session.last_user_id
+    disposition = session.last_disposition
+    wrapup = Ref(disposition.code, name_of("wrapupcode", disposition.code)) if disposition else None
+    if wrapup is not None and session.ended_ms is not None:
+        color: Color = "gray"
+        status = wrapup.name
+    else:
+        color, status = _status(session, now_ms, acw_grace_ms)
+    return Card(
+        color=color,
+        title=title_for(session),
+        icon=icon_for(session.media_type),
+        duration_seconds=max(end - session.created_ms, 0) // 1000,
+        queue=Ref(queue, name_of("queue", queue)) if queue else None,
+        agent=Ref(agent, name_of("user", agent)) if agent else None,
+        status=status,
+        wrapup_code=wrapup,
+    )

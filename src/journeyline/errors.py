@@ -1,0 +1,56 @@
+"""The one exception hierarchy of journeyline.
+
+    JourneylineError
+     ├── InvalidInput          bad input from a client: maps to 400, names the field
+     │    └── PayloadTooLarge  body over the configured limit: 413
+     ├── NotFound              an addressed resource does not exist: 404
+     ├── Unauthorized          missing or wrong credentials: 401
+     ├── Forbidden             credentials without the needed role: 403
+     └── StoreError            the storage backend failed; driver errors are translated
+                               once, at the store boundary, with ``raise ... from exc``: 503
+
+One handler in ``api/errors.py`` turns these into the Genesys error shape
+``{"message", "code", "status"}``.
+"""
+
+from __future__ import annotations
+
+
+class JourneylineError(Exception):
+    status = 500
+    code = "internal.server.error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(JourneylineError):
+    status = 400
+    code = "bad.request"
+
+
+class PayloadTooLarge(InvalidInput):
+    status = 413
+    code = "request.entity.too.large"
+
+
+class NotFound(JourneylineError):
+    status = 404
+    code = "not.found"
+
+
+class Unauthorized(JourneylineError):
+    status = 401
+    code = "authentication.required"
+
+
+class Forbidden(JourneylineError):
+    status = 403
+    code = "missing.permissions"
+
+
+class StoreError(JourneylineError):
+    status = 503
+    code = "service.unavailable"

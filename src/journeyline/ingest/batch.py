@@ -1,0 +1,73 @@
+"""Feeding wire objects to the engine outside HTTP: ``journeyline import``, the demo, the bench."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from journeyline.clock import Clock
+from journeyline.engine import Engine
+from journeyline.errors import InvalidInput
+from journeyline.ingest import genesys_detail
+from journeyline.ingest.genesys_detail import Accepted
+from journeyline.store.base import Store
+
+
+@dataclass(slots=True)
+class Summary:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "accepted": self.accepted,
+            "duplicate": self.duplicate,
+            "rejected": len(self.rejected),
+        }
+
+
+def ingest_objects(
+    engine: Engine, items: Iterable[tuple[int, Any]], *, batch_size: int = 1000
+) -> Summary:
+    """Parse and apply numbered wire objects in batches; bad ones are listed, good ones kept."""
+    summary = Summary()
+    pending: list[Accepted] = []
+
+    def flush() -> None:
+        for result in engine.apply(pending):
+            if result.status == "accepted":
+                summary.accepted += 1
+            else:
+                summary.duplicate += 1
+        pending.clear()
+
+    for number, item in items:
+        try:
+            pending.append(genesys_detail.parse_item(item))
+        except InvalidInput as exc:
+            summary.rejected.append((number, exc.message))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
+    return summary
+
+
+def ingest_lines(store: Store, lines: Iterable[tuple[int, bytes]], *, clock: Clock) -> Summary:
+    """``journeyline import``: numbered JSON lines, each one event object."""
+    rejected: list[tuple[int, str]] = []
+
+    def decoded() -> Iterable[tuple[int, Any]]:
+        for number, line in lines:
+            try:
+                yield number, msgspec.json.decode(line)
+            except msgspec.DecodeError as exc:
+                rejected.append((number, f"malformed JSON: {exc}"))
+
+    summary = ingest_objects(Engine(store, clock), decoded())
+    summary.rejected = sorted(summary.rejected + rejected)
+    return summary

@@ -1,0 +1,246 @@
+"""Adapter: Genesys Cloud conversation detail events (wire) -> :class:`DetailEvent` (core).
+
+Wire shape, one object per event (the notification envelope Genesys sends to an event bridge)::
+
+    {"topicName": "v2.detail.events.conversation.{conversationId}.{topic}",
+     "version": "2",
+     "eventBody": {"eventTime": 1795600000000, "conversationId": "...", ...}}
+
+Every accepted object is kept byte for byte as canonical JSON (keys sorted) in the event log;
+its SHA-256 is the idempotency key, so the same event sent twice is recognised as a duplicate.
+``parse_canonical`` turns a stored body back into a :class:`DetailEvent` for replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+import phonenumbers
+
+from journeyline.errors import InvalidInput
+from journeyline.model.detail import TOPIC_RANK, DetailEvent, JourneyContext
+
+KIND = "genesys.conversation.detail"
+MAX_ITEMS = 1000
+TOPIC_RE = re.compile(r"^v2\.detail\.events\.conversation\.([^.\s]+)\.([a-z]+(?:\.[a-z]+)?)$")
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+Text = Annotated[str, msgspec.Meta(max_length=4096)]
+EpochMs = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # up to year 3000
+Ms = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _Ref(msgspec.Struct):
+    id: Id | None = None
+    idType: Id | None = None  # noqa: N815 - Genesys field name
+    type: Id | None = None
+    version: int | None = None
+
+
+class _TriggeringAction(msgspec.Struct):
+    id: Id | None = None
+    actionMap: _Ref | None = None  # noqa: N815
+
+
+class _JourneyContext(msgspec.Struct, rename="camel"):
+    session_id: Id | None = None
+    session_id_type: Id | None = None
+    action_id: Id | None = None
+    action_map_id: Id | None = None
+    customer: _Ref | None = None
+    customer_session: _Ref | None = None
+    triggering_action: _TriggeringAction | None = None
+
+
+class _Body(msgspec.Struct, rename="camel"):
+    event_time: EpochMs
+    conversation_id: Id
+    participant_id: Id | None = None
+    session_id: Id | None = None
+    media_type: Id | None = None
+    message_type: Id | None = None
+    direction: Id | None = None
+    provider: Text | None = None
+    ani: Text | None = None
+    dnis: Text | None = None
+    address_from: Text | None = None
+    address_to: Text | None = None
+    subject: Text | None = None
+    queue_id: Id | None = None
+    user_id: Id | None = None
+    answered_user_id: Id | None = None
+    disconnect_type: Id | None = None
+    acd_outcome: Id | None = None
+    wrapup_code: Id | None = None
+    wrapup_notes: Text | None = None
+    interacting_duration_ms: Ms | None = None
+    external_contact_id: Id | None = None
+    conversation_external_contact_ids: list[Id] | None = None
+    journey_context: _JourneyContext | None = None
+
+
+class _Envelope(msgspec.Struct, rename="camel"):
+    topic_name: Annotated[str, msgspec.Meta(max_length=512)]
+    event_body: _Body
+    version: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A valid wire object: its domain record and the canonical bytes to store."""
+
+    event: DetailEvent
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    index: int
+    message: str
+    field: str | None
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """``tel:+1 555-158-5963`` -> ``+15551585963``; anything unparseable is kept as given."""
+    if not value:
+        return value
+    raw = value.removeprefix("tel:").removeprefix("sip:").split("@", 1)[0].split(";", 1)[0]
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _context(wire: _JourneyContext | None) -> JourneyContext | None:
+    if wire is None:
+        return None
+    customer = wire.customer or _Ref()
+    session = wire.customer_session or _Ref()
+    action = wire.triggering_action or _TriggeringAction()
+    action_map = action.actionMap or _Ref()
+    return JourneyContext(
+        customer_id=customer.id,
+        customer_id_type=customer.idType,
+        session_id=session.id or wire.session_id,
+        session_type=session.type or wire.session_id_type,
+        action_id=action.id or wire.action_id,
+        action_map_id=action_map.id or wire.action_map_id,
+        action_map_version=action_map.version,
+    )
+
+
+def _to_event(envelope: _Envelope, key: str) -> DetailEvent:
+    match = TOPIC_RE.match(envelope.topic_name)
+    if match is None:
+        raise InvalidInput(
+            "topicName must look like v2.detail.events.conversation.{id}.{topic}",
+            field="topicName",
+        )
+    conversation_id, topic = match.groups()
+    if topic not in TOPIC_RANK:
+        raise InvalidInput(f"unknown topic '{topic}'", field="topicName")
+    body = envelope.event_body
+    if conversation_id != body.conversation_id:
+        raise InvalidInput(
+            "eventBody.conversationId does not match the id in topicName",
+            field="eventBody.conversationId",
+        )
+    contacts = tuple(body.conversation_external_contact_ids or ())
+    if body.external_contact_id and body.external_contact_id not in contacts:
+        contacts = (*contacts, body.external_contact_id)
+    return DetailEvent(
+        key=key,
+        topic=topic,
+        conversation_id=conversation_id,
+        event_time=body.event_time,
+        participant_id=body.participant_id,
+        comm_session_id=body.session_id,
+        media_type=body.media_type.upper() if body.media_type else None,
+        message_type=body.message_type.upper() if body.message_type else None,
+        direction=body.direction.upper() if body.direction else None,
+        provider=body.provider,
+        ani=normalise_phone(body.ani),
+        dnis=normalise_phone(body.dnis),
+        address_from=body.address_from,
+        address_to=body.address_to,
+        subject=body.subject,
+        queue_id=body.queue_id,
+        user_id=body.user_id,
+        answered_user_id=body.answered_user_id,
+        disconnect_type=body.disconnect_type.upper() if body.disconnect_type else None,
+        acd_outcome=body.acd_outcome.upper() if body.acd_outcome else None,
+        wrapup_code=body.wrapup_code,
+        wrapup_notes=body.wrapup_notes,
+        interacting_duration_ms=body.interacting_duration_ms,
+        external_contact_ids=contacts,
+        journey_context=_context(body.journey_context),
+    )
+
+
+_FIELD_RE = re.compile(r" - at `\$(?:\[\d+\])?\.?([^`]*)`$")
+
+
+def _validation_error(exc: msgspec.ValidationError) -> InvalidInput:
+    text = str(exc)
+    match = _FIELD_RE.search(text)
+    field = match.group(1) if match else None
+    message = text[: match.start()] if match else text
+    missing = re.search(r"missing required field `(\w+)`", message)
+    if missing:
+        field = f"{field}.{missing.group(1)}" if field else missing.group(1)
+        message = "required field is missing"
+    if field:
+        message = f"{field}: {message}"
+    return InvalidInput(message, field=field or None)
+
+
+def parse_item(item: Any) -> Accepted:
+    """Validate one decoded wire object; raise :class:`InvalidInput` naming the bad field."""
+    if not isinstance(item, dict):
+        raise InvalidInput("each event must be a JSON object")
+    try:
+        envelope = msgspec.convert(item, _Envelope)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(exc) from exc
+    body = msgspec.json.encode(item, order="sorted")
+    key = hashlib.sha256(body).hexdigest()[:32]
+    return Accepted(_to_event(envelope, key), body)
+
+
+def decode_items(raw: bytes) -> list[Any]:
+    """Decode a request body holding one object or an array of them."""
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    if isinstance(data, dict):
+        return [data]
+    if not isinstance(data, list):
+        raise InvalidInput("the body must be an event object or an array of them")
+    if not data:
+        raise InvalidInput("the array of events is empty")
+    if len(data) > MAX_ITEMS:
+        raise InvalidInput(f"at most {MAX_ITEMS} events per request, got {len(data)}")
+    return data
+
+
+def parse_many(items: list[Any]) -> list[Accepted | Rejected]:
+    results: list[Accepted | Rejected] = []
+    for index, item in enumerate(items):
+        try:
+            results.append(parse_item(item))
+        except InvalidInput as exc:
+            results.append(Rejected(index, exc.message, exc.field))
+    return results
+
+
+def parse_canonical(body: bytes) -> DetailEvent:
+    """A stored canonical body back to its domain record (used by replays and cache misses)."""
+    return parse_item(msgspec.json.decode(body)).event

@@ -1,0 +1,122 @@
+"""The store interface and the backend registry.
+
+A store holds the append-only event log and the projections derived from it. The caller owns
+the unit of work: ``with store.transaction(): ...``; no method commits on its own.
+Backends are chosen by the URL scheme (``sqlite:///path``; ``postgresql://`` is planned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from journeyline.errors import InvalidInput
+from journeyline.model.session import ConversationSession, SessionEvent
+
+T = TypeVar("T")
+
+DIRECTORY_KINDS = ("queue", "user", "wrapupcode")
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    key: str
+    kind: str
+    partition_key: str
+    received_ms: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    kind: str
+    id: str
+    name: str
+    modified_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthClient:
+    client_id: str
+    secret_hash: str
+    name: str
+    role: str
+    created_ms: int
+
+
+class Store(Protocol):
+    url: str
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def close(self) -> None: ...
+
+    # the event log
+    def append(self, records: Sequence[LogRecord]) -> set[str]: ...
+    def log_for_partition(self, kind: str, partition_key: str) -> list[bytes]: ...
+    def iter_log(self, kind: str) -> Iterator[tuple[str, bytes]]: ...
+    def log_count(self) -> int: ...
+
+    # projections
+    def save_conversation(
+        self,
+        session: ConversationSession,
+        upsert: Sequence[SessionEvent],
+        delete_ids: Sequence[str],
+        *,
+        replace_all: bool,
+    ) -> None: ...
+    def get_session(self, session_id: str) -> ConversationSession | None: ...
+    def sessions_for_conversation(self, conversation_id: str) -> list[ConversationSession]: ...
+    def sessions_for_contact(
+        self, contact_id: str, *, after: str | None, page_size: int
+    ) -> Page[ConversationSession]: ...
+    def session_events(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[SessionEvent]: ...
+    def clear_projections(self) -> None: ...
+    def projection_rows(self) -> dict[str, list[tuple[object, ...]]]: ...
+
+    # directory of queues, users and wrap-up codes
+    def directory_put(self, entry: DirectoryEntry) -> None: ...
+    def directory_get(self, kind: str, entry_id: str) -> DirectoryEntry | None: ...
+    def directory_list(
+        self, kind: str, *, page_number: int, page_size: int, name: str | None
+    ) -> tuple[list[DirectoryEntry], int]: ...
+    def directory_delete(self, kind: str, entry_id: str) -> bool: ...
+    def directory_names(self, kind: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+    # OAuth clients and tokens
+    def client_put(self, client: OAuthClient) -> None: ...
+    def client_get(self, client_id: str) -> OAuthClient | None: ...
+    def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None: ...
+    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None: ...
+
+
+Opener = Callable[[str], Store]
+BACKENDS: dict[str, Opener] = {}
+
+
+def register_backend(scheme: str, opener: Opener) -> None:
+    BACKENDS[scheme] = opener
+
+
+def open_store(url: str) -> Store:
+    """Open (and migrate) the store named by ``url``."""
+    scheme = url.split(":", 1)[0]
+    if scheme not in BACKENDS:
+        # Import the built-in backends lazily so that importing the interface stays cheap.
+        from journeyline.store import sqlite  # noqa: F401
+
+    opener = BACKENDS.get(scheme)
+    if opener is None:
+        known = ", ".join(sorted(BACKENDS))
+        raise InvalidInput(f"unsupported store URL scheme '{scheme}' (known: {known})")
+    return opener(url)

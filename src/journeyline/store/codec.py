@@ -1,0 +1,41 @@
+"""Storage rows <-> domain records. The document columns hold the records as JSON."""
+
+from __future__ import annotations
+
+import base64
+
+import msgspec
+
+from journeyline.errors import InvalidInput
+from journeyline.model.session import ConversationSession, SessionEvent
+
+_encoder = msgspec.json.Encoder()
+_session_decoder = msgspec.json.Decoder(ConversationSession)
+_event_decoder = msgspec.json.Decoder(SessionEvent)
+
+
+def encode(record: ConversationSession | SessionEvent) -> bytes:
+    return _encoder.encode(record)
+
+
+def decode_session(doc: bytes) -> ConversationSession:
+    return _session_decoder.decode(doc)
+
+
+def decode_event(doc: bytes) -> SessionEvent:
+    return _event_decoder.decode(doc)
+
+
+def make_cursor(created_ms: int, record_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_ms}|{record_id}".encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, record_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        return int(created), record_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "the 'after' cursor is not one this server issued", field="after"
+        ) from exc
