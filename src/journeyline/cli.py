@@ -196,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--events", type=int, default=50_000, help="events per run")
     bench.add_argument("--dir", default=None, help="where to put the bench databases")
+    bench.add_argument("--runs", type=int, default=3, help="runs per figure; median (default 3)")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument(
+        "--concurrency", type=int, default=16, help="HTTP connections in parallel (default 16)"
+    )
+    bench.add_argument(
+        "--single-events",
+        type=int,
+        default=5000,
+        help="events for the one-event-per-request HTTP figure, at most --events (default 5000)",
+    )
+    bench.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds allowed per HTTP run (default 120)"
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 

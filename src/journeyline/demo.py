@@ -1,12 +1,10 @@
 """A deterministic demo contact-centre day, as Genesys Cloud conversation detail events.
 
-Everything here is pure: no I/O, no clock reads and no global random state. All randomness
-comes from a ``random.Random`` built from the seed, so the same arguments always give the same
-day. Events use the wire format of the ``v2.detail.events.conversation.{id}.{topic}`` topics.
-
-Times are offsets from ``day_start_ms``: conversations that have ended start between 08:00 and
-17:00 and finish before 18:00 (``NOW_OFFSET_MS``, the demo's "now"); the two ``active_*``
-scenarios start shortly before 18:00 and are still open at that instant.
+Pure: no I/O, no clock reads, no global random state; all randomness comes from a
+``random.Random`` built from the seed. Events use the wire format of the
+``v2.detail.events.conversation.{id}.{topic}`` topics. Conversations that end start between
+08:00 and 17:00 after ``day_start_ms`` and finish before 18:00 (``NOW_OFFSET_MS``, the demo's
+"now"); the ``ACTIVE_SCENARIOS`` start 8-15 minutes before 18:00 and are still open then.
 """
 
 from __future__ import annotations
@@ -91,7 +89,7 @@ class DemoCustomer:
     contact_id: str | None  # external contact id when the customer is a known contact
 
 
-Party = tuple[str, str]  # (participantId, sessionId)
+_Party = tuple[str, str]  # (participantId, sessionId)
 _Queue = tuple[str, str]  # (name, id)
 
 
@@ -154,15 +152,15 @@ class _Conv:
     d: _Directory
     who: DemoCustomer
     common: dict[str, Any]
-    cust: Party
+    cust: _Party
     link_contact: bool = False  # a known contact the agent links mid-call (``contact`` event)
-    leg: Party = ("", "")  # the latest agent participant, for its acw
+    leg: _Party = ("", "")  # the latest agent participant, for its acw
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def party(self) -> Party:
+    def party(self) -> _Party:
         return _uuid(self.rng), _uuid(self.rng)
 
-    def emit(self, topic: str, t: int, party: Party, **extra: Any) -> None:
+    def emit(self, topic: str, t: int, party: _Party, **extra: Any) -> None:
         body: dict[str, Any] = {
             "eventTime": t,
             "conversationId": self.cid,
@@ -174,7 +172,7 @@ class _Conv:
         topic_name = f"v2.detail.events.conversation.{self.cid}.{topic}"
         self.events.append({"topicName": topic_name, "version": "2", "eventBody": body})
 
-    def queue(self, *names: str) -> tuple[str, str]:
+    def queue(self, *names: str) -> _Queue:
         """(name, id) of a queue, weighted towards Support; limited to ``names`` if present."""
         pool = [(n, i) for n, i in self.d.queues.items() if not names or n in names]
         pool = pool or list(self.d.queues.items())
@@ -268,20 +266,20 @@ def _handled(c: _Conv, t: int, queue: _Queue, user: str, by_customer: bool, **ti
     _acw(c, end, user, queue[1], c.code_for(queue[0]), wrap)
 
 
-# Per media type: (flow duration range s, median queue wait s, median talk s).
+# Per media type: (IVR/bot duration range s, median queue wait s, median talk s).
 _TIMING = {"VOICE": ((8, 45), 40, 240), "CHAT": ((1, 3), 30, 420), "MESSAGE": ((30, 180), 60, 600)}
-
-
-def _wait(c: _Conv) -> int:
-    return _lognormal_ms(c.rng, _TIMING[c.common["mediaType"]][1], 3, 420)
-
-
-def _talk(c: _Conv) -> int:
-    return _lognormal_ms(c.rng, _TIMING[c.common["mediaType"]][2], 30, 1_200)
 
 
 def _flow_time(c: _Conv) -> int:
     return _ms(c.rng, *_TIMING[c.common["mediaType"]][0])
+
+
+def _wait(c: _Conv) -> int:  # ms in queue, at most 7 minutes
+    return _lognormal_ms(c.rng, _TIMING[c.common["mediaType"]][1], 3, 420)
+
+
+def _talk(c: _Conv) -> int:  # ms talking, at most 20 minutes
+    return _lognormal_ms(c.rng, _TIMING[c.common["mediaType"]][2], 30, 1_200)
 
 
 def _menu(c: _Conv, queue_name: str) -> dict[str, str]:
@@ -292,7 +290,7 @@ def _menu(c: _Conv, queue_name: str) -> dict[str, str]:
     return {"ivr.menuChoice": queue_name.lower(), "ivr.language": "en-US"}
 
 
-def _routed(c: _Conv, queue: tuple[str, str], user: str, **start: Any) -> int:
+def _routed(c: _Conv, queue: _Queue, user: str, **start: Any) -> int:
     """customer.start, IVR/bot flow, queue answered by ``user``. Returns the answer time."""
     _customer_start(c, c.start, **start)
     t = _flow(c, c.start, _flow_time(c), to_acd=True, attrs=_menu(c, queue[0]))
@@ -348,7 +346,7 @@ def inbound_voicemail(c: _Conv) -> None:
     c.emit("customer.end", t + dur, c.cust, disconnectType="ENDPOINT")
 
 
-def _dial(c: _Conv, queue: tuple[str, str]) -> None:
+def _dial(c: _Conv, queue: _Queue) -> None:
     """``outbound`` marks the dial, just after the agent's user.start (emitted by ``_agent``)."""
     extra: dict[str, str] = {}
     if queue[0] == "Retention" or c.rng.random() < 0.4:  # a preview-campaign record
@@ -508,11 +506,10 @@ def demo_day(*, day_start_ms: int, seed: int = 7, conversations: int = 120) -> D
         raise ValueError(f"conversations must be at least {len(SCENARIOS)}")
     rng = random.Random(seed)
     directory = demo_directory(rng)
-    names = [n for n in SCENARIOS if n not in ACTIVE_SCENARIOS]
     weights = [_SCENARIOS[n][3] for n in SCENARIOS]
     picks = list(SCENARIOS) + rng.choices(SCENARIOS, weights, k=conversations - len(SCENARIOS))
-    ended = [n for n in picks if n in names]
-    active = [n for n in picks if n not in names]
+    ended = [n for n in picks if n not in ACTIVE_SCENARIOS]
+    active = [n for n in picks if n in ACTIVE_SCENARIOS]
     rng.shuffle(ended)
     rng.shuffle(active)
     starts = _start_offsets(rng, len(ended))
@@ -522,6 +519,7 @@ def demo_day(*, day_start_ms: int, seed: int = 7, conversations: int = 120) -> D
     seen: list[tuple[DemoCustomer, int]] = []  # customer, end of their latest conversation
     events: list[dict[str, Any]] = []
     by_id: dict[str, str] = {}
+    busy: dict[str, int] = {}  # userId -> last event time of the agent's latest conversation
     for name, offset in zip(ended + active, starts, strict=True):
         start = day_start_ms + offset
         # A repeat contact (same phone, email, contact id), never while still on a conversation.
@@ -531,10 +529,17 @@ def demo_day(*, day_start_ms: int, seed: int = 7, conversations: int = 120) -> D
         else:
             index = len(seen)
             seen.append((demo_customer(rng), 0))
+        # Offer only agents who are free, so nobody is on two conversations at once.
+        staff = [e for e in directory if e.kind != "user" or busy.get(e.id, 0) < start]
+        if sum(e.kind == "user" for e in staff) < 2:
+            staff = directory
         cid = _uuid(rng)
         by_id[cid] = name
         conv = scenario_events(name, conversation_id=cid, start_ms=start, rng=rng,
-                               directory=directory, customer=seen[index][0])  # fmt: skip
-        seen[index] = (seen[index][0], max(e["eventBody"]["eventTime"] for e in conv))
+                               directory=staff, customer=seen[index][0])  # fmt: skip
+        end = max(int(e["eventBody"]["eventTime"]) for e in conv)
+        end = day_start_ms + NOW_OFFSET_MS if name in ACTIVE_SCENARIOS else end  # still open
+        seen[index] = (seen[index][0], end)
+        busy.update((e["eventBody"]["userId"], end) for e in conv if "userId" in e["eventBody"])
         events += conv
     return DemoDay(directory=directory, events=_deliver(rng, events), conversations=by_id)

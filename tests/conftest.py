@@ -1,0 +1,135 @@
+"""Shared fixtures: a fresh SQLite file per test, the ASGI app, a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+
+from journeyline.api.app import create_app
+from journeyline.api.auth import create_client
+from journeyline.config import Settings
+from journeyline.store import open_store
+
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+
+
+class FakeClock:
+    """A clock the test moves by hand (epoch milliseconds)."""
+
+    def __init__(self, now_ms: int = 1_795_600_000_000) -> None:
+        self.now_ms = now_ms
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, seconds: float) -> None:
+        self.now_ms += int(seconds * 1000)
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'journeyline.db'}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    return Settings(store_url=store_url)
+
+
+def make_client(store_url: str, role: str = "admin") -> tuple[str, str]:
+    store = open_store(store_url)
+    try:
+        return create_client(store, name=f"test-{role}", role=role, now_ms=int(time.time() * 1000))
+    finally:
+        store.close()
+
+
+def bearer(client: TestClient | httpx.Client, credentials: tuple[str, str]) -> dict[str, str]:
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=credentials
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@dataclass
+class Api:
+    """The ASGI app under test with an admin token ready."""
+
+    client: TestClient
+    headers: dict[str, str]
+    store_url: str
+    clock: FakeClock
+
+    def get(self, path: str, **kwargs: Any) -> httpx2.Response:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> httpx2.Response:
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {**self.headers, "Content-Type": "application/json"}
+        return self.client.post(path, content=content, headers=headers, **kwargs)
+
+    def put(self, path: str, body: Any) -> httpx2.Response:
+        return self.client.put(path, json=body, headers=self.headers)
+
+    def delete(self, path: str) -> httpx2.Response:
+        return self.client.delete(path, headers=self.headers)
+
+
+@pytest.fixture
+def api(settings: Settings, clock: FakeClock) -> Iterator[Api]:
+    credentials = make_client(settings.store_url)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield Api(client, bearer(client, credentials), settings.store_url, clock)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    store_url: str
+    credentials: tuple[str, str]
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn server on 127.0.0.1 in a thread, with an admin client."""
+    credentials = make_client(settings.store_url)
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings.store_url, credentials)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

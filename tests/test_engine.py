@@ -1,0 +1,95 @@
+"""The engine on a real SQLite file: batches, order, duplicates, restarts and rebuilds."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import FakeClock
+from journeyline.demo import demo_day
+from journeyline.engine import Engine, rebuild
+from journeyline.ingest.batch import ingest_objects
+from journeyline.ingest.genesys_detail import Accepted, parse_item
+from journeyline.store import open_store
+from journeyline.store.base import Store
+
+DAY = demo_day(day_start_ms=1_795_500_000_000, seed=11, conversations=30)
+ACCEPTED = [parse_item(wire) for wire in DAY.events]
+UNIQUE = list({a.event.key: a for a in ACCEPTED}.values())
+
+
+def _apply_all(store: Store, batches: list[list[Accepted]]) -> None:
+    engine = Engine(store, FakeClock())
+    for batch in batches:
+        engine.apply(batch)
+
+
+def _projections(batches: list[list[Accepted]], directory: Path) -> dict[str, object]:
+    store = open_store(f"sqlite:///{directory / 'p.db'}")
+    try:
+        _apply_all(store, batches)
+        return dict(store.projection_rows())
+    finally:
+        store.close()
+
+
+def test_in_order_batches_build_every_conversation(store_url: str) -> None:
+    store = open_store(store_url)
+    _apply_all(store, [UNIQUE[i : i + 100] for i in range(0, len(UNIQUE), 100)])
+    rows = store.projection_rows()
+    assert len(rows["sessions"]) == len(DAY.conversations)
+    assert store.log_count() == len(UNIQUE)
+    store.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_any_order_and_batching_converges(data: st.DataObject) -> None:
+    shuffled = data.draw(st.permutations(ACCEPTED))
+    extra = data.draw(st.lists(st.sampled_from(ACCEPTED), max_size=40))
+    stream = [*shuffled, *extra]
+    cuts = sorted(data.draw(st.lists(st.integers(1, len(stream) - 1), max_size=8, unique=True)))
+    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+        expected = _projections([UNIQUE], Path(one))
+        assert _projections(batches, Path(two)) == expected
+
+
+def test_duplicates_are_reported_and_change_nothing(store_url: str) -> None:
+    store = open_store(store_url)
+    engine = Engine(store, FakeClock())
+    first = engine.apply(UNIQUE[:50])
+    assert {r.status for r in first} == {"accepted"}
+    before = store.projection_rows()
+    again = engine.apply([*UNIQUE[:50], UNIQUE[0]])
+    assert {r.status for r in again} == {"duplicate"}
+    assert store.projection_rows() == before
+    assert store.log_count() == 50
+    within = Engine(store, FakeClock()).apply([UNIQUE[60], UNIQUE[60]])
+    assert [r.status for r in within] == ["accepted", "duplicate"]
+    store.close()
+
+
+def test_a_restart_continues_from_the_log(store_url: str, tmp_path: Path) -> None:
+    half = len(UNIQUE) // 2
+    store = open_store(store_url)
+    _apply_all(store, [UNIQUE[:half]])
+    store.close()
+    reopened = open_store(store_url)  # a new engine: empty cache, reads the log on a miss
+    _apply_all(reopened, [UNIQUE[half:]])
+    assert reopened.projection_rows() == _projections([UNIQUE], tmp_path)
+    reopened.close()
+
+
+def test_rebuild_reproduces_the_projections(store_url: str) -> None:
+    store = open_store(store_url)
+    summary = ingest_objects(Engine(store, FakeClock()), enumerate(DAY.events, 1), batch_size=64)
+    assert summary.accepted == len(UNIQUE)
+    assert summary.duplicate == len(DAY.events) - len(UNIQUE)
+    live = store.projection_rows()
+    assert rebuild(store) == len(DAY.conversations)
+    assert store.projection_rows() == live
+    store.close()
