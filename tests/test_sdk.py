@@ -95,6 +95,7 @@ def assert_round_trip(
 ) -> None:
     """Everything the server sent survives the SDK, except our named extensions."""
     kept = normalise(client.sanitize_for_serialization(model))
+    assert OUTDATED not in repr(kept), "the SDK did not know an enum value we sent"
     expected = normalise({k: v for k, v in raw.items() if k not in extensions})
     assert kept == expected
 
@@ -242,7 +243,10 @@ def test_contact_sessions_with_the_sdk(live_server: LiveServer, sdk: ApiClient) 
     listing = journey.get_externalcontacts_contact_journey_sessions(contact_id, page_size=25)
 
     assert isinstance(listing, SessionListing)
-    assert {s.id for s in listing.entities} == {first_id, second_id}
+    assert {(s.id, s.created_date) for s in listing.entities} == {
+        (first_id, STARTED),
+        (second_id, ENDED),
+    }
     for session in listing.entities:
         assert session.external_contact.id == contact_id
         assert session.type == "conversation"
@@ -263,6 +267,7 @@ def test_contact_sessions_with_the_sdk(live_server: LiveServer, sdk: ApiClient) 
         contact_id, page_size=1, after=after
     )
     assert len(rest.entities) == 1
+    assert rest.next_uri is None
     assert {page.entities[0].id, rest.entities[0].id} == {first_id, second_id}
 
     nobody = journey.get_externalcontacts_contact_journey_sessions("no-such-contact")

@@ -172,7 +172,14 @@ def test_sessions_by_conversation_id(api: Api) -> None:
     assert [s["id"] for s in listing["entities"]] == [session_id_for("conv-1")]
     empty = api.get("/api/v2/journey/sessions", params={"conversationId": "other"}).json()
     assert empty["entities"] == []
-    assert api.get("/api/v2/journey/sessions").status_code == 400
+    api.post(INTAKE, answered_call("conv-2").wire)
+    recent = api.get("/api/v2/journey/sessions", params={"pageSize": 1}).json()
+    assert len(recent["entities"]) == 1
+    following = api.get(recent["nextUri"]).json()
+    assert {recent["entities"][0]["id"], following["entities"][0]["id"]} == {
+        session_id_for("conv-1"),
+        session_id_for("conv-2"),
+    }
 
 
 def test_contact_journey_sessions_newest_first_with_cursor(api: Api) -> None:

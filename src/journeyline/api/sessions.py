@@ -13,6 +13,7 @@ from journeyline.api.services import Services, int_param, services
 from journeyline.core.card import card_for
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
+from journeyline.store.base import Page
 
 MAX_PAGE = 200
 EVENT_TYPES = {"ConversationEvent"}
@@ -97,16 +98,32 @@ async def get_session_events(request: Request) -> Response:
 
 
 async def list_sessions(request: Request) -> Response:
-    """``GET /api/v2/journey/sessions?conversationId=...`` (our extension: a SessionListing)."""
+    """``GET /api/v2/journey/sessions`` (our extension): newest first, or one conversation's."""
     svc = services(request)
     svc.auth.require(request, "journey:read")
-    conversation_id = request.query_params.get("conversationId")
-    if not conversation_id:
-        raise InvalidInput("the conversationId query parameter is required", field="conversationId")
     now = svc.clock()
-    found = svc.store.sessions_for_conversation(conversation_id)
+    conversation_id = request.query_params.get("conversationId")
+    if conversation_id is not None:
+        found = svc.store.sessions_for_conversation(conversation_id)
+        return json_response(
+            {
+                "entities": [wire.session(s, now_ms=now) for s in found],
+                "selfUri": _self_uri(request),
+            }
+        )
+    page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
+    page = svc.store.recent_sessions(after=request.query_params.get("after"), page_size=page_size)
+    return _session_listing(request, page, page_size)
+
+
+def _session_listing(request: Request, page: Page[ConversationSession], page_size: int) -> Response:
+    now = services(request).clock()
     return json_response(
-        {"entities": [wire.session(s, now_ms=now) for s in found], "selfUri": _self_uri(request)}
+        {
+            "entities": [wire.session(s, now_ms=now) for s in page.items],
+            "nextUri": _next_uri(request.url.path, {"pageSize": str(page_size)}, page.next_cursor),
+            "selfUri": _self_uri(request),
+        }
     )
 
 
@@ -118,11 +135,4 @@ async def contact_sessions(request: Request) -> Response:
     page = svc.store.sessions_for_contact(
         contact_id, after=request.query_params.get("after"), page_size=page_size
     )
-    now = svc.clock()
-    return json_response(
-        {
-            "entities": [wire.session(s, now_ms=now) for s in page.items],
-            "nextUri": _next_uri(request.url.path, {"pageSize": str(page_size)}, page.next_cursor),
-            "selfUri": _self_uri(request),
-        }
-    )
+    return _session_listing(request, page, page_size)

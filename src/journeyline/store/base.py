@@ -78,6 +78,9 @@ class Store(Protocol):
     def sessions_for_contact(
         self, contact_id: str, *, after: str | None, page_size: int
     ) -> Page[ConversationSession]: ...
+    def recent_sessions(
+        self, *, after: str | None, page_size: int, contact_id: str | None = None
+    ) -> Page[ConversationSession]: ...
     def session_events(
         self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
     ) -> Page[SessionEvent]: ...

@@ -176,8 +176,17 @@ class SqliteStore:
         self, contact_id: str, *, after: str | None, page_size: int
     ) -> Page[ConversationSession]:
         """Newest first, as agents read a journey."""
-        sql = "SELECT doc FROM sessions WHERE external_contact_id = ?"
-        args: list[object] = [contact_id]
+        return self.recent_sessions(after=after, page_size=page_size, contact_id=contact_id)
+
+    def recent_sessions(
+        self, *, after: str | None, page_size: int, contact_id: str | None = None
+    ) -> Page[ConversationSession]:
+        """Sessions newest first, optionally of one external contact."""
+        sql = "SELECT doc FROM sessions WHERE 1 = 1"
+        args: list[object] = []
+        if contact_id is not None:
+            sql += " AND external_contact_id = ?"
+            args.append(contact_id)
         if after:
             created, last_id = codec.read_cursor(after)
             sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"

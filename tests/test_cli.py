@@ -1,0 +1,135 @@
+"""The command line, run as a user runs it: a real process on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SAMPLES
+from journeyline.cli import build_parser, main
+from journeyline.core.conversation import session_id_for
+from journeyline.store import open_store
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "journeyline.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("serve", "import", "demo", "rebuild", "clients", "directory", "bench"):
+        assert command in result.stdout
+
+
+def test_every_command_takes_store() -> None:
+    parser = build_parser()
+    for argv in (
+        ["serve"],
+        ["import", "f"],
+        ["demo"],
+        ["rebuild"],
+        ["clients", "create", "--name", "n"],
+        ["directory", "import", "f"],
+    ):
+        args = parser.parse_args([*argv, "--store", "sqlite:///x.db"])
+        assert args.store == "sqlite:///x.db"
+
+
+def test_import_then_rebuild(store_url: str, tmp_path: Path) -> None:
+    lines = (SAMPLES / "inbound-call-answered.jsonl").read_text().splitlines()
+    file = tmp_path / "events.jsonl"
+    file.write_text("\n".join([*lines, lines[0], "{broken", ""]) + "\n")
+    result = run("import", str(file), "--store", store_url)
+    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 1, "rejected": 1}
+    assert "line 11: rejected: malformed JSON" in result.stderr
+    assert result.returncode == 1
+    store = open_store(store_url)
+    before = store.projection_rows()
+    conversation_id = json.loads(lines[0])["eventBody"]["conversationId"]
+    assert store.get_session(session_id_for(conversation_id)) is not None
+    store.close()
+    rebuilt = run("rebuild", "--store", store_url)
+    assert json.loads(rebuilt.stdout) == {"sessions": 1, "logEvents": 9}
+    store = open_store(store_url)
+    assert store.projection_rows() == before
+    store.close()
+
+
+def test_store_from_the_environment(store_url: str, tmp_path: Path) -> None:
+    file = tmp_path / "one.jsonl"
+    file.write_text((SAMPLES / "inbound-call-answered.jsonl").read_text().splitlines()[0])
+    result = subprocess.run(
+        [sys.executable, "-m", "journeyline.cli", "import", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"JOURNEYLINE_STORE": store_url, "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    store = open_store(store_url)
+    assert store.log_count() == 1
+    store.close()
+
+
+def test_clients_create_prints_credentials(store_url: str) -> None:
+    result = run("clients", "create", "--name", "crm", "--role", "agent", "--store", store_url)
+    credentials = json.loads(result.stdout)
+    assert set(credentials) == {"clientId", "clientSecret"}
+    store = open_store(store_url)
+    client = store.client_get(credentials["clientId"])
+    store.close()
+    assert client is not None
+    assert (client.name, client.role) == ("crm", "agent")
+
+
+def test_directory_import(store_url: str, tmp_path: Path) -> None:
+    file = tmp_path / "directory.json"
+    file.write_text(
+        json.dumps(
+            {
+                "queues": [{"id": "q1", "name": "Sales"}],
+                "users": [{"id": "u1", "name": "Ann"}, {"id": "u2", "name": "Bob"}],
+                "wrapupCodes": [{"id": "w1", "name": "Sale"}],
+            }
+        )
+    )
+    result = run("directory", "import", str(file), "--store", store_url)
+    assert json.loads(result.stdout) == {"queues": 1, "users": 2, "wrapupCodes": 1}
+    store = open_store(store_url)
+    assert store.directory_names("user", ["u1", "u2", "u3"]) == {"u1": "Ann", "u2": "Bob"}
+    store.close()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"queues": [{"name": "no id"}]}')
+    failed = run("directory", "import", str(bad), "--store", store_url)
+    assert failed.returncode == 2
+    assert "invalid directory file" in failed.stderr
+
+
+def test_demo_loads_a_day_once(store_url: str) -> None:
+    assert main(["demo", "--store", store_url, "--conversations", "40"]) == 0
+    store = open_store(store_url)
+    sessions = store.projection_rows()["sessions"]
+    events = store.log_count()
+    store.close()
+    assert len(sessions) == 40
+    second = run("demo", "--store", store_url, "--conversations", "40")
+    assert json.loads(second.stdout)["loaded"] is False
+    store = open_store(store_url)
+    assert store.log_count() == events
+    store.close()
+
+
+def test_unsupported_store_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("rebuild", "--store", "mysql://nope")
+    assert result.returncode == 2
+    assert "unsupported store URL scheme 'mysql'" in result.stderr
