@@ -41,7 +41,7 @@ CONNECTED = datetime(2026, 11, 25, 9, 47, 25, tzinfo=UTC)  # user.start
 ENDED = datetime(2026, 11, 25, 9, 51, 41, tzinfo=UTC)
 CUSTOMER = "+15551585963"  # the ani, in E.164
 
-#: Our documented extensions of the Genesys shapes (docs/api.md); the SDK has no field for them.
+#: Our extensions of the Genesys shapes (see journeyline.api.wire); the SDK has no field for them.
 SESSION_EXTENSIONS = {"startTrigger", "journeyContext"}
 EVENT_EXTENSIONS = {"conversationEvent"}
 

@@ -49,7 +49,7 @@ class SqliteStore:
                 path_of(url), isolation_level=None, check_same_thread=False, timeout=30
             )
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {url}: {exc}") from exc
