@@ -299,7 +299,7 @@ def test_no_token_is_401(live_server: LiveServer) -> None:
         assert failure.value.status == 401
         body = json.loads(failure.value.body)
         assert body["status"] == 401
-        assert body["code"]
+        assert body["code"] == "authentication.required"
 
 
 def test_unknown_session_is_404(live_server: LiveServer, sdk: ApiClient) -> None:

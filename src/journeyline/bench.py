@@ -63,6 +63,7 @@ DAY_MS = 86_400_000
 FIRST_DAY_MS = 1_795_564_800_000  # a midnight (UTC); each further demo day starts a day later
 CONVERSATIONS_PER_DAY = 1000  # about 8,600 unique events per demo day
 MAX_DAYS = 2_000  # bounds the generator: ~17M events
+MAX_EVENTS = 5_000_000
 
 ENGINE_GOAL = 10_000.0  # events/s
 ENGINE_GOAL_SHARE = 25.0  # % of the ceiling
@@ -143,7 +144,12 @@ def event_log_ddl() -> str:
     return "\n".join(statements)
 
 
-def ceiling_run(path: Path, workload: Workload) -> Run:
+def _deadline(start: float, timeout: float, what: str) -> None:
+    if time.perf_counter() - start > timeout:
+        raise BenchError(f"{what} did not finish within {timeout:.0f} s")
+
+
+def ceiling_run(path: Path, workload: Workload, timeout: float) -> Run:
     """Raw inserts of the log rows: executemany, 1000 rows per transaction."""
     db = sqlite3.connect(path, isolation_level=None)
     try:
@@ -162,6 +168,7 @@ def ceiling_run(path: Path, workload: Workload) -> Run:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(sql, params[offset : offset + BATCH])
             db.execute("COMMIT")
+            _deadline(start, timeout, "the ceiling run")
         seconds = time.perf_counter() - start
         (stored,) = db.execute("SELECT count(*) FROM event_log").fetchone()
     finally:
@@ -180,7 +187,7 @@ def _count(path: Path, table: str) -> int:
     return int(count)
 
 
-def engine_run(path: Path, workload: Workload) -> Run:
+def engine_run(path: Path, workload: Workload, timeout: float) -> Run:
     """parse_item + Engine.apply in batches of 1000 into a freshly migrated store."""
     store = open_store(f"sqlite:///{path}")
     try:
@@ -190,6 +197,7 @@ def engine_run(path: Path, workload: Workload) -> Run:
         start = time.perf_counter()
         for offset in range(0, len(items), BATCH):
             engine.apply([parse(item) for item in items[offset : offset + BATCH]])
+            _deadline(start, timeout, "the engine run")
         seconds = time.perf_counter() - start
         stored = store.log_count()
     finally:
@@ -444,6 +452,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     runs: int = args.runs
     if runs < 1 or runs > 25:
         raise BenchError("--runs must be between 1 and 25")
+    if not 1 <= events <= MAX_EVENTS:
+        raise BenchError(f"--events must be between 1 and {MAX_EVENTS:,}")
+    if not 0 < args.timeout <= 3600:
+        raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
         raise BenchError("--concurrency must be between 1 and 256")
     single_count = max(1, min(events, args.single_events))
@@ -462,12 +474,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="journeyline-bench-", dir=args.dir) as tmp:
         root = Path(tmp)
-        _measure(ceiling, runs, root, quiet, lambda d: ceiling_run(d / "ceiling.db", main))
-        _measure(engine, runs, root, quiet, lambda d: engine_run(d / "engine.db", main))
+        timeout: float = args.timeout
+        _measure(ceiling, runs, root, quiet, lambda d: ceiling_run(d / "ceiling.db", main, timeout))
+        _measure(engine, runs, root, quiet, lambda d: engine_run(d / "engine.db", main, timeout))
 
         def http_once(workdir: Path) -> Run:
             one, many = http_run(
-                workdir, single, main.wire, concurrency=args.concurrency, timeout=args.timeout
+                workdir, single, main.wire, concurrency=args.concurrency, timeout=timeout
             )
             http_single.runs.append(one)
             _progress(quiet, f"  http_single run {len(http_single.runs)}: {one.rate:,.0f} events/s")

@@ -208,7 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="events for the one-event-per-request HTTP figure, at most --events (default 5000)",
     )
     bench.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds allowed per HTTP run (default 120)"
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds allowed per measured run (default 120)",
     )
     bench.set_defaults(run=cmd_bench)
     return parser

@@ -111,6 +111,16 @@ BAD = [
     (
         json.dumps(
             {
+                "topicName": "v2.detail.events.conversation.c1.acd.end",
+                "eventBody": {"eventTime": 1, "conversationId": "c1", "acdOutcome": "ABANDONED"},
+            }
+        ).encode(),
+        "'ABANDONED' is not one of",
+        "eventBody.acdOutcome",
+    ),
+    (
+        json.dumps(
+            {
                 "topicName": "v2.detail.events.conversation.c1.acd.start",
                 "eventBody": {"eventTime": -1, "conversationId": "c1"},
             }

@@ -162,9 +162,9 @@ def _to_event(envelope: _Envelope, key: str) -> DetailEvent:
         event_time=body.event_time,
         participant_id=body.participant_id,
         comm_session_id=body.session_id,
-        media_type=body.media_type.upper() if body.media_type else None,
-        message_type=body.message_type.upper() if body.message_type else None,
-        direction=body.direction.upper() if body.direction else None,
+        media_type=_enum("mediaType", body.media_type),
+        message_type=_enum("messageType", body.message_type),
+        direction=_enum("direction", body.direction),
         provider=body.provider,
         ani=normalise_phone(body.ani),
         dnis=normalise_phone(body.dnis),
@@ -174,14 +174,89 @@ def _to_event(envelope: _Envelope, key: str) -> DetailEvent:
         queue_id=body.queue_id,
         user_id=body.user_id,
         answered_user_id=body.answered_user_id,
-        disconnect_type=body.disconnect_type.upper() if body.disconnect_type else None,
-        acd_outcome=body.acd_outcome.upper() if body.acd_outcome else None,
+        disconnect_type=_enum("disconnectType", body.disconnect_type),
+        acd_outcome=_enum("acdOutcome", body.acd_outcome),
         wrapup_code=body.wrapup_code,
         wrapup_notes=body.wrapup_notes,
         interacting_duration_ms=body.interacting_duration_ms,
         external_contact_ids=contacts,
         journey_context=_context(body.journey_context),
     )
+
+
+#: The enumerations of the Genesys detail event models; other values are refused.
+ENUMS: dict[str, frozenset[str]] = {
+    "mediaType": frozenset(
+        [
+            "UNKNOWN",
+            "VOICE",
+            "CHAT",
+            "EMAIL",
+            "CALLBACK",
+            "COBROWSE",
+            "VIDEO",
+            "SCREENSHARE",
+            "MESSAGE",
+            "INTERNALMESSAGE",
+            "SCREENMONITORING",
+        ]
+    ),
+    "direction": frozenset({"UNKNOWN", "INBOUND", "OUTBOUND"}),
+    "messageType": frozenset(
+        [
+            "UNKNOWN",
+            "SMS",
+            "TWITTER",
+            "FACEBOOK",
+            "LINE",
+            "WHATSAPP",
+            "WEBMESSAGING",
+            "OPEN",
+            "INSTAGRAM",
+            "APPLE",
+            "LINKEDIN",
+        ]
+    ),
+    "acdOutcome": frozenset({"UNKNOWN", "ABANDON", "ANSWERED", "FLOW_OUT"}),
+    "disconnectType": frozenset(
+        [
+            "UNKNOWN",
+            "ENDPOINT",
+            "CLIENT",
+            "SYSTEM",
+            "TRANSFER",
+            "ERROR",
+            "PEER",
+            "OTHER",
+            "SPAM",
+            "TIMEOUT",
+            "TRANSPORT_FAILURE",
+            "CONFERENCE_TRANSFER",
+            "CONSULT_TRANSFER",
+            "FORWARD_TRANSFER",
+            "NO_ANSWER_TRANSFER",
+            "NOT_AVAILABLE_TRANSFER",
+            "UNCALLABLE",
+            "DND_ENDPOINT",
+            "DND_TRANSFER",
+            "INACTIVITY",
+            "SESSION_EXPIRED",
+            "TAKEOVER",
+        ]
+    ),
+}
+
+
+def _enum(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    upper = value.upper()
+    if upper not in ENUMS[name]:
+        raise InvalidInput(
+            f"eventBody.{name}: '{value}' is not one of {', '.join(sorted(ENUMS[name]))}",
+            field=f"eventBody.{name}",
+        )
+    return upper
 
 
 _FIELD_RE = re.compile(r" - at `\$(?:\[\d+\])?\.?([^`]*)`$")
