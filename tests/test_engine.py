@@ -90,6 +90,6 @@ def test_rebuild_reproduces_the_projections(store_url: str) -> None:
     assert summary.accepted == len(UNIQUE)
     assert summary.duplicate == len(DAY.events) - len(UNIQUE)
     live = store.projection_rows()
-    assert rebuild(store) == len(DAY.conversations)
+    assert rebuild(store, FakeClock()) == len(UNIQUE)
     assert store.projection_rows() == live
     store.close()

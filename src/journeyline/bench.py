@@ -54,7 +54,7 @@ from journeyline.engine import Engine
 from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_detail
 from journeyline.store import open_store
-from journeyline.store.sqlite import MIGRATIONS
+from journeyline.store.sqlite import MIGRATIONS, migrate
 
 BATCH = 1000  # events per transaction for the ceiling and the engine
 HTTP_BATCH = 100  # events per request for http_batch
@@ -128,20 +128,26 @@ class Run:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-def event_log_ddl() -> str:
-    """The migration's ``event_log`` table and its indexes, read from the migration itself."""
-    statements: list[str] = []
-    for path in sorted(MIGRATIONS.glob("*.sql")):
-        code = " ".join(line.split("--", 1)[0] for line in path.read_text().splitlines())
-        for statement in code.split(";"):
-            text = " ".join(statement.split())
-            if text.startswith("CREATE TABLE event_log ") or (
-                text.startswith("CREATE INDEX") and " ON event_log " in text
-            ):
-                statements.append(text + ";")
-    if not any(s.startswith("CREATE TABLE") for s in statements):
-        raise BenchError(f"no CREATE TABLE event_log in the migrations under {MIGRATIONS}")
-    return "\n".join(statements)
+def event_log_ddl() -> list[str]:
+    """``event_log`` and its indexes as the real migrations leave them (all of them applied).
+
+    The migrations run on a scratch file and the statements are read back from
+    ``sqlite_master``, so the ceiling follows any later migration of the log table.
+    """
+    with tempfile.TemporaryDirectory(prefix="journeyline-schema-") as tmp:
+        path = Path(tmp) / "schema.db"
+        migrate(f"sqlite:///{path}")
+        db = sqlite3.connect(path)
+        try:
+            rows = db.execute(
+                "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'event_log'"
+                " AND sql IS NOT NULL ORDER BY type = 'index', name"
+            ).fetchall()
+        finally:
+            db.close()
+    if not rows or rows[0][0] != "table":
+        raise BenchError(f"the migrations under {MIGRATIONS} create no event_log table")
+    return [str(sql) for _, sql in rows]
 
 
 def _deadline(start: float, timeout: float, what: str) -> None:
@@ -149,13 +155,14 @@ def _deadline(start: float, timeout: float, what: str) -> None:
         raise BenchError(f"{what} did not finish within {timeout:.0f} s")
 
 
-def ceiling_run(path: Path, workload: Workload, timeout: float) -> Run:
+def ceiling_run(path: Path, workload: Workload, ddl: Sequence[str], timeout: float) -> Run:
     """Raw inserts of the log rows: executemany, 1000 rows per transaction."""
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(event_log_ddl())
+        for statement in ddl:
+            db.execute(statement)
         now = system_clock()
         kind = genesys_detail.KIND
         params = [(key, kind, cid, now, body) for key, cid, body in workload.rows]
@@ -475,7 +482,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="journeyline-bench-", dir=args.dir) as tmp:
         root = Path(tmp)
         timeout: float = args.timeout
-        _measure(ceiling, runs, root, quiet, lambda d: ceiling_run(d / "ceiling.db", main, timeout))
+        ddl = event_log_ddl()
+
+        def ceiling_once(workdir: Path) -> Run:
+            return ceiling_run(workdir / "ceiling.db", main, ddl, timeout)
+
+        _measure(ceiling, runs, root, quiet, ceiling_once)
         _measure(engine, runs, root, quiet, lambda d: engine_run(d / "engine.db", main, timeout))
 
         def http_once(workdir: Path) -> Run:

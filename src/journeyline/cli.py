@@ -68,11 +68,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     store = open_store(_settings(args).store_url)
     try:
-        sessions = rebuild(store)
-        events = store.log_count()
+        applied = rebuild(store, system_clock)
+        sessions = len(store.projection_rows()["sessions"])
     finally:
         store.close()
-    _print({"sessions": sessions, "logEvents": events})
+    _print({"sessions": sessions, "logEvents": applied})
     return 0
 
 

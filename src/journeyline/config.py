@@ -27,6 +27,13 @@ class Settings:
     acw_grace_seconds: int = 600
     #: Events applied per transaction at most by the writer (``JOURNEYLINE_MAX_BATCH``).
     max_batch: int = 2000
+    #: A web session ends after this long without an event
+    #: (``JOURNEYLINE_WEB_SESSION_TIMEOUT_SECONDS``).
+    web_session_timeout_seconds: int = 1200
+    #: A MaxMind-format GeoIP City database; none: no geolocation (``JOURNEYLINE_GEOIP_DB``).
+    geoip_db: str | None = None
+    #: The public base URL of this server, for deployment snippets (``JOURNEYLINE_PUBLIC_URL``).
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -36,6 +43,11 @@ class Settings:
             "token_ttl_seconds": _int("JOURNEYLINE_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             "acw_grace_seconds": _int("JOURNEYLINE_ACW_GRACE_SECONDS", cls.acw_grace_seconds),
             "max_batch": _int("JOURNEYLINE_MAX_BATCH", cls.max_batch),
+            "web_session_timeout_seconds": _int(
+                "JOURNEYLINE_WEB_SESSION_TIMEOUT_SECONDS", cls.web_session_timeout_seconds
+            ),
+            "geoip_db": os.environ.get("JOURNEYLINE_GEOIP_DB") or None,
+            "public_url": os.environ.get("JOURNEYLINE_PUBLIC_URL") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,37 +1,60 @@
-"""The engine: stores accepted events in the log and updates the projections, in one unit of work.
+"""The engine: stores accepted input in the log and updates the projections, in one unit of work.
 
-``Engine.apply`` takes a batch of parsed events, appends the new ones to the log (duplicates are
-recognised by their idempotency key), refolds every conversation the batch touched with the
-pure ``core.conversation.fold`` and writes the session and its journey events — all in one
-transaction, so an acknowledged batch is either wholly stored or not at all.
+``Engine.apply`` takes a batch of parsed inputs — conversation detail events, web and app events,
+identity commands — appends the new ones to the log (duplicates are recognised by their
+idempotency key) and applies them: identity first, in arrival order; then every conversation the
+batch touched is refolded with the pure ``core.conversation.fold``, and every visitor's affected
+web sessions with ``core.websession`` — all in one transaction, so an acknowledged batch is
+either wholly stored or not at all. A command that fails (say, an unknown contact) is undone
+alone, inside a savepoint, and reported; the rest of the batch stands.
 
-The engine keeps the detail events of recently touched conversations in memory (it is the only
-writer, so the cache cannot go stale); a miss reloads them from the log. ``rebuild`` replays the
-whole log through the same fold.
+The engine keeps recently touched conversations and visitors in memory (it is the only writer,
+so they cannot go stale); a miss reloads them from the log. ``rebuild`` replays the whole log, in
+arrival order, through this same code.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+import msgspec
 
 from journeyline.clock import Clock
 from journeyline.core.conversation import Folded, fold, session_id_for
-from journeyline.ingest import genesys_detail
+from journeyline.engine_web import WebProjector, partition_of
+from journeyline.errors import JourneylineError
+from journeyline.identity import COMMAND_KIND, Command, Identity
+from journeyline.ingest import genesys_detail, web
 from journeyline.ingest.genesys_detail import Accepted
+from journeyline.ingest.web import AcceptedWeb
 from journeyline.model.detail import DetailEvent
+from journeyline.model.session import ConversationSession
 from journeyline.store.base import LogRecord, Store
 
-Status = Literal["accepted", "duplicate"]
+Status = Literal["accepted", "duplicate", "failed"]
+_command_encoder = msgspec.json.Encoder()
+_command_decoder = msgspec.json.Decoder(Command)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInput:
+    key: str  # a fresh id: commands are never duplicates of each other
+    command: Command
+
+
+Input = Accepted | AcceptedWeb | CommandInput
 
 
 @dataclass(frozen=True, slots=True)
 class Applied:
     key: str
     status: Status
-    session_id: str
+    session_id: str | None = None
+    result: dict[str, Any] | None = None
+    error: JourneylineError | None = None
 
 
 @dataclass(slots=True)
@@ -40,45 +63,104 @@ class _Cached:
     folded: Folded
 
 
+def _record(item: Accepted | AcceptedWeb, now_ms: int) -> LogRecord:
+    if isinstance(item, Accepted):
+        return LogRecord(
+            item.event.key, genesys_detail.KIND, item.event.conversation_id, now_ms, item.body
+        )
+    return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body)
+
+
 class Engine:
     def __init__(self, store: Store, clock: Clock, *, cache_size: int = 20_000) -> None:
         self.store = store
         self.clock = clock
         self.cache_size = cache_size
+        self.identity = Identity(store)
+        self.web = WebProjector(store)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
 
-    def apply(self, batch: Sequence[Accepted]) -> list[Applied]:
+    def apply(self, batch: Sequence[Input]) -> list[Applied]:
         """Store and apply a batch in one transaction; the caller acknowledges after it returns."""
         now = self.clock()
-        records = [
-            LogRecord(a.event.key, genesys_detail.KIND, a.event.conversation_id, now, a.body)
-            for a in batch
-        ]
+        events = [item for item in batch if not isinstance(item, CommandInput)]
         with self.store.transaction():
-            new_keys = self.store.append(records)
-            touched: dict[str, list[DetailEvent]] = {}
-            for a in batch:
-                if a.event.key in new_keys:
-                    touched.setdefault(a.event.conversation_id, []).append(a.event)
-            sessions = {cid: self._refold(cid, events) for cid, events in touched.items()}
-        results: list[Applied] = []
+            new_keys = self.store.append([_record(item, now) for item in events])
+            return self._apply(batch, new_keys, now, log_commands=True)
+
+    def _apply(
+        self, batch: Sequence[Input], new_keys: set[str], now: int, *, log_commands: bool
+    ) -> list[Applied]:
+        touched: dict[str, list[DetailEvent]] = {}
+        visitors: dict[str, list[Any]] = {}
+        links: dict[str, tuple[str | None, bool]] = {}
+        outcome: dict[int, Applied] = {}
         seen: set[str] = set()
-        for a in batch:
-            key = a.event.key
-            status: Status = "accepted" if key in new_keys and key not in seen else "duplicate"
+        for index, item in enumerate(batch):
+            if isinstance(item, CommandInput):
+                outcome[index] = self._command(item, now, log=log_commands)
+                continue
+            key = item.event.key
+            if key not in new_keys or key in seen:
+                outcome[index] = Applied(key, "duplicate")
+                continue
             seen.add(key)
-            session_id = sessions.get(a.event.conversation_id)
-            if session_id is None:
-                session_id = session_id_for(a.event.conversation_id)
-            results.append(Applied(key, status, session_id))
+            if isinstance(item, Accepted):
+                touched.setdefault(item.event.conversation_id, []).append(item.event)
+            else:
+                partition = partition_of(item.event)
+                visitors.setdefault(partition, []).append(item.event)
+                links[partition] = self.identity.visitor(item.event)
+        conversation_sessions = {cid: self._refold(cid, new) for cid, new in touched.items()}
+        web_sessions: dict[str, str] = {}
+        for partition, new_events in visitors.items():
+            web_sessions.update(self.web.apply(partition, new_events, links[partition]))
+        results: list[Applied] = []
+        for index, item in enumerate(batch):
+            if index in outcome and outcome[index].status != "duplicate":
+                results.append(outcome[index])
+                continue
+            if isinstance(item, Accepted):
+                session_id = conversation_sessions.get(item.event.conversation_id)
+                session_id = session_id or session_id_for(item.event.conversation_id)
+            elif isinstance(item, AcceptedWeb):
+                session_id = web_sessions.get(item.event.key) or self._web_session_of(item)
+            else:
+                session_id = None
+            status: Status = "duplicate" if index in outcome else "accepted"
+            results.append(
+                Applied(
+                    item.key if isinstance(item, CommandInput) else item.event.key,
+                    status,
+                    session_id,
+                )
+            )
         return results
+
+    def _web_session_of(self, item: AcceptedWeb) -> str | None:
+        """The session a duplicate web event belongs to (it was applied before)."""
+        return self.web.session_of(partition_of(item.event), item.event.key)
+
+    def _command(self, item: CommandInput, now: int, *, log: bool) -> Applied:
+        try:
+            with self.store.savepoint():
+                if log:
+                    body = _command_encoder.encode(item.command)
+                    self.store.append([LogRecord(item.key, COMMAND_KIND, "identity", now, body)])
+                result = self.identity.execute(item.command)
+        except JourneylineError as exc:
+            return Applied(item.key, "failed", error=exc)
+        self.web.forget()  # links and cookies may have moved: reload visitors from the store
+        return Applied(item.key, "accepted", result=result)
 
     def _refold(self, conversation_id: str, new: list[DetailEvent]) -> str:
         cached = self._cache.pop(conversation_id, None)
         if cached is None:
-            stored = self.store.log_for_partition(genesys_detail.KIND, conversation_id)
-            parsed = (genesys_detail.parse_canonical(body) for body in stored)
-            events = {e.key: e for e in parsed}  # already holds `new`: appended above
+            new_keys = {e.key: e for e in new}
+            events = dict(new_keys)
+            for body in self.store.log_for_partition(genesys_detail.KIND, conversation_id):
+                stored = genesys_detail.parse_canonical(body)
+                events.setdefault(stored.key, stored)
             previous = None
         else:
             events = cached.events
@@ -92,37 +174,72 @@ class Engine:
         return folded.session.id
 
     def _write(self, folded: Folded, previous: Folded | None) -> None:
+        session = folded.session
         if previous is None:
-            self.store.save_conversation(folded.session, folded.events, (), replace_all=True)
-            return
-        before = {e.id: e for e in previous.events}
-        changed = [e for e in folded.events if before.get(e.id) != e]
-        current = {e.id for e in folded.events}
-        removed = [i for i in before if i not in current]
-        self.store.save_conversation(folded.session, changed, removed, replace_all=False)
+            self.store.save_conversation(session, folded.events, (), replace_all=True)
+        else:
+            before = {e.id: e for e in previous.events}
+            changed = [e for e in folded.events if before.get(e.id) != e]
+            current = {e.id for e in folded.events}
+            removed = [i for i in before if i not in current]
+            self.store.save_conversation(session, changed, removed, replace_all=False)
+        self._link(session)
+
+    def _link(self, session: ConversationSession) -> None:
+        link = self.store.session_link(session.id)
+        before = link[0] if link is not None else None
+        contact_id: str | None
+        if session.external_contact_id:  # named by the contact centre: it wins
+            contact_id, verified = session.external_contact_id, True
+        elif link is not None and before is not None and link[1] and not self._auto(before):
+            return  # a verified link (an agent's, or the visitor's own) stands
+        else:
+            contact_id, verified = self.identity.conversation(session)
+        self.store.link_session(session.id, contact_id, verified)
+        self.identity.refresh(before)
+        if contact_id != before:
+            self.identity.refresh(contact_id)
+
+    def _auto(self, contact_id: str) -> bool:
+        contact = self.store.contact_get(contact_id)
+        return contact is not None and contact.origin == "conversation"
 
     def forget(self) -> None:
-        """Drop the in-memory cache (after the projections were rebuilt behind its back)."""
+        """Drop the in-memory state (after a failed unit of work, or a rebuild)."""
         self._cache.clear()
+        self.web.forget()
+
+    def replay(self, records: Iterable[tuple[str, str, bytes]]) -> None:
+        """Apply logged inputs ``(key, kind, body)`` again, in order, without logging them."""
+        batch: list[Input] = []
+        for key, kind, body in records:
+            if kind == genesys_detail.KIND:
+                batch.append(Accepted(genesys_detail.parse_canonical(body), body))
+            elif kind == web.KIND:
+                batch.append(AcceptedWeb(web.decode_stored(body), body))
+            elif kind == COMMAND_KIND:
+                batch.append(CommandInput(key, _command_decoder.decode(body)))
+        keys = {item.event.key for item in batch if not isinstance(item, CommandInput)}
+        results = self._apply(batch, keys, self.clock(), log_commands=False)
+        failed = [r for r in results if r.status == "failed"]
+        if failed:
+            raise failed[0].error or JourneylineError("a logged command failed on replay")
 
 
-def rebuild(store: Store) -> int:
-    """Replay the whole log into fresh projections; returns the number of sessions written."""
+def rebuild(store: Store, clock: Clock, *, chunk: int = 1000) -> int:
+    """Replay the whole log into fresh projections; returns the number of log entries applied."""
+    engine = Engine(store, clock)
     count = 0
     with store.transaction():
         store.clear_projections()
-        current: str | None = None
-        events: list[DetailEvent] = []
-        for partition_key, body in store.iter_log(genesys_detail.KIND):
-            if partition_key != current and events:
-                folded = fold(events)
-                store.save_conversation(folded.session, folded.events, (), replace_all=True)
-                count += 1
-                events = []
-            current = partition_key
-            events.append(genesys_detail.parse_canonical(body))
-        if events:
-            folded = fold(events)
-            store.save_conversation(folded.session, folded.events, (), replace_all=True)
-            count += 1
+        pending: list[tuple[str, str, bytes]] = []
+        for record in store.iter_all_log():
+            pending.append(record)
+            if len(pending) >= chunk:
+                engine.replay(pending)
+                count += len(pending)
+                pending = []
+        if pending:
+            engine.replay(pending)
+            count += len(pending)
     return count

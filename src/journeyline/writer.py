@@ -14,8 +14,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 
-from journeyline.engine import Applied, Engine
-from journeyline.ingest.genesys_detail import Accepted
+from journeyline.engine import Applied, Engine, Input
 
 _STOP = object()
 
@@ -28,12 +27,12 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
 
-    async def submit(self, batch: Sequence[Accepted]) -> list[Applied]:
+    async def submit(self, batch: Sequence[Input]) -> list[Applied]:
         future: Future[list[Applied]] = Future()
         self._queue.put((list(batch), future))
         return await asyncio.wrap_future(future)
 
-    def submit_sync(self, batch: Sequence[Accepted]) -> list[Applied]:
+    def submit_sync(self, batch: Sequence[Input]) -> list[Applied]:
         future: Future[list[Applied]] = Future()
         self._queue.put((list(batch), future))
         return future.result()
@@ -47,7 +46,7 @@ class Writer:
             item = self._queue.get()
             if item is _STOP:
                 return
-            waiting: list[tuple[list[Accepted], Future[list[Applied]]]] = [item]  # type: ignore[list-item]
+            waiting: list[tuple[list[Input], Future[list[Applied]]]] = [item]  # type: ignore[list-item]
             size = len(waiting[0][0])
             stop = False
             while size < self.max_batch:
@@ -64,7 +63,7 @@ class Writer:
             if stop:
                 return
 
-    def _apply(self, waiting: list[tuple[list[Accepted], Future[list[Applied]]]]) -> None:
+    def _apply(self, waiting: list[tuple[list[Input], Future[list[Applied]]]]) -> None:
         combined = [a for batch, _ in waiting for a in batch]
         try:
             results = self.engine.apply(combined)

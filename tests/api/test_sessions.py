@@ -41,6 +41,7 @@ def test_session_has_the_genesys_fields(api: Api) -> None:
             "id": "contact-7",
             "selfUri": "/api/v2/externalcontacts/contacts/contact-7",
         },
+        "externalContactVerified": True,
         "conversation": {"id": "conv-1", "selfUri": "/api/v2/conversations/conv-1"},
         "originatingDirection": "Inbound",
         "conversationChannels": [{"type": "Voice", "platform": "Edge"}],
@@ -73,6 +74,7 @@ def test_card_resolves_names_and_shows_unknown_ids_as_ids(api: Api) -> None:
     api.post("/api/v2/users", {"id": "u-ann", "name": "Ann Agent"})
     card = api.get(session_path() + "/card").json()
     assert card == {
+        "customerName": "Unknown",
         "color": "gray",
         "title": "Inbound call",
         "icon": "call",
@@ -140,7 +142,8 @@ def test_event_type_filter(api: Api) -> None:
     assert [e["conversationEvent"]["eventName"] for e in only_ended] == ["ended"]
     everything = api.get(path, params={"eventType": "ConversationEvent"}).json()["entities"]
     assert len(everything) == 3
-    wrong = api.get(path, params={"eventType": "WebEvent"})
+    assert api.get(path, params={"eventType": "WebEvent"}).json()["entities"] == []
+    wrong = api.get(path, params={"eventType": "Bogus"})
     assert wrong.status_code == 400
     assert wrong.json()["details"] == [{"fieldName": "eventType"}]
 

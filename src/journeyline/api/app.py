@@ -12,12 +12,16 @@ from starlette.routing import Route
 
 from journeyline.api import intake, sessions
 from journeyline.api.auth import Authenticator
+from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.services import Services
+from journeyline.api.static import STATIC_ROUTES
+from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
 from journeyline.engine import Engine
+from journeyline.ingest.enrich import GeoLookup
 from journeyline.store import open_store
 from journeyline.writer import Writer
 
@@ -33,11 +37,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         read_store = open_store(settings.store_url)
         writer = Writer(Engine(write_store, clock), max_batch=settings.max_batch)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds)
-        app.state.services = Services(settings, clock, read_store, writer, auth)
+        geo = GeoLookup(settings.geoip_db)
+        app.state.services = Services(settings, clock, read_store, writer, auth, geo)
         try:
             yield
         finally:
             writer.close()
+            geo.close()
             write_store.close()
             read_store.close()
 
@@ -58,9 +64,17 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         Route("/api/v2/journey/sessions/{sessionId}/card", sessions.get_card),
         Route("/api/v2/journey/sessions/{sessionId}/events", sessions.get_session_events),
         Route(
+            "/api/v2/journey/sessions/{sessionId}/externalcontact",
+            sessions.verify_session,
+            methods=["PUT"],
+        ),
+        Route(
             "/api/v2/externalcontacts/contacts/{contactId}/journey/sessions",
             sessions.contact_sessions,
         ),
         *DIRECTORY_ROUTES,
+        *WEB_ROUTES,
+        *CONTACT_ROUTES,
+        *STATIC_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

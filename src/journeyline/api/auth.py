@@ -26,8 +26,10 @@ from journeyline.store.base import OAuthClient, Store
 
 #: What each role may do.
 ROLES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"events:write", "journey:read", "directory:write"}),
-    "agent": frozenset({"journey:read"}),
+    "admin": frozenset(
+        {"events:write", "journey:read", "directory:write", "contacts:write", "deployments:write"}
+    ),
+    "agent": frozenset({"journey:read", "contacts:write"}),
     "ingest": frozenset({"events:write"}),
 }
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 
 from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
+from journeyline.engine import CommandInput
 from journeyline.errors import InvalidInput, PayloadTooLarge
+from journeyline.identity import Command
+from journeyline.ids import new_id
+from journeyline.ingest.enrich import GeoLookup
 from journeyline.store.base import Store
 from journeyline.writer import Writer
 
@@ -21,6 +26,14 @@ class Services:
     store: Store  # the request loop's own connection: reads and small writes
     writer: Writer  # the single writer of events
     auth: Authenticator
+    geo: GeoLookup
+
+    async def run_command(self, command: Command) -> dict[str, Any]:
+        """Apply an identity command through the single writer; its error is raised here."""
+        [applied] = await self.writer.submit([CommandInput(new_id(), command)])
+        if applied.error is not None:
+            raise applied.error
+        return applied.result or {}
 
 
 def services(request: Request) -> Services:

@@ -1,54 +1,99 @@
-"""Session read routes: a session, its card, its events; sessions by conversation or contact."""
+"""Session reads: a session, its card, its events; listings; an agent's verification of a session.
+
+Conversation, web and app sessions share these routes, as they share the Genesys Session shape.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from journeyline.api import wire
+from journeyline.api import wire, wire_web
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, services
-from journeyline.core.card import card_for
+from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.core.card import card_for, web_card_for
+from journeyline.core.websession import WebSession
 from journeyline.errors import InvalidInput, NotFound
+from journeyline.identity import Command
 from journeyline.model.session import ConversationSession
-from journeyline.store.base import Page
+from journeyline.store.base import AnySession, Page
 
 MAX_PAGE = 200
-EVENT_TYPES = {"ConversationEvent"}
-EVENT_NAMES = ("routed", "connected", "ended")
+CONVERSATION_NAMES = ("routed", "connected", "ended")
 
 
-def _session(svc: Services, request: Request) -> ConversationSession:
-    session_id = request.path_params["sessionId"]
-    found = svc.store.get_session(session_id)
+def load(svc: Services, session_id: str) -> AnySession:
+    found: AnySession | None = svc.store.get_session(session_id)
+    if found is None:
+        found = svc.store.web_session_get(session_id)
     if found is None:
         raise NotFound(f"no session with id {session_id}", field="sessionId")
     return found
 
 
+def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
+    """The contact a session is linked to, as the head of its merge set, and if verified."""
+    link = svc.store.session_link(session_id) or (None, True)
+    contact_id, verified = link
+    if contact_id is None:
+        return None, verified
+    contact = svc.store.contact_get(contact_id)
+    if contact is not None and contact.canonical_id:
+        return contact.canonical_id, verified
+    return contact_id, verified
+
+
+def customer_name(svc: Services, contact_id: str | None) -> str | None:
+    contact = svc.store.contact_get(contact_id) if contact_id else None
+    return contact.display_name if contact is not None else None
+
+
+def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
+    link = canonical_link(svc, s.id)
+    if isinstance(s, ConversationSession):
+        return wire.session(s, now_ms=now_ms, link=link)
+    return wire_web.web_session(
+        s,
+        now_ms=now_ms,
+        contact_id=link[0],
+        verified=link[1],
+        timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
+    )
+
+
 async def get_session(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
-    return json_response(wire.session(_session(svc, request), now_ms=svc.clock()))
-
-
-def name_of(svc: Services) -> wire.NameLookup:
-    return wire.NameLookup(svc.store)
+    session = load(svc, request.path_params["sessionId"])
+    return json_response(session_json(svc, session, svc.clock()))
 
 
 async def get_card(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
-    session = _session(svc, request)
+    session = load(svc, request.path_params["sessionId"])
+    name = customer_name(svc, canonical_link(svc, session.id)[0])
+    if isinstance(session, WebSession):
+        web = web_card_for(
+            session,
+            now_ms=svc.clock(),
+            timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
+            customer_name=name,
+        )
+        doc = wire_web.record(web) or {}
+        doc["durationInSeconds"] = doc.pop("durationSeconds")
+        doc.setdefault("searchTerms", [])
+        return json_response(doc)
     card = card_for(
         session,
         now_ms=svc.clock(),
         acw_grace_ms=svc.settings.acw_grace_seconds * 1000,
-        name_of=name_of(svc),
+        name_of=wire.NameLookup(svc.store),
     )
-    return json_response(wire.card(card))
+    return json_response(wire.card(card, name))
 
 
 def _next_uri(path: str, params: dict[str, str], cursor: str | None) -> str | None:
@@ -62,36 +107,57 @@ def _self_uri(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _event_filter(event_type: str | None, session: AnySession) -> tuple[str, ...] | None:
+    """Event names to keep, ``()`` for all, ``None`` when the filter excludes everything."""
+    if not event_type:
+        return ()
+    wanted = {t.strip() for t in event_type.split(",") if t.strip()}
+    own = (
+        ("ConversationEvent", *CONVERSATION_NAMES)
+        if isinstance(session, ConversationSession)
+        else ("AppEvent",)
+        if session.type == "app"
+        else ("WebEvent",)
+    )
+    known = {"ConversationEvent", "WebEvent", "AppEvent", *CONVERSATION_NAMES}
+    unknown = wanted - known
+    if unknown:
+        raise InvalidInput(
+            f"unknown eventType {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})",
+            field="eventType",
+        )
+    if wanted & {own[0]}:
+        return ()
+    names = tuple(n for n in own[1:] if n in wanted)
+    return names or None
+
+
 async def get_session_events(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
-    session = _session(svc, request)
+    session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
-    names: tuple[str, ...] = ()
     event_type = request.query_params.get("eventType")
-    if event_type:
-        wanted = {t.strip() for t in event_type.split(",") if t.strip()}
-        unknown = wanted - EVENT_TYPES - set(EVENT_NAMES)
-        if unknown:
-            known = ", ".join(sorted(EVENT_TYPES | set(EVENT_NAMES)))
-            raise InvalidInput(
-                f"unknown eventType {', '.join(sorted(unknown))} (known: {known})",
-                field="eventType",
-            )
-        if not wanted & EVENT_TYPES:
-            names = tuple(n for n in EVENT_NAMES if n in wanted)
-    page = svc.store.session_events(
-        session.id, after=request.query_params.get("after"), page_size=page_size, names=names
-    )
-    lookup = wire.NameLookup(svc.store)
-    names_by_id = lookup.resolve(wire.name_keys(page.items))
+    names = _event_filter(event_type, session)
+    after = request.query_params.get("after")
     params = {"pageSize": str(page_size)}
     if event_type:
         params["eventType"] = event_type
+    entities: list[wire.Json] = []
+    cursor: str | None = None
+    if names is not None and isinstance(session, ConversationSession):
+        page = svc.store.session_events(session.id, after=after, page_size=page_size, names=names)
+        names_by_id = wire.NameLookup(svc.store).resolve(wire.name_keys(page.items))
+        entities = [wire.event(e, session, names_by_id) for e in page.items]
+        cursor = page.next_cursor
+    elif names is not None:
+        web_page = svc.store.web_events_page(session.id, after=after, page_size=page_size, names=())
+        entities = [wire_web.web_event(e, session.id) for e in web_page.items]
+        cursor = web_page.next_cursor
     return json_response(
         {
-            "entities": [wire.event(e, session, names_by_id) for e in page.items],
-            "nextUri": _next_uri(request.url.path, params, page.next_cursor),
+            "entities": entities,
+            "nextUri": _next_uri(request.url.path, params, cursor),
             "selfUri": _self_uri(request),
         }
     )
@@ -105,34 +171,70 @@ async def list_sessions(request: Request) -> Response:
     conversation_id = request.query_params.get("conversationId")
     if conversation_id is not None:
         found = svc.store.sessions_for_conversation(conversation_id)
-        return json_response(
-            {
-                "entities": [wire.session(s, now_ms=now) for s in found],
-                "selfUri": _self_uri(request),
-            }
-        )
+        entities = [session_json(svc, s, now) for s in found]
+        return json_response({"entities": entities, "selfUri": _self_uri(request)})
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     page = svc.store.recent_sessions(after=request.query_params.get("after"), page_size=page_size)
     return _session_listing(request, page, page_size)
 
 
-def _session_listing(request: Request, page: Page[ConversationSession], page_size: int) -> Response:
-    now = services(request).clock()
+def _session_listing(request: Request, page: Page[AnySession], page_size: int) -> Response:
+    svc = services(request)
+    now = svc.clock()
+    params = {"pageSize": str(page_size)}
+    if request.query_params.get("includeMerged"):
+        params["includeMerged"] = request.query_params["includeMerged"]
     return json_response(
         {
-            "entities": [wire.session(s, now_ms=now) for s in page.items],
-            "nextUri": _next_uri(request.url.path, {"pageSize": str(page_size)}, page.next_cursor),
+            "entities": [session_json(svc, s, now) for s in page.items],
+            "nextUri": _next_uri(request.url.path, params, page.next_cursor),
             "selfUri": _self_uri(request),
         }
     )
 
 
 async def contact_sessions(request: Request) -> Response:
+    """A contact's journey, newest first; ``includeMerged=true`` takes in its whole merge set."""
     svc = services(request)
     svc.auth.require(request, "journey:read")
     contact_id = request.path_params["contactId"]
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
-    page = svc.store.sessions_for_contact(
-        contact_id, after=request.query_params.get("after"), page_size=page_size
+    include_merged = request.query_params.get("includeMerged", "false").lower()
+    if include_merged not in ("true", "false"):
+        raise InvalidInput("includeMerged must be true or false", field="includeMerged")
+    ids = [contact_id]
+    contact = svc.store.contact_get(contact_id)
+    if include_merged == "true" and contact is not None:
+        head = svc.store.contact_get(contact.canonical_id) if contact.canonical_id else contact
+        if head is not None:
+            ids = [head.id, *(m.id for m in svc.store.contact_members(head.id))]
+    refs = svc.store.sessions_of_contacts(
+        ids, after=request.query_params.get("after"), page_size=page_size
     )
-    return _session_listing(request, page, page_size)
+    sessions = [load(svc, session_id) for session_id, _, _ in refs.items]
+    return _session_listing(request, Page(sessions, refs.next_cursor), page_size)
+
+
+class _Link(msgspec.Struct):
+    id: str
+
+
+async def verify_session(request: Request) -> Response:
+    """``PUT /api/v2/journey/sessions/{sessionId}/externalcontact`` (our extension).
+
+    An agent confirms who the session is: ``{"id": contactId}``. The session is linked, verified;
+    for a web session the visitor's cookie is claimed by the contact, so their other sessions
+    follow. Audited.
+    """
+    svc = services(request)
+    principal = svc.auth.require(request, "contacts:write")
+    session = load(svc, request.path_params["sessionId"])
+    try:
+        body = msgspec.json.decode(await read_body(request, 64 * 1024), type=_Link)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidInput(f'body must be {{"id": contactId}}: {exc}', field="id") from exc
+    args = {"contactId": body.id, "sessionId": session.id}
+    if isinstance(session, WebSession):
+        args["cookie"] = session.customer_cookie_id
+    await svc.run_command(Command("verify_session", principal.client_id, svc.clock(), args))
+    return json_response(session_json(svc, load(svc, session.id), svc.clock()))

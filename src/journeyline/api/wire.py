@@ -29,7 +29,7 @@ DIRECTORY_PATHS = {
 }
 
 
-def _compact(doc: Json) -> Json:
+def compact(doc: Json) -> Json:
     return {k: v for k, v in doc.items() if v is not None}
 
 
@@ -43,36 +43,41 @@ def _ref(kind: str, entry_id: str | None) -> Json | None:
     return {"id": entry_id, "selfUri": f"{DIRECTORY_PATHS[kind]}/{entry_id}"}
 
 
-def session(s: ConversationSession, *, now_ms: int) -> Json:
+def session(
+    s: ConversationSession, *, now_ms: int, link: tuple[str | None, bool] | None = None
+) -> Json:
+    """A conversation session; ``link``: the contact it is linked to, and whether verified."""
     end = s.ended_ms if s.ended_ms is not None else now_ms
+    contact_id, verified = link if link is not None else (s.external_contact_id, True)
     disposition = s.last_disposition
     context = s.journey_context
     last = s.last_event
-    return _compact(
+    return compact(
         {
             "id": s.id,
             "type": "conversation",
             "customerId": s.customer_id,
             "customerIdType": s.customer_id_type,
             "externalContact": {
-                "id": s.external_contact_id,
-                "selfUri": f"/api/v2/externalcontacts/contacts/{s.external_contact_id}",
+                "id": contact_id,
+                "selfUri": f"/api/v2/externalcontacts/contacts/{contact_id}",
             }
-            if s.external_contact_id
+            if contact_id
             else None,
+            "externalContactVerified": verified if contact_id else None,
             "conversation": {
                 "id": s.conversation_id,
                 "selfUri": f"/api/v2/conversations/{s.conversation_id}",
             },
             "originatingDirection": s.originating_direction,
             "conversationChannels": [
-                _compact({"type": c.type, "messageType": c.message_type, "platform": c.platform})
+                compact({"type": c.type, "messageType": c.message_type, "platform": c.platform})
                 for c in s.channels
             ],
             "conversationSubject": s.subject,
             "lastConnectedQueue": _ref("queue", s.last_queue_id),
             "lastConnectedUser": _ref("user", s.last_user_id),
-            "lastUserDisposition": _compact(
+            "lastUserDisposition": compact(
                 {
                     "code": disposition.code,
                     "notes": disposition.notes,
@@ -95,20 +100,20 @@ def session(s: ConversationSession, *, now_ms: int) -> Json:
             if last
             else None,
             "startTrigger": s.start_trigger,
-            "journeyContext": _compact(
+            "journeyContext": compact(
                 {
-                    "customer": _compact(
+                    "customer": compact(
                         {"id": context.customer_id, "idType": context.customer_id_type}
                     )
                     or None,
-                    "customerSession": _compact(
+                    "customerSession": compact(
                         {"id": context.session_id, "type": context.session_type}
                     )
                     or None,
-                    "triggeringAction": _compact(
+                    "triggeringAction": compact(
                         {
                             "id": context.action_id,
-                            "actionMap": _compact(
+                            "actionMap": compact(
                                 {"id": context.action_map_id, "version": context.action_map_version}
                             )
                             or None,
@@ -138,7 +143,7 @@ def event(
         if kind is not None and isinstance(value, str):
             name_key = key.removesuffix(".id") + ".name"
             attributes[name_key] = _attribute(names.get((kind, value), value))
-    return _compact(
+    return compact(
         {
             "id": e.id,
             "customerId": s.customer_id if s else None,
@@ -150,7 +155,7 @@ def event(
             },
             "eventType": "ConversationEvent",
             "createdDate": iso(e.created_ms),
-            "conversationEvent": _compact(
+            "conversationEvent": compact(
                 {
                     "eventName": e.event_name,
                     "streamType": e.stream_type,
@@ -178,8 +183,9 @@ def _named(ref: Ref | None) -> Json | None:
     return {"id": ref.id, "name": ref.name} if ref else None
 
 
-def card(c: Card) -> Json:
+def card(c: Card, customer_name: str | None = None) -> Json:
     return {
+        "customerName": customer_name or "Unknown",
         "color": c.color,
         "title": c.title,
         "icon": c.icon,

@@ -29,7 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from journeyline.core.websession import WebSession
 from journeyline.model.session import ConversationSession
+from journeyline.model.web import Page
 
 Color = Literal["blue", "white", "gray"]
 Icon = Literal["call", "chat", "messaging"]
@@ -130,4 +132,39 @@ def card_for(
         agent=Ref(agent, name_of("user", agent)) if agent else None,
         status=status,
         wrapup_code=wrapup,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WebCard:
+    """A web (or app) session card: active (blue) until 20 minutes without an event, then gray."""
+
+    color: Color
+    title: str
+    icon: str  # web | app
+    duration_seconds: int
+    status: str
+    customer_name: str
+    current_page: Page | None
+    current_screen: str | None
+    pageview_count: int
+    search_terms: tuple[str, ...]
+
+
+def web_card_for(
+    session: WebSession, *, now_ms: int, timeout_ms: int, customer_name: str | None
+) -> WebCard:
+    active = now_ms - session.last_event_ms < timeout_ms
+    app = session.type == "app"
+    return WebCard(
+        color="blue" if active else "gray",
+        title="App session" if app else "Web session",
+        icon="app" if app else "web",
+        duration_seconds=(session.last_event_ms - session.created_ms) // 1000,
+        status="Active" if active else "Ended",
+        customer_name=customer_name or "Unknown",
+        current_page=session.last_page,
+        current_screen=session.last_screen,
+        pageview_count=session.screenview_count if app else session.pageview_count,
+        search_terms=session.search_terms,
     )

@@ -372,6 +372,7 @@ def fold(detail_events: Iterable[DetailEvent]) -> Folded:
         conversation_id=conversation_id,
         created_ms=created_ms,
         ended_ms=ended_ms,
+        latest_ms=events[-1].event_time,
         originating_direction=direction,
         channels=tuple(channels),
         media_type=media,

@@ -262,7 +262,7 @@ def _enum(name: str, value: str | None) -> str | None:
 _FIELD_RE = re.compile(r" - at `\$(?:\[\d+\])?\.?([^`]*)`$")
 
 
-def _validation_error(exc: msgspec.ValidationError) -> InvalidInput:
+def validation_error(exc: msgspec.ValidationError) -> InvalidInput:
     text = str(exc)
     match = _FIELD_RE.search(text)
     field = match.group(1) if match else None
@@ -283,7 +283,7 @@ def parse_item(item: Any) -> Accepted:
     try:
         envelope = msgspec.convert(item, _Envelope)
     except msgspec.ValidationError as exc:
-        raise _validation_error(exc) from exc
+        raise validation_error(exc) from exc
     body = msgspec.json.encode(item, order="sorted")
     key = hashlib.sha256(body).hexdigest()[:32]
     return Accepted(_to_event(envelope, key), body)

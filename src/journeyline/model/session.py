@@ -54,6 +54,7 @@ class ConversationSession:
     conversation_id: str
     created_ms: int
     ended_ms: int | None
+    latest_ms: int  # the time of its latest detail event
     originating_direction: str  # Unknown | Inbound | Outbound
     channels: tuple[Channel, ...]
     media_type: str | None  # the latest detail mediaType: drives the card icon

@@ -6,12 +6,14 @@ import base64
 
 import msgspec
 
+from journeyline.core.websession import WebSession
 from journeyline.errors import InvalidInput
 from journeyline.model.session import ConversationSession, SessionEvent
 
 _encoder = msgspec.json.Encoder()
 _session_decoder = msgspec.json.Decoder(ConversationSession)
 _event_decoder = msgspec.json.Decoder(SessionEvent)
+_web_session_decoder = msgspec.json.Decoder(WebSession)
 
 
 def encode(record: ConversationSession | SessionEvent) -> bytes:
@@ -20,6 +22,10 @@ def encode(record: ConversationSession | SessionEvent) -> bytes:
 
 def decode_session(doc: bytes) -> ConversationSession:
     return _session_decoder.decode(doc)
+
+
+def decode_web_session(doc: bytes) -> WebSession:
+    return _web_session_decoder.decode(doc)
 
 
 def decode_event(doc: bytes) -> SessionEvent:

@@ -17,12 +17,14 @@ from journeyline.errors import StoreError
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
 from journeyline.store.base import (
+    AnySession,
     DirectoryEntry,
     LogRecord,
     OAuthClient,
     Page,
     register_backend,
 )
+from journeyline.store.sqlite_people import PeopleMixin
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
 
@@ -41,7 +43,13 @@ def migrate(url: str) -> None:
         backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
 
 
-class SqliteStore:
+def _decode_session(kind: str, doc: bytes) -> AnySession:
+    if kind == "conversation":
+        return codec.decode_session(doc)
+    return codec.decode_web_session(doc)
+
+
+class SqliteStore(PeopleMixin):
     def __init__(self, url: str) -> None:
         self.url = url
         try:
@@ -77,6 +85,18 @@ class SqliteStore:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"commit failed: {exc}") from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested unit inside a transaction: undone alone when its block raises."""
+        self._db.execute("SAVEPOINT unit")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO unit")
+            self._db.execute("RELEASE unit")
+            raise
+        self._db.execute("RELEASE unit")
 
     # -- the event log --------------------------------------------------------------------
 
@@ -116,6 +136,12 @@ class SqliteStore:
         for partition_key, body in rows:
             yield partition_key, bytes(body)
 
+    def iter_all_log(self) -> Iterator[tuple[str, str, bytes]]:
+        """Every logged input ``(key, kind, body)`` in arrival order."""
+        rows = self._db.execute("SELECT key, kind, body FROM event_log ORDER BY seq")
+        for key, kind, body in rows:
+            yield key, kind, bytes(body)
+
     def log_count(self) -> int:
         (count,) = self._db.execute("SELECT count(*) FROM event_log").fetchone()
         return int(count)
@@ -130,22 +156,23 @@ class SqliteStore:
         *,
         replace_all: bool,
     ) -> None:
+        """Upsert a conversation session; its contact link is left to ``link_session``."""
         self._db.execute(
             "INSERT INTO sessions (id, type, conversation_id, customer_id, customer_id_type,"
-            " external_contact_id, created_ms, ended_ms, doc)"
-            " VALUES (?, 'conversation', ?, ?, ?, ?, ?, ?, ?)"
+            " external_contact_id, contact_verified, created_ms, ended_ms, last_event_ms, doc)"
+            " VALUES (?, 'conversation', ?, ?, ?, NULL, 0, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
-            " customer_id_type = excluded.customer_id_type,"
-            " external_contact_id = excluded.external_contact_id,"
-            " created_ms = excluded.created_ms, ended_ms = excluded.ended_ms, doc = excluded.doc",
+            " customer_id_type = excluded.customer_id_type, created_ms = excluded.created_ms,"
+            " ended_ms = excluded.ended_ms, last_event_ms = excluded.last_event_ms,"
+            " doc = excluded.doc",
             (
                 session.id,
                 session.conversation_id,
                 session.customer_id,
                 session.customer_id_type,
-                session.external_contact_id,
                 session.created_ms,
                 session.ended_ms,
+                session.latest_ms,
                 codec.encode(session),
             ),
         )
@@ -163,26 +190,29 @@ class SqliteStore:
         )
 
     def get_session(self, session_id: str) -> ConversationSession | None:
-        row = self._db.execute("SELECT doc FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT doc FROM sessions WHERE id = ? AND type = 'conversation'", (session_id,)
+        ).fetchone()
         return codec.decode_session(row[0]) if row else None
 
     def sessions_for_conversation(self, conversation_id: str) -> list[ConversationSession]:
         rows = self._db.execute(
-            "SELECT doc FROM sessions WHERE conversation_id = ?", (conversation_id,)
+            "SELECT doc FROM sessions WHERE conversation_id = ? AND type = 'conversation'",
+            (conversation_id,),
         )
         return [codec.decode_session(doc) for (doc,) in rows]
 
     def sessions_for_contact(
         self, contact_id: str, *, after: str | None, page_size: int
-    ) -> Page[ConversationSession]:
+    ) -> Page[AnySession]:
         """Newest first, as agents read a journey."""
         return self.recent_sessions(after=after, page_size=page_size, contact_id=contact_id)
 
     def recent_sessions(
         self, *, after: str | None, page_size: int, contact_id: str | None = None
-    ) -> Page[ConversationSession]:
+    ) -> Page[AnySession]:
         """Sessions newest first, optionally of one external contact."""
-        sql = "SELECT doc FROM sessions WHERE 1 = 1"
+        sql = "SELECT type, doc FROM sessions WHERE 1 = 1"
         args: list[object] = []
         if contact_id is not None:
             sql += " AND external_contact_id = ?"
@@ -193,7 +223,7 @@ class SqliteStore:
             args += [created, created, last_id]
         sql += " ORDER BY created_ms DESC, id DESC LIMIT ?"
         rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
-        items = [codec.decode_session(doc) for (doc,) in rows[:page_size]]
+        items = [_decode_session(kind, doc) for kind, doc in rows[:page_size]]
         more = len(rows) > page_size
         cursor = codec.make_cursor(items[-1].created_ms, items[-1].id) if more else None
         return Page(items, cursor)
@@ -219,13 +249,13 @@ class SqliteStore:
         return Page(items, cursor)
 
     def clear_projections(self) -> None:
-        self._db.execute("DELETE FROM session_events")
-        self._db.execute("DELETE FROM sessions")
+        for table in ("session_events", "sessions", "contacts", "identifiers", "audits"):
+            self._db.execute(f"DELETE FROM {table}")
 
     def projection_rows(self) -> dict[str, list[tuple[object, ...]]]:
         return {
-            table: self._db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-            for table in ("sessions", "session_events")
+            table: self._db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("sessions", "session_events", "contacts", "identifiers")
         }
 
     # -- directory ------------------------------------------------------------------------

@@ -1,0 +1,220 @@
+"""External contacts and identity, on Genesys-shaped routes (plus a few named extensions).
+
+Every change goes through the single writer as an identity command, so it is logged, replayed
+by ``journeyline rebuild``, serialised with the event intake, and audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api import wire_web
+from journeyline.api.errors import json_response
+from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.wire import Json
+from journeyline.errors import InvalidInput, NotFound
+from journeyline.identity import Command, normalise_identifier
+from journeyline.ids import new_id
+from journeyline.ingest.genesys_detail import validation_error
+from journeyline.ingest.identifiers import normalise_email, normalise_phone
+from journeyline.model.contact import Contact
+
+BASE = "/api/v2/externalcontacts"
+
+
+class _Phone(msgspec.Struct, rename="camel"):
+    display: str | None = None
+    e164: str | None = None
+
+
+class ContactBody(msgspec.Struct, rename="camel"):
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    work_email: str | None = None
+    personal_email: str | None = None
+    other_email: str | None = None
+    work_phone: _Phone | None = None
+    cell_phone: _Phone | None = None
+    home_phone: _Phone | None = None
+    other_phone: _Phone | None = None
+
+
+class _IdentifierBody(msgspec.Struct):
+    type: str
+    value: str
+
+
+class ClaimBody(msgspec.Struct):
+    operation: str
+    identifier: _IdentifierBody
+
+
+class MergeBody(msgspec.Struct, rename="camel"):
+    contact_ids: list[str]
+    value_override: ContactBody | None = None
+
+
+def _decode(raw: bytes, model: type[Any]) -> Any:
+    try:
+        return msgspec.json.decode(raw, type=model)
+    except msgspec.ValidationError as exc:
+        raise validation_error(exc) from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+
+
+def contact_fields(body: ContactBody) -> dict[str, Any]:
+    """Validated contact fields (emails normalised, phones to E.164) from a request body."""
+    fields: dict[str, Any] = {}
+    for name in ("first_name", "last_name", "title"):
+        value = getattr(body, name)
+        if value is not None:
+            if len(value) > 1000:
+                raise InvalidInput(f"{name} is longer than 1000 characters", field=name)
+            fields[name] = value.strip() or None
+    for name in ("work_email", "personal_email", "other_email"):
+        value = getattr(body, name)
+        if value:
+            fields[name] = normalise_email(value, field=_camel(name))
+    for name in ("work_phone", "cell_phone", "home_phone", "other_phone"):
+        phone = getattr(body, name)
+        if phone is not None and (phone.e164 or phone.display):
+            number = phone.e164 or phone.display or ""
+            fields[name] = normalise_phone(number, field=f"{_camel(name)}.e164")
+    return fields
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _contact_json(svc: Services, contact: Contact) -> Json:
+    head_id = contact.canonical_id or (contact.id if contact.merged_from else None)
+    members = [m.id for m in svc.store.contact_members(head_id)] if head_id else []
+    return wire_web.contact(contact, members=members, now_ms=svc.clock())
+
+
+def _live(svc: Services, contact_id: str) -> Contact:
+    contact = svc.store.contact_get(contact_id)
+    if contact is None or contact.expired(svc.clock()):
+        raise NotFound(f"no external contact with id {contact_id}", field="contactId")
+    return contact
+
+
+async def _command(request: Request, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    svc = services(request)
+    principal = svc.auth.require(request, "contacts:write")
+    return await svc.run_command(Command(name, principal.client_id, svc.clock(), args))
+
+
+async def contacts(request: Request) -> Response:
+    svc = services(request)
+    if request.method == "POST":
+        body = _decode(await read_body(request, 64 * 1024), ContactBody)
+        result = await _command(request, "create", {"id": new_id(), "fields": contact_fields(body)})
+        return json_response(_contact_json(svc, _live(svc, result["id"])))
+    svc.auth.require(request, "journey:read")
+    size = int_param(request, "pageSize", 25, low=1, high=200)
+    number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+    found, total = svc.store.contacts_page(page_number=number, page_size=size)
+    return json_response(
+        {
+            "entities": [_contact_json(svc, c) for c in found],
+            "pageSize": size,
+            "pageNumber": number,
+            "total": total,
+            "selfUri": f"{BASE}/contacts?pageSize={size}&pageNumber={number}",
+        }
+    )
+
+
+async def contact(request: Request) -> Response:
+    svc = services(request)
+    contact_id = request.path_params["contactId"]
+    if request.method == "GET":
+        svc.auth.require(request, "journey:read")
+        return json_response(_contact_json(svc, _live(svc, contact_id)))
+    if request.method == "DELETE":
+        await _command(request, "delete", {"id": contact_id})
+        return Response(status_code=204)
+    body = _decode(await read_body(request, 64 * 1024), ContactBody)
+    await _command(request, "update", {"id": contact_id, "fields": contact_fields(body)})
+    return json_response(_contact_json(svc, _live(svc, contact_id)))
+
+
+async def identifiers(request: Request) -> Response:
+    svc = services(request)
+    contact_id = request.path_params["contactId"]
+    if request.method == "PATCH":
+        body = _decode(await read_body(request, 64 * 1024), ClaimBody)
+        operation = body.operation.capitalize()
+        if operation not in ("Claim", "Release"):
+            raise InvalidInput("operation must be Claim or Release", field="operation")
+        value = normalise_identifier(body.identifier.type, body.identifier.value)
+        args = {"contactId": contact_id, "type": body.identifier.type, "value": value}
+        await _command(request, operation.lower(), args)
+    else:
+        svc.auth.require(request, "journey:read")
+    _live(svc, contact_id)
+    found = svc.store.identifiers_of(contact_id)
+    return json_response({"entities": [wire_web.identifier(i) for i in found]})
+
+
+async def identifier_lookup(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, "journey:read")
+    body = _decode(await read_body(request, 64 * 1024), _IdentifierBody)
+    value = normalise_identifier(body.type, body.value)
+    found = svc.store.identifier_get(body.type, value)
+    contact = _live(svc, found.contact_id) if found else None
+    if contact is None:
+        raise NotFound(f"no contact has the identifier {body.type} {value}", field="value")
+    return json_response(_contact_json(svc, contact))
+
+
+async def merge(request: Request) -> Response:
+    svc = services(request)
+    body = _decode(await read_body(request, 64 * 1024), MergeBody)
+    ids = list(dict.fromkeys(body.contact_ids))
+    if not 2 <= len(ids) <= 25:
+        raise InvalidInput("contactIds must name 2 to 25 distinct contacts", field="contactIds")
+    override = contact_fields(body.value_override) if body.value_override else {}
+    result = await _command(
+        request, "merge", {"id": new_id(), "contactIds": ids, "valueOverride": override}
+    )
+    return json_response(_contact_json(svc, _live(svc, result["id"])))
+
+
+async def unmerge(request: Request) -> Response:
+    """Our extension: undo a merge; the members stand alone again, the canonical head goes."""
+    result = await _command(request, "unmerge", {"id": request.path_params["contactId"]})
+    svc = services(request)
+    return json_response(
+        {"entities": [_contact_json(svc, _live(svc, i)) for i in result["contactIds"]]}
+    )
+
+
+async def audits(request: Request) -> Response:
+    """Our extension: who verified, claimed, merged or unmerged what, and when."""
+    svc = services(request)
+    svc.auth.require(request, "journey:read")
+    return json_response({"entities": svc.store.audits_of([request.path_params["contactId"]])})
+
+
+CONTACT_ROUTES = [
+    Route(f"{BASE}/contacts", contacts, methods=["GET", "POST"]),
+    Route(f"{BASE}/contacts/merge", merge, methods=["POST"]),
+    Route(f"{BASE}/merge/contacts", merge, methods=["POST"]),
+    Route(f"{BASE}/identifierlookup", identifier_lookup, methods=["POST"]),
+    Route(f"{BASE}/contacts/{{contactId}}", contact, methods=["GET", "PUT", "DELETE"]),
+    Route(f"{BASE}/contacts/{{contactId}}/identifiers", identifiers, methods=["GET", "PATCH"]),
+    Route(f"{BASE}/contacts/{{contactId}}/unmerge", unmerge, methods=["POST"]),
+    Route(f"{BASE}/contacts/{{contactId}}/audits", audits, methods=["GET"]),
+]

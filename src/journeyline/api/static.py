@@ -1,0 +1,81 @@
+"""Browser-facing static routes: the ``journeyline.js`` tracker and the demo shop.
+
+``GET /journeyline.js`` serves the tracker to any site (``Access-Control-Allow-Origin: *``, five
+minutes of caching). ``GET /demo/`` and ``GET /demo/{page}`` serve the demo shop with the
+``{{DEPLOYMENT_ID}}`` placeholder of its tag replaced by ``DEMO_DEPLOYMENT_ID``. Only files that
+exist directly in the demo folder are served, by exact name, so no path can leave it; anything
+else is a 404 in the Genesys error shape.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from journeyline.api.errors import error_body, json_response
+from journeyline.ui import DEMO_DEPLOYMENT_ID, DEMO_DIR, DEPLOYMENT_PLACEHOLDER, TRACKER_PATH
+
+TRACKER_HEADERS = {
+    "Cache-Control": "public, max-age=300",
+    "Access-Control-Allow-Origin": "*",
+    "X-Content-Type-Options": "nosniff",
+}
+DEMO_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+PAGE_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[a-z]+)?")
+
+
+@cache
+def tracker_source() -> bytes:
+    return TRACKER_PATH.read_bytes()
+
+
+@cache
+def demo_files() -> dict[str, bytes]:
+    """The demo shop's files by name, placeholders filled in."""
+    files: dict[str, bytes] = {}
+    for path in sorted(DEMO_DIR.iterdir()):
+        if not path.is_file() or path.suffix not in MEDIA_TYPES:
+            continue
+        content = path.read_bytes()
+        if path.suffix == ".html":
+            text = path.read_text(encoding="utf-8")
+            content = text.replace(DEPLOYMENT_PLACEHOLDER, DEMO_DEPLOYMENT_ID).encode()
+        files[path.name] = content
+    return files
+
+
+async def tracker(request: Request) -> Response:
+    return Response(tracker_source(), media_type="application/javascript", headers=TRACKER_HEADERS)
+
+
+def not_found(what: str) -> Response:
+    return json_response(error_body(404, "not.found", f"no demo page {what}", "page"), 404)
+
+
+async def demo_page(request: Request) -> Response:
+    page = str(request.path_params.get("page") or "index.html")
+    if not PAGE_NAME.fullmatch(page):
+        return not_found(repr(page))
+    files = demo_files()
+    name = page if "." in page else f"{page}.html"
+    content = files.get(name)
+    if content is None:
+        return not_found(repr(page))
+    media_type = MEDIA_TYPES[name[name.rindex(".") :]]
+    return Response(content, media_type=media_type, headers=DEMO_HEADERS)
+
+
+STATIC_ROUTES: list[BaseRoute] = [
+    Route("/journeyline.js", tracker, methods=["GET"]),
+    Route("/demo/", demo_page, methods=["GET"]),
+    Route("/demo/{page}", demo_page, methods=["GET"]),
+]

@@ -1,0 +1,267 @@
+"""Web and app event intake, offers ping, and web deployments.
+
+Browser routes (``webevents``, ``appevents``, ``ping``) need no token: as in Genesys, they are
+authenticated by the deployment id and checked against the deployment's allowed domains (the
+request's ``Origin``, else its ``Referer``; a request with neither is not from a browser and is
+let through), with matching CORS headers. Deployments are managed with an admin token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api import wire_web
+from journeyline.api.errors import error_body, json_response
+from journeyline.api.services import Services, read_body, services
+from journeyline.errors import Forbidden, InvalidInput, NotFound
+from journeyline.ids import new_id
+from journeyline.ingest import web
+from journeyline.model.contact import Deployment
+
+MAX_EVENT_BYTES = 32 * 1024
+POLL_INTERVAL_MS = 10_000
+
+
+def _origin_host(request: Request) -> str | None:
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return None
+    return (urlsplit(origin).hostname or "").lower()
+
+
+def domain_allowed(deployment: Deployment, host: str) -> bool:
+    if deployment.allow_all_domains:
+        return True
+    for allowed in deployment.allowed_domains:
+        allowed = allowed.lower().removeprefix("*.")
+        if host == allowed or host.endswith("." + allowed):
+            return True
+    return False
+
+
+def _cors(request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def _deployment(svc: Services, request: Request) -> Deployment:
+    deployment_id = request.path_params["deploymentId"]
+    deployment = svc.store.deployment_get(deployment_id)
+    if deployment is None:
+        raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
+    host = _origin_host(request)
+    if host is not None and not domain_allowed(deployment, host):
+        raise Forbidden(f"the domain {host} is not allowed for this deployment")
+    return deployment
+
+
+def _context(svc: Services, request: Request, deployment: Deployment) -> web.Context:
+    forwarded = request.headers.get("x-forwarded-for")
+    client_ip = forwarded.split(",")[0].strip() if forwarded else None
+    if client_ip is None and request.client is not None:
+        client_ip = request.client.host
+    return web.Context(
+        deployment=deployment,
+        now_ms=svc.clock(),
+        client_ip=client_ip,
+        user_agent=request.headers.get("user-agent"),
+        geo=svc.geo,
+    )
+
+
+async def _intake(request: Request, app: bool) -> Response:
+    svc = services(request)
+    headers = _cors(request)
+    try:
+        deployment = _deployment(svc, request)
+        raw = await read_body(request, MAX_EVENT_BYTES)
+        try:
+            item = msgspec.json.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise InvalidInput(f"malformed JSON: {exc}") from exc
+        ctx = _context(svc, request, deployment)
+        parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
+        [applied] = await svc.writer.submit([parsed])
+    except (InvalidInput, Forbidden, NotFound) as exc:
+        body = error_body(exc.status, exc.code, exc.message, exc.field)
+        return json_response(body, exc.status, headers)
+    session = svc.store.web_session_get(applied.session_id or "")
+    if session is None:  # the event was applied: its session is there
+        raise NotFound("the event's session could not be read back")
+    return json_response(wire_web.web_event_response(parsed.event, session), 200, headers)
+
+
+async def post_web_event(request: Request) -> Response:
+    return await _intake(request, app=False)
+
+
+async def post_app_event(request: Request) -> Response:
+    return await _intake(request, app=True)
+
+
+async def ping(request: Request) -> Response:
+    """Genesys ``DeploymentPing``: offers for the visitor (none until action maps arrive)."""
+    svc = services(request)
+    headers = _cors(request)
+    try:
+        _deployment(svc, request)
+        cookie = request.path_params["customerCookieId"]
+        try:
+            uuid.UUID(cookie)
+        except ValueError as exc:
+            raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+    except (InvalidInput, Forbidden, NotFound) as exc:
+        body = error_body(exc.status, exc.code, exc.message, exc.field)
+        return json_response(body, exc.status, headers)
+    return json_response(
+        {"pollIntervalMilliseconds": POLL_INTERVAL_MS, "actions": []}, 200, headers
+    )
+
+
+async def preflight(request: Request) -> Response:
+    svc = services(request)
+    deployment = svc.store.deployment_get(request.path_params["deploymentId"])
+    host = _origin_host(request)
+    if deployment is None or (host is not None and not domain_allowed(deployment, host)):
+        return Response(status_code=403)
+    return Response(status_code=204, headers=_cors(request))
+
+
+# -- deployments -----------------------------------------------------------------------------
+
+
+class DeploymentBody(msgspec.Struct, rename="camel"):
+    name: str
+    description: str | None = None
+    allowed_domains: list[str] = []
+    allow_all_domains: bool = False
+    collect_ip_addresses: bool = True
+    id: str | None = None
+
+
+def _parse_deployment(raw: bytes) -> DeploymentBody:
+    try:
+        body = msgspec.json.decode(raw, type=DeploymentBody)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(f"invalid deployment: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    if not 0 < len(body.name.strip()) <= 256:
+        raise InvalidInput("name must be 1 to 256 characters", field="name")
+    for domain in body.allowed_domains:
+        bare = domain.removeprefix("*.")
+        if not bare or "/" in bare or ":" in bare or " " in bare:
+            raise InvalidInput(
+                f"allowedDomains: '{domain}' is not a domain (example.com, *.example.com)",
+                field="allowedDomains",
+            )
+    return body
+
+
+def _base_url(svc: Services, request: Request) -> str:
+    return (svc.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+async def deployments(request: Request) -> Response:
+    svc = services(request)
+    base = _base_url(svc, request)
+    if request.method == "GET":
+        svc.auth.require(request, "journey:read")
+        found = svc.store.deployments()
+        return json_response(
+            {
+                "entities": [wire_web.deployment(d, base_url=base) for d in found],
+                "total": len(found),
+                "selfUri": "/api/v2/webdeployments/deployments",
+            }
+        )
+    svc.auth.require(request, "deployments:write")
+    body = _parse_deployment(await read_body(request, 64 * 1024))
+    now = svc.clock()
+    deployment = Deployment(
+        id=body.id or new_id(),
+        name=body.name.strip(),
+        write_key=secrets.token_urlsafe(24),
+        allowed_domains=tuple(d.lower() for d in body.allowed_domains),
+        allow_all_domains=body.allow_all_domains,
+        collect_ip_addresses=body.collect_ip_addresses,
+        description=body.description,
+        created_ms=now,
+        modified_ms=now,
+    )
+    with svc.store.transaction():
+        svc.store.deployment_put(deployment)
+    return json_response(wire_web.deployment(deployment, base_url=base))
+
+
+async def deployment(request: Request) -> Response:
+    svc = services(request)
+    deployment_id = request.path_params["deploymentId"]
+    found = svc.store.deployment_get(deployment_id)
+    if request.method == "GET":
+        svc.auth.require(request, "journey:read")
+    else:
+        svc.auth.require(request, "deployments:write")
+    if found is None:
+        raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
+    if request.method == "DELETE":
+        with svc.store.transaction():
+            svc.store.deployment_delete(deployment_id)
+        return Response(status_code=204)
+    if request.method == "PUT":
+        body = _parse_deployment(await read_body(request, 64 * 1024))
+        changes: dict[str, Any] = {
+            "name": body.name.strip(),
+            "description": body.description,
+            "allowed_domains": tuple(d.lower() for d in body.allowed_domains),
+            "allow_all_domains": body.allow_all_domains,
+            "collect_ip_addresses": body.collect_ip_addresses,
+            "modified_ms": svc.clock(),
+        }
+        found = dataclasses.replace(found, **changes)
+        with svc.store.transaction():
+            svc.store.deployment_put(found)
+    return json_response(wire_web.deployment(found, base_url=_base_url(svc, request)))
+
+
+WEB_ROUTES = [
+    Route(
+        "/api/v2/journey/deployments/{deploymentId}/webevents",
+        post_web_event,
+        methods=["POST"],
+    ),
+    Route(
+        "/api/v2/journey/deployments/{deploymentId}/appevents",
+        post_app_event,
+        methods=["POST"],
+    ),
+    Route(
+        "/api/v2/journey/deployments/{deploymentId}/customers/{customerCookieId}/ping",
+        ping,
+        methods=["GET"],
+    ),
+    Route("/api/v2/journey/deployments/{deploymentId}/{rest:path}", preflight, methods=["OPTIONS"]),
+    Route("/api/v2/webdeployments/deployments", deployments, methods=["GET", "POST"]),
+    Route(
+        "/api/v2/webdeployments/deployments/{deploymentId}",
+        deployment,
+        methods=["GET", "PUT", "DELETE"],
+    ),
+]

@@ -1,0 +1,289 @@
+"""Adapter: Genesys ``WebEventRequest`` / ``AppEventRequest`` (wire) -> enriched :class:`WebEvent`.
+
+Validation follows the Genesys models: ``customerCookieId`` is a UUID, ``eventName`` holds only
+letters, digits and underscores, ``createdDate`` may be at most one hour old (and at most a small
+clock skew in the future), attributes and traits are ``{dataType, value}`` maps of bounded size.
+The idempotency key is the SHA-256 of the deployment id and the canonical request, so a tracker
+retry is a duplicate; the log keeps the *enriched* event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from journeyline.errors import InvalidInput
+from journeyline.ingest import enrich
+from journeyline.ingest.genesys_detail import validation_error
+from journeyline.ingest.identifiers import pii_from_traits
+from journeyline.model.contact import Deployment
+from journeyline.model.web import Attribute, Browser, Device, WebEvent
+
+KIND = "web.event"
+MAX_AGE_MS = 3_600_000
+MAX_SKEW_MS = 300_000
+MAX_ATTRIBUTES = 100
+EVENT_NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+DATA_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "number": (int, float),
+    "integer": int,
+    "boolean": bool,
+}
+
+Short = Annotated[str, msgspec.Meta(max_length=255)]
+Text = Annotated[str, msgspec.Meta(max_length=4096)]
+Url = Annotated[str, msgspec.Meta(max_length=4096)]
+Size = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+
+
+class _Attr(msgspec.Struct, rename="camel"):
+    data_type: Short
+    value: str | int | float | bool
+
+
+class _Page(msgspec.Struct):
+    url: Url
+    title: Text | None = None
+    keywords: Text | None = None
+    lang: Short | None = None
+
+
+class _Browser(msgspec.Struct):
+    family: Short | None = None
+    version: Short | None = None
+    lang: Short | None = None
+
+
+class _Device(msgspec.Struct, rename="camel"):
+    category: Short | None = None
+    type: Short | None = None
+    is_mobile: bool | None = None
+    screen_height: Size | None = None
+    screen_width: Size | None = None
+    screen_density: Size | None = None
+    os_family: Short | None = None
+    os_version: Short | None = None
+    manufacturer: Short | None = None
+
+
+class _App(msgspec.Struct, rename="camel"):
+    name: Short | None = None
+    namespace: Short | None = None
+    version: Short | None = None
+    build_number: Short | None = None
+
+
+class _Common(msgspec.Struct, rename="camel"):
+    customer_cookie_id: Short
+    event_name: Short
+    created_date: datetime
+    search_query: Text | None = None
+    referrer_url: Url | None = None
+    attributes: dict[Short, _Attr] | None = None
+    traits: dict[Short, _Attr] | None = None
+    external_id: Short | None = None
+
+
+class WebEventRequest(_Common):
+    page: _Page | None = None
+    user_agent_string: Text | None = None
+    browser: _Browser | None = None
+    device: _Device | None = None
+    ip_address: Short | None = None
+
+
+class AppEventRequest(_Common):
+    screen_name: Short | None = None
+    app: _App | None = None
+    device: _Device | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the HTTP edge knows about a request: its deployment, time, client address, UA."""
+
+    deployment: Deployment
+    now_ms: int
+    client_ip: str | None
+    user_agent: str | None
+    geo: enrich.GeoLookup
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedWeb:
+    event: WebEvent
+    body: bytes
+
+
+_encoder = msgspec.json.Encoder(order="sorted")
+_decoder = msgspec.json.Decoder(WebEvent)
+
+
+def _attributes(raw: dict[str, _Attr] | None, field: str) -> dict[str, Attribute]:
+    if not raw:
+        return {}
+    if len(raw) > MAX_ATTRIBUTES:
+        raise InvalidInput(
+            f"{field}: at most {MAX_ATTRIBUTES} entries, got {len(raw)}", field=field
+        )
+    result: dict[str, Attribute] = {}
+    for name, attr in raw.items():
+        kind = attr.data_type.lower()
+        expected = DATA_TYPES.get(kind)
+        if expected is None:
+            raise InvalidInput(
+                f"{field}.{name}.dataType must be one of {', '.join(DATA_TYPES)}",
+                field=f"{field}.{name}.dataType",
+            )
+        value = attr.value
+        if (kind != "boolean" and isinstance(value, bool)) or not isinstance(value, expected):
+            raise InvalidInput(
+                f"{field}.{name}.value is not a {kind}", field=f"{field}.{name}.value"
+            )
+        result[name] = Attribute(kind, value)
+    return result
+
+
+def _check_common(request: _Common, now_ms: int) -> int:
+    try:
+        uuid.UUID(request.customer_cookie_id)
+    except ValueError as exc:
+        raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+    if not EVENT_NAME.match(request.event_name):
+        raise InvalidInput(
+            "eventName may hold only letters, digits and underscores", field="eventName"
+        )
+    if request.created_date.tzinfo is None:
+        raise InvalidInput("createdDate needs a time zone (UTC: 'Z')", field="createdDate")
+    created_ms = int(request.created_date.timestamp() * 1000)
+    if created_ms < now_ms - MAX_AGE_MS:
+        raise InvalidInput(
+            "createdDate: events older than one hour are rejected", field="createdDate"
+        )
+    if created_ms > now_ms + MAX_SKEW_MS:
+        raise InvalidInput("createdDate is in the future", field="createdDate")
+    return created_ms
+
+
+def _convert(item: Any, model: type[_Common]) -> _Common:
+    if not isinstance(item, dict):
+        raise InvalidInput("the event must be a JSON object")
+    try:
+        return msgspec.convert(item, model)
+    except msgspec.ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def _key(deployment_id: str, item: Any) -> str:
+    raw = deployment_id.encode() + b"\n" + msgspec.json.encode(item, order="sorted")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def parse_web(item: Any, ctx: Context) -> AcceptedWeb:
+    request = _convert(item, WebEventRequest)
+    assert isinstance(request, WebEventRequest)
+    created_ms = _check_common(request, ctx.now_ms)
+    page = None
+    campaign = None
+    if request.page is not None:
+        page = enrich.parse_page(
+            request.page.url,
+            title=request.page.title,
+            keywords=request.page.keywords,
+            lang=request.page.lang,
+            field="page.url",
+        )
+        campaign = enrich.campaign(request.page.url)
+    referrer = (
+        enrich.referrer(request.referrer_url, request.page.url, campaign)
+        if request.page is not None and request.referrer_url
+        else None
+    )
+    user_agent = request.user_agent_string or ctx.user_agent
+    browser, device = enrich.user_agent(user_agent)
+    if request.browser is not None and request.browser.lang:
+        browser = Browser(browser.family, browser.version, request.browser.lang)
+    if request.device is not None:
+        device = _device(device, request.device)
+    ip = enrich.enrich_ip(request.ip_address or ctx.client_ip, ctx.deployment.collect_ip_addresses)
+    event = WebEvent(
+        key=_key(ctx.deployment.id, item),
+        deployment_id=ctx.deployment.id,
+        customer_cookie_id=request.customer_cookie_id.lower(),
+        event_name=request.event_name,
+        created_ms=created_ms,
+        session_type="web",
+        page=page,
+        search_query=request.search_query,
+        referrer=referrer,
+        campaign=campaign,
+        user_agent=user_agent,
+        browser=browser,
+        device=device,
+        geolocation=ctx.geo.lookup(ip),
+        ip_address=ip,
+        attributes=_attributes(request.attributes, "attributes"),
+        traits=_traits(request.traits),
+        external_id=request.external_id,
+    )
+    return AcceptedWeb(event, _encoder.encode(event))
+
+
+def _traits(raw: dict[str, _Attr] | None) -> dict[str, Attribute]:
+    """Traits, with the emails and phones among them validated (a bad one is a 400)."""
+    traits = _attributes(raw, "traits")
+    pii_from_traits({name: attr.value for name, attr in traits.items()})
+    return traits
+
+
+def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
+    request = _convert(item, AppEventRequest)
+    assert isinstance(request, AppEventRequest)
+    created_ms = _check_common(request, ctx.now_ms)
+    _, device = enrich.user_agent(ctx.user_agent)
+    if request.device is not None:
+        device = _device(device, request.device)
+    ip = enrich.enrich_ip(ctx.client_ip, ctx.deployment.collect_ip_addresses)
+    event = WebEvent(
+        key=_key(ctx.deployment.id, item),
+        deployment_id=ctx.deployment.id,
+        customer_cookie_id=request.customer_cookie_id.lower(),
+        event_name=request.event_name,
+        created_ms=created_ms,
+        session_type="app",
+        screen_name=request.screen_name,
+        search_query=request.search_query,
+        device=device,
+        geolocation=ctx.geo.lookup(ip),
+        ip_address=ip,
+        attributes=_attributes(request.attributes, "attributes"),
+        traits=_traits(request.traits),
+        external_id=request.external_id,
+    )
+    return AcceptedWeb(event, _encoder.encode(event))
+
+
+def _device(parsed: Device, given: _Device) -> Device:
+    """Fields the client states about its device win over those parsed from the user agent."""
+    return Device(
+        category=given.category or parsed.category,
+        type=given.type or parsed.type,
+        is_mobile=given.is_mobile if given.is_mobile is not None else parsed.is_mobile,
+        os_family=given.os_family or parsed.os_family,
+        os_version=given.os_version or parsed.os_version,
+        manufacturer=given.manufacturer or parsed.manufacturer,
+        screen_height=given.screen_height,
+        screen_width=given.screen_width,
+        screen_density=given.screen_density,
+    )
+
+
+def decode_stored(body: bytes) -> WebEvent:
+    return _decoder.decode(body)

@@ -1,0 +1,128 @@
+"""Web and app events, web sessions: domain records (Genesys field names, snake_case here).
+
+The wire shapes (``WebEventRequest``, ``AppEventRequest``) are parsed and *enriched* at intake
+(``journeyline.ingest.web`` and ``journeyline.ingest.enrich``); the log stores the enriched
+event, so a replay does not depend on today's GeoIP or user-agent data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AttributeMap = dict[str, "Attribute"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A Genesys ``CustomEventAttribute``: ``dataType`` is string, number, integer or boolean."""
+
+    data_type: str
+    value: str | int | float | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A Genesys ``JourneyPage``."""
+
+    url: str
+    title: str | None = None
+    domain: str | None = None  # the registered domain, e.g. example.co.uk
+    hostname: str | None = None
+    pathname: str | None = None
+    query_string: str | None = None
+    fragment: str | None = None
+    keywords: str | None = None
+    lang: str | None = None
+    breadcrumb: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A Genesys ``JourneyCampaign`` (UTM parameters and ad click ids of the landing URL)."""
+
+    name: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    term: str | None = None
+    content: str | None = None
+    click_id: str | None = None
+    network: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Referrer:
+    """A Genesys ``Referrer``; ``medium`` is internal, search, social, email, paid or unknown."""
+
+    url: str
+    medium: str
+    domain: str | None = None
+    hostname: str | None = None
+    pathname: str | None = None
+    query_string: str | None = None
+    fragment: str | None = None
+    keywords: str | None = None
+    name: str | None = None  # e.g. Google, Facebook
+
+
+@dataclass(frozen=True, slots=True)
+class Browser:
+    family: str | None = None
+    version: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A Genesys ``Device``; ``category`` is desktop, mobile, tablet or other."""
+
+    category: str | None = None
+    type: str | None = None
+    is_mobile: bool | None = None
+    os_family: str | None = None
+    os_version: str | None = None
+    manufacturer: str | None = None
+    screen_height: int | None = None
+    screen_width: int | None = None
+    screen_density: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Geolocation:
+    """A Genesys ``JourneyGeolocation`` (from a local GeoIP database, when one is configured)."""
+
+    country: str | None = None
+    country_name: str | None = None
+    region: str | None = None
+    region_name: str | None = None
+    locality: str | None = None
+    postal_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebEvent:
+    """One enriched web (or app) event. ``key`` is its idempotency key."""
+
+    key: str
+    deployment_id: str
+    customer_cookie_id: str
+    event_name: str
+    created_ms: int
+    session_type: str = "web"  # web | app
+    page: Page | None = None
+    screen_name: str | None = None  # app events
+    search_query: str | None = None
+    referrer: Referrer | None = None
+    campaign: Campaign | None = None
+    user_agent: str | None = None
+    browser: Browser | None = None
+    device: Device | None = None
+    geolocation: Geolocation | None = None
+    ip_address: str | None = None
+    ip_organization: str | None = None
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    traits: dict[str, Attribute] = field(default_factory=dict)
+    external_id: str | None = None

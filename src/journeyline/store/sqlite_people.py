@@ -1,0 +1,332 @@
+"""SQLite: deployments, external contacts, identifiers, audits and web sessions.
+
+A mixin of :class:`journeyline.store.sqlite.SqliteStore` (one connection, caller-owned
+transactions), kept apart so that each module holds one concept.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from journeyline.core.websession import WebSession, web_event_id
+from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.web import WebEvent
+from journeyline.store import codec
+from journeyline.store.base import Page
+
+_contact_decoder = msgspec.json.Decoder(Contact)
+_deployment_decoder = msgspec.json.Decoder(Deployment)
+_web_session_decoder = msgspec.json.Decoder(WebSession)
+_web_event_decoder = msgspec.json.Decoder(WebEvent)
+_encoder = msgspec.json.Encoder()
+
+
+class PeopleMixin:
+    _db: sqlite3.Connection
+
+    # -- deployments ----------------------------------------------------------------------
+
+    def deployment_put(self, deployment: Deployment) -> None:
+        self._db.execute(
+            "INSERT INTO deployments (id, name, write_key, doc, created_ms, modified_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            " write_key = excluded.write_key, doc = excluded.doc,"
+            " modified_ms = excluded.modified_ms",
+            (
+                deployment.id,
+                deployment.name,
+                deployment.write_key,
+                _encoder.encode(deployment),
+                deployment.created_ms,
+                deployment.modified_ms,
+            ),
+        )
+
+    def deployment_get(self, deployment_id: str) -> Deployment | None:
+        row = self._db.execute(
+            "SELECT doc FROM deployments WHERE id = ?", (deployment_id,)
+        ).fetchone()
+        return _deployment_decoder.decode(row[0]) if row else None
+
+    def deployment_by_write_key(self, write_key: str) -> Deployment | None:
+        row = self._db.execute(
+            "SELECT doc FROM deployments WHERE write_key = ?", (write_key,)
+        ).fetchone()
+        return _deployment_decoder.decode(row[0]) if row else None
+
+    def deployments(self) -> list[Deployment]:
+        rows = self._db.execute("SELECT doc FROM deployments ORDER BY name, id")
+        return [_deployment_decoder.decode(doc) for (doc,) in rows]
+
+    def deployment_delete(self, deployment_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+        return cursor.rowcount > 0
+
+    # -- contacts and identifiers ---------------------------------------------------------
+
+    def contact_put(self, contact: Contact) -> None:
+        self._db.execute(
+            "INSERT INTO contacts (id, type, canonical_id, doc, created_ms, modified_ms,"
+            " last_activity_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " type = excluded.type, canonical_id = excluded.canonical_id, doc = excluded.doc,"
+            " created_ms = excluded.created_ms,"
+            " modified_ms = excluded.modified_ms, last_activity_ms = excluded.last_activity_ms",
+            (
+                contact.id,
+                contact.type,
+                contact.canonical_id,
+                _encoder.encode(contact),
+                contact.created_ms,
+                contact.modified_ms,
+                contact.last_activity_ms,
+            ),
+        )
+
+    def contact_get(self, contact_id: str) -> Contact | None:
+        row = self._db.execute("SELECT doc FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        return _contact_decoder.decode(row[0]) if row else None
+
+    def contact_delete(self, contact_id: str) -> None:
+        self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+
+    def contact_members(self, canonical_id: str) -> list[Contact]:
+        rows = self._db.execute(
+            "SELECT doc FROM contacts WHERE canonical_id = ? ORDER BY id", (canonical_id,)
+        )
+        return [_contact_decoder.decode(doc) for (doc,) in rows]
+
+    def contacts_page(self, *, page_number: int, page_size: int) -> tuple[list[Contact], int]:
+        (total,) = self._db.execute("SELECT count(*) FROM contacts").fetchone()
+        rows = self._db.execute(
+            "SELECT doc FROM contacts ORDER BY created_ms DESC, id LIMIT ? OFFSET ?",
+            (page_size, (page_number - 1) * page_size),
+        )
+        return [_contact_decoder.decode(doc) for (doc,) in rows], int(total)
+
+    def identifier_get(self, kind: str, value: str) -> Identifier | None:
+        row = self._db.execute(
+            "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+            " WHERE type = ? AND value = ?",
+            (kind, value),
+        ).fetchone()
+        return Identifier(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+
+    def identifier_put(self, identifier: Identifier) -> None:
+        self._db.execute(
+            "INSERT INTO identifiers (type, value, contact_id, verified, created_ms)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (type, value) DO UPDATE SET"
+            " contact_id = excluded.contact_id, verified = excluded.verified,"
+            " created_ms = excluded.created_ms",
+            (
+                identifier.type,
+                identifier.value,
+                identifier.contact_id,
+                int(identifier.verified),
+                identifier.created_ms,
+            ),
+        )
+
+    def identifier_delete(self, kind: str, value: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM identifiers WHERE type = ? AND value = ?", (kind, value)
+        )
+        return cursor.rowcount > 0
+
+    def identifiers_of(self, contact_id: str) -> list[Identifier]:
+        rows = self._db.execute(
+            "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+            " WHERE contact_id = ? ORDER BY type, value",
+            (contact_id,),
+        )
+        return [Identifier(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+
+    def audit_add(
+        self, *, at_ms: int, actor: str, action: str, contact_id: str | None, doc: dict[str, Any]
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO audits (at_ms, actor, action, contact_id, doc) VALUES (?, ?, ?, ?, ?)",
+            (at_ms, actor, action, contact_id, _encoder.encode(doc)),
+        )
+
+    def audits_of(self, contact_ids: Sequence[str]) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(contact_ids))
+        rows = self._db.execute(
+            f"SELECT at_ms, actor, action, contact_id, doc FROM audits"
+            f" WHERE contact_id IN ({marks}) ORDER BY seq",
+            list(contact_ids),
+        )
+        return [
+            {
+                "atMs": at,
+                "actor": actor,
+                "action": action,
+                "contactId": contact,
+                "details": msgspec.json.decode(doc),
+            }
+            for at, actor, action, contact, doc in rows
+        ]
+
+    # -- session <-> contact links --------------------------------------------------------
+
+    def link_session(self, session_id: str, contact_id: str | None, verified: bool) -> None:
+        self._db.execute(
+            "UPDATE sessions SET external_contact_id = ?, contact_verified = ? WHERE id = ?",
+            (contact_id, int(verified), session_id),
+        )
+
+    def session_link(self, session_id: str) -> tuple[str | None, bool] | None:
+        row = self._db.execute(
+            "SELECT external_contact_id, contact_verified FROM sessions WHERE id = ?",
+            (session_id,),
+        ).fetchone()
+        return (row[0], bool(row[1])) if row else None
+
+    def relink_customer(
+        self, customer_id: str, contact_id: str, verified: bool, *, only_from: str | None = None
+    ) -> None:
+        """Point every session of a customer (cookie) at a contact."""
+        sql = (
+            "UPDATE sessions SET external_contact_id = ?, contact_verified = ?"
+            " WHERE customer_id = ?"
+        )
+        args: list[object] = [contact_id, int(verified), customer_id]
+        if only_from is not None:
+            sql += " AND external_contact_id = ?"
+            args.append(only_from)
+        self._db.execute(sql, args)
+
+    def contact_activity(self, contact_id: str) -> tuple[int, int] | None:
+        """(first created, last activity) over the sessions linked to a contact, if any."""
+        row = self._db.execute(
+            "SELECT min(created_ms), max(coalesce(last_event_ms, ended_ms, created_ms))"
+            " FROM sessions WHERE external_contact_id = ?",
+            (contact_id,),
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row and row[0] is not None else None
+
+    def relink_contact(self, old_id: str, new_id: str | None) -> None:
+        self._db.execute(
+            "UPDATE sessions SET external_contact_id = ? WHERE external_contact_id = ?",
+            (new_id, old_id),
+        )
+
+    def sessions_of_contacts(
+        self, contact_ids: Sequence[str], *, after: str | None, page_size: int
+    ) -> Page[tuple[str, str, int]]:
+        """(session id, type, created) of the contacts' sessions, newest first."""
+        marks = ",".join("?" * len(contact_ids))
+        sql = f"SELECT id, type, created_ms FROM sessions WHERE external_contact_id IN ({marks})"
+        args: list[object] = list(contact_ids)
+        if after:
+            created, last_id = codec.read_cursor(after)
+            sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"
+            args += [created, created, last_id]
+        sql += " ORDER BY created_ms DESC, id DESC LIMIT ?"
+        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
+        items = [(r[0], r[1], int(r[2])) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        cursor = codec.make_cursor(items[-1][2], items[-1][0]) if more else None
+        return Page(items, cursor)
+
+    # -- web sessions ---------------------------------------------------------------------
+
+    def save_web_session(
+        self,
+        session: WebSession,
+        events: Sequence[WebEvent],
+        contact_id: str | None,
+        verified: bool,
+        *,
+        replace: bool,
+    ) -> None:
+        """Upsert a web session; ``replace`` rewrites its events, else ``events`` are added."""
+        self._db.execute(
+            "INSERT INTO sessions (id, type, customer_id, customer_id_type, external_contact_id,"
+            " contact_verified, created_ms, ended_ms, last_event_ms, doc)"
+            " VALUES (?, ?, ?, 'cookie', ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " external_contact_id = excluded.external_contact_id,"
+            " contact_verified = excluded.contact_verified, created_ms = excluded.created_ms,"
+            " last_event_ms = excluded.last_event_ms, doc = excluded.doc",
+            (
+                session.id,
+                session.type,
+                session.customer_cookie_id,
+                contact_id,
+                int(verified),
+                session.created_ms,
+                session.last_event_ms,
+                _encoder.encode(session),
+            ),
+        )
+        if replace:
+            self._db.execute("DELETE FROM session_events WHERE session_id = ?", (session.id,))
+        self._db.executemany(
+            "INSERT INTO session_events (id, session_id, created_ms, event_name, event_type, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " session_id = excluded.session_id",
+            [
+                (
+                    web_event_id(e.key),
+                    session.id,
+                    e.created_ms,
+                    e.event_name,
+                    "AppEvent" if e.session_type == "app" else "WebEvent",
+                    _encoder.encode(e),
+                )
+                for e in events
+            ],
+        )
+
+    def delete_session(self, session_id: str) -> None:
+        self._db.execute("DELETE FROM session_events WHERE session_id = ?", (session_id,))
+        self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def web_session_get(self, session_id: str) -> WebSession | None:
+        row = self._db.execute(
+            "SELECT doc FROM sessions WHERE id = ? AND type IN ('web', 'app')", (session_id,)
+        ).fetchone()
+        return _web_session_decoder.decode(row[0]) if row else None
+
+    def session_type(self, session_id: str) -> str | None:
+        row = self._db.execute("SELECT type FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def web_events_page(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[WebEvent]:
+        sql = "SELECT doc FROM session_events WHERE session_id = ?"
+        args: list[object] = [session_id]
+        if names:
+            sql += f" AND event_name IN ({','.join('?' * len(names))})"
+            args += list(names)
+        if after:
+            created, last_id = codec.read_cursor(after)
+            sql += " AND (created_ms > ? OR (created_ms = ? AND id > ?))"
+            args += [created, created, last_id]
+        sql += " ORDER BY created_ms, id LIMIT ?"
+        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
+        items = [_web_event_decoder.decode(doc) for (doc,) in rows[:page_size]]
+        more = len(rows) > page_size
+        cursor = (
+            codec.make_cursor(items[-1].created_ms, web_event_id(items[-1].key)) if more else None
+        )
+        return Page(items, cursor)
+
+    def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]:
+        rows = self._db.execute(
+            "SELECT e.doc FROM session_events e JOIN sessions s ON s.id = e.session_id"
+            " WHERE s.customer_id = ? AND s.type = ?",
+            (customer_id, session_type),
+        )
+        return [_web_event_decoder.decode(doc) for (doc,) in rows]
+
+    def customer_web_sessions(self, customer_id: str, session_type: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT id FROM sessions WHERE customer_id = ? AND type = ?",
+            (customer_id, session_type),
+        )
+        return [r[0] for r in rows]

@@ -1,0 +1,23 @@
+"""The browser side: the ``journeyline.js`` web tracker and a small demo shop that uses it.
+
+``STATIC_DIR`` holds the tracker; ``DEMO_DIR`` the demo pages, whose tag carries the literal
+placeholder ``{{DEPLOYMENT_ID}}`` that the server replaces with ``DEMO_DEPLOYMENT_ID``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEMO_DEPLOYMENT_ID = "6f1c2a7e-1b0d-4c35-9a57-0d3e5a1f7b21"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DEMO_DIR = Path(__file__).resolve().parent / "demo_site"
+TRACKER_PATH = STATIC_DIR / "journeyline.js"
+DEPLOYMENT_PLACEHOLDER = "{{DEPLOYMENT_ID}}"
+
+__all__ = [
+    "DEMO_DEPLOYMENT_ID",
+    "DEMO_DIR",
+    "DEPLOYMENT_PLACEHOLDER",
+    "STATIC_DIR",
+    "TRACKER_PATH",
+]
