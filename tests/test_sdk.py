@@ -138,7 +138,15 @@ def test_session_read_back_with_the_sdk(live_server: LiveServer, sdk: ApiClient)
     assert (ms(STARTED), ms(ENDED)) == (STARTED_MS, ENDED_MS)
     assert session.duration_in_seconds == 301
     assert session.event_count == 3
-    assert session.external_contact is None
+    # the caller's number made a contact of its own: the same one an identifier lookup finds
+    with httpx.Client(base_url=live_server.base_url) as http:
+        response = http.post(
+            "/api/v2/externalcontacts/identifierlookup",
+            json={"type": "Phone", "value": CUSTOMER},
+            headers=bearer(http, live_server.credentials),
+        )
+    assert response.status_code == 200, response.text
+    assert session.external_contact.id == response.json()["id"]
     assert [c.type for c in session.conversation_channels] == ["Voice"]
     assert session.self_uri == f"/api/v2/journey/sessions/{session_id}"
     assert_round_trip(sdk, session, get_raw(live_server, session.self_uri), SESSION_EXTENSIONS)

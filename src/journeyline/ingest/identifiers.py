@@ -37,7 +37,7 @@ def normalise_phone(value: str, *, field: str = "phone", region: str | None = No
             f"{field}: '{value}' is not a phone number in E.164 form (+countrycode...)",
             field=field,
         ) from exc
-    if not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_possible_number(number):
         raise InvalidInput(f"{field}: '{value}' is not a valid phone number", field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
