@@ -125,3 +125,25 @@ class Conversation:
 
     def events(self) -> list[DetailEvent]:
         return [parse_item(w).event for w in self.wire]
+
+
+def web_event(
+    cookie: str,
+    seconds: float,
+    *,
+    name: str = "page_viewed",
+    url: str = "https://shop.example.com/",
+    now_ms: int = T0,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A Genesys WebEventRequest at ``now_ms + seconds``."""
+    from journeyline.clock import iso
+
+    body: dict[str, Any] = {
+        "customerCookieId": cookie,
+        "eventName": name,
+        "page": {"url": url, "title": "Shop"},
+        "createdDate": iso(now_ms + int(seconds * 1000)),
+    }
+    body.update(fields)
+    return body

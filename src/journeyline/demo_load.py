@@ -6,6 +6,7 @@ when the store already holds events, so running the command again changes nothin
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from journeyline.clock import Clock
@@ -13,12 +14,33 @@ from journeyline.demo import demo_day
 from journeyline.directory_file import put_all
 from journeyline.engine import Engine
 from journeyline.ingest.batch import ingest_objects
+from journeyline.model.contact import Deployment
 from journeyline.store.base import DirectoryEntry, Store
+from journeyline.ui import DEMO_DEPLOYMENT_ID
 
 HOUR_MS = 3_600_000
 
 
+def ensure_demo_deployment(store: Store, now_ms: int) -> Deployment:
+    """The demo shop's deployment (``/demo/``), allowed on this machine's own addresses."""
+    found = store.deployment_get(DEMO_DEPLOYMENT_ID)
+    if found is not None:
+        return found
+    deployment = Deployment(
+        id=DEMO_DEPLOYMENT_ID,
+        name="Demo shop",
+        write_key=secrets.token_urlsafe(24),
+        allowed_domains=("localhost", "127.0.0.1"),
+        created_ms=now_ms,
+        modified_ms=now_ms,
+    )
+    with store.transaction():
+        store.deployment_put(deployment)
+    return deployment
+
+
 def load_demo(store: Store, *, clock: Clock, conversations: int = 160) -> dict[str, Any]:
+    deployment = ensure_demo_deployment(store, clock())
     if store.log_count():
         return {
             "loaded": False,
@@ -31,6 +53,8 @@ def load_demo(store: Store, *, clock: Clock, conversations: int = 160) -> dict[s
     summary = ingest_objects(Engine(store, clock), enumerate(day.events, 1))
     return {
         "loaded": True,
+        "demoShop": "/demo/",
+        "demoDeploymentId": deployment.id,
         "conversations": len(day.conversations),
         "directoryEntries": len(day.directory),
         **summary.counts(),

@@ -129,20 +129,27 @@ class Identity:
     def visitor(self, event: WebEvent) -> tuple[str, bool]:
         """The contact a web event's visitor is (and whether that is verified), updating both."""
         now = event.created_ms
-        contact = self.owner("Cookie", event.customer_cookie_id, now)
+        cookie = event.customer_cookie_id
+        own_id = _named_id("cookie", cookie)
+        found = self.store.identifier_get("Cookie", cookie)
+        contact = self.store.contact_get(found.contact_id) if found else None
+        if contact is not None and contact.expired(now) and contact.id == own_id:
+            for identifier in self.store.identifiers_of(contact.id):  # 60 days unseen: anew
+                self.store.identifier_delete(identifier.type, identifier.value)
+            contact = None
+        elif contact is not None and contact.expired(now):
+            contact = None
         if contact is None:
-            contact = Contact(
-                id=_named_id("cookie", event.customer_cookie_id, event.key),
-                type="Ephemeral",
-                created_ms=now,
-                modified_ms=now,
-                last_activity_ms=now,
+            contact = Contact(own_id, "Ephemeral", now, now, now)
+            self.store.identifier_put(Identifier("Cookie", cookie, own_id, True, now))
+        else:  # dates are minimum and maximum over the events seen: arrival order is moot
+            contact = replace(
+                contact,
+                created_ms=min(contact.created_ms, now)
+                if contact.id == own_id
+                else contact.created_ms,
+                last_activity_ms=max(contact.last_activity_ms, now),
             )
-            self.store.identifier_put(
-                Identifier("Cookie", event.customer_cookie_id, contact.id, True, now)
-            )
-        elif now > contact.last_activity_ms:
-            contact = replace(contact, last_activity_ms=now)
         traits = {name: attr.value for name, attr in event.traits.items()}
         pii = pii_from_traits(traits)
         if event.external_id:

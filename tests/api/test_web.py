@@ -1,0 +1,250 @@
+"""Web and app events through the ASGI app: deployments, intake, sessions, cards, CORS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from builders import T0, web_event
+from conftest import Api
+
+COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
+OTHER = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+def deployment(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Shop", "allowedDomains": ["shop.example.com"], **fields}
+    response = api.post("/api/v2/webdeployments/deployments", body)
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def send(api: Api, deployment_id: str, body: Any, **headers: str) -> Any:
+    return api.client.post(
+        f"/api/v2/journey/deployments/{deployment_id}/webevents",
+        json=body,
+        headers={"Origin": "https://shop.example.com", "User-Agent": CHROME, **headers},
+    )
+
+
+def test_deployments_hold_a_snippet_and_a_write_key(api: Api) -> None:
+    d = deployment(api, collectIpAddresses=False)
+    assert d["snippet"] == (
+        f'<script src="http://testserver/journeyline.js" data-deployment="{d["id"]}" async>'
+        "</script>"
+    )
+    assert d["allowedDomains"] == ["shop.example.com"]
+    assert d["collectIpAddresses"] is False
+    assert len(d["writeKey"]) > 20
+    path = f"/api/v2/webdeployments/deployments/{d['id']}"
+    changed = api.put(path, {"name": "Shop EU", "allowAllDomains": True}).json()
+    assert (changed["name"], changed["allowAllDomains"]) == ("Shop EU", True)
+    assert [x["id"] for x in api.get("/api/v2/webdeployments/deployments").json()["entities"]] == [
+        d["id"]
+    ]
+    assert api.delete(path).status_code == 204
+    assert api.get(path).status_code == 404
+    bad = api.post("/api/v2/webdeployments/deployments", {"name": "x", "allowedDomains": ["a b"]})
+    assert bad.status_code == 400
+
+
+def test_a_page_view_is_enriched_and_starts_a_session(api: Api) -> None:
+    d = deployment(api)
+    url = "https://shop.example.com/boots?utm_source=news&utm_medium=email&utm_campaign=spring"
+    response = send(
+        api, d["id"], web_event(COOKIE, 0, url=url, referrerUrl="https://www.google.com/")
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["customerId"] == COOKIE
+    assert body["customerIdType"] == "cookie"
+    assert body["page"]["pathname"] == "/boots"
+    assert body["page"]["domain"] == "example.com"
+    assert body["mktCampaign"] == {"name": "spring", "source": "news", "medium": "email"}
+    assert body["referrer"]["medium"] == "email"  # the campaign says how they came
+    assert body["browser"]["family"] == "Chrome"
+    assert body["device"]["category"] == "desktop"
+    assert body["session"]["eventCount"] == 1
+    assert response.headers["access-control-allow-origin"] == "https://shop.example.com"
+    session = api.get(f"/api/v2/journey/sessions/{body['session']['id']}").json()
+    assert session["type"] == "web"
+    assert session["pageviewCount"] == 1
+    assert session["lastPage"]["url"] == url
+    assert session["mktCampaign"]["name"] == "spring"
+
+
+def test_sessions_split_after_twenty_minutes(api: Api) -> None:
+    d = deployment(api)
+    api.clock.now_ms = T0 + 3_000_000
+    first = send(api, d["id"], web_event(COOKIE, 0)).json()["session"]["id"]
+    same = send(api, d["id"], web_event(COOKIE, 1199, name="searched", searchQuery="boots"))
+    assert same.json()["session"]["id"] == first
+    later = send(api, d["id"], web_event(COOKIE, 1199 + 1200)).json()["session"]["id"]
+    assert later != first
+    session = api.get(f"/api/v2/journey/sessions/{first}").json()
+    assert session["eventCount"] == 2
+    assert session["searchTerms"] == ["boots"]
+    assert session["durationInSeconds"] == 1199
+
+
+def test_a_late_event_that_bridges_a_gap_merges_two_sessions(api: Api) -> None:
+    d = deployment(api)
+    api.clock.now_ms = T0 + 3_000_000
+    a = send(api, d["id"], web_event(COOKIE, 0)).json()["session"]["id"]
+    b = send(api, d["id"], web_event(COOKIE, 1500)).json()["session"]["id"]
+    assert a != b
+    bridge = send(api, d["id"], web_event(COOKIE, 750)).json()["session"]["id"]
+    assert bridge == a
+    assert api.get(f"/api/v2/journey/sessions/{b}").status_code == 404
+    assert api.get(f"/api/v2/journey/sessions/{a}").json()["eventCount"] == 3
+
+
+def test_the_same_event_twice_is_applied_once(api: Api) -> None:
+    d = deployment(api)
+    event = web_event(COOKIE, 0)
+    first = send(api, d["id"], event).json()["session"]
+    again = send(api, d["id"], event).json()["session"]
+    assert again["id"] == first["id"]
+    assert again["eventCount"] == 1
+
+
+def test_web_card_and_events(api: Api) -> None:
+    d = deployment(api)
+    session_id = send(api, d["id"], web_event(COOKIE, 0)).json()["session"]["id"]
+    send(api, d["id"], web_event(COOKIE, 10, name="searched", searchQuery="boots"))
+    card = api.get(f"/api/v2/journey/sessions/{session_id}/card").json()
+    assert card["customerName"] == "Unknown"
+    assert (card["color"], card["status"], card["icon"]) == ("blue", "Active", "web")
+    assert card["pageviewCount"] == 1
+    assert card["searchTerms"] == ["boots"]
+    assert card["currentPage"]["url"] == "https://shop.example.com/"
+    send(
+        api,
+        d["id"],
+        web_event(
+            COOKIE,
+            20,
+            name="identified",
+            traits={
+                "givenName": {"dataType": "string", "value": "Ada"},
+                "familyName": {"dataType": "string", "value": "Lovelace"},
+            },
+        ),
+    )
+    assert api.get(f"/api/v2/journey/sessions/{session_id}/card").json()["customerName"] == (
+        "Ada Lovelace"
+    )
+    api.clock.advance(20 * 60 + 21)
+    assert api.get(f"/api/v2/journey/sessions/{session_id}/card").json()["color"] == "gray"
+    events = api.get(f"/api/v2/journey/sessions/{session_id}/events").json()["entities"]
+    assert [e["webEvent"]["eventName"] for e in events] == ["page_viewed", "searched", "identified"]
+    assert {e["eventType"] for e in events} == {"WebEvent"}
+
+
+def test_app_events_make_app_sessions(api: Api) -> None:
+    d = deployment(api)
+    response = api.client.post(
+        f"/api/v2/journey/deployments/{d['id']}/appevents",
+        json={
+            "customerCookieId": COOKIE,
+            "eventName": "screen_viewed",
+            "screenName": "home",
+            "createdDate": web_event(COOKIE, 0)["createdDate"],
+            "app": {"name": "Shop", "namespace": "com.example.shop", "version": "1.2"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    session = api.get(f"/api/v2/journey/sessions/{response.json()['session']['id']}").json()
+    assert (session["type"], session["lastScreen"], session["screenviewCount"]) == (
+        "app",
+        "home",
+        1,
+    )
+
+
+BAD: list[tuple[dict[str, Any], str]] = [
+    (web_event("not-a-uuid", 0), "customerCookieId"),
+    (web_event(COOKIE, 0, name="page viewed!"), "eventName"),
+    (web_event(COOKIE, -3601), "createdDate"),
+    (web_event(COOKIE, 301), "createdDate"),
+    (web_event(COOKIE, 0, url="ftp://x/"), "page.url"),
+    (
+        web_event(COOKIE, 0, traits={"email": {"dataType": "string", "value": "nope"}}),
+        "traits.email",
+    ),
+    (web_event(COOKIE, 0, traits={"phone": {"dataType": "string", "value": "12"}}), "traits.phone"),
+    (
+        web_event(COOKIE, 0, attributes={"n": {"dataType": "integer", "value": "x"}}),
+        "attributes.n.value",
+    ),
+    (
+        web_event(COOKIE, 0, attributes={"n": {"dataType": "date", "value": "x"}}),
+        "attributes.n.dataType",
+    ),
+    (
+        web_event(
+            COOKIE,
+            0,
+            attributes={f"a{i}": {"dataType": "string", "value": "v"} for i in range(101)},
+        ),
+        "attributes",
+    ),
+    ({"eventName": "x"}, "customerCookieId"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), BAD, ids=[f for _, f in BAD])
+def test_bad_web_events_are_400s_naming_the_field(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
+    d = deployment(api)
+    response = send(api, d["id"], body)
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == [{"fieldName": field}]
+
+
+def test_origins_are_checked_against_the_deployment(api: Api) -> None:
+    d = deployment(api)
+    event = web_event(COOKIE, 0)
+    assert send(api, d["id"], event, Origin="https://evil.example.net").status_code == 403
+    assert send(api, d["id"], event, Origin="https://www.shop.example.com").status_code == 200
+    assert send(api, "no-such-deployment", event).status_code == 404
+    preflight = api.client.options(
+        f"/api/v2/journey/deployments/{d['id']}/webevents",
+        headers={"Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-methods"] == "GET, POST, OPTIONS"
+    refused = api.client.options(
+        f"/api/v2/journey/deployments/{d['id']}/webevents", headers={"Origin": "https://evil.net"}
+    )
+    assert refused.status_code == 403
+
+
+def test_ip_addresses_are_kept_only_when_collected(api: Api) -> None:
+    keep = deployment(api)
+    drop = deployment(api, collectIpAddresses=False)
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    kept = send(api, keep["id"], web_event(COOKIE, 0), **forwarded).json()
+    dropped = send(api, drop["id"], web_event(OTHER, 0), **forwarded).json()
+    assert api.get(f"/api/v2/journey/sessions/{kept['session']['id']}").json()["ipAddress"] == (
+        "203.0.113.9"
+    )
+    assert "ipAddress" not in api.get(f"/api/v2/journey/sessions/{dropped['session']['id']}").json()
+
+
+def test_ping_answers_with_no_offers_yet(api: Api) -> None:
+    d = deployment(api)
+    ping = api.client.get(
+        f"/api/v2/journey/deployments/{d['id']}/customers/{COOKIE}/ping",
+        params={"dl": "https://shop.example.com/"},
+    )
+    assert ping.json() == {"pollIntervalMilliseconds": 10000, "actions": []}
+    bad = api.client.get(f"/api/v2/journey/deployments/{d['id']}/customers/nope/ping")
+    assert bad.status_code == 400
