@@ -96,8 +96,21 @@ class Engine:
         links: dict[str, tuple[str | None, bool]] = {}
         outcome: dict[int, Applied] = {}
         seen: set[str] = set()
+        conversation_sessions: dict[str, str] = {}
+        web_sessions: dict[str, str] = {}
+
+        def flush() -> None:
+            """Project the events gathered so far (before a command changes identity)."""
+            for cid, new in touched.items():
+                conversation_sessions[cid] = self._refold(cid, new)
+            for partition, new_events in visitors.items():
+                web_sessions.update(self.web.apply(partition, new_events, links[partition]))
+            touched.clear()
+            visitors.clear()
+
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
+                flush()
                 outcome[index] = self._command(item, now, log=log_commands)
                 continue
             key = item.event.key
@@ -111,10 +124,7 @@ class Engine:
                 partition = partition_of(item.event)
                 visitors.setdefault(partition, []).append(item.event)
                 links[partition] = self.identity.visitor(item.event)
-        conversation_sessions = {cid: self._refold(cid, new) for cid, new in touched.items()}
-        web_sessions: dict[str, str] = {}
-        for partition, new_events in visitors.items():
-            web_sessions.update(self.web.apply(partition, new_events, links[partition]))
+        flush()
         results: list[Applied] = []
         for index, item in enumerate(batch):
             if index in outcome and outcome[index].status != "duplicate":
