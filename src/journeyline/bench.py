@@ -4,8 +4,9 @@ Four figures, each the median of ``--runs`` runs, every run on a fresh database 
 
 ``ceiling``
     The same ``event_log`` rows (the migration's table with its UNIQUE key and partition index,
-    WAL, ``synchronous=NORMAL``) inserted with ``executemany`` in batches of 1000, one
-    transaction per batch. Nothing journeyline does can store events faster than this.
+    WAL, ``synchronous=FULL`` as the store runs) inserted with ``executemany`` in batches of
+    1000, one transaction per batch. Nothing journeyline does can store events faster than this
+    with the same durability.
 ``engine``
     The decoded wire objects through ``genesys_detail.parse_item`` and ``Engine.apply`` in
     batches of 1000 into a store opened with ``open_store`` (the real migrations): the log,
@@ -160,7 +161,7 @@ def ceiling_run(path: Path, workload: Workload, ddl: Sequence[str], timeout: flo
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=FULL")
         for statement in ddl:
             db.execute(statement)
         now = system_clock()

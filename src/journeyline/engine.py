@@ -79,6 +79,8 @@ class Engine:
         self.identity = Identity(store)
         self.web = WebProjector(store)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
+        self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
 
     def apply(self, batch: Sequence[Input]) -> list[Applied]:
         """Store and apply a batch in one transaction; the caller acknowledges after it returns."""
@@ -103,10 +105,14 @@ class Engine:
             """Project the events gathered so far (before a command changes identity)."""
             for cid, new in touched.items():
                 conversation_sessions[cid] = self._refold(cid, new)
+            for contact_id in sorted(self._stale_contacts):
+                self.identity.refresh(contact_id)
+            self._stale_contacts.clear()
             for partition, new_events in visitors.items():
                 web_sessions.update(self.web.apply(partition, new_events, links[partition]))
             touched.clear()
             visitors.clear()
+            self._bodies.clear()
 
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
@@ -120,6 +126,7 @@ class Engine:
             seen.add(key)
             if isinstance(item, Accepted):
                 touched.setdefault(item.event.conversation_id, []).append(item.event)
+                self._bodies[key] = item.body
             else:
                 partition = partition_of(item.event)
                 visitors.setdefault(partition, []).append(item.event)
@@ -166,11 +173,12 @@ class Engine:
     def _refold(self, conversation_id: str, new: list[DetailEvent]) -> str:
         cached = self._cache.pop(conversation_id, None)
         if cached is None:
-            new_keys = {e.key: e for e in new}
-            events = dict(new_keys)
+            events = {e.key: e for e in new}
+            fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
             for body in self.store.log_for_partition(genesys_detail.KIND, conversation_id):
-                stored = genesys_detail.parse_canonical(body)
-                events.setdefault(stored.key, stored)
+                if body not in fresh:  # the batch's own events are parsed already
+                    stored = genesys_detail.parse_canonical(body)
+                    events.setdefault(stored.key, stored)
             previous = None
         else:
             events = cached.events
@@ -206,9 +214,7 @@ class Engine:
         else:
             contact_id, verified = self.identity.conversation(session)
         self.store.link_session(session.id, contact_id, verified)
-        self.identity.refresh(before)
-        if contact_id != before:
-            self.identity.refresh(contact_id)
+        self._stale_contacts.update(c for c in (before, contact_id) if c)
 
     def _auto(self, contact_id: str) -> bool:
         contact = self.store.contact_get(contact_id)

@@ -13,6 +13,7 @@ its SHA-256 is the idempotency key, so the same event sent twice is recognised a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class Rejected:
     field: str | None
 
 
+@functools.lru_cache(maxsize=65_536)  # the same numbers come back on every event of a call
 def normalise_phone(value: str | None) -> str | None:
     """``tel:+1 555-158-5963`` -> ``+15551585963``; anything unparseable is kept as given."""
     if not value:

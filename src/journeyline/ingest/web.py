@@ -186,7 +186,7 @@ def _key(deployment_id: str, item: Any) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
-def parse_web(item: Any, ctx: Context) -> AcceptedWeb:
+def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb:
     request = _convert(item, WebEventRequest)
     assert isinstance(request, WebEventRequest)
     created_ms = _check_common(request, ctx.now_ms)
@@ -214,7 +214,7 @@ def parse_web(item: Any, ctx: Context) -> AcceptedWeb:
         device = _device(device, request.device)
     ip = enrich.enrich_ip(request.ip_address or ctx.client_ip, ctx.deployment.collect_ip_addresses)
     event = WebEvent(
-        key=_key(ctx.deployment.id, item),
+        key=key if key is not None else _key(ctx.deployment.id, item),
         deployment_id=ctx.deployment.id,
         customer_cookie_id=request.customer_cookie_id.lower(),
         event_name=request.event_name,
