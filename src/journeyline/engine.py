@@ -175,10 +175,14 @@ class Engine:
         if cached is None:
             events = {e.key: e for e in new}
             fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
-            for body in self.store.log_for_partition(genesys_detail.KIND, conversation_id):
+            known = self.store.session_link(session_id_for(conversation_id)) is not None
+            stored = (
+                self.store.log_for_partition(genesys_detail.KIND, conversation_id) if known else []
+            )
+            for body in stored:
                 if body not in fresh:  # the batch's own events are parsed already
-                    stored = genesys_detail.parse_canonical(body)
-                    events.setdefault(stored.key, stored)
+                    event = genesys_detail.parse_canonical(body)
+                    events.setdefault(event.key, event)
             previous = None
         else:
             events = cached.events

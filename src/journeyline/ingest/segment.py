@@ -75,7 +75,7 @@ from typing import Any
 
 import msgspec
 
-from journeyline.errors import InvalidInput
+from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ingest import enrich, web
 from journeyline.ingest.web import AcceptedWeb
 
@@ -124,12 +124,9 @@ def cookie_id(value: str) -> str:
 
 def snake_case(name: str) -> str:
     """An event name as Genesys allows it: ASCII letters, digits and underscores, lower case."""
-    ascii_name = (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    )
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     split = _CAMEL.sub(r"\1_\2", _ACRONYM.sub(r"\1_\2", ascii_name))
     result = _NOT_WORD.sub("_", split).strip("_").lower()
-    result = re.sub(r"_+", "_", result)
     if not result:
         raise InvalidInput(f"event '{name}' has no letters or digits", field="event")
     if len(result) > MAX_NAME:
@@ -210,14 +207,14 @@ def created_date(message: Mapping[str, Any], now_ms: int) -> tuple[str, str | No
         try:
             moment = msgspec.convert(value, datetime)
         except msgspec.ValidationError as exc:
-            raise InvalidInput(f"{name}: '{value[:64]}' is not an ISO-8601 date", field=name) from exc
+            raise InvalidInput(
+                f"{name}: '{value[:64]}' is not an ISO-8601 date", field=name
+            ) from exc
         if moment.tzinfo is None:
             raise InvalidInput(f"{name} needs a time zone (UTC: 'Z')", field=name)
         moment_ms = int(moment.timestamp() * 1000)
         if moment_ms < now_ms - web.MAX_AGE_MS:
-            raise InvalidInput(
-                f"{name}: events older than one hour are rejected", field=name
-            )
+            raise InvalidInput(f"{name}: events older than one hour are rejected", field=name)
         if moment_ms > now_ms + web.MAX_SKEW_MS:
             raise InvalidInput(f"{name} is in the future", field=name)
         return _iso(moment), name
@@ -295,8 +292,7 @@ def to_web_request(message: Any, now_ms: int, *, call: str | None = None) -> Map
     if source is not None:
         fields["createdDate"] = source
 
-    context_page = context.get("page") if isinstance(context.get("page"), dict) else {}
-    assert isinstance(context_page, dict)
+    context_page = _object(context, "page") if isinstance(context.get("page"), dict) else {}
     url = title = referrer = None
     if kind in ("page", "screen"):
         url = _string(properties.get("url"))
@@ -383,10 +379,25 @@ def _segment_error(exc: InvalidInput, fields: Mapping[str, str]) -> InvalidInput
     return exc
 
 
-def parse_message(message: Any, ctx: web.Context, *, call: str | None = None) -> AcceptedWeb:
-    """One Segment message -> an accepted web event, or InvalidInput naming the Segment field."""
-    if isinstance(message, dict) and len(_encoder.encode(message)) > MAX_EVENT_BYTES:
-        raise InvalidInput(f"the message is larger than {MAX_EVENT_BYTES // 1024} KB")
+def parse_message(
+    message: Any,
+    ctx: web.Context,
+    *,
+    call: str | None = None,
+    shared_context: Mapping[str, Any] | None = None,
+) -> AcceptedWeb:
+    """One Segment message -> an accepted web event, or InvalidInput naming the Segment field.
+
+    ``shared_context`` is a batch's top-level ``context``: each key the message's own
+    ``context`` lacks is taken from it. A message over 32 KB (as compact JSON) is refused.
+    """
+    if isinstance(message, dict):
+        if len(_encoder.encode(message)) > MAX_EVENT_BYTES:
+            raise PayloadTooLarge(f"the message is larger than {MAX_EVENT_BYTES // 1024} KB")
+        if shared_context:
+            own = message.get("context")
+            context = {**shared_context, **own} if isinstance(own, dict) else shared_context
+            message = {**message, "context": context}
     mapped = to_web_request(message, ctx.now_ms, call=call)
     event_ctx = dataclasses.replace(
         ctx, user_agent=mapped.user_agent, client_ip=mapped.ip or ctx.client_ip
@@ -416,21 +427,11 @@ def decode_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def batch_messages(body: Mapping[str, Any]) -> list[Any]:
-    """The messages of a ``/v1/batch`` body; its top-level ``context`` is a default for each."""
+def batch_messages(body: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The messages of a ``/v1/batch`` body and its top-level ``context`` (shared by all)."""
     batch = body.get("batch")
     if not isinstance(batch, list):
         raise InvalidInput("batch must be an array of messages", field="batch")
     if not batch:
         raise InvalidInput("batch is empty", field="batch")
-    shared = body.get("context")
-    if not isinstance(shared, dict) or not shared:
-        return batch
-    merged: list[Any] = []
-    for message in batch:
-        if isinstance(message, dict):
-            own = message.get("context")
-            context = {**shared, **own} if isinstance(own, dict) else shared
-            message = {**message, "context": context}
-        merged.append(message)
-    return merged
+    return batch, _object(body, "context")
