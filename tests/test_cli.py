@@ -121,7 +121,12 @@ def test_demo_loads_a_day_once(store_url: str) -> None:
     sessions = store.projection_rows()["sessions"]
     events = store.log_count()
     store.close()
-    assert len(sessions) == 40
+    by_type: dict[str, set[object]] = {}
+    for row in sessions:  # (id, type, conversation, customer, idtype, contact, ...)
+        by_type.setdefault(str(row[1]), set()).add(row[5])
+    assert len([r for r in sessions if r[1] == "conversation"]) == 40
+    assert by_type["web"]  # some callers browsed the shop first ...
+    assert by_type["web"] & by_type["conversation"] - {None}  # ... and are one person
     second = run("demo", "--store", store_url, "--conversations", "40")
     assert json.loads(second.stdout)["loaded"] is False
     store = open_store(store_url)

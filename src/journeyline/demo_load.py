@@ -11,14 +11,21 @@ from typing import Any
 
 from journeyline.clock import Clock
 from journeyline.demo import demo_day
+from journeyline.demo_web import demo_visits
 from journeyline.directory_file import put_all
 from journeyline.engine import Engine
+from journeyline.ingest import web
 from journeyline.ingest.batch import ingest_objects
+from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.store.base import DirectoryEntry, Store
 from journeyline.ui import DEMO_DEPLOYMENT_ID
 
 HOUR_MS = 3_600_000
+DEMO_UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " Version/17.5 Safari/605.1.15"
+)
 
 
 def ensure_demo_deployment(store: Store, now_ms: int) -> Deployment:
@@ -50,12 +57,21 @@ def load_demo(store: Store, *, clock: Clock, conversations: int = 160) -> dict[s
     now = clock()
     day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
-    summary = ingest_objects(Engine(store, clock), enumerate(day.events, 1))
+    engine = Engine(store, clock)
+    visits = demo_visits(day.events, base_url="http://127.0.0.1:8000")
+    geo = GeoLookup(None)
+    web_events = [
+        web.parse_web(request, web.Context(deployment, created + 1000, None, DEMO_UA, geo))
+        for created, request in visits
+    ]
+    engine.apply(web_events)  # the visits come first: the calls then find their visitors
+    summary = ingest_objects(engine, enumerate(day.events, 1))
     return {
         "loaded": True,
         "demoShop": "/demo/",
         "demoDeploymentId": deployment.id,
         "conversations": len(day.conversations),
         "directoryEntries": len(day.directory),
+        "webEvents": len(web_events),
         **summary.counts(),
     }
