@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -114,12 +115,11 @@ class LiveServer:
     credentials: tuple[str, str]
 
 
-@pytest.fixture
-def live_server(settings: Settings) -> Iterator[LiveServer]:
-    """A real uvicorn server on 127.0.0.1 in a thread, with an admin client."""
-    credentials = make_client(settings.store_url)
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -129,7 +129,15 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings.store_url, credentials)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn server on 127.0.0.1 in a thread, with an admin client."""
+    credentials = make_client(settings.store_url)
+    with serve(create_app(settings)) as base_url:
+        yield LiveServer(base_url, settings.store_url, credentials)

@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,11 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 
-from conftest import bearer, free_port, make_client
+from conftest import bearer, make_client, serve
 from journeyline.api.app import create_app
 from journeyline.config import Settings
 from journeyline.ui import DEMO_DEPLOYMENT_ID
@@ -132,30 +130,17 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     credentials = make_client(store_url)
     app = create_app(settings)  # the real app: the API, the tracker and the demo shop
     recorder = Recorder(app)
-    port = free_port()
-    config = uvicorn.Config(recorder, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    base_url = f"http://127.0.0.1:{port}"
-    create_demo_deployment(base_url, credentials)
-    try:
+    with serve(recorder) as base_url:
+        create_demo_deployment(base_url, credentials)
         yield UiServer(base_url, store_url, credentials, app, recorder)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no chromium at {CHROMIUM} (scripts/install installs it)")
+        pytest.fail(f"no chromium at {CHROMIUM}: scripts/test installs Debian's chromium")
     # Playwright's launch() gives the browser a fresh temporary user-data-dir of its own.
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

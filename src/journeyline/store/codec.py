@@ -9,11 +9,13 @@ import msgspec
 from journeyline.core.websession import WebSession
 from journeyline.errors import InvalidInput
 from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.model.web import WebEvent
 
 _encoder = msgspec.json.Encoder()
 _session_decoder = msgspec.json.Decoder(ConversationSession)
 _event_decoder = msgspec.json.Decoder(SessionEvent)
 _web_session_decoder = msgspec.json.Decoder(WebSession)
+_web_event_decoder = msgspec.json.Decoder(WebEvent)
 
 
 def encode(record: ConversationSession | SessionEvent) -> bytes:
@@ -26,6 +28,10 @@ def decode_session(doc: bytes) -> ConversationSession:
 
 def decode_web_session(doc: bytes) -> WebSession:
     return _web_session_decoder.decode(doc)
+
+
+def decode_web_event(doc: bytes) -> WebEvent:
+    return _web_event_decoder.decode(doc)
 
 
 def decode_event(doc: bytes) -> SessionEvent:

@@ -15,6 +15,7 @@ from yoyo import get_backend, read_migrations
 
 from journeyline.errors import StoreError
 from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.model.web import WebEvent
 from journeyline.store import codec
 from journeyline.store.base import (
     AnySession,
@@ -232,7 +233,20 @@ class SqliteStore(PeopleMixin):
         self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
     ) -> Page[SessionEvent]:
         """Oldest first: the journey map reads left to right."""
-        sql = "SELECT doc FROM session_events WHERE session_id = ?"
+        docs = self.event_docs(session_id, after=after, page_size=page_size, names=names)
+        return Page([codec.decode_event(doc) for doc in docs.items], docs.next_cursor)
+
+    def web_events_page(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[WebEvent]:
+        docs = self.event_docs(session_id, after=after, page_size=page_size, names=names)
+        return Page([codec.decode_web_event(doc) for doc in docs.items], docs.next_cursor)
+
+    def event_docs(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[bytes]:
+        """A page of a session's stored event documents, oldest first, by ``(created, id)``."""
+        sql = "SELECT created_ms, id, doc FROM session_events WHERE session_id = ?"
         args: list[object] = [session_id]
         if names:
             sql += f" AND event_name IN ({','.join('?' * len(names))})"
@@ -243,10 +257,10 @@ class SqliteStore(PeopleMixin):
             args += [created, created, last_id]
         sql += " ORDER BY created_ms, id LIMIT ?"
         rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
-        items = [codec.decode_event(doc) for (doc,) in rows[:page_size]]
         more = len(rows) > page_size
-        cursor = codec.make_cursor(items[-1].created_ms, items[-1].id) if more else None
-        return Page(items, cursor)
+        rows = rows[:page_size]
+        cursor = codec.make_cursor(rows[-1][0], rows[-1][1]) if more else None
+        return Page([bytes(row[2]) for row in rows], cursor)
 
     def clear_projections(self) -> None:
         for table in ("session_events", "sessions", "contacts", "identifiers", "audits"):

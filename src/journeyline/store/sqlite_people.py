@@ -295,27 +295,6 @@ class PeopleMixin:
         row = self._db.execute("SELECT type FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return str(row[0]) if row else None
 
-    def web_events_page(
-        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
-    ) -> Page[WebEvent]:
-        sql = "SELECT doc FROM session_events WHERE session_id = ?"
-        args: list[object] = [session_id]
-        if names:
-            sql += f" AND event_name IN ({','.join('?' * len(names))})"
-            args += list(names)
-        if after:
-            created, last_id = codec.read_cursor(after)
-            sql += " AND (created_ms > ? OR (created_ms = ? AND id > ?))"
-            args += [created, created, last_id]
-        sql += " ORDER BY created_ms, id LIMIT ?"
-        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
-        items = [_web_event_decoder.decode(doc) for (doc,) in rows[:page_size]]
-        more = len(rows) > page_size
-        cursor = (
-            codec.make_cursor(items[-1].created_ms, web_event_id(items[-1].key)) if more else None
-        )
-        return Page(items, cursor)
-
     def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]:
         rows = self._db.execute(
             "SELECT e.doc FROM session_events e JOIN sessions s ON s.id = e.session_id"
