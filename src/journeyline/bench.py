@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import shutil
 import socket
 import sqlite3
@@ -40,20 +41,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
 from journeyline.api.auth import create_client
-from journeyline.clock import system_clock
+from journeyline.clock import iso, system_clock
 from journeyline.demo import demo_day
 from journeyline.engine import Engine
 from journeyline.errors import JourneylineError
-from journeyline.ingest import genesys_detail
+from journeyline.ingest import genesys_detail, web
+from journeyline.ingest.enrich import GeoLookup
+from journeyline.model.contact import Deployment
 from journeyline.store import open_store
 from journeyline.store.sqlite import MIGRATIONS, migrate
 
@@ -113,6 +118,420 @@ def make_workload(count: int) -> Workload:
                 items = [msgspec.json.decode(raw) for raw in wire]
                 return Workload(wire, items, rows)
     raise BenchError(f"could not generate {count} unique events from {MAX_DAYS} demo days")
+
+
+# -- the web workload ------------------------------------------------------------------------
+
+SITE = "https://www.northgate-outfitters.co.uk"
+SITE_DOMAIN = "northgate-outfitters.co.uk"
+SITE_NAME = "Northgate Outfitters"
+WEB_BATCH = 1000  # events per Engine.apply for the web engine figure
+SEGMENT_BATCH = 100  # messages per POST /v1/batch
+WEB_PATH = "/api/v2/journey/deployments/{}/webevents"
+SEGMENT_PATH = "/v1/batch"
+# A visitor's first event is 20 to 45 minutes old when the events are made, the last at least
+# ~3 minutes old: every createdDate stays inside the one-hour window for 15 minutes at least.
+WEB_OLDEST_MS = 45 * 60_000
+WEB_NEWEST_MS = 20 * 60_000
+WEB_GAP_MS = (8_000, 90_000)  # between two events of a visitor
+
+WEB_GOAL = 10_000.0  # events/s
+WEB_GOAL_SHARE = 25.0  # % of the ceiling
+
+_WINDOWS = "Windows NT 10.0; Win64; x64"
+_MAC = "Macintosh; Intel Mac OS X 10_15_7"
+_WEBKIT = "AppleWebKit/537.36 (KHTML, like Gecko)"
+# (user agent, screen width x height, weight): roughly a UK retail site's traffic mix.
+USER_AGENTS: tuple[tuple[str, tuple[int, int], int], ...] = (
+    (f"Mozilla/5.0 ({_WINDOWS}) {_WEBKIT} Chrome/131.0.0.0 Safari/537.36", (1920, 1080), 18),
+    (f"Mozilla/5.0 ({_WINDOWS}) {_WEBKIT} Chrome/130.0.0.0 Safari/537.36", (1536, 864), 6),
+    (
+        f"Mozilla/5.0 ({_WINDOWS}) {_WEBKIT} Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        (1920, 1080),
+        8,
+    ),
+    (f"Mozilla/5.0 ({_WINDOWS}; rv:133.0) Gecko/20100101 Firefox/133.0", (1920, 1080), 3),
+    (f"Mozilla/5.0 ({_MAC}) {_WEBKIT} Chrome/131.0.0.0 Safari/537.36", (1440, 900), 6),
+    (
+        f"Mozilla/5.0 ({_MAC}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1"
+        " Safari/605.1.15",
+        (1512, 982),
+        6,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+        " (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        (393, 852),
+        20,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15"
+        " (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
+        (390, 844),
+        8,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+        " (KHTML, like Gecko) Mobile/22B83 [FBAN/FBIOS;FBAV/489.0.0.35.107;FBBV/657400418]",
+        (393, 852),
+        3,
+    ),
+    (
+        f"Mozilla/5.0 (Linux; Android 10; K) {_WEBKIT} Chrome/131.0.0.0 Mobile Safari/537.36",
+        (412, 915),
+        12,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+        (384, 832),
+        4,
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " Version/17.6 Mobile/15E148 Safari/604.1",
+        (820, 1180),
+        4,
+    ),
+    (f"Mozilla/5.0 (X11; Linux x86_64) {_WEBKIT} Chrome/131.0.0.0 Safari/537.36", (1920, 1080), 1),
+    ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", (1366, 768), 1),
+)
+LANGUAGES = (("en-GB", 78), ("en-US", 8), ("de-DE", 4), ("fr-FR", 4), ("pl-PL", 3), ("en-IE", 3))
+CATEGORIES = (
+    ("womens/jackets", "Women's Jackets", ("Ridgeline", "Storm", "Fell", "Cirrus"), "Jacket"),
+    ("mens/jackets", "Men's Jackets", ("Ridgeline", "Summit", "Tor", "Bothy"), "Jacket"),
+    ("footwear/boots", "Walking Boots", ("Scree", "Moor", "Crag", "Beacon"), "Boot"),
+    ("bags/backpacks", "Backpacks", ("Trail 30", "Daypack 20", "Expedition 65"), "Backpack"),
+    ("camping/tents", "Tents", ("Bivvy 1", "Valley 2", "Basecamp 4"), "Tent"),
+    ("accessories/socks", "Socks", ("Merino Hiker", "Liner", "Trek"), "Socks"),
+)
+# fmt: off
+SEARCHES = (
+    "waterproof jacket", "walking boots size 9", "2 man tent", "down jacket womens",
+    "merino socks", "gift card", "returns", "backpack 30l", "gaiters", "insulated gloves",
+    "kids waterproof", "head torch", "sale", "goretex", "trail running shoes",
+)
+FIRST_NAMES = (
+    "Olivia", "Amelia", "Isla", "Ava", "Oliver", "George", "Noah", "Arthur", "Leo", "Sophie",
+    "Grace", "Harry", "Jack", "Priya", "Mohammed", "Zofia", "Liam", "Emily",
+)
+LAST_NAMES = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Patel", "Khan",
+    "Thomas", "Roberts", "Walker", "Wright", "Nowak", "Murphy", "Hughes",
+)
+MAIL_DOMAINS = (
+    "gmail.com", "outlook.com", "hotmail.co.uk", "icloud.com", "yahoo.co.uk", "btinternet.com",
+)
+# fmt: on
+
+
+@dataclass(frozen=True, slots=True)
+class WebHit:
+    """One thing a visitor did, rendered later as a Genesys WebEventRequest or a Segment message."""
+
+    cookie: str
+    created_ms: int
+    action: str  # page | search | track | identify
+    name: str  # the Genesys eventName
+    segment_event: str | None  # the Segment track event, for a search or a custom event
+    url: str
+    title: str
+    referrer: str | None
+    query: str | None
+    properties: dict[str, str | int | float | bool]
+    traits: dict[str, str]
+    user_id: str | None
+    user_agent: str
+    ip: str
+    lang: str
+    screen: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Product:
+    sku: str
+    name: str
+    category: str
+    price: float
+
+    @property
+    def url(self) -> str:
+        slug = self.name.lower().replace(" ", "-")
+        return f"{SITE}/p/{slug}-{self.sku.lower()}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} | {SITE_NAME}"
+
+
+def _catalogue() -> list[_Product]:
+    products: list[_Product] = []
+    for number, (path, _, lines, noun) in enumerate(CATEGORIES):
+        for index, line in enumerate(lines):
+            for variant, price in (("", 0.0), (" Pro", 40.0)):
+                sku = f"NG{number + 1}{index:02d}{'P' if variant else 'S'}"
+                base = 14.0 if noun == "Socks" else 89.0 + 15 * index
+                products.append(_Product(sku, f"{line} {noun}{variant}", path, base + price - 0.01))
+    return products
+
+
+_PRODUCTS = _catalogue()
+
+
+def _ip(rng: random.Random) -> str:
+    if rng.random() < 0.2:  # IPv6 (mobile networks, some home broadband)
+        groups = (rng.randrange(65536), rng.randrange(65536), rng.randrange(1, 65536))
+        return "2a02:c7c:{:x}:{:x}::{:x}".format(*groups)
+    first = rng.choice((2, 5, 31, 46, 51, 62, 77, 81, 86, 90, 92, 109, 148, 176, 185, 212, 217))
+    return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+
+
+def _click_id(rng: random.Random, prefix: str) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    return prefix + "".join(rng.choice(alphabet) for _ in range(40))
+
+
+def _landing(rng: random.Random) -> tuple[str, str, str | None]:
+    """(landing URL, title, external referrer) for a new visit: the traffic source mix."""
+    product = rng.choice(_PRODUCTS)
+    path, label, _, _ = rng.choice(CATEGORIES)
+    category = (f"{SITE}/c/{path}", f"{label} | {SITE_NAME}")
+    home = (f"{SITE}/", f"{SITE_NAME} - Outdoor Clothing & Gear")
+    source = rng.choices(
+        ("google", "google_ads", "facebook", "email", "direct", "bing", "affiliate", "instagram"),
+        weights=(34, 14, 8, 10, 20, 5, 5, 4),
+    )[0]
+    if source == "google":
+        url, title = rng.choice(((product.url, product.title), category, home))
+        return url, title, "https://www.google.com/"
+    if source == "google_ads":
+        query = (
+            f"utm_source=google&utm_medium=cpc&utm_campaign=winter_sale_{rng.choice(('uk', 'ie'))}"
+            f"&utm_term={rng.choice(SEARCHES).replace(' ', '+')}&gclid={_click_id(rng, 'Cj0KCQiA')}"
+        )
+        return f"{product.url}?{query}", product.title, "https://www.google.com/"
+    if source == "facebook":
+        query = (
+            "utm_source=facebook&utm_medium=paid_social&utm_campaign=black_friday_2026"
+            f"&utm_content=carousel_{rng.randrange(1, 6)}&fbclid={_click_id(rng, 'IwAR')}"
+        )
+        return f"{category[0]}?{query}", category[1], "https://l.facebook.com/"
+    if source == "instagram":
+        query = "utm_source=instagram&utm_medium=social&utm_campaign=new_season"
+        return f"{product.url}?{query}", product.title, "https://l.instagram.com/"
+    if source == "email":
+        query = (
+            "utm_source=newsletter&utm_medium=email&utm_campaign=2026-11-weekly"
+            f"&utm_content=hero_{rng.choice(('a', 'b'))}"
+        )
+        url, title = rng.choice(((product.url, product.title), category))
+        return f"{url}?{query}", title, None
+    if source == "bing":
+        url, title = rng.choice(((product.url, product.title), home))
+        return url, title, "https://www.bing.com/"
+    if source == "affiliate":
+        query = "utm_source=outdoorgearlab&utm_medium=affiliate&utm_campaign=best_jackets_2026"
+        return (
+            f"{product.url}?{query}",
+            product.title,
+            "https://www.outdoorgearlab.co.uk/best-waterproof-jackets",
+        )
+    url, title = rng.choice((home, home, (product.url, product.title)))
+    return url, title, None
+
+
+def _person(rng: random.Random, number: int) -> dict[str, str]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    email = f"{first.lower()}.{last.lower()}{number}@{rng.choice(MAIL_DOMAINS)}"
+    traits = {"email": email, "givenName": first, "familyName": last}
+    if rng.random() < 0.4:
+        national = 7_000_000_000 + number * 7919 % 1_000_000_000  # unique per visitor number
+        traits["phone"] = f"+44 {str(national)[:4]} {str(national)[4:]}"
+    return traits
+
+
+def _visitor(
+    rng: random.Random, now_ms: int, people: list[dict[str, str]], number: int
+) -> list[WebHit]:
+    """One visitor's visit: a landing page, then pages, searches and custom events."""
+    cookie = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    user_agent, screen, _ = rng.choices(USER_AGENTS, weights=[w for _, _, w in USER_AGENTS])[0]
+    lang = rng.choices([x for x, _ in LANGUAGES], weights=[w for _, w in LANGUAGES])[0]
+    ip = _ip(rng)
+    count = rng.choices((1, 2, 3, 4, 5, 6, 8, 10, 12), weights=(22, 14, 12, 11, 10, 9, 9, 7, 6))[0]
+    identify_at = rng.randrange(1, count) if count > 1 and rng.random() < 0.15 else None
+    at = now_ms - rng.randrange(WEB_NEWEST_MS, WEB_OLDEST_MS)
+    url, title, referrer = _landing(rng)
+    hits: list[WebHit] = []
+
+    def hit(action: str, name: str, segment_event: str | None = None, **extra: Any) -> None:
+        fields: dict[str, Any] = {
+            "query": None, "properties": {}, "traits": {}, "user_id": None,
+            "url": url, "title": title, "referrer": referrer, **extra,
+        }  # fmt: skip
+        hits.append(
+            WebHit(
+                cookie=cookie, created_ms=at, action=action, name=name,
+                segment_event=segment_event, user_agent=user_agent, ip=ip, lang=lang,
+                screen=screen, **fields,
+            )
+        )  # fmt: skip
+
+    hit("page", "page_viewed")
+    for step in range(1, count):
+        at += rng.randrange(*WEB_GAP_MS)
+        if step == identify_at:
+            user_id = None
+            if people and rng.random() < 0.05:  # someone seen before, on another device
+                traits = rng.choice(people)
+            else:
+                traits = _person(rng, number)
+                people.append(traits)
+                user_id = f"cust-{number:010d}" if rng.random() < 0.3 else None
+            form = rng.choice(("newsletter", "account", "callback"))
+            hit("identify", "form_submitted", traits=traits, user_id=user_id,
+                properties={"form": form})  # fmt: skip
+            continue
+        roll = rng.random()
+        if roll < 0.62:  # another page, reached from the current one
+            referrer = url
+            product = rng.choice(_PRODUCTS)
+            path, label, _, _ = rng.choice(CATEGORIES)
+            url, title = rng.choice(
+                (
+                    (product.url, product.title),
+                    (product.url, product.title),
+                    (f"{SITE}/c/{path}", f"{label} | {SITE_NAME}"),
+                    (f"{SITE}/basket", f"Basket | {SITE_NAME}"),
+                    (f"{SITE}/help/delivery", f"Delivery & Returns | {SITE_NAME}"),
+                )
+            )
+            hit("page", "page_viewed")
+        elif roll < 0.78:  # a search: the results page
+            referrer = url
+            query = rng.choice(SEARCHES)
+            url = f"{SITE}/search?q={query.replace(' ', '+')}"
+            title = f"Search results for '{query}' | {SITE_NAME}"
+            hit("search", "search_performed", "Products Searched", query=query,
+                properties={"query": query})  # fmt: skip
+        else:  # a custom event on the current page
+            product = rng.choice(_PRODUCTS)
+            name, segment_event, properties = rng.choice(
+                (
+                    ("product_added", "Product Added", {
+                        "product_id": product.sku, "name": product.name,
+                        "category": product.category, "price": product.price,
+                        "quantity": rng.choice((1, 1, 1, 2)), "currency": "GBP",
+                    }),
+                    ("product_added", "Product Added", {
+                        "product_id": product.sku, "name": product.name,
+                        "category": product.category, "price": product.price,
+                        "quantity": 1, "currency": "GBP",
+                    }),
+                    ("wishlist_added", "Product Added to Wishlist", {
+                        "product_id": product.sku, "name": product.name,
+                    }),
+                    ("video_played", "Video Playback Started", {
+                        "video_id": f"yt-{product.sku.lower()}", "position": 0,
+                        "autoplay": False,
+                    }),
+                    ("promotion_clicked", "Promotion Clicked", {
+                        "promotion_id": "bf-2026", "name": "Black Friday 30% off",
+                        "position": "hero",
+                    }),
+                    ("checkout_started", "Checkout Started", {
+                        "value": round(product.price * 2, 2), "currency": "GBP",
+                        "coupon": "WELCOME10" if rng.random() < 0.2 else "",
+                    }),
+                )
+            )  # fmt: skip
+            hit("track", name, segment_event, properties=properties)
+    return hits
+
+
+def make_web_hits(count: int, now_ms: int, *, seed: int) -> list[WebHit]:
+    """``count`` web hits of many visitors, in the order they happened (interleaved)."""
+    if count < 1:
+        raise BenchError("the web event counts must be at least 1")
+    rng = random.Random(seed)
+    people: list[dict[str, str]] = []
+    hits: list[WebHit] = []
+    number = 0
+    while len(hits) < count:
+        number += 1
+        hits.extend(_visitor(rng, now_ms, people, seed * 1_000_000 + number))
+    hits.sort(key=lambda h: h.created_ms)
+    return hits[:count]
+
+
+def _typed(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    return {
+        name: {"dataType": kinds[type(value)], "value": value} for name, value in values.items()
+    }
+
+
+def genesys_request(hit: WebHit) -> dict[str, Any]:
+    """The hit as the Genesys web tracker posts it: a ``WebEventRequest``."""
+    request: dict[str, Any] = {
+        "customerCookieId": hit.cookie,
+        "eventName": hit.name,
+        "createdDate": iso(hit.created_ms),
+        "page": {"url": hit.url, "title": hit.title, "lang": "en-GB"},
+        "browser": {"lang": hit.lang},
+        "device": {"screenWidth": hit.screen[0], "screenHeight": hit.screen[1]},
+    }
+    if hit.referrer:
+        request["referrerUrl"] = hit.referrer
+    if hit.query:
+        request["searchQuery"] = hit.query
+    if hit.properties and hit.action != "search":
+        request["attributes"] = _typed(hit.properties)
+    if hit.traits:
+        request["traits"] = _typed(hit.traits)
+    if hit.user_id:
+        request["externalId"] = hit.user_id
+    return request
+
+
+def segment_message(hit: WebHit, message_id: str) -> dict[str, Any]:
+    """The hit as analytics.js would send it: a Segment ``page``, ``track`` or ``identify``."""
+    parts = urlsplit(hit.url)
+    page = {
+        "url": hit.url,
+        "title": hit.title,
+        "path": parts.path,
+        "search": f"?{parts.query}" if parts.query else "",
+        "referrer": hit.referrer or "",
+    }
+    message: dict[str, Any] = {
+        "messageId": message_id,
+        "anonymousId": hit.cookie,
+        "timestamp": iso(hit.created_ms),
+        "context": {
+            "userAgent": hit.user_agent,
+            "ip": hit.ip,
+            "locale": hit.lang,
+            "page": page,
+            "screen": {"width": hit.screen[0], "height": hit.screen[1]},
+            "library": {"name": "analytics.js", "version": "next-1.74.0"},
+        },
+    }
+    if hit.action == "page":
+        message.update(type="page", properties=page)
+    elif hit.action == "identify":
+        traits = {
+            "email": hit.traits["email"],
+            "firstName": hit.traits["givenName"],
+            "lastName": hit.traits["familyName"],
+            **({"phone": hit.traits["phone"]} if "phone" in hit.traits else {}),
+        }
+        message.update(type="identify", traits=traits)
+        if hit.user_id:
+            message["userId"] = hit.user_id
+    else:
+        message.update(type="track", event=hit.segment_event, properties=hit.properties)
+    return message
 
 
 # -- the figures -----------------------------------------------------------------------------
@@ -220,6 +639,68 @@ def engine_run(path: Path, workload: Workload, timeout: float) -> Run:
     return Run(len(items), seconds, details)
 
 
+def _web_counts(path: Path) -> dict[str, int]:
+    """What the web events left in a store: the log, web sessions, contacts, identifiers."""
+    db = sqlite3.connect(path)
+    try:
+        queries = {
+            "stored_events": "SELECT count(*) FROM event_log WHERE kind = 'web.event'",
+            "sessions": "SELECT count(*) FROM sessions WHERE type = 'web'",
+            "session_events": "SELECT count(*) FROM session_events WHERE event_type = 'WebEvent'",
+            "contacts": "SELECT count(*) FROM contacts",
+            "identified_contacts": "SELECT count(*) FROM contacts WHERE type != 'Ephemeral'",
+            "emails": "SELECT count(*) FROM identifiers WHERE type = 'Email'",
+        }
+        return {name: int(db.execute(sql).fetchone()[0]) for name, sql in queries.items()}
+    finally:
+        db.close()
+
+
+def web_engine_run(path: Path, count: int, timeout: float, *, seed: int = 1) -> Run:
+    """parse_web + Engine.apply in batches of 1000 into a freshly migrated store.
+
+    The events are made just before the clock starts, dated from the run's own clock.
+    """
+    store = open_store(f"sqlite:///{path}")
+    try:
+        now = system_clock()
+        deployment = Deployment(
+            id=str(uuid.uuid4()),
+            name="bench",
+            write_key=f"bench-{uuid.uuid4().hex}",
+            allowed_domains=(SITE_DOMAIN,),
+            created_ms=now,
+            modified_ms=now,
+        )
+        with store.transaction():
+            store.deployment_put(deployment)
+        hits = make_web_hits(count, now, seed=seed)
+        items = [(genesys_request(h), h.ip, h.user_agent) for h in hits]
+        size = sum(len(msgspec.json.encode(item)) for item, _, _ in items)
+        engine = Engine(store, system_clock)
+        geo = GeoLookup(None)
+        parse, context = web.parse_web, web.Context
+        start = time.perf_counter()
+        for offset in range(0, len(items), WEB_BATCH):
+            now_ms = system_clock()  # as the HTTP edge reads the clock per request
+            engine.apply(
+                [
+                    parse(item, context(deployment, now_ms, ip, user_agent, geo))
+                    for item, ip, user_agent in items[offset : offset + WEB_BATCH]
+                ]
+            )
+            _deadline(start, timeout, "the web engine run")
+        seconds = time.perf_counter() - start
+    finally:
+        store.close()
+    details = _web_counts(path)
+    if details["stored_events"] != len(items):
+        raise BenchError(f"web engine: stored {details['stored_events']} events of {len(items)}")
+    details["visitors"] = len({h.cookie for h in hits})
+    details["mean_request_bytes"] = round(size / len(items))
+    return Run(len(items), seconds, details)
+
+
 # -- HTTP ------------------------------------------------------------------------------------
 
 
@@ -323,16 +804,25 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-async def _post_all(
-    port: int, token: str, bodies: Sequence[bytes], concurrency: int, timeout: float
-) -> tuple[float, _Counts]:
-    """POST every body over ``concurrency`` keep-alive connections; (seconds, summed counts)."""
-    head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-        "Content-Type: application/json\r\n"
-    ).encode()
-    requests = [head + b"Content-Length: %d\r\n\r\n" % len(body) + body for body in bodies]
-    totals = _Counts()
+def _http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """One pre-built HTTP/1.1 POST (keep-alive)."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _load(
+    port: int,
+    requests: Sequence[bytes],
+    concurrency: int,
+    timeout: float,
+    check: Callable[[int, int, bytes], None],
+) -> float:
+    """Send every request over ``concurrency`` keep-alive connections; the seconds it took.
+
+    ``check(index, status, body)`` sees each response and raises BenchError on a bad one.
+    """
     position = 0
 
     async def worker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -342,12 +832,7 @@ async def _post_all(
             position += 1
             writer.write(requests[index])
             status, body = await _read_response(reader)
-            if status != 202:
-                raise BenchError(f"POST {PATH} answered {status}: {body[:300]!r}")
-            counts = msgspec.json.decode(body, type=_Counts)
-            totals.accepted += counts.accepted
-            totals.duplicate += counts.duplicate
-            totals.rejected += counts.rejected
+            check(index, status, body)
 
     connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:
@@ -361,11 +846,36 @@ async def _post_all(
             seconds = time.perf_counter() - start
     except TimeoutError:
         raise BenchError(f"HTTP load did not finish within {timeout:.0f} s") from None
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        if isinstance(first, BenchError):
+            raise first from None
+        raise BenchError(f"HTTP load failed: {first!r}") from first
     finally:
         for _, writer in connections:
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
+    return seconds
+
+
+async def _post_all(
+    port: int, token: str, bodies: Sequence[bytes], concurrency: int, timeout: float
+) -> tuple[float, _Counts]:
+    """POST conversation events; (seconds, the summed counts of the 202 answers)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    requests = [_http_request(port, PATH, body, headers) for body in bodies]
+    totals = _Counts()
+
+    def check(index: int, status: int, body: bytes) -> None:
+        if status != 202:
+            raise BenchError(f"POST {PATH} answered {status}: {body[:300]!r}")
+        counts = msgspec.json.decode(body, type=_Counts)
+        totals.accepted += counts.accepted
+        totals.duplicate += counts.duplicate
+        totals.rejected += counts.rejected
+
+    seconds = await _load(port, requests, concurrency, timeout, check)
     return seconds, totals
 
 
@@ -397,6 +907,118 @@ def http_run(
         len(batched),
         seconds2,
         {"requests": len(batches), "accepted": counts2.accepted, "stored_events": stored},
+    )
+    return one, many
+
+
+def _create_deployment(port: int, token: str) -> tuple[str, str]:
+    """A web deployment on the live server, as an admin makes one: (id, write key)."""
+    body = {"name": "bench", "allowedDomains": [SITE_DOMAIN]}
+    status, answer = _request(
+        port,
+        "POST",
+        "/api/v2/webdeployments/deployments",
+        json.dumps(body).encode(),
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise BenchError(f"POST /api/v2/webdeployments/deployments answered {status}: {answer!r}")
+    doc = json.loads(answer)
+    return str(doc["id"]), str(doc["writeKey"])
+
+
+def _web_single_requests(port: int, deployment_id: str, hits: Sequence[WebHit]) -> list[bytes]:
+    """One WebEventRequest per POST, as the visitors' browsers send them (through a proxy)."""
+    path = WEB_PATH.format(deployment_id)
+    return [
+        _http_request(
+            port,
+            path,
+            msgspec.json.encode(genesys_request(hit)),
+            {
+                "User-Agent": hit.user_agent,
+                "Origin": SITE,
+                "X-Forwarded-For": hit.ip,
+                "Content-Type": "application/json",
+            },
+        )
+        for hit in hits
+    ]
+
+
+def _segment_requests(
+    port: int, write_key: str, hits: Sequence[WebHit], now_ms: int, *, seed: int
+) -> list[bytes]:
+    """Segment ``/v1/batch`` bodies of 100 messages, with the write key as Basic user name."""
+    rng = random.Random(seed)
+    basic = base64.b64encode(f"{write_key}:".encode()).decode()
+    headers = {
+        "Authorization": f"Basic {basic}",
+        "User-Agent": "analytics-python/2.3.3",
+        "Content-Type": "application/json",
+    }
+    requests: list[bytes] = []
+    for offset in range(0, len(hits), SEGMENT_BATCH):
+        messages = [
+            segment_message(hit, f"ajs-next-{uuid.UUID(int=rng.getrandbits(128), version=4)}")
+            for hit in hits[offset : offset + SEGMENT_BATCH]
+        ]
+        body = msgspec.json.encode({"batch": messages, "sentAt": iso(now_ms)})
+        requests.append(_http_request(port, SEGMENT_PATH, body, headers))
+    return requests
+
+
+def web_http_run(
+    workdir: Path, single: int, batched: int, *, concurrency: int, timeout: float
+) -> tuple[Run, Run | None]:
+    """One server, one fresh store, one deployment: web events one per request, then Segment
+    batches of 100 (other visitors). The second is None when ``/v1/batch`` answers 404."""
+    with live_server(workdir, timeout) as (port, token):
+        deployment_id, write_key = _create_deployment(port, token)
+        now = system_clock()
+        hits = make_web_hits(single, now, seed=2)
+        requests = _web_single_requests(port, deployment_id, hits)
+        accepted = 0
+
+        def check_single(index: int, status: int, body: bytes) -> None:
+            nonlocal accepted
+            if status != 200:
+                raise BenchError(f"POST {requests[index][:90]!r} answered {status}: {body[:300]!r}")
+            accepted += 1
+
+        seconds1 = asyncio.run(_load(port, requests, concurrency, timeout, check_single))
+        one = Run(len(hits), seconds1, {"requests": len(requests), "accepted": accepted})
+
+        basic = base64.b64encode(f"{write_key}:".encode()).decode()
+        probe = _request(port, "POST", SEGMENT_PATH, b'{"batch": []}', {
+            "Authorization": f"Basic {basic}", "Content-Type": "application/json",
+        })[0]  # fmt: skip
+        if probe == 404:
+            stored = _web_counts(workdir / "http.db")["stored_events"]
+            if stored != len(hits):
+                raise BenchError(f"web HTTP single: stored {stored} events of {len(hits)}")
+            return one, None
+        now = system_clock()
+        batch_hits = make_web_hits(batched, now, seed=3)
+        batches = _segment_requests(port, write_key, batch_hits, now, seed=3)
+
+        def check_batch(index: int, status: int, body: bytes) -> None:
+            answer = msgspec.json.decode(body) if body.startswith(b"{") else {}
+            if status != 200 or answer.get("success") is not True:
+                rejected = [r for r in answer.get("results", []) if r.get("status") != "accepted"]
+                detail = rejected[:1] or body[:300]
+                raise BenchError(f"POST {SEGMENT_PATH} answered {status}: {detail!r}")
+
+        seconds2 = asyncio.run(_load(port, batches, concurrency, timeout, check_batch))
+    counts = _web_counts(workdir / "http.db")
+    if counts["stored_events"] != len(hits) + len(batch_hits):
+        raise BenchError(
+            f"web HTTP: stored {counts['stored_events']} events of {len(hits) + len(batch_hits)}"
+        )
+    many = Run(
+        len(batch_hits),
+        seconds2,
+        {"requests": len(batches), "accepted": len(batch_hits), **counts},
     )
     return one, many
 
@@ -455,13 +1077,20 @@ def _measure(
         _progress(quiet, f"  {figure.name} run {number}/{runs}: {run.rate:,.0f} events/s")
 
 
+def _check_count(value: int, option: str) -> None:
+    if not 1 <= value <= MAX_EVENTS:
+        raise BenchError(f"{option} must be between 1 and {MAX_EVENTS:,}")
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     events: int = args.events
     runs: int = args.runs
     if runs < 1 or runs > 25:
         raise BenchError("--runs must be between 1 and 25")
-    if not 1 <= events <= MAX_EVENTS:
-        raise BenchError(f"--events must be between 1 and {MAX_EVENTS:,}")
+    _check_count(events, "--events")
+    _check_count(args.web_events, "--web-events")
+    _check_count(args.web_single_events, "--web-single-events")
+    _check_count(args.web_batch_events, "--web-batch-events")
     if not 0 < args.timeout <= 3600:
         raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
@@ -473,10 +1102,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     main = Workload(workload.wire[:events], workload.items[:events], workload.rows[:events])
     single = workload.wire[events:]
 
+    conns = args.concurrency
     ceiling = Figure("ceiling", "ceiling: raw SQLite insert, event_log rows")
     engine = Figure("engine", "engine + store: parse_item + Engine.apply")
-    http_single = Figure("http_single", f"HTTP single event/request, {args.concurrency} conns")
-    http_batch = Figure("http_batch", f"HTTP batches of {HTTP_BATCH}, {args.concurrency} conns")
+    http_single = Figure("http_single", f"HTTP single event/request, {conns} conns")
+    http_batch = Figure("http_batch", f"HTTP batches of {HTTP_BATCH}, {conns} conns")
+    web_engine = Figure("web_engine", "web engine + store: parse_web + Engine.apply")
+    web_single = Figure("web_http_single", f"web HTTP single event/request, {conns} conns")
+    web_batch = Figure(
+        "web_http_batch", f"web HTTP Segment /v1/batch of {SEGMENT_BATCH}, {conns} conns"
+    )
+    web_batch_available = True
 
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -492,43 +1128,90 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         _measure(engine, runs, root, quiet, lambda d: engine_run(d / "engine.db", main, timeout))
 
         def http_once(workdir: Path) -> Run:
-            one, many = http_run(
-                workdir, single, main.wire, concurrency=args.concurrency, timeout=timeout
-            )
+            one, many = http_run(workdir, single, main.wire, concurrency=conns, timeout=timeout)
             http_single.runs.append(one)
             _progress(quiet, f"  http_single run {len(http_single.runs)}: {one.rate:,.0f} events/s")
             return many
 
         _measure(http_batch, runs, root, quiet, http_once)
 
+        def web_engine_once(workdir: Path) -> Run:
+            return web_engine_run(workdir / "web.db", args.web_events, timeout)
+
+        _measure(web_engine, runs, root, quiet, web_engine_once)
+
+        def web_http_once(workdir: Path) -> Run:
+            nonlocal web_batch_available
+            one, many = web_http_run(
+                workdir,
+                args.web_single_events,
+                args.web_batch_events,
+                concurrency=conns,
+                timeout=timeout,
+            )
+            if many is None:
+                web_batch_available = False
+                _progress(quiet, f"  web_http_batch: POST {SEGMENT_PATH} answered 404")
+            else:
+                web_batch.runs.append(many)
+                _progress(
+                    quiet, f"  web_http_batch run {len(web_batch.runs)}: {many.rate:,.0f} events/s"
+                )
+            return one
+
+        _measure(web_single, runs, root, quiet, web_http_once)
+
     share = 100.0 * engine.rate / ceiling.rate if ceiling.rate else 0.0
     engine.goal = f">= {ENGINE_GOAL:,.0f}/s and >= {ENGINE_GOAL_SHARE:.0f}% of ceiling"
     engine.passed = engine.rate >= ENGINE_GOAL and share >= ENGINE_GOAL_SHARE
     http_batch.goal = f">= {HTTP_BATCH_GOAL:,.0f}/s"
     http_batch.passed = http_batch.rate >= HTTP_BATCH_GOAL
+    web_share = 100.0 * web_engine.rate / ceiling.rate if ceiling.rate else 0.0
+    web_engine.goal = f">= {WEB_GOAL:,.0f}/s and >= {WEB_GOAL_SHARE:.0f}% of ceiling"
+    web_engine.passed = web_engine.rate >= WEB_GOAL and web_share >= WEB_GOAL_SHARE
 
     figures: dict[str, Any] = {}
-    for figure in (ceiling, engine, http_single, http_batch):
+    for figure in (ceiling, engine, http_single, http_batch, web_engine, web_single, web_batch):
+        if not figure.runs:  # the Segment collector is not there
+            figures[figure.name] = {
+                "label": figure.label,
+                "available": False,
+                "reason": f"POST {SEGMENT_PATH} answered 404 (no Segment collector mounted)",
+                "events_per_s": None,
+                "pct_of_ceiling": None,
+                "runs_events_per_s": [],
+                "events_per_run": 0,
+                "goal": None,
+                "passed": None,
+            }
+            continue
         median_run = sorted(figure.runs, key=lambda r: r.rate)[len(figure.runs) // 2]
         figures[figure.name] = {
             "label": figure.label,
+            "available": True,
             "events_per_s": round(figure.rate, 1),
             "pct_of_ceiling": round(100.0 * figure.rate / ceiling.rate, 1) if ceiling.rate else 0,
             "runs_events_per_s": [round(r.rate, 1) for r in figure.runs],
-            "events_per_run": figure.runs[0].events if figure.runs else 0,
+            "events_per_run": figure.runs[0].events,
             "goal": figure.goal or None,
             "passed": figure.passed,
             **median_run.details,
         }
     figures["http_single"]["requests_per_s"] = figures["http_single"]["events_per_s"]
+    figures["web_http_single"]["requests_per_s"] = figures["web_http_single"]["events_per_s"]
     return {
         "machine": machine(),
         "events": events,
         "single_events": single_count,
         "conversations": len({cid for _, cid, _ in main.rows}),
         "mean_event_bytes": round(sum(map(len, main.wire)) / len(main.wire)),
+        "web_events": args.web_events,
+        "web_single_events": args.web_single_events,
+        "web_batch_events": args.web_batch_events,
+        "web_visitors": figures["web_engine"]["visitors"],
+        "mean_web_event_bytes": figures["web_engine"]["mean_request_bytes"],
         "runs": runs,
-        "concurrency": args.concurrency,
+        "concurrency": conns,
         "figures": figures,
     }
 
@@ -536,15 +1219,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 def render(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
-        f"journeyline bench - {report['events']:,} events/run"
-        f" ({report['conversations']:,} conversations, ~{report['mean_event_bytes']} B/event),"
-        f" median of {report['runs']} run(s), fresh SQLite file per run",
+        f"journeyline bench - {report['events']:,} conversation events/run"
+        f" ({report['conversations']:,} conversations, ~{report['mean_event_bytes']} B/event);"
+        f" {report['web_events']:,} web events/run ({report['web_visitors']:,} visitors,"
+        f" ~{report['mean_web_event_bytes']} B/event); median of {report['runs']} run(s),"
+        " fresh SQLite file per run",
         f"machine: {m['cores']} cores ({m['cpu']}), Python {m['python']}, SQLite {m['sqlite']},"
         f" {m['platform']}, {m['date']}",
         "",
         f"{'what':<46} {'events/s':>10} {'% ceil':>7}  {'goal':<34} result",
     ]
     for figure in report["figures"].values():
+        if not figure["available"]:
+            lines.append(f"{figure['label']:<46} {'not available':>19}  {'-':<34} -")
+            continue
         passed = figure["passed"]
         result = "-" if passed is None else "PASS" if passed else "below goal"
         lines.append(
@@ -552,25 +1240,43 @@ def render(report: dict[str, Any]) -> str:
             f" {figure['pct_of_ceiling']:>6.0f}%  {figure['goal'] or '-':<34} {result}"
         )
     f = report["figures"]
+    w = f["web_engine"]
     lines += [
         "",
         "runs (events/s): "
         + "; ".join(
             f"{name} " + " / ".join(f"{r:,.0f}" for r in fig["runs_events_per_s"])
             for name, fig in f.items()
+            if fig["available"]
         ),
         f"engine stored {f['engine']['stored_events']:,} events in"
         f" {f['engine']['sessions']:,} sessions ({f['engine']['session_events']:,} session"
         f" events); HTTP single: {f['http_single']['events_per_run']:,} requests"
         f" = {f['http_single']['requests_per_s']:,.0f} requests/s",
+        f"web engine stored {w['stored_events']:,} events in {w['sessions']:,} web sessions"
+        f" ({w['session_events']:,} session events), {w['contacts']:,} contacts"
+        f" ({w['identified_contacts']:,} identified); web HTTP single:"
+        f" {f['web_http_single']['events_per_run']:,} requests"
+        f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s",
     ]
+    if not f["web_http_batch"]["available"]:
+        lines.append(f"web HTTP batched: not available - {f['web_http_batch']['reason']}")
     return "\n".join(lines)
 
 
 def run_bench(args: argparse.Namespace) -> int:
     """``journeyline bench``: measure, then print the table (or JSON with ``--json``)."""
-    defaults = {"runs": 3, "json": False, "concurrency": 16, "single_events": 5000}
-    for name, value in {**defaults, "timeout": 120.0}.items():
+    defaults = {
+        "runs": 3,
+        "json": False,
+        "concurrency": 16,
+        "single_events": 5000,
+        "timeout": 120.0,
+        "web_events": 20_000,
+        "web_single_events": 3000,
+        "web_batch_events": 20_000,
+    }
+    for name, value in defaults.items():
         if not hasattr(args, name):
             setattr(args, name, value)
     report = measure(args)

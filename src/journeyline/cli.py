@@ -213,6 +213,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds allowed per measured run (default 120)",
     )
+    bench.add_argument(
+        "--web-events",
+        type=int,
+        default=20_000,
+        help="web events per run for the web engine figure (default 20000)",
+    )
+    bench.add_argument(
+        "--web-single-events",
+        type=int,
+        default=3000,
+        help="web events for the one-event-per-request web HTTP figure (default 3000)",
+    )
+    bench.add_argument(
+        "--web-batch-events",
+        type=int,
+        default=20_000,
+        help="web events per run sent as Segment /v1/batch arrays of 100 (default 20000)",
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 

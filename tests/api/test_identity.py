@@ -314,3 +314,18 @@ def test_racing_identify_calls_never_make_two_owners(live_server: LiveServer) ->
     owners = {c for c in (store.identifier_get("Email", "new.person@example.com"),) if c}
     store.close()
     assert len(owners) == 1
+
+
+def test_an_agent_verifies_a_call_matched_by_number(api: Api, shop: str) -> None:
+    visit(api, shop, ADA, name="identified", traits={"phone": trait("+15551585963")})
+    ada = lookup(api, "Cookie", ADA).json()["id"]
+    call = Conversation("call-7").customer_start(0).acd_start(5, "q")
+    api.post("/api/v2/journey/conversationevents", call.wire)
+    path = f"/api/v2/journey/sessions/{session_id_for('call-7')}/externalcontact"
+    assert api.put(path, {"id": "no-such-contact"}).status_code == 404
+    assert api.put(path, {}).status_code == 400
+    verified = api.put(path, {"id": ada}).json()
+    assert (verified["externalContact"]["id"], verified["externalContactVerified"]) == (ada, True)
+    more = Conversation("call-7").acd_end(30, "q", "ABANDON").customer_end(30)
+    api.post("/api/v2/journey/conversationevents", more.wire)  # later events keep the verification
+    assert session(api, session_id_for("call-7"))["externalContactVerified"] is True

@@ -5,7 +5,7 @@ Routes (mount :data:`SEGMENT_ROUTES`)::
     POST /v1/batch     {"batch": [message, ...], "context"?, "sentAt"?, "writeKey"?}
     POST /v1/track     one message; the route gives its type
     POST /v1/page      (also /v1/screen, /v1/identify, /v1/alias)
-    OPTIONS /v1/...    CORS preflight for browser SDKs
+    OPTIONS            on each of them: CORS preflight for browser SDKs
 
 Authentication is the source's write key, as at Segment: HTTP Basic with the write key as the
 user name and an empty password, or ``writeKey`` in the JSON body. The key names a deployment
@@ -73,7 +73,7 @@ def _cors(request: Request) -> dict[str, str]:
 def _header_key(request: Request) -> str | None:
     """The write key of a Basic ``Authorization`` header; None when there is no header."""
     header = request.headers.get("authorization")
-    if header is None:
+    if header is None or not header.strip():
         return None
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "basic":
@@ -140,6 +140,8 @@ def _rejected(index: int, exc: InvalidInput) -> dict[str, Any]:
 
 
 async def _collect(request: Request, call: str | None) -> Response:
+    if request.method == "OPTIONS":  # a browser's CORS preflight: no write key in it
+        return Response(status_code=204, headers=_cors(request))
     svc = services(request)
     headers = _cors(request)
     try:
@@ -202,12 +204,7 @@ def _single(call: str) -> Callable[[Request], Awaitable[Response]]:
     return post_call
 
 
-async def preflight(request: Request) -> Response:
-    return Response(status_code=204, headers=_cors(request))
-
-
 SEGMENT_ROUTES: list[Route] = [
-    Route("/v1/batch", post_batch, methods=["POST"]),
-    *(Route(f"/v1/{call}", _single(call), methods=["POST"]) for call in segment.CALLS),
-    Route("/v1/{call}", preflight, methods=["OPTIONS"]),
+    Route("/v1/batch", post_batch, methods=["POST", "OPTIONS"]),
+    *(Route(f"/v1/{call}", _single(call), methods=["POST", "OPTIONS"]) for call in segment.CALLS),
 ]
