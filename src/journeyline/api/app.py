@@ -15,6 +15,7 @@ from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
+from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.web import WEB_ROUTES
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *DIRECTORY_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
+        *SEGMENT_ROUTES,
         *STATIC_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
