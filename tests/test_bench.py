@@ -20,7 +20,9 @@ from journeyline.bench import (
     genesys_request,
     make_web_hits,
     make_workload,
+    render,
     segment_message,
+    unavailable,
 )
 from journeyline.cli import main
 from journeyline.clock import system_clock
@@ -106,6 +108,11 @@ def test_bench_reports_every_figure_as_json(
         # the single web events and the Segment batches went to one server store
         assert web_batch["stored_events"] == 250
         assert web_batch["sessions"] > 0
+    # without a Segment collector on the server, the table says so and the rest stands
+    report["figures"]["web_http_batch"] = unavailable("web HTTP Segment /v1/batch of 100")
+    table = render(report)
+    assert re.search(r"web HTTP Segment /v1/batch of 100 +not available", table)
+    assert "web engine + store" in table
     # the databases lived in a temporary directory under --dir and are gone
     assert list(tmp_path.iterdir()) == []
 
