@@ -95,7 +95,6 @@ class Engine:
     ) -> list[Applied]:
         touched: dict[str, list[DetailEvent]] = {}
         visitors: dict[str, list[Any]] = {}
-        links: dict[str, tuple[str | None, bool]] = {}
         outcome: dict[int, Applied] = {}
         seen: set[str] = set()
         conversation_sessions: dict[str, str] = {}
@@ -109,7 +108,13 @@ class Engine:
                 self.identity.refresh(contact_id)
             self._stale_contacts.clear()
             for partition, new_events in visitors.items():
-                web_sessions.update(self.web.apply(partition, new_events, links[partition]))
+                contact_id, verified, new_cookie = self.identity.visitor(new_events)
+                web_sessions.update(
+                    self.web.apply(
+                        partition, new_events, (contact_id, verified), new_visitor=new_cookie
+                    )
+                )
+            self.web.write()
             touched.clear()
             visitors.clear()
             self._bodies.clear()
@@ -128,9 +133,7 @@ class Engine:
                 touched.setdefault(item.event.conversation_id, []).append(item.event)
                 self._bodies[key] = item.body
             else:
-                partition = partition_of(item.event)
-                visitors.setdefault(partition, []).append(item.event)
-                links[partition] = self.identity.visitor(item.event)
+                visitors.setdefault(partition_of(item.event), []).append(item.event)
         flush()
         results: list[Applied] = []
         for index, item in enumerate(batch):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from journeyline.core import websession
 from journeyline.model.web import WebEvent
-from journeyline.store.base import Store
+from journeyline.store.base import Store, WebSessionWrite
 
 
 def partition_of(event: WebEvent) -> str:
@@ -34,11 +34,18 @@ class WebProjector:
         self.store = store
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Visitor] = OrderedDict()
+        self.pending: list[WebSessionWrite] = []
 
     def forget(self) -> None:
         self._cache.clear()
+        self.pending.clear()
 
-    def _load(self, partition: str) -> _Visitor:
+    def write(self) -> None:
+        """Store the sessions the applied events changed, in one go."""
+        self.store.save_web_sessions(self.pending)
+        self.pending.clear()
+
+    def _load(self, partition: str, *, new: bool = False) -> _Visitor:
         """A visitor's events so far, from the cache or the web-session projections.
 
         The projections, not the log: during a replay the log already holds later events.
@@ -47,6 +54,8 @@ class WebProjector:
         if visitor is not None:
             return visitor
         visitor = _Visitor()
+        if new:  # a cookie seen for the first time has no events stored
+            return visitor
         session_type, cookie = partition.split(":", 1)
         visitor.events = websession.ordered(self.store.web_events_of(cookie, session_type))
         visitor.keys = {e.key for e in visitor.events}
@@ -64,10 +73,18 @@ class WebProjector:
         return visitor
 
     def apply(
-        self, partition: str, new: Sequence[WebEvent], link: tuple[str | None, bool]
+        self,
+        partition: str,
+        new: Sequence[WebEvent],
+        link: tuple[str | None, bool],
+        *,
+        new_visitor: bool = False,
     ) -> dict[str, str]:
-        """Add a visitor's new events; returns the session id of each new event's key."""
-        visitor = self._load(partition)
+        """Add a visitor's new events; returns the session id of each new event's key.
+
+        The sessions to store wait in ``pending`` until :meth:`write`.
+        """
+        visitor = self._load(partition, new=new_visitor)
         fresh = [e for e in websession.ordered(new) if e.key not in visitor.keys]
         appended_only = bool(fresh) and (
             not visitor.events or fresh[0].created_ms >= visitor.events[-1].created_ms
@@ -90,9 +107,9 @@ class WebProjector:
             )
             if appended_only and known:
                 write = [e for e in events if e.key in fresh_keys]
-                self.store.save_web_session(session, write, contact_id, verified, replace=False)
+                self.pending.append(WebSessionWrite(session, write, contact_id, verified, False))
             else:
-                self.store.save_web_session(session, events, contact_id, verified, replace=True)
+                self.pending.append(WebSessionWrite(session, events, contact_id, verified, True))
             for e in events:
                 visitor.session_of[e.key] = session.id
         for stale in before - after:

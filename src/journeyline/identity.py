@@ -33,7 +33,6 @@ from journeyline.ingest.identifiers import (
     first_of,
     normalise_email,
     normalise_phone,
-    pii_from_traits,
 )
 from journeyline.model.contact import IDENTIFIER_TYPES, Contact, Identifier
 from journeyline.model.session import ConversationSession
@@ -126,8 +125,35 @@ class Identity:
 
     # -- web visitors ---------------------------------------------------------------------
 
-    def visitor(self, event: WebEvent) -> tuple[str, bool]:
-        """The contact a web event's visitor is (and whether that is verified), updating both."""
+    def visitor(self, events: Sequence[WebEvent]) -> tuple[str, bool, bool]:
+        """The contact a visitor is, whether that is verified, and whether the cookie is new.
+
+        ``events``: one visitor's new events in arrival order. The contact is read once and
+        written once, and only when it changed.
+        """
+        original: Contact | None = None
+        contact: Contact | None = None
+        new_cookie = False
+        for event in events:
+            if contact is None:
+                original, new_cookie = self._cookie_contact(event)
+                contact = original or Contact(
+                    _named_id("cookie", event.customer_cookie_id),
+                    "Ephemeral",
+                    event.created_ms,
+                    event.created_ms,
+                    event.created_ms,
+                )
+            contact = self._observe(contact, event)
+        assert contact is not None
+        if contact != original:
+            self.store.contact_put(contact)
+        if contact.unverified_match:
+            return contact.unverified_match, False, new_cookie
+        return contact.id, True, new_cookie
+
+    def _cookie_contact(self, event: WebEvent) -> tuple[Contact | None, bool]:
+        """The live contact owning a cookie (None: a fresh one is due), and if the cookie is new."""
         now = event.created_ms
         cookie = event.customer_cookie_id
         own_id = _named_id("cookie", cookie)
@@ -140,18 +166,26 @@ class Identity:
         elif contact is not None and contact.expired(now):
             contact = None
         if contact is None:
-            contact = Contact(own_id, "Ephemeral", now, now, now)
             self.store.identifier_put(Identifier("Cookie", cookie, own_id, True, now))
-        else:  # dates are minimum and maximum over the events seen: arrival order is moot
-            contact = replace(
-                contact,
-                created_ms=min(contact.created_ms, now)
-                if contact.id == own_id
-                else contact.created_ms,
-                last_activity_ms=max(contact.last_activity_ms, now),
-            )
+        return contact, found is None
+
+    def _observe(self, contact: Contact, event: WebEvent) -> Contact:
+        """One event's effect on its visitor's contact: activity, identifiers, names."""
+        now = event.created_ms
+        own = contact.id == _named_id("cookie", event.customer_cookie_id)
+        # dates are minimum and maximum over the events seen: arrival order is moot
+        contact = replace(
+            contact,
+            created_ms=min(contact.created_ms, now) if own else contact.created_ms,
+            modified_ms=min(contact.modified_ms, now)
+            if own and contact.type == "Ephemeral"
+            else contact.modified_ms,
+            last_activity_ms=max(contact.last_activity_ms, now),
+        )
+        if not event.traits and not event.external_id:
+            return contact
         traits = {name: attr.value for name, attr in event.traits.items()}
-        pii = pii_from_traits(traits)
+        pii = list(event.identifiers)
         if event.external_id:
             pii.append(("ExternalId", event.external_id))
         for kind, value in pii:
@@ -168,10 +202,7 @@ class Identity:
         )
         if contact.type == "Ephemeral" and (pii or contact.first_name or contact.last_name):
             contact = replace(contact, type="Identified", modified_ms=now)
-        self.store.contact_put(contact)
-        if contact.unverified_match:
-            return contact.unverified_match, False
-        return contact.id, True
+        return contact
 
     # -- conversations --------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ appends it to every outbound link, organic posts included.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -54,6 +55,7 @@ def _query(query_string: str | None) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=16_384)  # pages and referrers repeat; Page is immutable
 def _page(url: str) -> Page | None:
     """The parts of an absolute http(s) URL; None for anything else."""
     try:
@@ -111,6 +113,7 @@ _CLICK_IDS: Final = (
 _ORGANIC_CLICK_NETWORKS: Final = frozenset(n for _, n, paid in _CLICK_IDS if not paid)
 
 
+@functools.lru_cache(maxsize=16_384)  # a pure function of repeating inputs
 def campaign(url: str) -> Campaign | None:
     """UTM parameters and the ad click id of a landing URL; None when it carries none."""
     try:
@@ -233,6 +236,7 @@ def _medium(ref: Page, page: Page | None, source: _Source | None, camp: Campaign
     return "social" if utm_medium in _SOCIAL_MEDIA else "unknown"
 
 
+@functools.lru_cache(maxsize=16_384)  # a pure function of repeating inputs
 def referrer(referrer_url: str | None, page_url: str, campaign: Campaign | None) -> Referrer | None:
     """A Genesys ``Referrer``; ``campaign`` is the landing page's (see :func:`campaign`).
 
@@ -415,6 +419,7 @@ class GeoLookup:
             self._reader = None
 
 
+@functools.lru_cache(maxsize=16_384)  # a pure function of repeating inputs
 def enrich_ip(ip: str | None, collect: bool) -> str | None:
     """The IP address to store: None when the deployment does not collect IP addresses (Genesys:
     it "may be null if the business configures the tracker to not collect IP addresses") or

@@ -190,6 +190,7 @@ def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb
     request = _convert(item, WebEventRequest)
     assert isinstance(request, WebEventRequest)
     created_ms = _check_common(request, ctx.now_ms)
+    traits, identifiers = _traits(request.traits)
     page = None
     campaign = None
     if request.page is not None:
@@ -230,23 +231,28 @@ def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb
         geolocation=ctx.geo.lookup(ip),
         ip_address=ip,
         attributes=_attributes(request.attributes, "attributes"),
-        traits=_traits(request.traits),
+        traits=traits,
         external_id=request.external_id,
+        identifiers=identifiers,
     )
     return AcceptedWeb(event, _encoder.encode(event))
 
 
-def _traits(raw: dict[str, _Attr] | None) -> dict[str, Attribute]:
-    """Traits, with the emails and phones among them validated (a bad one is a 400)."""
+def _traits(
+    raw: dict[str, _Attr] | None,
+) -> tuple[dict[str, Attribute], tuple[tuple[str, str], ...]]:
+    """Traits, and the emails and phones among them validated (a bad one is a 400)."""
     traits = _attributes(raw, "traits")
-    pii_from_traits({name: attr.value for name, attr in traits.items()})
-    return traits
+    if not traits:
+        return traits, ()
+    return traits, tuple(pii_from_traits({name: attr.value for name, attr in traits.items()}))
 
 
 def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
     request = _convert(item, AppEventRequest)
     assert isinstance(request, AppEventRequest)
     created_ms = _check_common(request, ctx.now_ms)
+    traits, identifiers = _traits(request.traits)
     _, device = enrich.user_agent(ctx.user_agent)
     if request.device is not None:
         device = _device(device, request.device)
@@ -264,8 +270,9 @@ def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
         geolocation=ctx.geo.lookup(ip),
         ip_address=ip,
         attributes=_attributes(request.attributes, "attributes"),
-        traits=_traits(request.traits),
+        traits=traits,
         external_id=request.external_id,
+        identifiers=identifiers,
     )
     return AcceptedWeb(event, _encoder.encode(event))
 

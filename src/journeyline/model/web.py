@@ -126,3 +126,5 @@ class WebEvent:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     traits: dict[str, Attribute] = field(default_factory=dict)
     external_id: str | None = None
+    #: ``(type, value)`` identifiers the traits name, validated and normalised at intake.
+    identifiers: tuple[tuple[str, str], ...] = ()

@@ -40,6 +40,17 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class WebSessionWrite:
+    """A web session to store, the events to add (or, with ``replace``, all of them), its link."""
+
+    session: WebSession
+    events: Sequence[WebEvent]
+    contact_id: str | None
+    verified: bool
+    replace: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DirectoryEntry:
     kind: str
     id: str
@@ -133,15 +144,7 @@ class Store(Protocol):
     ) -> Page[tuple[str, str, int]]: ...
 
     # web and app sessions
-    def save_web_session(
-        self,
-        session: WebSession,
-        events: Sequence[WebEvent],
-        contact_id: str | None,
-        verified: bool,
-        *,
-        replace: bool,
-    ) -> None: ...
+    def save_web_sessions(self, writes: Sequence[WebSessionWrite]) -> None: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
     def delete_session(self, session_id: str) -> None: ...
     def web_session_get(self, session_id: str) -> WebSession | None: ...

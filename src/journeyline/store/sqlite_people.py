@@ -16,7 +16,7 @@ from journeyline.core.websession import WebSession, web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.web import WebEvent
 from journeyline.store import codec
-from journeyline.store.base import Page
+from journeyline.store.base import Page, WebSessionWrite
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 _deployment_decoder = msgspec.json.Decoder(Deployment)
@@ -234,36 +234,36 @@ class PeopleMixin:
 
     # -- web sessions ---------------------------------------------------------------------
 
-    def save_web_session(
-        self,
-        session: WebSession,
-        events: Sequence[WebEvent],
-        contact_id: str | None,
-        verified: bool,
-        *,
-        replace: bool,
-    ) -> None:
-        """Upsert a web session; ``replace`` rewrites its events, else ``events`` are added."""
-        self._db.execute(
+    def save_web_sessions(self, writes: Sequence[WebSessionWrite]) -> None:
+        """Upsert web sessions with their contact link; each write's ``events`` are added to the
+        session, or replace its events when ``replace`` is set. One statement for all rows."""
+        if not writes:
+            return
+        self._db.executemany(
             "INSERT INTO sessions (id, type, customer_id, customer_id_type, external_contact_id,"
             " contact_verified, created_ms, ended_ms, last_event_ms, doc)"
             " VALUES (?, ?, ?, 'cookie', ?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " external_contact_id = excluded.external_contact_id,"
             " contact_verified = excluded.contact_verified, created_ms = excluded.created_ms,"
             " last_event_ms = excluded.last_event_ms, doc = excluded.doc",
-            (
-                session.id,
-                session.type,
-                session.customer_cookie_id,
-                contact_id,
-                int(verified),
-                session.created_ms,
-                session.last_event_ms,
-                _encoder.encode(session),
-            ),
+            [
+                (
+                    w.session.id,
+                    w.session.type,
+                    w.session.customer_cookie_id,
+                    w.contact_id,
+                    int(w.verified),
+                    w.session.created_ms,
+                    w.session.last_event_ms,
+                    _encoder.encode(w.session),
+                )
+                for w in writes
+            ],
         )
-        if replace:
-            self._db.execute("DELETE FROM session_events WHERE session_id = ?", (session.id,))
+        self._db.executemany(
+            "DELETE FROM session_events WHERE session_id = ?",
+            [(w.session.id,) for w in writes if w.replace],
+        )
         self._db.executemany(
             "INSERT INTO session_events (id, session_id, created_ms, event_name, event_type, doc)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -271,13 +271,14 @@ class PeopleMixin:
             [
                 (
                     web_event_id(e.key),
-                    session.id,
+                    w.session.id,
                     e.created_ms,
                     e.event_name,
                     "AppEvent" if e.session_type == "app" else "WebEvent",
                     _encoder.encode(e),
                 )
-                for e in events
+                for w in writes
+                for e in w.events
             ],
         )
 
