@@ -61,6 +61,17 @@ class Applied:
 class _Cached:
     events: dict[str, DetailEvent]
     folded: Folded
+    link_key: tuple[object, ...] = ()  # what the contact link was decided from
+    linked: str | None = None  # the contact it was linked to
+
+
+def _link_key(session: ConversationSession) -> tuple[object, ...]:
+    return (
+        session.external_contact_id,
+        session.customer_id,
+        session.customer_id_type,
+        session.journey_context,
+    )
 
 
 def _record(item: Accepted | AcceptedWeb, now_ms: int) -> LogRecord:
@@ -170,7 +181,7 @@ class Engine:
                 result = self.identity.execute(item.command)
         except JourneylineError as exc:
             return Applied(item.key, "failed", error=exc)
-        self.web.forget()  # links and cookies may have moved: reload visitors from the store
+        self.forget()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
     def _refold(self, conversation_id: str, new: list[DetailEvent]) -> str:
@@ -193,7 +204,14 @@ class Engine:
             previous = cached.folded
         folded = fold(events.values())
         self._write(folded, previous)
-        self._cache[conversation_id] = _Cached(events, folded)
+        key = _link_key(folded.session)
+        if cached is not None and cached.link_key == key:
+            linked = cached.linked  # nothing the link depends on changed: only its dates
+        else:
+            linked = self._link(folded.session)
+        if linked:
+            self._stale_contacts.add(linked)
+        self._cache[conversation_id] = _Cached(events, folded, key, linked)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return folded.session.id
@@ -208,27 +226,29 @@ class Engine:
             current = {e.id for e in folded.events}
             removed = [i for i in before if i not in current]
             self.store.save_conversation(session, changed, removed, replace_all=False)
-        self._link(session)
 
-    def _link(self, session: ConversationSession) -> None:
+    def _link(self, session: ConversationSession) -> str | None:
+        """Link a conversation session to its contact; returns the contact."""
         link = self.store.session_link(session.id)
         before = link[0] if link is not None else None
         contact_id: str | None
         if session.external_contact_id:  # named by the contact centre: it wins
             contact_id, verified = session.external_contact_id, True
         elif link is not None and before is not None and link[1] and not self._auto(before):
-            return  # a verified link (an agent's, or the visitor's own) stands
+            return before  # a verified link (an agent's, or the visitor's own) stands
         else:
             contact_id, verified = self.identity.conversation(session)
         self.store.link_session(session.id, contact_id, verified)
-        self._stale_contacts.update(c for c in (before, contact_id) if c)
+        if before:
+            self._stale_contacts.add(before)
+        return contact_id
 
     def _auto(self, contact_id: str) -> bool:
         contact = self.store.contact_get(contact_id)
         return contact is not None and contact.origin == "conversation"
 
     def forget(self) -> None:
-        """Drop the in-memory state (after a failed unit of work, or a rebuild)."""
+        """Drop the in-memory state (after a failed unit of work, a command, or a rebuild)."""
         self._cache.clear()
         self.web.forget()
 
