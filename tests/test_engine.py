@@ -93,3 +93,32 @@ def test_rebuild_reproduces_the_projections(store_url: str) -> None:
     assert rebuild(store, FakeClock()) == len(UNIQUE)
     assert store.projection_rows() == live
     store.close()
+
+
+def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
+    """Who claimed an email first depends on the units events were applied in: replay them."""
+    from builders import web_event
+    from journeyline.ingest import web
+    from journeyline.ingest.enrich import GeoLookup
+    from journeyline.model.contact import Deployment
+
+    shop = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
+    a, b = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10", "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+    claim = {"email": {"dataType": "string", "value": "x@example.com"}}
+    ctx = web.Context(shop, 1_795_600_100_000, None, None, GeoLookup(None))
+    a1, b1, a2 = (
+        web.parse_web(web_event(a, 1), ctx),
+        web.parse_web(web_event(b, 2, name="identified", traits=claim), ctx),
+        web.parse_web(web_event(a, 3, name="identified", traits=claim), ctx),
+    )
+    store = open_store(store_url)
+    engine = Engine(store, FakeClock())
+    engine.apply([a1, b1])  # B claims the email ...
+    engine.apply([a2])  # ... before A does: A gets an unverified match
+    owner = store.identifier_get("Email", "x@example.com")
+    assert owner is not None
+    live = store.projection_rows()
+    rebuild(store, FakeClock())
+    assert store.identifier_get("Email", "x@example.com") == owner
+    assert store.projection_rows() == live
+    store.close()

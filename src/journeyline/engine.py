@@ -74,12 +74,23 @@ def _link_key(session: ConversationSession) -> tuple[object, ...]:
     )
 
 
-def _record(item: Accepted | AcceptedWeb, now_ms: int) -> LogRecord:
+def _record(item: Accepted | AcceptedWeb, now_ms: int, unit: int) -> LogRecord:
     if isinstance(item, Accepted):
         return LogRecord(
-            item.event.key, genesys_detail.KIND, item.event.conversation_id, now_ms, item.body
+            item.event.key, genesys_detail.KIND, item.event.conversation_id, now_ms, item.body, unit
         )
-    return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body)
+    return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body, unit)
+
+
+def _units(batch: Sequence[Input]) -> list[list[Input]]:
+    """Runs of events, and each command on its own, in order."""
+    units: list[list[Input]] = []
+    for item in batch:
+        if isinstance(item, CommandInput) or not units or isinstance(units[-1][0], CommandInput):
+            units.append([item])
+        else:
+            units[-1].append(item)
+    return units
 
 
 class Engine:
@@ -92,14 +103,28 @@ class Engine:
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
         self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
+        self._unit: int | None = None  # the last unit of work logged
 
     def apply(self, batch: Sequence[Input]) -> list[Applied]:
-        """Store and apply a batch in one transaction; the caller acknowledges after it returns."""
+        """Store and apply a batch in one transaction; the caller acknowledges after it returns.
+
+        The batch is applied in units — each run of events, each command — and every logged
+        input records its unit, so that a replay meets the same units in the same order.
+        """
         now = self.clock()
-        events = [item for item in batch if not isinstance(item, CommandInput)]
+        results: list[Applied] = []
         with self.store.transaction():
-            new_keys = self.store.append([_record(item, now) for item in events])
-            return self._apply(batch, new_keys, now, log_commands=True)
+            if self._unit is None:
+                self._unit = self.store.last_unit()
+            for unit in _units(batch):
+                self._unit += 1
+                if isinstance(unit[0], CommandInput):
+                    results.append(self._command(unit[0], now, log=True, unit=self._unit))
+                    continue
+                records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
+                new_keys = self.store.append(records)
+                results += self._apply(unit, new_keys, now, log_commands=True)
+        return results
 
     def _apply(
         self, batch: Sequence[Input], new_keys: set[str], now: int, *, log_commands: bool
@@ -172,12 +197,13 @@ class Engine:
         """The session a duplicate web event belongs to (it was applied before)."""
         return self.web.session_of(partition_of(item.event), item.event.key)
 
-    def _command(self, item: CommandInput, now: int, *, log: bool) -> Applied:
+    def _command(self, item: CommandInput, now: int, *, log: bool, unit: int = 0) -> Applied:
         try:
             with self.store.savepoint():
                 if log:
                     body = _command_encoder.encode(item.command)
-                    self.store.append([LogRecord(item.key, COMMAND_KIND, "identity", now, body)])
+                    record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
+                    self.store.append([record])
                 result = self.identity.execute(item.command)
         except JourneylineError as exc:
             return Applied(item.key, "failed", error=exc)
@@ -269,19 +295,21 @@ class Engine:
             raise failed[0].error or JourneylineError("a logged command failed on replay")
 
 
-def rebuild(store: Store, clock: Clock, *, chunk: int = 1000) -> int:
-    """Replay the whole log into fresh projections; returns the number of log entries applied."""
+def rebuild(store: Store, clock: Clock) -> int:
+    """Replay the whole log, unit by unit, into fresh projections; returns the entries applied."""
     engine = Engine(store, clock)
     count = 0
     with store.transaction():
         store.clear_projections()
         pending: list[tuple[str, str, bytes]] = []
-        for record in store.iter_all_log():
-            pending.append(record)
-            if len(pending) >= chunk:
+        current: int | None = None
+        for unit, key, kind, body in store.iter_all_log():
+            if unit != current and pending:
                 engine.replay(pending)
                 count += len(pending)
                 pending = []
+            current = unit
+            pending.append((key, kind, body))
         if pending:
             engine.replay(pending)
             count += len(pending)

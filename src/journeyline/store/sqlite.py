@@ -116,9 +116,9 @@ class SqliteStore(PeopleMixin):
             if r.key not in existing and r.key not in new:
                 new[r.key] = r
         self._db.executemany(
-            "INSERT INTO event_log (key, kind, partition_key, received_ms, body)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(r.key, r.kind, r.partition_key, r.received_ms, r.body) for r in new.values()],
+            "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(r.key, r.kind, r.partition_key, r.received_ms, r.body, r.unit) for r in new.values()],
         )
         return set(new)
 
@@ -137,11 +137,15 @@ class SqliteStore(PeopleMixin):
         for partition_key, body in rows:
             yield partition_key, bytes(body)
 
-    def iter_all_log(self) -> Iterator[tuple[str, str, bytes]]:
-        """Every logged input ``(key, kind, body)`` in arrival order."""
-        rows = self._db.execute("SELECT key, kind, body FROM event_log ORDER BY seq")
-        for key, kind, body in rows:
-            yield key, kind, bytes(body)
+    def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
+        """Every logged input ``(unit, key, kind, body)`` in arrival order."""
+        rows = self._db.execute("SELECT unit, key, kind, body FROM event_log ORDER BY seq")
+        for unit, key, kind, body in rows:
+            yield int(unit), key, kind, bytes(body)
+
+    def last_unit(self) -> int:
+        (unit,) = self._db.execute("SELECT coalesce(max(unit), 0) FROM event_log").fetchone()
+        return int(unit)
 
     def log_count(self) -> int:
         (count,) = self._db.execute("SELECT count(*) FROM event_log").fetchone()

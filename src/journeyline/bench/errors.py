@@ -1,0 +1,9 @@
+"""The bench's one error: it could not measure something."""
+
+from __future__ import annotations
+
+from journeyline.errors import JourneylineError
+
+
+class BenchError(JourneylineError):
+    """The bench could not measure something (a server that did not start, a timeout...)."""

@@ -1,0 +1,363 @@
+"""The HTTP figures: ``journeyline serve`` in a subprocess, loaded by a minimal client.
+
+``live_server`` starts the server on a fresh store; ``_load`` is a minimal asyncio HTTP/1.1
+client (keep-alive, one request in flight per connection, pre-built requests); ``http_run`` and
+``web_http_run`` measure conversation events and web events, one per request then batched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import http.client
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import msgspec
+
+from journeyline.api.auth import create_client
+from journeyline.bench.errors import BenchError
+from journeyline.bench.runs import Run, count_rows, web_counts
+from journeyline.bench.workload import (
+    SITE,
+    SITE_DOMAIN,
+    WebHit,
+    genesys_request,
+    make_web_hits,
+    segment_message,
+)
+from journeyline.clock import iso, system_clock
+from journeyline.store import open_store
+
+HTTP_BATCH = 100  # events per request for http_batch
+PATH = "/api/v2/journey/conversationevents"
+SEGMENT_BATCH = 100  # messages per POST /v1/batch
+WEB_PATH = "/api/v2/journey/deployments/{}/webevents"
+SEGMENT_PATH = "/v1/batch"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _request(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _log_tail(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        return path.read_text(errors="replace")[-2000:]
+    return ""
+
+
+@contextlib.contextmanager
+def live_server(workdir: Path, timeout: float) -> Iterator[tuple[int, str]]:
+    """``journeyline serve`` on a free 127.0.0.1 port with a fresh store; yields (port, token)."""
+    url = f"sqlite:///{workdir / 'http.db'}"
+    store = open_store(url)
+    try:
+        client_id, secret = create_client(store, name="bench", role="admin", now_ms=system_clock())
+    finally:
+        store.close()
+    port = _free_port()
+    log_path = workdir / "server.log"
+    command = [
+        sys.executable, "-m", "journeyline.cli", "serve", "--store", url,
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            deadline = time.monotonic() + min(timeout, 30.0)
+            while True:
+                if process.poll() is not None:
+                    raise BenchError(f"the server exited early:\n{_log_tail(log_path)}")
+                with contextlib.suppress(OSError, http.client.HTTPException):
+                    if _request(port, "GET", "/health")[0] == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise BenchError(f"the server did not start:\n{_log_tail(log_path)}")
+                time.sleep(0.05)
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            status, body = _request(
+                port,
+                "POST",
+                "/oauth/token",
+                b"grant_type=client_credentials",
+                {
+                    "Authorization": f"Basic {basic}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            if status != 200:
+                raise BenchError(f"POST /oauth/token answered {status}: {body[:200]!r}")
+            token = str(json.loads(body)["access_token"])
+            yield port, token
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+class _Counts(msgspec.Struct):
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length: int | None = None
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            raise BenchError("the server answered with a chunked body, which the bench cannot read")
+    if length is None:
+        raise BenchError("the server answered without a Content-Length")
+    return status, await reader.readexactly(length)
+
+
+def _http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """One pre-built HTTP/1.1 POST (keep-alive)."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _load(
+    port: int,
+    requests: Sequence[bytes],
+    concurrency: int,
+    timeout: float,
+    check: Callable[[int, int, bytes], None],
+) -> float:
+    """Send every request over ``concurrency`` keep-alive connections; the seconds it took.
+
+    ``check(index, status, body)`` sees each response and raises BenchError on a bad one.
+    """
+    position = 0
+
+    async def worker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal position
+        while position < len(requests):
+            index = position
+            position += 1
+            writer.write(requests[index])
+            status, body = await _read_response(reader)
+            check(index, status, body)
+
+    connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            for _ in range(max(1, min(concurrency, len(requests)))):
+                connections.append(await asyncio.open_connection("127.0.0.1", port))
+            start = time.perf_counter()
+            async with asyncio.TaskGroup() as group:
+                for reader, writer in connections:
+                    group.create_task(worker(reader, writer))
+            seconds = time.perf_counter() - start
+    except TimeoutError:
+        raise BenchError(f"HTTP load did not finish within {timeout:.0f} s") from None
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        if isinstance(first, BenchError):
+            raise first from None
+        raise BenchError(f"HTTP load failed: {first!r}") from first
+    finally:
+        for _, writer in connections:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+    return seconds
+
+
+async def _post_all(
+    port: int, token: str, bodies: Sequence[bytes], concurrency: int, timeout: float
+) -> tuple[float, _Counts]:
+    """POST conversation events; (seconds, the summed counts of the 202 answers)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    requests = [_http_request(port, PATH, body, headers) for body in bodies]
+    totals = _Counts()
+
+    def check(index: int, status: int, body: bytes) -> None:
+        if status != 202:
+            raise BenchError(f"POST {PATH} answered {status}: {body[:300]!r}")
+        counts = msgspec.json.decode(body, type=_Counts)
+        totals.accepted += counts.accepted
+        totals.duplicate += counts.duplicate
+        totals.rejected += counts.rejected
+
+    seconds = await _load(port, requests, concurrency, timeout, check)
+    return seconds, totals
+
+
+def http_run(
+    workdir: Path,
+    single: Sequence[bytes],
+    batched: Sequence[bytes],
+    *,
+    concurrency: int,
+    timeout: float,
+) -> tuple[Run, Run]:
+    """One server, one fresh store: single events first, then arrays of 100 (other events)."""
+    batches = [
+        b"[" + b",".join(batched[offset : offset + HTTP_BATCH]) + b"]"
+        for offset in range(0, len(batched), HTTP_BATCH)
+    ]
+    with live_server(workdir, timeout) as (port, token):
+        seconds1, counts1 = asyncio.run(_post_all(port, token, single, concurrency, timeout))
+        seconds2, counts2 = asyncio.run(_post_all(port, token, batches, concurrency, timeout))
+    for name, sent, counts in (("single", single, counts1), ("batches", batched, counts2)):
+        if counts.accepted != len(sent):
+            raise BenchError(
+                f"HTTP {name}: {counts.accepted} of {len(sent)} events accepted"
+                f" ({counts.duplicate} duplicate, {counts.rejected} rejected)"
+            )
+    stored = count_rows(workdir / "http.db", "event_log")
+    one = Run(len(single), seconds1, {"requests": len(single), "accepted": counts1.accepted})
+    many = Run(
+        len(batched),
+        seconds2,
+        {"requests": len(batches), "accepted": counts2.accepted, "stored_events": stored},
+    )
+    return one, many
+
+
+def _create_deployment(port: int, token: str) -> tuple[str, str]:
+    """A web deployment on the live server, as an admin makes one: (id, write key)."""
+    body = {"name": "bench", "allowedDomains": [SITE_DOMAIN]}
+    status, answer = _request(
+        port,
+        "POST",
+        "/api/v2/webdeployments/deployments",
+        json.dumps(body).encode(),
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise BenchError(f"POST /api/v2/webdeployments/deployments answered {status}: {answer!r}")
+    doc = json.loads(answer)
+    return str(doc["id"]), str(doc["writeKey"])
+
+
+def _web_single_requests(port: int, deployment_id: str, hits: Sequence[WebHit]) -> list[bytes]:
+    """One WebEventRequest per POST, as the visitors' browsers send them (through a proxy)."""
+    path = WEB_PATH.format(deployment_id)
+    return [
+        _http_request(
+            port,
+            path,
+            msgspec.json.encode(genesys_request(hit)),
+            {
+                "User-Agent": hit.user_agent,
+                "Origin": SITE,
+                "X-Forwarded-For": hit.ip,
+                "Content-Type": "application/json",
+            },
+        )
+        for hit in hits
+    ]
+
+
+def _segment_requests(
+    port: int, write_key: str, hits: Sequence[WebHit], now_ms: int, *, seed: int
+) -> list[bytes]:
+    """Segment ``/v1/batch`` bodies of 100 messages, with the write key as Basic user name."""
+    rng = random.Random(seed)
+    basic = base64.b64encode(f"{write_key}:".encode()).decode()
+    headers = {
+        "Authorization": f"Basic {basic}",
+        "User-Agent": "analytics-python/2.3.3",
+        "Content-Type": "application/json",
+    }
+    requests: list[bytes] = []
+    for offset in range(0, len(hits), SEGMENT_BATCH):
+        messages = [
+            segment_message(hit, f"ajs-next-{uuid.UUID(int=rng.getrandbits(128), version=4)}")
+            for hit in hits[offset : offset + SEGMENT_BATCH]
+        ]
+        body = msgspec.json.encode({"batch": messages, "sentAt": iso(now_ms)})
+        requests.append(_http_request(port, SEGMENT_PATH, body, headers))
+    return requests
+
+
+def web_http_run(
+    workdir: Path, single: int, batched: int, *, concurrency: int, timeout: float
+) -> tuple[Run, Run | None]:
+    """One server, one fresh store, one deployment: web events one per request, then Segment
+    batches of 100 (other visitors). The second is None when ``/v1/batch`` answers 404."""
+    with live_server(workdir, timeout) as (port, token):
+        deployment_id, write_key = _create_deployment(port, token)
+        now = system_clock()
+        hits = make_web_hits(single, now, seed=2)
+        requests = _web_single_requests(port, deployment_id, hits)
+        accepted = 0
+
+        def check_single(index: int, status: int, body: bytes) -> None:
+            nonlocal accepted
+            if status != 200:
+                raise BenchError(f"POST {requests[index][:90]!r} answered {status}: {body[:300]!r}")
+            accepted += 1
+
+        seconds1 = asyncio.run(_load(port, requests, concurrency, timeout, check_single))
+        one = Run(len(hits), seconds1, {"requests": len(requests), "accepted": accepted})
+
+        basic = base64.b64encode(f"{write_key}:".encode()).decode()
+        probe = _request(port, "POST", SEGMENT_PATH, b'{"batch": []}', {
+            "Authorization": f"Basic {basic}", "Content-Type": "application/json",
+        })[0]  # fmt: skip
+        if probe == 404:
+            stored = web_counts(workdir / "http.db")["stored_events"]
+            if stored != len(hits):
+                raise BenchError(f"web HTTP single: stored {stored} events of {len(hits)}")
+            return one, None
+        now = system_clock()
+        batch_hits = make_web_hits(batched, now, seed=3)
+        batches = _segment_requests(port, write_key, batch_hits, now, seed=3)
+
+        def check_batch(index: int, status: int, body: bytes) -> None:
+            answer = msgspec.json.decode(body) if body.startswith(b"{") else {}
+            if status != 200 or answer.get("success") is not True:
+                rejected = [r for r in answer.get("results", []) if r.get("status") != "accepted"]
+                detail = rejected[:1] or body[:300]
+                raise BenchError(f"POST {SEGMENT_PATH} answered {status}: {detail!r}")
+
+        seconds2 = asyncio.run(_load(port, batches, concurrency, timeout, check_batch))
+    counts = web_counts(workdir / "http.db")
+    if counts["stored_events"] != len(hits) + len(batch_hits):
+        raise BenchError(
+            f"web HTTP: stored {counts['stored_events']} events of {len(hits) + len(batch_hits)}"
+        )
+    many = Run(
+        len(batch_hits),
+        seconds2,
+        {"requests": len(batches), "accepted": len(batch_hits), **counts},
+    )
+    return one, many
