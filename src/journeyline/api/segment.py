@@ -50,9 +50,9 @@ from starlette.routing import Route
 
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
-from journeyline.api.web import domain_allowed
+from journeyline.api.web import domain_allowed, intake_context
 from journeyline.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
-from journeyline.ingest import segment, web
+from journeyline.ingest import segment
 from journeyline.ingest.web import AcceptedWeb
 from journeyline.model.contact import Deployment
 
@@ -118,20 +118,6 @@ def _inflate(raw: bytes, encoding: str | None, limit: int) -> bytes:
     return body
 
 
-def _context(svc: Services, request: Request, deployment: Deployment) -> web.Context:
-    forwarded = request.headers.get("x-forwarded-for")
-    client_ip = forwarded.split(",")[0].strip() if forwarded else None
-    if client_ip is None and request.client is not None:
-        client_ip = request.client.host
-    return web.Context(
-        deployment=deployment,
-        now_ms=svc.clock(),
-        client_ip=client_ip,
-        user_agent=None,
-        geo=svc.geo,
-    )
-
-
 def _rejected(index: int, exc: InvalidInput) -> dict[str, Any]:
     doc: dict[str, Any] = {"index": index, "status": "rejected", "message": exc.message}
     if exc.field:
@@ -154,7 +140,7 @@ async def _collect(request: Request, call: str | None) -> Response:
             deployment = _deployment(svc, body.get("writeKey"))
         _check_origin(request, deployment)
         messages, shared = segment.batch_messages(body) if call is None else ([body], {})
-        ctx = _context(svc, request, deployment)
+        ctx = intake_context(svc, request, deployment, user_agent=False)
         parsed: list[AcceptedWeb | InvalidInput] = []
         for message in messages:
             try:

@@ -72,7 +72,11 @@ def _deployment(svc: Services, request: Request) -> Deployment:
     return deployment
 
 
-def _context(svc: Services, request: Request, deployment: Deployment) -> web.Context:
+def intake_context(
+    svc: Services, request: Request, deployment: Deployment, *, user_agent: bool = True
+) -> web.Context:
+    """What enrichment needs from a request; ``user_agent=False`` when the caller is an SDK
+    whose own User-Agent header says nothing about the visitor."""
     forwarded = request.headers.get("x-forwarded-for")
     client_ip = forwarded.split(",")[0].strip() if forwarded else None
     if client_ip is None and request.client is not None:
@@ -81,7 +85,7 @@ def _context(svc: Services, request: Request, deployment: Deployment) -> web.Con
         deployment=deployment,
         now_ms=svc.clock(),
         client_ip=client_ip,
-        user_agent=request.headers.get("user-agent"),
+        user_agent=request.headers.get("user-agent") if user_agent else None,
         geo=svc.geo,
     )
 
@@ -96,7 +100,7 @@ async def _intake(request: Request, app: bool) -> Response:
             item = msgspec.json.decode(raw)
         except msgspec.DecodeError as exc:
             raise InvalidInput(f"malformed JSON: {exc}") from exc
-        ctx = _context(svc, request, deployment)
+        ctx = intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
         [applied] = await svc.writer.submit([parsed])
     except (InvalidInput, Forbidden, NotFound) as exc:
