@@ -79,6 +79,9 @@ class SqliteStore(PeopleMixin):
             raise StoreError(f"cannot begin a transaction: {exc}") from exc
         try:
             yield
+        except sqlite3.Error as exc:  # driver errors are translated here, once
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"the store failed: {exc}") from exc
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

@@ -1,0 +1,41 @@
+"""The SQLite store at its edges: driver errors become StoreError, transactions roll back."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from journeyline.errors import StoreError
+from journeyline.store import open_store
+from journeyline.store.base import LogRecord
+
+
+def test_a_failing_unit_of_work_is_rolled_back_and_translated(store_url: str) -> None:
+    store = open_store(store_url)
+    record = LogRecord("k1", "test", "p", 1, b"{}", 1)
+    with pytest.raises(StoreError, match="the store failed") as caught:  # noqa: PT012
+        with store.transaction():
+            store.append([record])
+            store._db.execute("INSERT INTO no_such_table VALUES (1)")
+    assert isinstance(caught.value.__cause__, sqlite3.Error)
+    assert store.log_count() == 0
+    store.close()
+
+
+def test_a_second_writer_waits_for_the_first(store_url: str) -> None:
+    first, second = open_store(store_url), open_store(store_url)
+    with first.transaction():
+        first.append([LogRecord("a", "test", "p", 1, b"{}", 1)])
+    with second.transaction():
+        assert second.append([LogRecord("a", "test", "p", 1, b"{}", 1)]) == set()
+    assert second.log_count() == 1
+    first.close()
+    second.close()
+
+
+def test_unknown_url_schemes_are_refused() -> None:
+    from journeyline.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="unsupported store URL scheme 'postgresql'"):
+        open_store("postgresql://localhost/test")
