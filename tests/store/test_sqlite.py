@@ -13,12 +13,12 @@ from journeyline.store.base import LogRecord
 
 def test_a_failing_unit_of_work_is_rolled_back_and_translated(store_url: str) -> None:
     store = open_store(store_url)
-    record = LogRecord("k1", "test", "p", 1, b"{}", 1)
-    with pytest.raises(StoreError, match="the store failed") as caught:  # noqa: PT012
-        with store.transaction():
-            store.append([record])
-            store._db.execute("INSERT INTO no_such_table VALUES (1)")
-    assert isinstance(caught.value.__cause__, sqlite3.Error)
+    good = LogRecord("k1", "test", "p", 1, b"{}", 1)
+    bad = LogRecord("k2", "test", "p", 1, None, 1)  # type: ignore[arg-type]  # NOT NULL body
+    with pytest.raises(StoreError, match="the store failed") as caught, store.transaction():
+        store.append([good])
+        store.append([bad])
+    assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
     assert store.log_count() == 0
     store.close()
 
