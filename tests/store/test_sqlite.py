@@ -15,7 +15,7 @@ def test_a_failing_unit_of_work_is_rolled_back_and_translated(store_url: str) ->
     store = open_store(store_url)
     good = LogRecord("k1", "test", "p", 1, b"{}", 1)
     bad = LogRecord("k2", "test", "p", 1, None, 1)  # type: ignore[arg-type]  # NOT NULL body
-    with pytest.raises(StoreError, match="the store failed") as caught, store.transaction():
+    with pytest.raises(StoreError, match="the store failed") as caught, store.transaction():  # noqa: PT012
         store.append([good])
         store.append([bad])
     assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
