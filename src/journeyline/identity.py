@@ -131,21 +131,25 @@ class Identity:
         ``events``: one visitor's new events in arrival order. The contact is read once and
         written once, and only when it changed.
         """
-        original: Contact | None = None
-        contact: Contact | None = None
-        new_cookie = False
+        first = events[0]
+        original, new_cookie = self._cookie_contact(first)
+        own_id = _named_id("cookie", first.customer_cookie_id)
+        now = first.created_ms
+        contact = original or Contact(own_id, "Ephemeral", now, now, now)
+        # dates are minimum and maximum over the events seen: arrival order is moot
+        earliest = min(e.created_ms for e in events)
+        own = contact.id == own_id
+        contact = replace(
+            contact,
+            created_ms=min(contact.created_ms, earliest) if own else contact.created_ms,
+            modified_ms=min(contact.modified_ms, earliest)
+            if own and contact.type == "Ephemeral"
+            else contact.modified_ms,
+            last_activity_ms=max(contact.last_activity_ms, *(e.created_ms for e in events)),
+        )
         for event in events:
-            if contact is None:
-                original, new_cookie = self._cookie_contact(event)
-                contact = original or Contact(
-                    _named_id("cookie", event.customer_cookie_id),
-                    "Ephemeral",
-                    event.created_ms,
-                    event.created_ms,
-                    event.created_ms,
-                )
-            contact = self._observe(contact, event)
-        assert contact is not None
+            if event.traits or event.external_id:
+                contact = self._observe(contact, event)
         if contact != original:
             self.store.contact_put(contact)
         if contact.unverified_match:
@@ -170,20 +174,8 @@ class Identity:
         return contact, found is None
 
     def _observe(self, contact: Contact, event: WebEvent) -> Contact:
-        """One event's effect on its visitor's contact: activity, identifiers, names."""
+        """An identifying event's effect on its visitor's contact: identifiers, names."""
         now = event.created_ms
-        own = contact.id == _named_id("cookie", event.customer_cookie_id)
-        # dates are minimum and maximum over the events seen: arrival order is moot
-        contact = replace(
-            contact,
-            created_ms=min(contact.created_ms, now) if own else contact.created_ms,
-            modified_ms=min(contact.modified_ms, now)
-            if own and contact.type == "Ephemeral"
-            else contact.modified_ms,
-            last_activity_ms=max(contact.last_activity_ms, now),
-        )
-        if not event.traits and not event.external_id:
-            return contact
         traits = {name: attr.value for name, attr in event.traits.items()}
         pii = list(event.identifiers)
         if event.external_id:
