@@ -248,3 +248,10 @@ def test_ping_answers_with_no_offers_yet(api: Api) -> None:
     assert ping.json() == {"pollIntervalMilliseconds": 10000, "actions": []}
     bad = api.client.get(f"/api/v2/journey/deployments/{d['id']}/customers/nope/ping")
     assert bad.status_code == 400
+
+
+def test_the_home_page_points_a_newcomer_on(api: Api) -> None:
+    home = api.client.get("/")
+    assert home.status_code == 200
+    assert home.headers["content-type"].startswith("text/html")
+    assert 'href="/demo/"' in home.text

@@ -1,4 +1,4 @@
-"""Browser-facing static routes: the ``journeyline.js`` tracker and the demo shop.
+"""Browser-facing static routes: a home page, the ``journeyline.js`` tracker, the demo shop.
 
 ``GET /journeyline.js`` serves the tracker to any site (``Access-Control-Allow-Origin: *``, five
 minutes of caching). ``GET /demo/`` and ``GET /demo/{page}`` serve the demo shop with the
@@ -17,7 +17,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from journeyline.api.errors import error_body, json_response
-from journeyline.ui import DEMO_DEPLOYMENT_ID, DEMO_DIR, DEPLOYMENT_PLACEHOLDER, TRACKER_PATH
+from journeyline.ui import (
+    DEMO_DEPLOYMENT_ID,
+    DEMO_DIR,
+    DEPLOYMENT_PLACEHOLDER,
+    HOME_PATH,
+    TRACKER_PATH,
+)
 
 TRACKER_HEADERS = {
     "Cache-Control": "public, max-age=300",
@@ -74,7 +80,13 @@ async def demo_page(request: Request) -> Response:
     return Response(content, media_type=media_type, headers=DEMO_HEADERS)
 
 
+async def home(request: Request) -> Response:
+    """``GET /``: where a newcomer lands: what this server is and where to go next."""
+    return Response(HOME_PATH.read_bytes(), media_type=MEDIA_TYPES[".html"], headers=DEMO_HEADERS)
+
+
 STATIC_ROUTES: list[BaseRoute] = [
+    Route("/", home, methods=["GET"]),
     Route("/journeyline.js", tracker, methods=["GET"]),
     Route("/demo/", demo_page, methods=["GET"]),
     Route("/demo/{page}", demo_page, methods=["GET"]),

@@ -12,12 +12,14 @@ DEMO_DEPLOYMENT_ID = "6f1c2a7e-1b0d-4c35-9a57-0d3e5a1f7b21"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEMO_DIR = Path(__file__).resolve().parent / "demo_site"
 TRACKER_PATH = STATIC_DIR / "journeyline.js"
+HOME_PATH = Path(__file__).resolve().parent / "home.html"
 DEPLOYMENT_PLACEHOLDER = "{{DEPLOYMENT_ID}}"
 
 __all__ = [
     "DEMO_DEPLOYMENT_ID",
     "DEMO_DIR",
     "DEPLOYMENT_PLACEHOLDER",
+    "HOME_PATH",
     "STATIC_DIR",
     "TRACKER_PATH",
 ]
