@@ -215,7 +215,8 @@ class Engine:
         if cached is None:
             events = {e.key: e for e in new}
             fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
-            known = self.store.session_link(session_id_for(conversation_id)) is not None
+            row = self.store.session_link(session_id_for(conversation_id))
+            known = row is not None
             stored = (
                 self.store.log_for_partition(genesys_detail.KIND, conversation_id) if known else []
             )
@@ -228,13 +229,15 @@ class Engine:
             events = cached.events
             events.update((e.key, e) for e in new)
             previous = cached.folded
+            row = None
+            known = True
         folded = fold(events.values())
         self._write(folded, previous)
         key = _link_key(folded.session)
         if cached is not None and cached.link_key == key:
             linked = cached.linked  # nothing the link depends on changed: only its dates
         else:
-            linked = self._link(folded.session)
+            linked = self._link(folded.session, row if known else (None, False))
         if linked:
             self._stale_contacts.add(linked)
         self._cache[conversation_id] = _Cached(events, folded, key, linked)
@@ -253,9 +256,13 @@ class Engine:
             removed = [i for i in before if i not in current]
             self.store.save_conversation(session, changed, removed, replace_all=False)
 
-    def _link(self, session: ConversationSession) -> str | None:
-        """Link a conversation session to its contact; returns the contact."""
-        link = self.store.session_link(session.id)
+    def _link(
+        self, session: ConversationSession, link: tuple[str | None, bool] | None = None
+    ) -> str | None:
+        """Link a conversation session to its contact; returns the contact. ``link``: the
+        session's current link when the caller knows it (a new session has none)."""
+        if link is None:
+            link = self.store.session_link(session.id)
         before = link[0] if link is not None else None
         contact_id: str | None
         if session.external_contact_id:  # named by the contact centre: it wins

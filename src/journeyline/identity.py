@@ -245,6 +245,7 @@ class Identity:
         dated = replace(contact, created_ms=first, modified_ms=first, last_activity_ms=last)
         if dated != contact:
             self.store.contact_put(dated)
+        if first != contact.created_ms:
             for identifier in self.store.identifiers_of(contact.id):
                 self.store.identifier_put(replace(identifier, created_ms=first))
 
