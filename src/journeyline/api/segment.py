@@ -42,7 +42,6 @@ import binascii
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,7 +49,7 @@ from starlette.routing import Route
 
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
-from journeyline.api.web import domain_allowed, intake_context
+from journeyline.api.web import check_origin, cors_headers, intake_context
 from journeyline.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.ingest import segment
 from journeyline.ingest.web import AcceptedWeb
@@ -58,16 +57,11 @@ from journeyline.model.contact import Deployment
 
 
 def _cors(request: Request) -> dict[str, str]:
-    origin = request.headers.get("origin")
-    if not origin:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": "POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type, Authorization, Content-Encoding",
-        "Access-Control-Max-Age": "600",
-        "Vary": "Origin",
-    }
+    return cors_headers(
+        request,
+        methods="POST, OPTIONS",
+        headers="Content-Type, Authorization, Content-Encoding",
+    )
 
 
 def _header_key(request: Request) -> str | None:
@@ -92,15 +86,6 @@ def _deployment(svc: Services, write_key: Any) -> Deployment:
     if deployment is None:
         raise Unauthorized("unknown write key")
     return deployment
-
-
-def _check_origin(request: Request, deployment: Deployment) -> None:
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        return
-    host = (urlsplit(origin).hostname or "").lower()
-    if not domain_allowed(deployment, host):
-        raise Forbidden(f"the domain {host} is not allowed for this deployment")
 
 
 def _inflate(raw: bytes, encoding: str | None, limit: int) -> bytes:
@@ -138,7 +123,7 @@ async def _collect(request: Request, call: str | None) -> Response:
         body = segment.decode_body(_inflate(raw, request.headers.get("content-encoding"), limit))
         if deployment is None:
             deployment = _deployment(svc, body.get("writeKey"))
-        _check_origin(request, deployment)
+        check_origin(request, deployment)
         messages, shared = segment.batch_messages(body) if call is None else ([body], {})
         ctx = intake_context(svc, request, deployment, user_agent=False)
         parsed: list[AcceptedWeb | InvalidInput] = []

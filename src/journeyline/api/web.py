@@ -48,17 +48,27 @@ def domain_allowed(deployment: Deployment, host: str) -> bool:
     return False
 
 
-def _cors(request: Request) -> dict[str, str]:
+def cors_headers(
+    request: Request, *, methods: str = "GET, POST, OPTIONS", headers: str = "Content-Type"
+) -> dict[str, str]:
+    """CORS headers answering the request's own origin (only allowed origins get this far)."""
     origin = request.headers.get("origin")
     if not origin:
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Allow-Methods": methods,
+        "Access-Control-Allow-Headers": headers,
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     }
+
+
+def check_origin(request: Request, deployment: Deployment) -> None:
+    """A browser's request must come from one of the deployment's domains (403 otherwise)."""
+    host = _origin_host(request)
+    if host is not None and not domain_allowed(deployment, host):
+        raise Forbidden(f"the domain {host} is not allowed for this deployment")
 
 
 def _deployment(svc: Services, request: Request) -> Deployment:
@@ -66,9 +76,7 @@ def _deployment(svc: Services, request: Request) -> Deployment:
     deployment = svc.store.deployment_get(deployment_id)
     if deployment is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
-    host = _origin_host(request)
-    if host is not None and not domain_allowed(deployment, host):
-        raise Forbidden(f"the domain {host} is not allowed for this deployment")
+    check_origin(request, deployment)
     return deployment
 
 
@@ -92,7 +100,7 @@ def intake_context(
 
 async def _intake(request: Request, app: bool) -> Response:
     svc = services(request)
-    headers = _cors(request)
+    headers = cors_headers(request)
     try:
         deployment = _deployment(svc, request)
         raw = await read_body(request, MAX_EVENT_BYTES)
@@ -123,7 +131,7 @@ async def post_app_event(request: Request) -> Response:
 async def ping(request: Request) -> Response:
     """Genesys ``DeploymentPing``: offers for the visitor (none until action maps arrive)."""
     svc = services(request)
-    headers = _cors(request)
+    headers = cors_headers(request)
     try:
         _deployment(svc, request)
         cookie = request.path_params["customerCookieId"]
@@ -145,7 +153,7 @@ async def preflight(request: Request) -> Response:
     host = _origin_host(request)
     if deployment is None or (host is not None and not domain_allowed(deployment, host)):
         return Response(status_code=403)
-    return Response(status_code=204, headers=_cors(request))
+    return Response(status_code=204, headers=cors_headers(request))
 
 
 # -- deployments -----------------------------------------------------------------------------
