@@ -329,3 +329,13 @@ def test_an_agent_verifies_a_call_matched_by_number(api: Api, shop: str) -> None
     more = Conversation("call-7").acd_end(30, "q", "ABANDON").customer_end(30)
     api.post("/api/v2/journey/conversationevents", more.wire)  # later events keep the verification
     assert session(api, session_id_for("call-7"))["externalContactVerified"] is True
+
+
+def test_a_chat_is_matched_by_its_email_address(api: Api, shop: str) -> None:
+    visit(api, shop, ADA, name="identified", traits={"email": trait("Ada@Example.com")})
+    ada = lookup(api, "Email", "ada@example.com").json()["id"]
+    chat = Conversation("chat-e", media="CHAT").customer_start(0, addressFrom="ADA@example.com")
+    api.post("/api/v2/journey/conversationevents", chat.wire)
+    linked = session(api, session_id_for("chat-e"))
+    assert (linked["customerId"], linked["customerIdType"]) == ("ada@example.com", "email")
+    assert (linked["externalContact"]["id"], linked["externalContactVerified"]) == (ada, False)
