@@ -8,8 +8,9 @@ web sessions with ``core.websession`` — all in one transaction, so an acknowle
 either wholly stored or not at all. A command that fails (say, an unknown contact) is undone
 alone, inside a savepoint, and reported; the rest of the batch stands.
 
-The engine keeps recently touched conversations and visitors in memory (it is the only writer,
-so they cannot go stale); a miss reloads them from the log. ``rebuild`` replays the whole log, in
+The engine keeps recently touched conversations and visitors in memory; a miss reloads them.
+Within a process it is the only writer; when another process has written to the log meanwhile
+(``journeyline import`` beside a running server), it notices and drops what it holds. ``rebuild`` replays the whole log, in
 arrival order, through this same code.
 """
 
@@ -26,7 +27,7 @@ from journeyline.clock import Clock
 from journeyline.core.conversation import Folded, fold, session_id_for
 from journeyline.engine_web import WebProjector, partition_of
 from journeyline.errors import JourneylineError
-from journeyline.identity import COMMAND_KIND, Command, Identity
+from journeyline.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
 from journeyline.ingest import genesys_detail, web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.web import AcceptedWeb
@@ -63,6 +64,7 @@ class _Cached:
     folded: Folded
     link_key: tuple[object, ...] = ()  # what the contact link was decided from
     linked: str | None = None  # the contact it was linked to
+    settled: bool = False  # whether that link can only change with ``link_key``
 
 
 def _link_key(session: ConversationSession) -> tuple[object, ...]:
@@ -104,6 +106,7 @@ class Engine:
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
         self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
         self._unit: int | None = None  # the last unit of work logged
+        self._seen_seq: int | None = None  # the log's end when this engine last wrote
 
     def apply(self, batch: Sequence[Input]) -> list[Applied]:
         """Store and apply a batch in one transaction; the caller acknowledges after it returns.
@@ -114,6 +117,9 @@ class Engine:
         now = self.clock()
         results: list[Applied] = []
         with self.store.transaction():
+            if self.store.last_seq() != self._seen_seq:  # another process wrote meanwhile
+                self.forget()
+                self._unit = None
             if self._unit is None:
                 self._unit = self.store.last_unit()
             for unit in _units(batch):
@@ -124,6 +130,7 @@ class Engine:
                 records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
                 new_keys = self.store.append(records)
                 results += self._apply(unit, new_keys, now, log_commands=True)
+            self._seen_seq = self.store.last_seq()
         return results
 
     def _apply(
@@ -234,13 +241,13 @@ class Engine:
         folded = fold(events.values())
         self._write(folded, previous)
         key = _link_key(folded.session)
-        if cached is not None and cached.link_key == key:
-            linked = cached.linked  # nothing the link depends on changed: only its dates
+        if cached is not None and cached.link_key == key and cached.settled:
+            linked, settled = cached.linked, True  # nothing a settled link depends on changed
         else:
-            linked = self._link(folded.session, row if known else (None, False))
+            linked, settled = self._link(folded.session, row if known else (None, UNVERIFIED))
         if linked:
             self._stale_contacts.add(linked)
-        self._cache[conversation_id] = _Cached(events, folded, key, linked)
+        self._cache[conversation_id] = _Cached(events, folded, key, linked, settled)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return folded.session.id
@@ -257,24 +264,28 @@ class Engine:
             self.store.save_conversation(session, changed, removed, replace_all=False)
 
     def _link(
-        self, session: ConversationSession, link: tuple[str | None, bool] | None = None
-    ) -> str | None:
-        """Link a conversation session to its contact; returns the contact. ``link``: the
-        session's current link when the caller knows it (a new session has none)."""
+        self, session: ConversationSession, link: tuple[str | None, int] | None = None
+    ) -> tuple[str | None, bool]:
+        """Link a conversation session to its contact; returns the contact, and whether the link
+        is settled — an agent's, the contact centre's or the visitor's own — rather than a match
+        that later identity changes may move. ``link``: the current link, when known."""
         if link is None:
             link = self.store.session_link(session.id)
-        before = link[0] if link is not None else None
+        before, level = link if link is not None else (None, UNVERIFIED)
+        if before is not None and level == AGENT:
+            return before, True  # an agent's verification stands
         contact_id: str | None
-        if session.external_contact_id:  # named by the contact centre: it wins
+        if session.external_contact_id:  # named by the contact centre
             contact_id, verified = session.external_contact_id, True
-        elif link is not None and before is not None and link[1] and not self._auto(before):
-            return before  # a verified link (an agent's, or the visitor's own) stands
+        elif before is not None and level and not self._auto(before):
+            return before, True  # the visitor's own cookie (a chat from the website)
         else:
             contact_id, verified = self.identity.conversation(session)
-        self.store.link_session(session.id, contact_id, verified)
+        self.store.link_session(session.id, contact_id, VERIFIED if verified else UNVERIFIED)
         if before:
             self._stale_contacts.add(before)
-        return contact_id
+        settled = verified and contact_id is not None and not self._auto(contact_id)
+        return contact_id, settled
 
     def _auto(self, contact_id: str) -> bool:
         contact = self.store.contact_get(contact_id)

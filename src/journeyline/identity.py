@@ -40,6 +40,8 @@ from journeyline.model.web import WebEvent
 from journeyline.store.base import Store
 
 COMMAND_KIND = "identity.command"
+#: Link levels of a session to its contact.
+UNVERIFIED, VERIFIED, AGENT = 0, 1, 2
 CONTACT_FIELDS = (
     "first_name",
     "last_name",
@@ -171,7 +173,8 @@ class Identity:
             contact = None
         if contact is None:
             self.store.identifier_put(Identifier("Cookie", cookie, own_id, True, now))
-        return contact, found is None
+        new = found is None and not self.store.customer_web_sessions(cookie, event.session_type)
+        return contact, new
 
     def _observe(self, contact: Contact, event: WebEvent) -> Contact:
         """An identifying event's effect on its visitor's contact: identifiers, names."""
@@ -323,7 +326,7 @@ class Identity:
         previous = self.store.identifier_get(kind, value)
         self.store.identifier_put(Identifier(kind, value, contact.id, True, command.at_ms))
         if kind == "Cookie":
-            self.store.relink_customer(value, contact.id, True)
+            self.store.relink_customer(value, contact.id, AGENT)
         if previous is not None and previous.contact_id != contact.id:
             self._clear_match(previous.contact_id, contact)
         self._audit(command, contact.id, previousOwner=previous.contact_id if previous else None)
@@ -348,12 +351,12 @@ class Identity:
         """An agent confirms who a session is: the session, and a web visitor's cookie, link."""
         contact = self._require(command.args["contactId"], command.at_ms)
         session_id = command.args["sessionId"]
-        self.store.link_session(session_id, contact.id, True)
+        self.store.link_session(session_id, contact.id, AGENT)
         cookie = command.args.get("cookie")
         if cookie:
             previous = self.store.identifier_get("Cookie", cookie)
             self.store.identifier_put(Identifier("Cookie", cookie, contact.id, True, command.at_ms))
-            self.store.relink_customer(cookie, contact.id, True)
+            self.store.relink_customer(cookie, contact.id, AGENT)
             if previous is not None and previous.contact_id != contact.id:
                 self._clear_match(previous.contact_id, contact)
         self._audit(command, contact.id, sessionId=session_id)

@@ -36,8 +36,8 @@ def load(svc: Services, session_id: str) -> AnySession:
 
 def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
     """The contact a session is linked to, as the head of its merge set, and if verified."""
-    link = svc.store.session_link(session_id) or (None, True)
-    contact_id, verified = link
+    contact_id, level = svc.store.session_link(session_id) or (None, 1)
+    verified = level > 0
     if contact_id is None:
         return None, verified
     contact = svc.store.contact_get(contact_id)

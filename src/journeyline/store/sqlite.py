@@ -146,6 +146,10 @@ class SqliteStore(PeopleMixin):
         for unit, key, kind, body in rows:
             yield int(unit), key, kind, bytes(body)
 
+    def last_seq(self) -> int:
+        (seq,) = self._db.execute("SELECT coalesce(max(seq), 0) FROM event_log").fetchone()
+        return int(seq)
+
     def last_unit(self) -> int:
         (unit,) = self._db.execute("SELECT coalesce(max(unit), 0) FROM event_log").fetchone()
         return int(unit)

@@ -172,28 +172,30 @@ class PeopleMixin:
 
     # -- session <-> contact links --------------------------------------------------------
 
-    def link_session(self, session_id: str, contact_id: str | None, verified: bool) -> None:
+    def link_session(self, session_id: str, contact_id: str | None, level: int) -> None:
+        """Link a session to a contact; ``level``: 0 unverified, 1 verified, 2 by an agent."""
         self._db.execute(
             "UPDATE sessions SET external_contact_id = ?, contact_verified = ? WHERE id = ?",
-            (contact_id, int(verified), session_id),
+            (contact_id, level, session_id),
         )
 
-    def session_link(self, session_id: str) -> tuple[str | None, bool] | None:
+    def session_link(self, session_id: str) -> tuple[str | None, int] | None:
+        """A session's contact and link level (0 unverified, 1 verified, 2 by an agent)."""
         row = self._db.execute(
             "SELECT external_contact_id, contact_verified FROM sessions WHERE id = ?",
             (session_id,),
         ).fetchone()
-        return (row[0], bool(row[1])) if row else None
+        return (row[0], int(row[1])) if row else None
 
     def relink_customer(
-        self, customer_id: str, contact_id: str, verified: bool, *, only_from: str | None = None
+        self, customer_id: str, contact_id: str, level: int, *, only_from: str | None = None
     ) -> None:
-        """Point every session of a customer (cookie) at a contact."""
+        """Point every session of a customer (cookie) at a contact, at a link level."""
         sql = (
             "UPDATE sessions SET external_contact_id = ?, contact_verified = ?"
             " WHERE customer_id = ?"
         )
-        args: list[object] = [contact_id, int(verified), customer_id]
+        args: list[object] = [contact_id, level, customer_id]
         if only_from is not None:
             sql += " AND external_contact_id = ?"
             args.append(only_from)
