@@ -66,9 +66,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from journeyline.engine import rebuild
 
-    store = open_store(_settings(args).store_url)
+    settings = _settings(args)
+    store = open_store(settings.store_url)
     try:
-        applied = rebuild(store, system_clock)
+        applied = rebuild(
+            store, system_clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
+        )
         sessions = len(store.projection_rows()["sessions"])
     finally:
         store.close()
@@ -109,7 +112,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings.store_url)
     try:
-        summary = load_demo(store, clock=system_clock, conversations=args.conversations)
+        summary = load_demo(
+            store,
+            clock=system_clock,
+            conversations=args.conversations,
+            web_timeout_ms=settings.web_session_timeout_seconds * 1000,
+        )
         client_id, secret = create_client(store, name="demo", role="admin", now_ms=system_clock())
     finally:
         store.close()

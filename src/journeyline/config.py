@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from journeyline.errors import InvalidInput
+
 DEFAULT_STORE = "sqlite:///data/journeyline.db"
 
 
@@ -34,6 +36,13 @@ class Settings:
     geoip_db: str | None = None
     #: The public base URL of this server, for deployment snippets (``JOURNEYLINE_PUBLIC_URL``).
     public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 60 <= self.web_session_timeout_seconds <= 1800:
+            raise InvalidInput(
+                "JOURNEYLINE_WEB_SESSION_TIMEOUT_SECONDS must be 60 to 1800 (visits end at 30 min)",
+                field="web_session_timeout_seconds",
+            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

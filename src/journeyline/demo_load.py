@@ -46,7 +46,9 @@ def ensure_demo_deployment(store: Store, now_ms: int) -> Deployment:
     return deployment
 
 
-def load_demo(store: Store, *, clock: Clock, conversations: int = 160) -> dict[str, Any]:
+def load_demo(
+    store: Store, *, clock: Clock, conversations: int = 160, web_timeout_ms: int = 1_200_000
+) -> dict[str, Any]:
     deployment = ensure_demo_deployment(store, clock())
     if store.log_count():
         return {
@@ -57,7 +59,7 @@ def load_demo(store: Store, *, clock: Clock, conversations: int = 160) -> dict[s
     now = clock()
     day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
-    engine = Engine(store, clock)
+    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms)
     visits = demo_visits(day.events, base_url="http://127.0.0.1:8000")
     geo = GeoLookup(None)
     web_events = [

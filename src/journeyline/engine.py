@@ -10,8 +10,8 @@ alone, inside a savepoint, and reported; the rest of the batch stands.
 
 The engine keeps recently touched conversations and visitors in memory; a miss reloads them.
 Within a process it is the only writer; when another process has written to the log meanwhile
-(``journeyline import`` beside a running server), it notices and drops what it holds. ``rebuild`` replays the whole log, in
-arrival order, through this same code.
+(``journeyline import`` beside a running server), it notices and drops what it holds.
+``rebuild`` replays the whole log, in arrival order, through this same code.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import msgspec
 
 from journeyline.clock import Clock
 from journeyline.core.conversation import Folded, fold, session_id_for
+from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine_web import WebProjector, partition_of
 from journeyline.errors import JourneylineError
 from journeyline.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
@@ -96,12 +97,19 @@ def _units(batch: Sequence[Input]) -> list[list[Input]]:
 
 
 class Engine:
-    def __init__(self, store: Store, clock: Clock, *, cache_size: int = 20_000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        cache_size: int = 20_000,
+        web_timeout_ms: int = SESSION_TIMEOUT_MS,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.cache_size = cache_size
         self.identity = Identity(store)
-        self.web = WebProjector(store)
+        self.web = WebProjector(store, timeout_ms=web_timeout_ms)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
         self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
@@ -313,9 +321,9 @@ class Engine:
             raise failed[0].error or JourneylineError("a logged command failed on replay")
 
 
-def rebuild(store: Store, clock: Clock) -> int:
+def rebuild(store: Store, clock: Clock, *, web_timeout_ms: int = SESSION_TIMEOUT_MS) -> int:
     """Replay the whole log, unit by unit, into fresh projections; returns the entries applied."""
-    engine = Engine(store, clock)
+    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms)
     count = 0
     with store.transaction():
         store.clear_projections()

@@ -30,8 +30,17 @@ class _Visitor:
 
 
 class WebProjector:
-    def __init__(self, store: Store, *, cache_size: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        timeout_ms: int = websession.SESSION_TIMEOUT_MS,
+        cache_size: int = 50_000,
+    ) -> None:
+        if not 0 < timeout_ms <= websession.VISIT_TIMEOUT_MS:
+            raise ValueError("a web session timeout must be between 0 and 30 minutes")
         self.store = store
+        self.timeout_ms = timeout_ms
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Visitor] = OrderedDict()
         self.pending: list[WebSessionWrite] = []
@@ -59,7 +68,7 @@ class WebProjector:
         session_type, cookie = partition.split(":", 1)
         visitor.events = websession.ordered(self.store.web_events_of(cookie, session_type))
         visitor.keys = {e.key for e in visitor.events}
-        for session, events in websession.sessionize(visitor.events):
+        for session, events in websession.sessionize(visitor.events, self.timeout_ms):
             for e in events:
                 visitor.session_of[e.key] = session.id
         return visitor
@@ -98,7 +107,7 @@ class WebProjector:
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
         after: set[str] = set()
-        for session, events in websession.sessionize(cluster):
+        for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
             known = session.id in before and all(
                 visitor.session_of.get(e.key) == session.id

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from builders import T0, web_event
-from conftest import Api
+from conftest import Api, bearer, make_client
+from journeyline.errors import InvalidInput
 
 COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 OTHER = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
@@ -255,3 +256,25 @@ def test_the_home_page_points_a_newcomer_on(api: Api) -> None:
     assert home.status_code == 200
     assert home.headers["content-type"].startswith("text/html")
     assert 'href="/demo/"' in home.text
+
+
+def test_the_web_session_timeout_is_a_setting(tmp_path: Any, clock: Any) -> None:
+    from starlette.testclient import TestClient
+
+    from journeyline.api.app import create_app
+    from journeyline.config import Settings
+
+    settings = Settings(
+        store_url=f"sqlite:///{tmp_path / 'short.db'}", web_session_timeout_seconds=300
+    )
+    credentials = make_client(settings.store_url)
+    clock.now_ms = T0 + 3_000_000
+    with TestClient(create_app(settings, clock=clock)) as client:
+        short = Api(client, bearer(client, credentials), settings.store_url, clock)
+        d = deployment(short)
+        first = send(short, d["id"], web_event(COOKIE, 0)).json()["session"]["id"]
+        assert send(short, d["id"], web_event(COOKIE, 299)).json()["session"]["id"] == first
+        later = send(short, d["id"], web_event(COOKIE, 299 + 300)).json()["session"]["id"]
+        assert later != first
+    with pytest.raises(InvalidInput, match="60 to 1800"):
+        Settings(web_session_timeout_seconds=3600)

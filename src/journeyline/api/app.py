@@ -36,7 +36,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         write_store = open_store(settings.store_url)
         read_store = open_store(settings.store_url)
-        writer = Writer(Engine(write_store, clock), max_batch=settings.max_batch)
+        engine = Engine(
+            write_store, clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
+        )
+        writer = Writer(engine, max_batch=settings.max_batch)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds)
         geo = GeoLookup(settings.geoip_db)
         app.state.services = Services(settings, clock, read_store, writer, auth, geo)
