@@ -278,3 +278,35 @@ def test_the_web_session_timeout_is_a_setting(tmp_path: Any, clock: Any) -> None
         assert later != first
     with pytest.raises(InvalidInput, match="60 to 1800"):
         Settings(web_session_timeout_seconds=3600)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Origin": "null"}, 403),  # a sandboxed frame on any site
+        ({"Origin": "null", "Referer": "https://shop.example.com/"}, 403),
+        ({"Referer": "https://evil.example.net/page"}, 403),
+        ({"Referer": "https://shop.example.com/page"}, 200),
+        ({}, 200),  # not a browser: a server-side caller
+    ],
+)
+def test_opaque_and_referer_origins(api: Api, headers: dict[str, str], status: int) -> None:
+    d = deployment(api)
+    response = api.client.post(
+        f"/api/v2/journey/deployments/{d['id']}/webevents",
+        json=web_event(COOKIE, 0),
+        headers=headers,
+    )
+    assert response.status_code == status
+    if status == 403:
+        assert "access-control-allow-origin" not in response.headers
+
+
+def test_refusals_carry_no_cors_grant(api: Api) -> None:
+    d = deployment(api)
+    refused = send(api, d["id"], web_event(COOKIE, 0), Origin="https://evil.example.net")
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+    invalid = send(api, d["id"], web_event("nope", 0))  # an allowed origin may read its error
+    assert invalid.status_code == 400
+    assert invalid.headers["access-control-allow-origin"] == "https://shop.example.com"

@@ -114,7 +114,7 @@ async def _collect(request: Request, call: str | None) -> Response:
     if request.method == "OPTIONS":  # a browser's CORS preflight: no write key in it
         return Response(status_code=204, headers=_cors(request))
     svc = services(request)
-    headers = _cors(request)
+    headers: dict[str, str] = {}  # CORS only once the origin is known to be allowed
     try:
         header_key = _header_key(request)
         deployment = _deployment(svc, header_key) if header_key is not None else None
@@ -124,6 +124,7 @@ async def _collect(request: Request, call: str | None) -> Response:
         if deployment is None:
             deployment = _deployment(svc, body.get("writeKey"))
         check_origin(request, deployment)
+        headers = _cors(request)
         messages, shared = segment.batch_messages(body) if call is None else ([body], {})
         ctx = intake_context(svc, request, deployment, user_agent=False)
         parsed: list[AcceptedWeb | InvalidInput] = []

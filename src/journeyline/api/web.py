@@ -22,6 +22,7 @@ from starlette.routing import Route
 from journeyline.api import wire_web
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
+from journeyline.core.websession import web_event_id
 from journeyline.errors import Forbidden, InvalidInput, NotFound
 from journeyline.ids import new_id
 from journeyline.ingest import web
@@ -32,15 +33,21 @@ POLL_INTERVAL_MS = 10_000
 
 
 def _origin_host(request: Request) -> str | None:
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        return None
-    return (urlsplit(origin).hostname or "").lower()
+    """The host a browser request comes from: its ``Origin``, else its ``Referer``; ``"null"``
+    for an opaque origin (a sandboxed frame, a file), which only ``allowAllDomains`` admits;
+    None for a request with neither header (not a browser's)."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return "null" if origin.strip() == "null" else (urlsplit(origin).hostname or "").lower()
+    referer = request.headers.get("referer")
+    return (urlsplit(referer).hostname or "").lower() if referer else None
 
 
 def domain_allowed(deployment: Deployment, host: str) -> bool:
     if deployment.allow_all_domains:
         return True
+    if host in ("", "null"):
+        return False
     for allowed in deployment.allowed_domains:
         allowed = allowed.lower().removeprefix("*.")
         if host == allowed or host.endswith("." + allowed):
@@ -100,9 +107,10 @@ def intake_context(
 
 async def _intake(request: Request, app: bool) -> Response:
     svc = services(request)
-    headers = cors_headers(request)
+    headers: dict[str, str] = {}  # CORS only for an allowed origin
     try:
         deployment = _deployment(svc, request)
+        headers = cors_headers(request)
         raw = await read_body(request, MAX_EVENT_BYTES)
         try:
             item = msgspec.json.decode(raw)
@@ -115,8 +123,11 @@ async def _intake(request: Request, app: bool) -> Response:
         body = error_body(exc.status, exc.code, exc.message, exc.field)
         return json_response(body, exc.status, headers)
     session = svc.store.web_session_get(applied.session_id or "")
-    if session is None:  # the event was applied: its session is there
-        raise NotFound("the event's session could not be read back")
+    if session is None:  # a later event re-keyed the session meanwhile: find it again
+        event_id = web_event_id(parsed.event.key)
+        session = svc.store.web_session_get(svc.store.session_of_event(event_id) or "")
+    if session is None:
+        raise NotFound("the event was stored, but its session could not be read back")
     return json_response(wire_web.web_event_response(parsed.event, session), 200, headers)
 
 
@@ -131,9 +142,10 @@ async def post_app_event(request: Request) -> Response:
 async def ping(request: Request) -> Response:
     """Genesys ``DeploymentPing``: offers for the visitor (none until action maps arrive)."""
     svc = services(request)
-    headers = cors_headers(request)
+    headers: dict[str, str] = {}
     try:
         _deployment(svc, request)
+        headers = cors_headers(request)
         cookie = request.path_params["customerCookieId"]
         try:
             uuid.UUID(cookie)

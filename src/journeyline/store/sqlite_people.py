@@ -298,6 +298,12 @@ class PeopleMixin:
         row = self._db.execute("SELECT type FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return str(row[0]) if row else None
 
+    def session_of_event(self, event_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT session_id FROM session_events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]:
         rows = self._db.execute(
             "SELECT e.doc FROM session_events e JOIN sessions s ON s.id = e.session_id"
