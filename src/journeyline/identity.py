@@ -394,6 +394,7 @@ class Identity:
             self.store.contact_put(replace(member, canonical_id=head.id, unverified_match=None))
         for old_head in replaced:
             self.store.relink_contact(old_head, head.id)
+            self.store.move_identifiers(old_head, head.id)
             self.store.contact_delete(old_head)
         self._audit(command, head.id, members=sorted(members))
         return {"id": head.id}
@@ -405,9 +406,13 @@ class Identity:
         members = self.store.contact_members(head.id)
         for member in members:
             self.store.contact_put(replace(member, canonical_id=None))
-        self.store.relink_contact(head.id, members[0].id if members else None)
+        heir = members[0].id if members else None
+        self.store.relink_contact(head.id, heir)
+        moved = [i.value for i in self.store.identifiers_of(head.id)]
+        if heir is not None:  # what was claimed on the merged contact goes to its first member
+            self.store.move_identifiers(head.id, heir)
         self.store.contact_delete(head.id)
-        self._audit(command, head.id, members=list(head.merged_from))
+        self._audit(command, head.id, members=list(head.merged_from), movedIdentifiers=moved)
         return {"id": head.id, "contactIds": list(head.merged_from)}
 
 

@@ -108,6 +108,12 @@ def _live(svc: Services, contact_id: str) -> Contact:
     return contact
 
 
+async def _body(request: Request, model: type[Any]) -> Any:
+    """The request body of a write, once the caller is known to be allowed to write."""
+    services(request).auth.require(request, "contacts:write")
+    return _decode(await read_body(request, 64 * 1024), model)
+
+
 async def _command(request: Request, name: str, args: dict[str, Any]) -> dict[str, Any]:
     svc = services(request)
     principal = svc.auth.require(request, "contacts:write")
@@ -117,7 +123,7 @@ async def _command(request: Request, name: str, args: dict[str, Any]) -> dict[st
 async def contacts(request: Request) -> Response:
     svc = services(request)
     if request.method == "POST":
-        body = _decode(await read_body(request, 64 * 1024), ContactBody)
+        body = await _body(request, ContactBody)
         result = await _command(request, "create", {"id": new_id(), "fields": contact_fields(body)})
         return json_response(_contact_json(svc, _live(svc, result["id"])))
     svc.auth.require(request, "journey:read")
@@ -144,7 +150,7 @@ async def contact(request: Request) -> Response:
     if request.method == "DELETE":
         await _command(request, "delete", {"id": contact_id})
         return Response(status_code=204)
-    body = _decode(await read_body(request, 64 * 1024), ContactBody)
+    body = await _body(request, ContactBody)
     await _command(request, "update", {"id": contact_id, "fields": contact_fields(body)})
     return json_response(_contact_json(svc, _live(svc, contact_id)))
 
@@ -153,7 +159,7 @@ async def identifiers(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
     if request.method == "PATCH":
-        body = _decode(await read_body(request, 64 * 1024), ClaimBody)
+        body = await _body(request, ClaimBody)
         operation = body.operation.capitalize()
         if operation not in ("Claim", "Release"):
             raise InvalidInput("operation must be Claim or Release", field="operation")
@@ -181,7 +187,7 @@ async def identifier_lookup(request: Request) -> Response:
 
 async def merge(request: Request) -> Response:
     svc = services(request)
-    body = _decode(await read_body(request, 64 * 1024), MergeBody)
+    body = await _body(request, MergeBody)
     ids = list(dict.fromkeys(body.contact_ids))
     if not 2 <= len(ids) <= 25:
         raise InvalidInput("contactIds must name 2 to 25 distinct contacts", field="contactIds")

@@ -46,7 +46,10 @@ def read_cursor(cursor: str) -> tuple[int, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, record_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
-        return int(created), record_id
+        value = int(created)
+        if not 0 <= value < 2**63:
+            raise ValueError("out of range")
+        return value, record_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             "the 'after' cursor is not one this server issued", field="after"

@@ -136,6 +136,11 @@ class PeopleMixin:
         )
         return cursor.rowcount > 0
 
+    def move_identifiers(self, from_id: str, to_id: str) -> None:
+        self._db.execute(
+            "UPDATE identifiers SET contact_id = ? WHERE contact_id = ?", (to_id, from_id)
+        )
+
     def identifiers_of(self, contact_id: str) -> list[Identifier]:
         rows = self._db.execute(
             "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
