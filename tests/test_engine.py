@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FakeClock
 from journeyline.demo import demo_day
-from journeyline.engine import Engine, rebuild
+from journeyline.engine import CommandInput, Engine, rebuild
 from journeyline.ingest.batch import ingest_objects
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.store import open_store
@@ -122,3 +125,74 @@ def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
     assert store.identifier_get("Email", "x@example.com") == owner
     assert store.projection_rows() == live
     store.close()
+
+
+def _mixed_inputs() -> list[Any]:
+    """Web visits that identify (two visitors share an email), calls from their numbers, a chat
+    started from the website, and an agent's verification command."""
+    from builders import Conversation, web_event
+    from journeyline.identity import Command
+    from journeyline.ingest import web
+    from journeyline.ingest.enrich import GeoLookup
+    from journeyline.model.contact import Deployment
+
+    shop = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
+    ctx = web.Context(shop, 1_795_601_500_000, None, None, GeoLookup(None))
+    a, b = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10", "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+    shared = {"email": {"dataType": "string", "value": "pat@example.com"}}
+    phone = {"phone": {"dataType": "string", "value": "+15550009999"}}
+    chat = Conversation("mix-chat", media="CHAT").customer_start(
+        200, journeyContext={"customer": {"id": b, "idType": "cookie"}}
+    )
+    chat_first = parse_item(chat.wire[0])  # before B's browser was ever seen
+    chat.acd_start(210, "q")
+    call = Conversation("mix-call", ani="tel:+15550009999").customer_start(100)
+    call.acd_start(110, "q").acd_end(140, "q", "ANSWERED").user_start(140, "u", "q")
+    call.user_end(300, "u").customer_end(300, "PEER")
+    inputs: list[Any] = [
+        chat_first,
+        web.parse_web(web_event(a, 0), ctx),
+        web.parse_web(web_event(a, 30, name="identified", traits={**shared, **phone}), ctx),
+        web.parse_web(web_event(b, 40, name="identified", traits=shared), ctx),
+        *[parse_item(w) for w in call.wire],
+        parse_item(chat.wire[1]),
+        web.parse_web(web_event(b, 1300), ctx),
+    ]
+    verify = Command(
+        "claim", "agent-1", 1_795_600_500_000, {"contactId": "", "type": "Cookie", "value": b}
+    )
+    inputs.append(CommandInput("cmd-1", verify))
+    return inputs
+
+
+MIXED = len(_mixed_inputs())
+
+
+@pytest.mark.parametrize("with_claim", [False, True])
+@pytest.mark.parametrize("unit_size", [1, 2, 3])
+@pytest.mark.parametrize("restart_at", range(MIXED))
+def test_restarts_and_unit_sizes_do_not_change_what_a_rebuild_gives(
+    with_claim: bool, unit_size: int, restart_at: int
+) -> None:
+    """Live processing in units of 1 to 3 inputs, with an engine restart before one of them
+    (the state it kept in memory is gone), then a rebuild: the same rows."""
+    inputs = _mixed_inputs()
+    if not with_claim:
+        inputs = inputs[:-1]
+    with tempfile.TemporaryDirectory() as directory:
+        store = open_store(f"sqlite:///{directory}/mixed.db")
+        engine = Engine(store, FakeClock())
+        for start in range(0, len(inputs), unit_size):
+            if start <= restart_at < start + unit_size:
+                engine = Engine(store, FakeClock())
+            batch = list(inputs[start : start + unit_size])
+            for index, item in enumerate(batch):  # the claim names A's contact, known by now
+                if isinstance(item, CommandInput) and not item.command.args["contactId"]:
+                    owner = store.identifier_get("Email", "pat@example.com")
+                    args = {**item.command.args, "contactId": owner.contact_id if owner else "x"}
+                    batch[index] = CommandInput(item.key, replace(item.command, args=args))
+            engine.apply(batch)
+        live = store.projection_rows()
+        rebuild(store, FakeClock())
+        assert store.projection_rows() == live
+        store.close()
