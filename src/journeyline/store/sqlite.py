@@ -91,6 +91,15 @@ class SqliteStore(PeopleMixin):
             raise StoreError(f"commit failed: {exc}") from exc
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the store (a read transaction under WAL)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested unit inside a transaction: undone alone when its block raises."""
         self._db.execute("SAVEPOINT unit")
