@@ -4,6 +4,10 @@ Request handlers hand their parsed batches to :meth:`Writer.submit` and await th
 writer thread takes everything that is waiting (up to ``max_batch`` events), applies it in one
 transaction and then answers every waiting request. Many requests share one commit, and the
 request is acknowledged only after the commit.
+
+Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
+too: they run on the writer's connection in their own transaction, so the request loop never
+waits on the database lock while a large unit of work commits.
 """
 
 from __future__ import annotations
@@ -11,10 +15,28 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from journeyline.engine import Applied, Engine, Input
+from journeyline.store.base import Store
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Batch:
+    inputs: list[Input]
+    future: Future[list[Applied]]
+
+
+@dataclass(slots=True)
+class _Call:
+    function: Callable[[Store], Any]
+    future: Future[Any]
+
 
 _STOP = object()
 
@@ -23,19 +45,25 @@ class Writer:
     def __init__(self, engine: Engine, *, max_batch: int = 2000) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | _Call | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
 
     async def submit(self, batch: Sequence[Input]) -> list[Applied]:
         future: Future[list[Applied]] = Future()
-        self._queue.put((list(batch), future))
+        self._queue.put(_Batch(list(batch), future))
         return await asyncio.wrap_future(future)
 
     def submit_sync(self, batch: Sequence[Input]) -> list[Applied]:
         future: Future[list[Applied]] = Future()
-        self._queue.put((list(batch), future))
+        self._queue.put(_Batch(list(batch), future))
         return future.result()
+
+    async def call(self, function: Callable[[Store], T]) -> T:
+        """Run ``function(store)`` in a transaction of its own on the writer's connection."""
+        future: Future[T] = Future()
+        self._queue.put(_Call(function, future))
+        return await asyncio.wrap_future(future)
 
     def close(self) -> None:
         self._queue.put(_STOP)
@@ -46,33 +74,50 @@ class Writer:
             item = self._queue.get()
             if item is _STOP:
                 return
-            waiting: list[tuple[list[Input], Future[list[Applied]]]] = [item]  # type: ignore[list-item]
-            size = len(waiting[0][0])
+            batches: list[_Batch] = []
+            calls: list[_Call] = []
             stop = False
-            while size < self.max_batch:
+            while True:
+                if isinstance(item, _Batch):
+                    batches.append(item)
+                elif isinstance(item, _Call):
+                    calls.append(item)
+                if sum(len(b.inputs) for b in batches) >= self.max_batch:
+                    break
                 try:
-                    more = self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is _STOP:
+                if item is _STOP:
                     stop = True
                     break
-                waiting.append(more)  # type: ignore[arg-type]
-                size += len(waiting[-1][0])
-            self._apply(waiting)
+            if batches:
+                self._apply(batches)
+            for call in calls:
+                self._call(call)
             if stop:
                 return
 
-    def _apply(self, waiting: list[tuple[list[Input], Future[list[Applied]]]]) -> None:
-        combined = [a for batch, _ in waiting for a in batch]
+    def _apply(self, batches: list[_Batch]) -> None:
+        combined = [a for batch in batches for a in batch.inputs]
         try:
             results = self.engine.apply(combined)
         except BaseException as exc:  # answer every waiting request, then keep serving
             self.engine.forget()
-            for _, future in waiting:
-                future.set_exception(exc)
+            for batch in batches:
+                batch.future.set_exception(exc)
             return
         offset = 0
-        for batch, future in waiting:
-            future.set_result(results[offset : offset + len(batch)])
-            offset += len(batch)
+        for batch in batches:
+            batch.future.set_result(results[offset : offset + len(batch.inputs)])
+            offset += len(batch.inputs)
+
+    def _call(self, call: _Call) -> None:
+        store = self.engine.store
+        try:
+            with store.transaction():
+                result = call.function(store)
+        except BaseException as exc:
+            call.future.set_exception(exc)
+            return
+        call.future.set_result(result)

@@ -40,7 +40,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             write_store, clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
         )
         writer = Writer(engine, max_batch=settings.max_batch)
-        auth = Authenticator(read_store, clock, settings.token_ttl_seconds)
+        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
         app.state.services = Services(settings, clock, read_store, writer, auth, geo)
         try:

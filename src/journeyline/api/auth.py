@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -57,7 +58,15 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, store: Store, clock: Clock, token_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        token_ttl_seconds: int,
+        write: Callable[[Callable[[Store], None]], Awaitable[None]],
+    ) -> None:
+        """``store`` is read on the request loop; ``write`` runs a write on the writer."""
+        self.write = write
         self.store = store
         self.clock = clock
         self.ttl_ms = token_ttl_seconds * 1000
@@ -90,8 +99,8 @@ class Authenticator:
             return json_response({"error": "invalid_client", "description": exc.message}, 401)
         token = secrets.token_urlsafe(32)
         expires = self.clock() + self.ttl_ms
-        with self.store.transaction():
-            self.store.token_put(digest(token), client.client_id, expires)
+        hashed = digest(token)
+        await self.write(lambda store: store.token_put(hashed, client.client_id, expires))
         return json_response(
             {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_ms // 1000}
         )

@@ -42,10 +42,9 @@ def parse_entry(raw: bytes) -> EntryBody:
     return body
 
 
-def put_entry(svc: Services, kind: str, entry_id: str, name: str) -> DirectoryEntry:
+async def put_entry(svc: Services, kind: str, entry_id: str, name: str) -> DirectoryEntry:
     entry = DirectoryEntry(kind, entry_id, name.strip(), svc.clock())
-    with svc.store.transaction():
-        svc.store.directory_put(entry)
+    await svc.writer.call(lambda store: store.directory_put(entry))
     return entry
 
 
@@ -55,7 +54,7 @@ def routes(path: str, kind: str) -> list[Route]:
         if request.method == "POST":
             svc.auth.require(request, "directory:write")
             body = parse_entry(await read_body(request, 64 * 1024))
-            entry = put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
+            entry = await put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
             return json_response(wire.directory_entry(entry))
         svc.auth.require(request, "journey:read")
         size = int_param(request, "pageSize", 25, low=1, high=500)
@@ -89,15 +88,15 @@ def routes(path: str, kind: str) -> list[Route]:
             return json_response(wire.directory_entry(found))
         svc.auth.require(request, "directory:write")
         if request.method == "DELETE":
-            with svc.store.transaction():
-                deleted = svc.store.directory_delete(kind, entry_id)
+            deleted = await svc.writer.call(lambda store: store.directory_delete(kind, entry_id))
             if not deleted:
                 raise NotFound(f"no {kind} with id {entry_id}")
             return Response(status_code=204)
         body = parse_entry(await read_body(request, 64 * 1024))
         if svc.store.directory_get(kind, entry_id) is None:
             raise NotFound(f"no {kind} with id {entry_id}")
-        return json_response(wire.directory_entry(put_entry(svc, kind, entry_id, body.name)))
+        entry = await put_entry(svc, kind, entry_id, body.name)
+        return json_response(wire.directory_entry(entry))
 
     return [
         Route(path, listing, methods=["GET", "POST"]),

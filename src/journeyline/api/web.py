@@ -230,8 +230,7 @@ async def deployments(request: Request) -> Response:
         created_ms=now,
         modified_ms=now,
     )
-    with svc.store.transaction():
-        svc.store.deployment_put(deployment)
+    await svc.writer.call(lambda store: store.deployment_put(deployment))
     return json_response(wire_web.deployment(deployment, base_url=base))
 
 
@@ -246,8 +245,7 @@ async def deployment(request: Request) -> Response:
     if found is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     if request.method == "DELETE":
-        with svc.store.transaction():
-            svc.store.deployment_delete(deployment_id)
+        await svc.writer.call(lambda store: store.deployment_delete(deployment_id))
         return Response(status_code=204)
     if request.method == "PUT":
         body = _parse_deployment(await read_body(request, 64 * 1024))
@@ -259,9 +257,9 @@ async def deployment(request: Request) -> Response:
             "collect_ip_addresses": body.collect_ip_addresses,
             "modified_ms": svc.clock(),
         }
-        found = dataclasses.replace(found, **changes)
-        with svc.store.transaction():
-            svc.store.deployment_put(found)
+        changed = dataclasses.replace(found, **changes)
+        await svc.writer.call(lambda store: store.deployment_put(changed))
+        found = changed
     return json_response(wire_web.deployment(found, base_url=_base_url(svc, request)))
 
 
