@@ -54,11 +54,6 @@ class Writer:
         self._queue.put(_Batch(list(batch), future))
         return await asyncio.wrap_future(future)
 
-    def submit_sync(self, batch: Sequence[Input]) -> list[Applied]:
-        future: Future[list[Applied]] = Future()
-        self._queue.put(_Batch(list(batch), future))
-        return future.result()
-
     async def call(self, function: Callable[[Store], T]) -> T:
         """Run ``function(store)`` in a transaction of its own on the writer's connection."""
         future: Future[T] = Future()

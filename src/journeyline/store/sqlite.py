@@ -141,14 +141,6 @@ class SqliteStore(PeopleMixin):
         )
         return [bytes(body) for (body,) in rows]
 
-    def iter_log(self, kind: str) -> Iterator[tuple[str, bytes]]:
-        rows = self._db.execute(
-            "SELECT partition_key, body FROM event_log WHERE kind = ? ORDER BY partition_key, seq",
-            (kind,),
-        )
-        for partition_key, body in rows:
-            yield partition_key, bytes(body)
-
     def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
         """Every logged input ``(unit, key, kind, body)`` in arrival order."""
         rows = self._db.execute("SELECT unit, key, kind, body FROM event_log ORDER BY seq")
@@ -222,12 +214,6 @@ class SqliteStore(PeopleMixin):
             (conversation_id,),
         )
         return [codec.decode_session(doc) for (doc,) in rows]
-
-    def sessions_for_contact(
-        self, contact_id: str, *, after: str | None, page_size: int
-    ) -> Page[AnySession]:
-        """Newest first, as agents read a journey."""
-        return self.recent_sessions(after=after, page_size=page_size, contact_id=contact_id)
 
     def recent_sessions(
         self, *, after: str | None, page_size: int, contact_id: str | None = None

@@ -299,10 +299,6 @@ class PeopleMixin:
         ).fetchone()
         return _web_session_decoder.decode(row[0]) if row else None
 
-    def session_type(self, session_id: str) -> str | None:
-        row = self._db.execute("SELECT type FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        return str(row[0]) if row else None
-
     def session_of_event(self, event_id: str) -> str | None:
         row = self._db.execute(
             "SELECT session_id FROM session_events WHERE id = ?", (event_id,)
