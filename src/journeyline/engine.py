@@ -34,7 +34,7 @@ from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.web import AcceptedWeb
 from journeyline.model.detail import DetailEvent
 from journeyline.model.session import ConversationSession
-from journeyline.store.base import LogRecord, Store
+from journeyline.store.base import ConversationWrite, LogRecord, Store
 
 Status = Literal["accepted", "duplicate", "failed"]
 _command_encoder = msgspec.json.Encoder()
@@ -66,6 +66,26 @@ class _Cached:
     link_key: tuple[object, ...] = ()  # what the contact link was decided from
     linked: str | None = None  # the contact it was linked to
     settled: bool = False  # whether that link can only change with ``link_key``
+
+
+@dataclass(slots=True)
+class _Refolded:
+    conversation_id: str
+    events: dict[str, DetailEvent]
+    folded: Folded
+    cached: _Cached | None
+    row: tuple[str | None, int] | None  # the session's link, when a cache miss read it
+
+
+def _write(folded: Folded, previous: Folded | None) -> ConversationWrite:
+    """The rows a refold changes: all of them for a conversation new to the cache."""
+    if previous is None:
+        return ConversationWrite(folded.session, folded.events, (), True)
+    before = {e.id: e for e in previous.events}
+    changed = [e for e in folded.events if before.get(e.id) != e]
+    current = {e.id for e in folded.events}
+    removed = [i for i in before if i not in current]
+    return ConversationWrite(folded.session, changed, removed, False)
 
 
 def _link_key(session: ConversationSession) -> tuple[object, ...]:
@@ -113,6 +133,7 @@ class Engine:
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
         self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
+        self._pending: list[ConversationWrite] = []  # conversation rows of the unit, to store
         self._unit: int | None = None  # the last unit of work logged
         self._seen_seq: int | None = None  # the log's end when this engine last wrote
 
@@ -153,8 +174,11 @@ class Engine:
 
         def flush() -> None:
             """Project the events gathered so far (before a command changes identity)."""
-            for cid, new in touched.items():
-                conversation_sessions[cid] = self._refold(cid, new)
+            refolded = [self._refold(cid, new) for cid, new in touched.items()]
+            self.store.save_conversations(self._pending)
+            self._pending.clear()
+            for item in refolded:
+                conversation_sessions[item.conversation_id] = self._settle(item)
             for contact_id in sorted(self._stale_contacts):
                 self.identity.refresh(contact_id)
             self._stale_contacts.clear()
@@ -225,51 +249,49 @@ class Engine:
         self.forget()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
-    def _refold(self, conversation_id: str, new: list[DetailEvent]) -> str:
+    def _refold(self, conversation_id: str, new: list[DetailEvent]) -> _Refolded:
+        """Fold a conversation with its new events; its rows wait in ``_pending`` to be stored."""
         cached = self._cache.pop(conversation_id, None)
+        row: tuple[str | None, int] | None = None
         if cached is None:
             events = {e.key: e for e in new}
             fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
             row = self.store.session_link(session_id_for(conversation_id))
-            known = row is not None
             stored = (
-                self.store.log_for_partition(genesys_detail.KIND, conversation_id) if known else []
+                self.store.log_for_partition(genesys_detail.KIND, conversation_id)
+                if row is not None
+                else []
             )
             for body in stored:
                 if body not in fresh:  # the batch's own events are parsed already
                     event = genesys_detail.parse_canonical(body)
                     events.setdefault(event.key, event)
             previous = None
+            row = row or (None, UNVERIFIED)
         else:
             events = cached.events
             events.update((e.key, e) for e in new)
             previous = cached.folded
-            row = None
-            known = True
         folded = fold(events.values())
-        self._write(folded, previous)
+        self._pending.append(_write(folded, previous))
+        return _Refolded(conversation_id, events, folded, cached, row)
+
+    def _settle(self, refolded: _Refolded) -> str:
+        """After the rows are stored: the contact link, and the cache."""
+        folded, cached = refolded.folded, refolded.cached
         key = _link_key(folded.session)
         if cached is not None and cached.link_key == key and cached.settled:
             linked, settled = cached.linked, True  # nothing a settled link depends on changed
         else:
-            linked, settled = self._link(folded.session, row if known else (None, UNVERIFIED))
+            linked, settled = self._link(folded.session, refolded.row)
         if linked:
             self._stale_contacts.add(linked)
-        self._cache[conversation_id] = _Cached(events, folded, key, linked, settled)
+        self._cache[refolded.conversation_id] = _Cached(
+            refolded.events, folded, key, linked, settled
+        )
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return folded.session.id
-
-    def _write(self, folded: Folded, previous: Folded | None) -> None:
-        session = folded.session
-        if previous is None:
-            self.store.save_conversation(session, folded.events, (), replace_all=True)
-        else:
-            before = {e.id: e for e in previous.events}
-            changed = [e for e in folded.events if before.get(e.id) != e]
-            current = {e.id for e in folded.events}
-            removed = [i for i in before if i not in current]
-            self.store.save_conversation(session, changed, removed, replace_all=False)
 
     def _link(
         self, session: ConversationSession, link: tuple[str | None, int] | None = None
@@ -302,6 +324,7 @@ class Engine:
     def forget(self) -> None:
         """Drop the in-memory state (after a failed unit of work, a command, or a rebuild)."""
         self._cache.clear()
+        self._pending.clear()
         self.web.forget()
 
     def replay(self, records: Iterable[tuple[str, str, bytes]]) -> None:

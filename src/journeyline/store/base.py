@@ -41,6 +41,17 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationWrite:
+    """A conversation session to store, the journey events to upsert and to delete (all of
+    its old ones, with ``replace_all``)."""
+
+    session: ConversationSession
+    upsert: Sequence[SessionEvent]
+    delete_ids: Sequence[str]
+    replace_all: bool
+
+
+@dataclass(frozen=True, slots=True)
 class WebSessionWrite:
     """A web session to store, the events to add (or, with ``replace``, all of them), its link."""
 
@@ -80,14 +91,7 @@ class Store(Protocol):
     def log_count(self) -> int: ...
 
     # projections
-    def save_conversation(
-        self,
-        session: ConversationSession,
-        upsert: Sequence[SessionEvent],
-        delete_ids: Sequence[str],
-        *,
-        replace_all: bool,
-    ) -> None: ...
+    def save_conversations(self, writes: Sequence[ConversationWrite]) -> None: ...
     def get_session(self, session_id: str) -> ConversationSession | None: ...
     def sessions_for_conversation(self, conversation_id: str) -> list[ConversationSession]: ...
     def recent_sessions(

@@ -19,6 +19,7 @@ from journeyline.model.web import WebEvent
 from journeyline.store import codec
 from journeyline.store.base import (
     AnySession,
+    ConversationWrite,
     DirectoryEntry,
     LogRecord,
     OAuthClient,
@@ -161,16 +162,13 @@ class SqliteStore(PeopleMixin):
 
     # -- projections ----------------------------------------------------------------------
 
-    def save_conversation(
-        self,
-        session: ConversationSession,
-        upsert: Sequence[SessionEvent],
-        delete_ids: Sequence[str],
-        *,
-        replace_all: bool,
-    ) -> None:
-        """Upsert a conversation session; its contact link is left to ``link_session``."""
-        self._db.execute(
+    def save_conversations(self, writes: Sequence[ConversationWrite]) -> None:
+        """Upsert conversation sessions and their journey events, one statement per kind of row.
+
+        Contact links are left to ``link_session``."""
+        if not writes:
+            return
+        self._db.executemany(
             "INSERT INTO sessions (id, type, conversation_id, customer_id, customer_id_type,"
             " external_contact_id, contact_verified, created_ms, ended_ms, last_event_ms, doc)"
             " VALUES (?, 'conversation', ?, ?, ?, NULL, 0, ?, ?, ?, ?)"
@@ -178,28 +176,37 @@ class SqliteStore(PeopleMixin):
             " customer_id_type = excluded.customer_id_type, created_ms = excluded.created_ms,"
             " ended_ms = excluded.ended_ms, last_event_ms = excluded.last_event_ms,"
             " doc = excluded.doc",
-            (
-                session.id,
-                session.conversation_id,
-                session.customer_id,
-                session.customer_id_type,
-                session.created_ms,
-                session.ended_ms,
-                session.latest_ms,
-                codec.encode(session),
-            ),
+            [
+                (
+                    w.session.id,
+                    w.session.conversation_id,
+                    w.session.customer_id,
+                    w.session.customer_id_type,
+                    w.session.created_ms,
+                    w.session.ended_ms,
+                    w.session.latest_ms,
+                    codec.encode(w.session),
+                )
+                for w in writes
+            ],
         )
-        if replace_all:
-            self._db.execute("DELETE FROM session_events WHERE session_id = ?", (session.id,))
-        elif delete_ids:
-            self._db.executemany(
-                "DELETE FROM session_events WHERE id = ?", [(i,) for i in delete_ids]
-            )
+        self._db.executemany(
+            "DELETE FROM session_events WHERE session_id = ?",
+            [(w.session.id,) for w in writes if w.replace_all],
+        )
+        self._db.executemany(
+            "DELETE FROM session_events WHERE id = ?",
+            [(i,) for w in writes if not w.replace_all for i in w.delete_ids],
+        )
         self._db.executemany(
             "INSERT INTO session_events (id, session_id, created_ms, event_name, doc)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " created_ms = excluded.created_ms, doc = excluded.doc",
-            [(e.id, e.session_id, e.created_ms, e.event_name, codec.encode(e)) for e in upsert],
+            [
+                (e.id, e.session_id, e.created_ms, e.event_name, codec.encode(e))
+                for w in writes
+                for e in w.upsert
+            ],
         )
 
     def get_session(self, session_id: str) -> ConversationSession | None:
