@@ -98,7 +98,7 @@ def _camel(name: str) -> str:
 def _contact_json(svc: Services, contact: Contact) -> Json:
     head_id = contact.canonical_id or (contact.id if contact.merged_from else None)
     members = [m.id for m in svc.store.contact_members(head_id)] if head_id else []
-    return wire_web.contact(contact, members=members, now_ms=svc.clock())
+    return wire_web.contact(contact, members=members)
 
 
 def _live(svc: Services, contact_id: str) -> Contact:

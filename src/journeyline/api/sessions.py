@@ -208,12 +208,10 @@ async def contact_sessions(request: Request) -> Response:
         head = svc.store.contact_get(contact.canonical_id) if contact.canonical_id else contact
         if head is not None:
             ids = [head.id, *(m.id for m in svc.store.contact_members(head.id))]
-    with svc.store.snapshot():  # the listing and the sessions it names, from one state
-        refs = svc.store.sessions_of_contacts(
-            ids, after=request.query_params.get("after"), page_size=page_size
-        )
-        sessions = [load(svc, session_id) for session_id, _, _ in refs.items]
-    return _session_listing(request, Page(sessions, refs.next_cursor), page_size)
+    page = svc.store.recent_sessions(
+        after=request.query_params.get("after"), page_size=page_size, contact_ids=ids
+    )
+    return _session_listing(request, page, page_size)
 
 
 class _Link(msgspec.Struct):

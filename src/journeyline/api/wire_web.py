@@ -156,7 +156,7 @@ def _phone(e164: str | None) -> Json | None:
     return compact({"display": display, "e164": e164, "countryCode": country})
 
 
-def contact(c: Contact, *, members: list[str], now_ms: int) -> Json:
+def contact(c: Contact, *, members: list[str]) -> Json:
     expires = None if c.type == "Curated" or c.merged_from else c.last_activity_ms + CONTACT_TTL_MS
     return compact(
         {

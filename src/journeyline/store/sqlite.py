@@ -92,15 +92,6 @@ class SqliteStore(PeopleMixin):
             raise StoreError(f"commit failed: {exc}") from exc
 
     @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Several reads that see one state of the store (a read transaction under WAL)."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self._db.execute("COMMIT")
-
-    @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested unit inside a transaction: undone alone when its block raises."""
         self._db.execute("SAVEPOINT unit")
@@ -223,14 +214,14 @@ class SqliteStore(PeopleMixin):
         return [codec.decode_session(doc) for (doc,) in rows]
 
     def recent_sessions(
-        self, *, after: str | None, page_size: int, contact_id: str | None = None
+        self, *, after: str | None, page_size: int, contact_ids: Sequence[str] | None = None
     ) -> Page[AnySession]:
-        """Sessions newest first, optionally of one external contact."""
+        """Sessions newest first, all of them or those linked to some contacts."""
         sql = "SELECT type, doc FROM sessions WHERE 1 = 1"
         args: list[object] = []
-        if contact_id is not None:
-            sql += " AND external_contact_id = ?"
-            args.append(contact_id)
+        if contact_ids is not None:
+            sql += f" AND external_contact_id IN ({','.join('?' * len(contact_ids))})"
+            args += list(contact_ids)
         if after:
             created, last_id = codec.read_cursor(after)
             sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"

@@ -15,8 +15,7 @@ import msgspec
 from journeyline.core.websession import WebSession, web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.web import WebEvent
-from journeyline.store import codec
-from journeyline.store.base import Page, WebSessionWrite
+from journeyline.store.base import WebSessionWrite
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 _deployment_decoder = msgspec.json.Decoder(Deployment)
@@ -220,24 +219,6 @@ class PeopleMixin:
             "UPDATE sessions SET external_contact_id = ? WHERE external_contact_id = ?",
             (new_id, old_id),
         )
-
-    def sessions_of_contacts(
-        self, contact_ids: Sequence[str], *, after: str | None, page_size: int
-    ) -> Page[tuple[str, str, int]]:
-        """(session id, type, created) of the contacts' sessions, newest first."""
-        marks = ",".join("?" * len(contact_ids))
-        sql = f"SELECT id, type, created_ms FROM sessions WHERE external_contact_id IN ({marks})"
-        args: list[object] = list(contact_ids)
-        if after:
-            created, last_id = codec.read_cursor(after)
-            sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"
-            args += [created, created, last_id]
-        sql += " ORDER BY created_ms DESC, id DESC LIMIT ?"
-        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
-        items = [(r[0], r[1], int(r[2])) for r in rows[:page_size]]
-        more = len(rows) > page_size
-        cursor = codec.make_cursor(items[-1][2], items[-1][0]) if more else None
-        return Page(items, cursor)
 
     # -- web sessions ---------------------------------------------------------------------
 
