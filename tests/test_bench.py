@@ -27,7 +27,8 @@ from journeyline.bench import (
 from journeyline.cli import main
 from journeyline.clock import system_clock
 from journeyline.config import Settings
-from journeyline.ingest import segment, web
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest import segment
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 

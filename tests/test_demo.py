@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from journeyline.demo import (
+from journeyline.demo.day import (
     ACTIVE_SCENARIOS,
     NOW_OFFSET_MS,
     OPEN_OFFSET_MS,

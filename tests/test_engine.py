@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FakeClock
-from journeyline.demo import demo_day
-from journeyline.engine import CommandInput, Engine, rebuild
-from journeyline.ingest.batch import ingest_objects
+from journeyline.demo.day import demo_day
+from journeyline.engine.batch import ingest_objects
+from journeyline.engine.unit import CommandInput, Engine, rebuild
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.store import open_store
 from journeyline.store.base import Store
@@ -101,7 +101,7 @@ def test_rebuild_reproduces_the_projections(store_url: str) -> None:
 def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
     """Who claimed an email first depends on the units events were applied in: replay them."""
     from builders import web_event
-    from journeyline.ingest import web
+    from journeyline.ingest import genesys_web as web
     from journeyline.ingest.enrich import GeoLookup
     from journeyline.model.contact import Deployment
 
@@ -131,8 +131,8 @@ def _mixed_inputs() -> list[Any]:
     """Web visits that identify (two visitors share an email), calls from their numbers, a chat
     started from the website, and an agent's verification command."""
     from builders import Conversation, web_event
-    from journeyline.identity import Command
-    from journeyline.ingest import web
+    from journeyline.engine.identity import Command
+    from journeyline.ingest import genesys_web as web
     from journeyline.ingest.enrich import GeoLookup
     from journeyline.model.contact import Deployment
 

@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from journeyline.ingest.batch import ingest_lines
+    from journeyline.engine.batch import ingest_lines
 
     store = open_store(_settings(args).store_url)
     try:
@@ -64,7 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from journeyline.engine import rebuild
+    from journeyline.engine.unit import rebuild
 
     settings = _settings(args)
     store = open_store(settings.store_url)
@@ -94,7 +94,7 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
 
 
 def cmd_directory_import(args: argparse.Namespace) -> int:
-    from journeyline.directory_file import load_directory
+    from journeyline.ingest.directory_file import load_directory
 
     store = open_store(_settings(args).store_url)
     try:
@@ -107,7 +107,7 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from journeyline.api.auth import create_client
-    from journeyline.demo_load import load_demo
+    from journeyline.demo.load import load_demo
 
     settings = _settings(args)
     store = open_store(settings.store_url)

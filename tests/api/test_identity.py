@@ -9,7 +9,7 @@ import pytest
 from builders import Conversation, web_event
 from conftest import Api, FakeClock, LiveServer, bearer, make_client
 from journeyline.core.conversation import session_id_for
-from journeyline.engine import rebuild
+from journeyline.engine.unit import rebuild
 from journeyline.store import open_store
 
 ADA = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from conversation_cases import CASES
 from journeyline.core.conversation import fold
-from journeyline.demo import demo_day
+from journeyline.demo.day import demo_day
 
 DEMO = demo_day(day_start_ms=1_795_500_000_000, seed=3, conversations=40)
 CONVERSATIONS = [c.conversation.events() for c in CASES]

@@ -10,7 +10,8 @@ import pytest
 
 from journeyline.clock import iso
 from journeyline.errors import InvalidInput, PayloadTooLarge
-from journeyline.ingest import segment, web
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest import segment
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 

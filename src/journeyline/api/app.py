@@ -21,10 +21,10 @@ from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
-from journeyline.engine import Engine
+from journeyline.engine.unit import Engine
+from journeyline.engine.writer import Writer
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.store import open_store
-from journeyline.writer import Writer
 
 
 async def health(request: Request) -> Response:

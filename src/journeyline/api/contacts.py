@@ -17,8 +17,8 @@ from journeyline.api import wire_web
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.api.wire import Json
+from journeyline.engine.identity import Command, normalise_identifier
 from journeyline.errors import InvalidInput, NotFound
-from journeyline.identity import Command, normalise_identifier
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import normalise_email, normalise_phone

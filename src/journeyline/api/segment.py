@@ -52,7 +52,7 @@ from journeyline.api.services import Services, read_body, services
 from journeyline.api.web import check_origin, cors_headers, intake_context
 from journeyline.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.ingest import segment
-from journeyline.ingest.web import AcceptedWeb
+from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.contact import Deployment
 
 

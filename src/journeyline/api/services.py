@@ -10,13 +10,13 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
-from journeyline.engine import CommandInput
+from journeyline.engine.identity import Command
+from journeyline.engine.unit import CommandInput
+from journeyline.engine.writer import Writer
 from journeyline.errors import InvalidInput, PayloadTooLarge
-from journeyline.identity import Command
 from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.store.base import Store
-from journeyline.writer import Writer
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from journeyline.api.services import Services, read_body, services
 from journeyline.core.websession import web_event_id
 from journeyline.errors import Forbidden, InvalidInput, NotFound
 from journeyline.ids import new_id
-from journeyline.ingest import web
+from journeyline.ingest import genesys_web as web
 from journeyline.model.contact import Deployment
 
 MAX_EVENT_BYTES = 32 * 1024

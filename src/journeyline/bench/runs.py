@@ -18,8 +18,9 @@ import msgspec
 from journeyline.bench.errors import BenchError
 from journeyline.bench.workload import SITE_DOMAIN, Workload, genesys_request, make_web_hits
 from journeyline.clock import system_clock
-from journeyline.engine import Engine
-from journeyline.ingest import genesys_detail, web
+from journeyline.engine.unit import Engine
+from journeyline.ingest import genesys_detail
+from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.store import open_store

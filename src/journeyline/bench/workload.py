@@ -19,7 +19,7 @@ import msgspec
 
 from journeyline.bench.errors import BenchError
 from journeyline.clock import iso
-from journeyline.demo import demo_day
+from journeyline.demo.day import demo_day
 
 DAY_MS = 86_400_000
 FIRST_DAY_MS = 1_795_564_800_000  # a midnight (UTC); each further demo day starts a day later

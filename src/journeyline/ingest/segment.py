@@ -2,7 +2,7 @@
 
 Sites instrumented with a Segment or RudderStack SDK send Segment-spec messages; each one is
 mapped, by the pure functions here, to a Genesys ``WebEventRequest`` dict and then goes through
-:func:`journeyline.ingest.web.parse_web` like any browser event, so every rule of the web
+:func:`journeyline.ingest.genesys_web.parse_web` like any browser event, so every rule of the web
 pipeline applies (a UUID cookie id, the event-name alphabet, the one-hour age rule, typed
 attributes, validated emails and phones among the traits).
 
@@ -76,8 +76,9 @@ from typing import Any
 import msgspec
 
 from journeyline.errors import InvalidInput, PayloadTooLarge
-from journeyline.ingest import enrich, web
-from journeyline.ingest.web import AcceptedWeb
+from journeyline.ingest import enrich
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest.genesys_web import AcceptedWeb
 
 CALLS = ("track", "page", "screen", "identify", "alias")
 MAX_EVENT_BYTES = 32 * 1024

@@ -1,7 +1,7 @@
 """Web and app events, web sessions: domain records (Genesys field names, snake_case here).
 
 The wire shapes (``WebEventRequest``, ``AppEventRequest``) are parsed and *enriched* at intake
-(``journeyline.ingest.web`` and ``journeyline.ingest.enrich``); the log stores the enriched
+(``journeyline.ingest.genesys_web`` and ``journeyline.ingest.enrich``); the log stores the enriched
 event, so a replay does not depend on today's GeoIP or user-agent data.
 """
 

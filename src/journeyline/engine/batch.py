@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from journeyline.clock import Clock
-from journeyline.engine import Engine
+from journeyline.engine.unit import Engine
 from journeyline.errors import InvalidInput
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted

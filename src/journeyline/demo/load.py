@@ -10,12 +10,12 @@ import secrets
 from typing import Any
 
 from journeyline.clock import Clock
-from journeyline.demo import demo_day
-from journeyline.demo_web import demo_visits
-from journeyline.directory_file import put_all
-from journeyline.engine import Engine
-from journeyline.ingest import web
-from journeyline.ingest.batch import ingest_objects
+from journeyline.demo.day import demo_day
+from journeyline.demo.visits import demo_visits
+from journeyline.engine.batch import ingest_objects
+from journeyline.engine.unit import Engine
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest.directory_file import put_all
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.store.base import DirectoryEntry, Store

@@ -26,12 +26,13 @@ import msgspec
 from journeyline.clock import Clock
 from journeyline.core.conversation import Folded, fold, session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
-from journeyline.engine_web import WebProjector, partition_of
+from journeyline.engine.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
+from journeyline.engine.web import WebProjector, partition_of
 from journeyline.errors import JourneylineError
-from journeyline.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
-from journeyline.ingest import genesys_detail, web
+from journeyline.ingest import genesys_detail
+from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
-from journeyline.ingest.web import AcceptedWeb
+from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.detail import DetailEvent
 from journeyline.model.session import ConversationSession
 from journeyline.store.base import ConversationWrite, LogRecord, Store

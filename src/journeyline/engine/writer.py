@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from journeyline.engine import Applied, Engine, Input
+from journeyline.engine.unit import Applied, Engine, Input
 from journeyline.store.base import Store
 
 T = TypeVar("T")
