@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journeyline.core import websession
-from journeyline.model.web import Campaign, Referrer, WebEvent
+from journeyline.model.web import Campaign, Referrer, WebEvent, WebSession
 
 T0 = 1_795_600_000_000
 COOKIE = "7d5d8a6e-2f8b-4c1e-9a3b-0c1d2e3f4a5b"
@@ -100,7 +100,7 @@ def test_refolding_clusters_equals_folding_everything(
     events = [event(t) for t in times]
     expected = {s.id: s for s, _ in websession.sessionize(websession.ordered(events))}
     arrival = data.draw(st.permutations(events))
-    current: dict[str, websession.WebSession] = {}
+    current: dict[str, WebSession] = {}
     seen: list[WebEvent] = []
     for new in arrival:
         seen = websession.ordered([*seen, new])

@@ -15,10 +15,10 @@ from journeyline.api import wire, wire_web
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.core.card import card_for, web_card_for
-from journeyline.core.websession import WebSession
 from journeyline.engine.identity import Command
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
+from journeyline.model.web import WebSession
 from journeyline.store.base import AnySession, Page
 
 MAX_PAGE = 200

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from journeyline.clock import iso
-from journeyline.core.card import Card, Ref
+from journeyline.model.card import Card, Ref
 from journeyline.model.session import AttributeValue, ConversationSession, SessionEvent
 from journeyline.store.base import DirectoryEntry
 

@@ -9,9 +9,9 @@ import phonenumbers
 
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
-from journeyline.core.websession import WebSession, web_event_id
+from journeyline.core.websession import web_event_id
 from journeyline.model.contact import CONTACT_TTL_MS, Contact, Deployment, Identifier
-from journeyline.model.web import Attribute, WebEvent
+from journeyline.model.web import Attribute, WebEvent, WebSession
 
 
 def _camel(name: str) -> str:

@@ -26,15 +26,11 @@ ended by the system (timeout, error)          gray    "Ended"
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
-from journeyline.core.websession import WebSession
+from journeyline.model.card import Card, Color, Icon, Ref, WebCard
 from journeyline.model.session import ConversationSession
-from journeyline.model.web import Page
+from journeyline.model.web import WebSession
 
-Color = Literal["blue", "white", "gray"]
-Icon = Literal["call", "chat", "messaging"]
 #: ``name_of(kind, id)`` returns the directory name, or the id itself when it is unknown.
 NameOf = Callable[[str, str], str]
 
@@ -44,24 +40,6 @@ TITLES = {
     "ReactiveChat": "Web chat",
     "WebMessaging": "Web messaging",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    color: Color
-    title: str
-    icon: Icon
-    duration_seconds: int
-    queue: Ref | None
-    agent: Ref | None
-    status: str
-    wrapup_code: Ref | None
 
 
 def icon_for(media_type: str | None) -> Icon:
@@ -133,22 +111,6 @@ def card_for(
         status=status,
         wrapup_code=wrapup,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class WebCard:
-    """A web (or app) session card: active (blue) until 20 minutes without an event, then gray."""
-
-    color: Color
-    title: str
-    icon: str  # web | app
-    duration_seconds: int
-    status: str
-    customer_name: str
-    current_page: Page | None
-    current_screen: str | None
-    pageview_count: int
-    search_terms: tuple[str, ...]
 
 
 def web_card_for(

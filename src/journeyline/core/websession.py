@@ -12,44 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from journeyline.core.conversation import NAMESPACE
-from journeyline.model.web import Browser, Campaign, Device, Geolocation, Page, Referrer, WebEvent
+from journeyline.model.web import Campaign, WebEvent, WebSession
 
 SESSION_TIMEOUT_MS = 20 * 60 * 1000
 VISIT_TIMEOUT_MS = 30 * 60 * 1000
 PAGEVIEW = "page_viewed"
 SCREENVIEW = "screen_viewed"
-
-
-@dataclass(frozen=True, slots=True)
-class WebSession:
-    """A web or app session: the Genesys Session fields that web sessions fill."""
-
-    id: str
-    type: str  # web | app
-    customer_cookie_id: str
-    deployment_id: str
-    created_ms: int
-    last_event_ms: int
-    event_count: int
-    pageview_count: int
-    screenview_count: int
-    visit_count: int
-    last_page: Page | None
-    last_screen: str | None
-    search_terms: tuple[str, ...]
-    referrer: Referrer | None  # the first event's
-    campaign: Campaign | None  # the first visit's
-    browser: Browser | None
-    device: Device | None
-    geolocation: Geolocation | None
-    ip_address: str | None
-    user_agent: str | None
-    authenticated: bool
-    last_event_id: str
-    last_event_name: str
 
 
 def session_id_for(cookie_id: str, session_type: str, first_event_key: str) -> str:

@@ -128,3 +128,32 @@ class WebEvent:
     external_id: str | None = None
     #: ``(type, value)`` identifiers the traits name, validated and normalised at intake.
     identifiers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A web or app session: the Genesys Session fields that web sessions fill."""
+
+    id: str
+    type: str  # web | app
+    customer_cookie_id: str
+    deployment_id: str
+    created_ms: int
+    last_event_ms: int
+    event_count: int
+    pageview_count: int
+    screenview_count: int
+    visit_count: int
+    last_page: Page | None
+    last_screen: str | None
+    search_terms: tuple[str, ...]
+    referrer: Referrer | None  # the first event's
+    campaign: Campaign | None  # the first visit's
+    browser: Browser | None
+    device: Device | None
+    geolocation: Geolocation | None
+    ip_address: str | None
+    user_agent: str | None
+    authenticated: bool
+    last_event_id: str
+    last_event_name: str

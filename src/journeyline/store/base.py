@@ -12,11 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from journeyline.core.websession import WebSession
 from journeyline.errors import InvalidInput
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.session import ConversationSession, SessionEvent
-from journeyline.model.web import WebEvent
+from journeyline.model.web import WebEvent, WebSession
 
 T = TypeVar("T")
 AnySession = ConversationSession | WebSession

@@ -6,10 +6,9 @@ import base64
 
 import msgspec
 
-from journeyline.core.websession import WebSession
 from journeyline.errors import InvalidInput
 from journeyline.model.session import ConversationSession, SessionEvent
-from journeyline.model.web import WebEvent
+from journeyline.model.web import WebEvent, WebSession
 
 _encoder = msgspec.json.Encoder()
 _session_decoder = msgspec.json.Decoder(ConversationSession)

@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from journeyline.core.websession import WebSession, web_event_id
+from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
-from journeyline.model.web import WebEvent
+from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.base import WebSessionWrite
 
 _contact_decoder = msgspec.json.Decoder(Contact)
