@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
+from journeyline.engine.effects import Effects
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.ingest.identifiers import (
     FIRST_NAME_TRAITS,
@@ -95,8 +96,10 @@ def normalise_identifier(kind: str, value: str) -> str:
 
 
 class Identity:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, effects: Effects | None = None) -> None:
         self.store = store
+        #: Where identity's effects go (contact created/changed/..., identifier claimed/...).
+        self.effects = effects if effects is not None else Effects()
 
     # -- lookups --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import base64
 import msgspec
 
 from journeyline.errors import InvalidInput
+from journeyline.model.effects import BY_NAME, Effect
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 
@@ -53,3 +54,15 @@ def read_cursor(cursor: str) -> tuple[int, str]:
         raise InvalidInput(
             "the 'after' cursor is not one this server issued", field="after"
         ) from exc
+
+
+def encode_effect(effect: Effect) -> bytes:
+    return _encoder.encode(effect)
+
+
+_effect_decoders = {name: msgspec.json.Decoder(cls) for name, cls in BY_NAME.items()}
+
+
+def decode_effect(name: str, body: bytes) -> Effect:
+    decoded: Effect = _effect_decoders[name].decode(body)
+    return decoded

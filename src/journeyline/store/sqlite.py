@@ -26,6 +26,7 @@ from journeyline.store.base import (
     Page,
     register_backend,
 )
+from journeyline.store.sqlite_effects import EffectsMixin
 from journeyline.store.sqlite_people import PeopleMixin
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
@@ -51,7 +52,7 @@ def _decode_session(kind: str, doc: bytes) -> AnySession:
     return codec.decode_web_session(doc)
 
 
-class SqliteStore(PeopleMixin):
+class SqliteStore(PeopleMixin, EffectsMixin):
     def __init__(self, url: str) -> None:
         self.url = url
         try:
@@ -267,7 +268,14 @@ class SqliteStore(PeopleMixin):
         return Page([bytes(row[2]) for row in rows], cursor)
 
     def clear_projections(self) -> None:
-        for table in ("session_events", "sessions", "contacts", "identifiers", "audits"):
+        for table in (
+            "session_events",
+            "sessions",
+            "contacts",
+            "identifiers",
+            "audits",
+            "deadlines",
+        ):
             self._db.execute(f"DELETE FROM {table}")
 
     def projection_rows(self) -> dict[str, list[tuple[object, ...]]]:
