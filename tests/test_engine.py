@@ -64,14 +64,15 @@ def test_any_order_and_batching_converges(data: st.DataObject) -> None:
 def test_duplicates_are_reported_and_change_nothing(store_url: str) -> None:
     store = open_store(store_url)
     engine = Engine(store, FakeClock())
-    first = engine.apply(UNIQUE[:50])
+    first = engine.apply(UNIQUE[:50]).results
     assert {r.status for r in first} == {"accepted"}
     before = store.projection_rows()
     again = engine.apply([*UNIQUE[:50], UNIQUE[0]])
-    assert {r.status for r in again} == {"duplicate"}
+    assert {r.status for r in again.results} == {"duplicate"}
+    assert again.effects == []  # duplicates change nothing, so they say nothing
     assert store.projection_rows() == before
     assert store.log_count() == 50
-    within = Engine(store, FakeClock()).apply([UNIQUE[60], UNIQUE[60]])
+    within = Engine(store, FakeClock()).apply([UNIQUE[60], UNIQUE[60]]).results
     assert [r.status for r in within] == ["accepted", "duplicate"]
     store.close()
 

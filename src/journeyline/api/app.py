@@ -21,6 +21,7 @@ from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
+from journeyline.engine.effects import Dispatcher
 from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
 from journeyline.ingest.enrich import GeoLookup
@@ -37,16 +38,21 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         write_store = open_store(settings.store_url)
         read_store = open_store(settings.store_url)
         engine = Engine(
-            write_store, clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
+            write_store,
+            clock,
+            web_timeout_ms=settings.web_session_timeout_seconds * 1000,
+            acw_grace_ms=settings.acw_grace_seconds * 1000,
         )
-        writer = Writer(engine, max_batch=settings.max_batch)
+        dispatcher = Dispatcher(lambda: open_store(settings.store_url))
+        writer = Writer(engine, max_batch=settings.max_batch, dispatcher=dispatcher)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
-        app.state.services = Services(settings, clock, read_store, writer, auth, geo)
+        app.state.services = Services(settings, clock, read_store, writer, auth, geo, dispatcher)
         try:
             yield
         finally:
             writer.close()
+            dispatcher.close()
             geo.close()
             write_store.close()
             read_store.close()

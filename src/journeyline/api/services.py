@@ -10,6 +10,7 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
+from journeyline.engine.effects import Dispatcher
 from journeyline.engine.identity import Command
 from journeyline.engine.unit import CommandInput
 from journeyline.engine.writer import Writer
@@ -27,6 +28,7 @@ class Services:
     writer: Writer  # the single writer of events
     auth: Authenticator
     geo: GeoLookup
+    dispatcher: Dispatcher  # post-commit effects: the live feed subscribes here
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

@@ -87,6 +87,23 @@ def _status(session: ConversationSession, now_ms: int, acw_grace_ms: int) -> tup
     return "gray", "Ended"
 
 
+def card_due_ms(session: ConversationSession, *, acw_grace_ms: int) -> int | None:
+    """When time alone next changes this card: the end of the after-call-work grace, if the
+    card is (or was) "After-call work"; None otherwise. Independent of the current time."""
+    agent_end = session.last_agent_end_ms
+    if session.ended_ms is None or agent_end is None or session.last_disposition is not None:
+        return None
+    due = agent_end + acw_grace_ms
+    if _status(session, due - 1, acw_grace_ms) == _status(session, due, acw_grace_ms):
+        return None
+    return due
+
+
+def web_card_due_ms(session: WebSession, *, timeout_ms: int) -> int:
+    """When a web session's card turns from active (blue) to ended (gray) without new events."""
+    return session.last_event_ms + timeout_ms
+
+
 def card_for(
     session: ConversationSession, *, now_ms: int, acw_grace_ms: int, name_of: NameOf
 ) -> Card:

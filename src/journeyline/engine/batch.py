@@ -38,7 +38,7 @@ def ingest_objects(
     pending: list[Accepted] = []
 
     def flush() -> None:
-        for result in engine.apply(pending):
+        for result in engine.apply(pending).results:
             if result.status == "accepted":
                 summary.accepted += 1
             else:

@@ -12,6 +12,17 @@ The engine keeps recently touched conversations and visitors in memory; a miss r
 Within a process it is the only writer; when another process has written to the log meanwhile
 (``journeyline import`` beside a running server), it notices and drops what it holds.
 ``rebuild`` replays the whole log, in arrival order, through this same code.
+
+What a unit changed comes back as typed effects (``model.effects``): each input's effects are
+attributed to its customer's partition and numbered there (``Envelope.position``), stored in
+the effect log in the same transaction, and handed to in-transaction subscribers before the
+commit (``Engine.in_transaction``). Time is an input too: a :class:`TickInput` (logged like any
+input, kind ``clock.tick``) runs the deadlines that have come due — the after-call-work grace
+ending, a web session going idle — and emits what they changed.
+
+Partitions replace a global counter for noticing another writer: each unit bumps the
+``units`` count of the partitions it touched, and an engine that finds a partition moved by
+someone else drops what it holds in memory before it applies anything.
 """
 
 from __future__ import annotations
@@ -24,20 +35,41 @@ from typing import Any, Literal
 import msgspec
 
 from journeyline.clock import Clock
+from journeyline.core.card import card_due_ms, card_for, web_card_for
 from journeyline.core.conversation import Folded, fold, session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
+from journeyline.engine.effects import (
+    COMMANDS_KEY,
+    Effects,
+    InTransaction,
+    UnitView,
+    partition_for,
+)
 from journeyline.engine.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
 from journeyline.engine.web import WebProjector, partition_of
 from journeyline.errors import JourneylineError
+from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
+from journeyline.model.card import Card
 from journeyline.model.detail import DetailEvent
-from journeyline.model.session import ConversationSession
+from journeyline.model.effects import (
+    Effect,
+    Envelope,
+    JourneyEventAdded,
+    JourneyEventChanged,
+    JourneyEventRemoved,
+    SessionChanged,
+    SessionStarted,
+)
+from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store.base import ConversationWrite, LogRecord, Store
 
 Status = Literal["accepted", "duplicate", "failed"]
+TICK_KIND = "clock.tick"
+ACW_GRACE_MS = 600_000
 _command_encoder = msgspec.json.Encoder()
 _command_decoder = msgspec.json.Decoder(Command)
 
@@ -48,7 +80,24 @@ class CommandInput:
     command: Command
 
 
-Input = Accepted | AcceptedWeb | CommandInput
+@dataclass(frozen=True, slots=True)
+class TickInput:
+    """Time passing: run the deadlines due at ``at_ms``. ``key``: a fresh id."""
+
+    key: str
+    at_ms: int
+
+
+class _Tick(msgspec.Struct, frozen=True):
+    at_ms: int
+
+
+_tick_encoder = msgspec.json.Encoder()
+_tick_decoder = msgspec.json.Decoder(_Tick)
+
+
+Input = Accepted | AcceptedWeb | CommandInput | TickInput
+Solo = CommandInput | TickInput  # inputs that are a unit of work of their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +107,15 @@ class Applied:
     session_id: str | None = None
     result: dict[str, Any] | None = None
     error: JourneylineError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ``Engine.apply`` did: a result for each input, in order, and the effects of its
+    units of work, in order, each with its partition and position."""
+
+    results: list[Applied]
+    effects: list[Envelope]
 
 
 @dataclass(slots=True)
@@ -76,6 +134,8 @@ class _Refolded:
     folded: Folded
     cached: _Cached | None
     row: tuple[str | None, int] | None  # the session's link, when a cache miss read it
+    previous: Folded | None  # as stored before this unit (None: a new session)
+    link_before: str | None  # the contact it was linked to before this unit
 
 
 def _write(folded: Folded, previous: Folded | None) -> ConversationWrite:
@@ -106,11 +166,28 @@ def _record(item: Accepted | AcceptedWeb, now_ms: int, unit: int) -> LogRecord:
     return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body, unit)
 
 
+def _added(event: SessionEvent, contact_id: str | None) -> JourneyEventAdded:
+    return JourneyEventAdded(
+        session_id=event.session_id,
+        event_id=event.id,
+        event_name=event.event_name,
+        stream_type=event.stream_type,
+        session_type=event.session_type,
+        created_ms=event.created_ms,
+        attributes=dict(event.attributes),
+        contact_id=contact_id,
+    )
+
+
+def _partition_of(record: LogRecord) -> int:
+    return partition_for(record.partition_key)
+
+
 def _units(batch: Sequence[Input]) -> list[list[Input]]:
-    """Runs of events, and each command on its own, in order."""
+    """Runs of events, and each command or tick on its own, in order."""
     units: list[list[Input]] = []
     for item in batch:
-        if isinstance(item, CommandInput) or not units or isinstance(units[-1][0], CommandInput):
+        if isinstance(item, Solo) or not units or isinstance(units[-1][0], Solo):
             units.append([item])
         else:
             units[-1].append(item)
@@ -125,43 +202,93 @@ class Engine:
         *,
         cache_size: int = 20_000,
         web_timeout_ms: int = SESSION_TIMEOUT_MS,
+        acw_grace_ms: int = ACW_GRACE_MS,
     ) -> None:
         self.store = store
         self.clock = clock
         self.cache_size = cache_size
-        self.identity = Identity(store)
-        self.web = WebProjector(store, timeout_ms=web_timeout_ms)
+        self.acw_grace_ms = acw_grace_ms
+        self.effects = Effects()
+        #: Called inside each unit's transaction, before the commit (see ``engine.effects``).
+        self.in_transaction: list[InTransaction] = []
+        self.identity = Identity(store, self.effects)
+        self.web = WebProjector(store, self.effects, timeout_ms=web_timeout_ms)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
         self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
         self._pending: list[ConversationWrite] = []  # conversation rows of the unit, to store
         self._unit: int | None = None  # the last unit of work logged
-        self._seen_seq: int | None = None  # the log's end when this engine last wrote
+        #: partition -> (last effect position, units) as this engine last left them
+        self._positions: dict[int, tuple[int, int]] | None = None
+        self._names: dict[tuple[str, str], str] = {}  # directory names, for this unit's cards
+        self._deadlines: list[tuple[str, str, int | None]] = []
+        self._now = 0
 
-    def apply(self, batch: Sequence[Input]) -> list[Applied]:
+    def apply(self, batch: Sequence[Input]) -> Outcome:
         """Store and apply a batch in one transaction; the caller acknowledges after it returns.
 
-        The batch is applied in units — each run of events, each command — and every logged
-        input records its unit, so that a replay meets the same units in the same order.
+        The batch is applied in units — each run of events, each command, each tick — and
+        every logged input records its unit, so that a replay meets the same units in the same
+        order. Each unit's effects are numbered in their partitions and stored with it.
         """
         now = self.clock()
         results: list[Applied] = []
+        envelopes: list[Envelope] = []
         with self.store.transaction():
-            if self.store.last_seq() != self._seen_seq:  # another process wrote meanwhile
+            stored = self.store.partition_positions()
+            if stored != self._positions:  # new to this store, or another writer moved on
                 self.forget()
-                self._unit = None
             if self._unit is None:
                 self._unit = self.store.last_unit()
+            positions = dict(stored)
             for unit in _units(batch):
                 self._unit += 1
-                if isinstance(unit[0], CommandInput):
-                    results.append(self._command(unit[0], now, log=True, unit=self._unit))
-                    continue
-                records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
-                new_keys = self.store.append(records)
-                results += self._apply(unit, new_keys, now, log_commands=True)
-            self._seen_seq = self.store.last_seq()
-        return results
+                self.effects.clear()
+                touched: set[int] = set()
+                first = unit[0]
+                if isinstance(first, CommandInput):
+                    self.effects.at(COMMANDS_KEY)
+                    touched.add(self.effects.partition)
+                    results.append(self._command(first, now, log=True, unit=self._unit))
+                elif isinstance(first, TickInput):
+                    self.effects.at(TICK_KIND)
+                    touched.add(self.effects.partition)
+                    results.append(self._tick(first, log=True, unit=self._unit))
+                else:
+                    records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
+                    touched.update(_partition_of(r) for r in records)
+                    new_keys = self.store.append(records)
+                    results += self._apply(unit, new_keys, now, log_commands=True)
+                effects = self._subscribers(now, self._unit)
+                for partition in touched | {p for p, _ in effects}:
+                    position, units = positions.get(partition, (0, 0))
+                    positions[partition] = (position, units + 1)
+                for partition, effect in effects:
+                    position, units = positions[partition]
+                    positions[partition] = (position + 1, units)
+                    envelopes.append(Envelope(partition, position + 1, self._unit, now, effect))
+            self.store.effects_append(envelopes)
+            self.store.partition_positions_put(
+                {p: v for p, v in positions.items() if stored.get(p) != v}
+            )
+            self._positions = positions
+        return Outcome(results, envelopes)
+
+    def tick(self) -> Outcome:
+        """Run the deadlines due now (the writer calls this when the earliest one passes)."""
+        return self.apply([TickInput(new_id(), self.clock())])
+
+    def next_deadline(self) -> int | None:
+        """When the earliest pending deadline falls due (epoch ms), None when there is none."""
+        return self.store.next_deadline()
+
+    def _subscribers(self, now: int, unit: int) -> list[tuple[int, Effect]]:
+        """The unit's effects, and what the in-transaction subscribers add to them."""
+        effects = list(self.effects.items)
+        for subscriber in self.in_transaction:
+            effects += subscriber(UnitView(self.store, now, unit, tuple(effects)))
+        self.effects.clear()
+        return effects
 
     def _apply(
         self, batch: Sequence[Input], new_keys: set[str], now: int, *, log_commands: bool
@@ -175,22 +302,35 @@ class Engine:
 
         def flush() -> None:
             """Project the events gathered so far (before a command changes identity)."""
+            self._now = now
             refolded = [self._refold(cid, new) for cid, new in touched.items()]
             self.store.save_conversations(self._pending)
             self._pending.clear()
             for item in refolded:
+                self.effects.at(item.conversation_id)
                 conversation_sessions[item.conversation_id] = self._settle(item)
             for contact_id in sorted(self._stale_contacts):
+                self.effects.at("contact:" + (contact_id or ""))
                 self.identity.refresh(contact_id)
             self._stale_contacts.clear()
             for partition, new_events in visitors.items():
+                self.effects.at(partition)
                 contact_id, verified, new_cookie = self.identity.visitor(new_events)
                 web_sessions.update(
                     self.web.apply(
-                        partition, new_events, (contact_id, verified), new_visitor=new_cookie
+                        partition,
+                        new_events,
+                        (contact_id, verified),
+                        new_visitor=new_cookie,
+                        now_ms=now,
+                        customer_name=self._name_of_contact(contact_id),
                     )
                 )
             self.web.write()
+            if self._deadlines:
+                self.store.deadlines_put(self._deadlines)
+                self._deadlines.clear()
+            self._names.clear()
             touched.clear()
             visitors.clear()
             self._bodies.clear()
@@ -198,7 +338,13 @@ class Engine:
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
                 flush()
+                self.effects.at(COMMANDS_KEY)
                 outcome[index] = self._command(item, now, log=log_commands)
+                continue
+            if isinstance(item, TickInput):
+                flush()
+                self.effects.at(TICK_KIND)
+                outcome[index] = self._tick(item, log=False)
                 continue
             key = item.event.key
             if key not in new_keys or key in seen:
@@ -226,7 +372,7 @@ class Engine:
             status: Status = "duplicate" if index in outcome else "accepted"
             results.append(
                 Applied(
-                    item.key if isinstance(item, CommandInput) else item.event.key,
+                    item.key if isinstance(item, Solo) else item.event.key,
                     status,
                     session_id,
                 )
@@ -238,6 +384,7 @@ class Engine:
         return self.web.session_of(partition_of(item.event), item.event.key)
 
     def _command(self, item: CommandInput, now: int, *, log: bool, unit: int = 0) -> Applied:
+        emitted = len(self.effects.items)
         try:
             with self.store.savepoint():
                 if log:
@@ -246,8 +393,9 @@ class Engine:
                     self.store.append([record])
                 result = self.identity.execute(item.command)
         except JourneylineError as exc:
+            del self.effects.items[emitted:]  # undone with the savepoint
             return Applied(item.key, "failed", error=exc)
-        self.forget()  # links and cookies may have moved: reload from the store
+        self._forget_cached()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
     def _refold(self, conversation_id: str, new: list[DetailEvent]) -> _Refolded:
@@ -263,19 +411,24 @@ class Engine:
                 if row is not None
                 else []
             )
+            old: dict[str, DetailEvent] = {}
             for body in stored:
                 if body not in fresh:  # the batch's own events are parsed already
                     event = genesys_detail.parse_canonical(body)
+                    old[event.key] = event
                     events.setdefault(event.key, event)
+            before = fold(old.values()) if old else None  # as stored: for the effects
+            link_before = row[0] if row is not None else None
             previous = None
             row = row or (None, UNVERIFIED)
         else:
             events = cached.events
             events.update((e.key, e) for e in new)
-            previous = cached.folded
+            previous = before = cached.folded
+            link_before = cached.linked
         folded = fold(events.values())
         self._pending.append(_write(folded, previous))
-        return _Refolded(conversation_id, events, folded, cached, row)
+        return _Refolded(conversation_id, events, folded, cached, row, before, link_before)
 
     def _settle(self, refolded: _Refolded) -> str:
         """After the rows are stored: the contact link, and the cache."""
@@ -292,7 +445,111 @@ class Engine:
         )
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+        self._conversation_effects(refolded.previous, folded, refolded.link_before, linked)
         return folded.session.id
+
+    def _conversation_effects(
+        self, before: Folded | None, after: Folded, link_before: str | None, linked: str | None
+    ) -> None:
+        """Session started or changed (card before and after), journey events added, changed
+        or removed; and the session's deadline when time alone will change its card."""
+        session = after.session
+        card = self._card(session, self._now)
+        due = card_due_ms(session, acw_grace_ms=self.acw_grace_ms)
+        old_due = card_due_ms(before.session, acw_grace_ms=self.acw_grace_ms) if before else None
+        if due != old_due:
+            self._deadlines.append(
+                (session.id, "conversation", due if due and due > self._now else None)
+            )
+        if before is None:
+            self.effects.emit(SessionStarted(session.id, "conversation", linked, card))
+        else:
+            old_card = self._card(before.session, self._now)
+            if old_card != card or link_before != linked:
+                reason = "event" if old_card != card else "link"
+                self.effects.emit(
+                    SessionChanged(session.id, "conversation", linked, old_card, card, reason)
+                )
+        previous = {e.id: e for e in before.events} if before else {}
+        current = {e.id for e in after.events}
+        for event in after.events:
+            old = previous.get(event.id)
+            if old is None:
+                self.effects.emit(_added(event, linked))
+            elif old != event:
+                self.effects.emit(
+                    JourneyEventChanged(
+                        event.session_id,
+                        event.id,
+                        event.event_name,
+                        event.created_ms,
+                        dict(event.attributes),
+                    )
+                )
+        for event_id in previous:
+            if event_id not in current:
+                self.effects.emit(JourneyEventRemoved(session.id, event_id))
+
+    def _card(self, session: ConversationSession, now_ms: int) -> Card:
+        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self._name)
+
+    def _name(self, kind: str, entry_id: str) -> str:
+        """A directory name for the unit's cards (read once per unit)."""
+        name = self._names.get((kind, entry_id))
+        if name is None:
+            name = self.store.directory_names(kind, [entry_id]).get(entry_id, entry_id)
+            self._names[(kind, entry_id)] = name
+        return name
+
+    def _name_of_contact(self, contact_id: str | None) -> str | None:
+        """The name a visitor's cards show: their contact's, or its merge head's."""
+        contact = self.store.contact_get(contact_id) if contact_id else None
+        if contact is not None and contact.canonical_id:
+            contact = self.store.contact_get(contact.canonical_id) or contact
+        return contact.display_name if contact is not None else None
+
+    def _tick(self, item: TickInput, *, log: bool, unit: int = 0) -> Applied:
+        """Time passed: each deadline due by ``item.at_ms`` changes its session's card."""
+        if log:
+            body = _tick_encoder.encode(_Tick(item.at_ms))
+            self.store.append([LogRecord(item.key, TICK_KIND, TICK_KIND, item.at_ms, body, unit)])
+        due = self.store.deadlines_due(item.at_ms)
+        for session_id, kind, due_ms in due:
+            self.effects.at(self._customer_key(session_id, kind))
+            link = self.store.session_link(session_id)
+            contact_id = link[0] if link else None
+            if kind == "conversation":
+                session = self.store.get_session(session_id)
+                if session is not None:
+                    before, after = (self._card(session, t) for t in (due_ms - 1, item.at_ms))
+                    if before != after:
+                        self.effects.emit(
+                            SessionChanged(session_id, kind, contact_id, before, after, "time")
+                        )
+            else:
+                web = self.store.web_session_get(session_id)
+                if web is not None:
+                    name = self._name_of_contact(contact_id)
+                    timeout = self.web.timeout_ms
+                    cards = [
+                        web_card_for(web, now_ms=t, timeout_ms=timeout, customer_name=name)
+                        for t in (due_ms - 1, item.at_ms)
+                    ]
+                    if cards[0] != cards[1]:
+                        self.effects.emit(
+                            SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
+                        )
+        self.store.deadlines_put([(sid, kind, None) for sid, kind, _ in due])
+        self._names.clear()
+        return Applied(item.key, "accepted", result={"deadlines": len(due)})
+
+    def _customer_key(self, session_id: str, kind: str) -> str:
+        """The customer key of a session's effects: its conversation, or its visitor."""
+        if kind == "conversation":
+            session = self.store.get_session(session_id)
+            return session.conversation_id if session else session_id
+        web = self.store.web_session_get(session_id)
+        return f"{web.type}:{web.customer_cookie_id}" if web else session_id
 
     def _link(
         self, session: ConversationSession, link: tuple[str | None, int] | None = None
@@ -323,9 +580,17 @@ class Engine:
         return contact is not None and contact.origin == "conversation"
 
     def forget(self) -> None:
-        """Drop the in-memory state (after a failed unit of work, a command, or a rebuild)."""
+        """Drop the in-memory state (after a failed unit of work, or another writer's)."""
+        self._forget_cached()
+        self._positions = None
+        self._unit = None
+        self.effects.clear()
+
+    def _forget_cached(self) -> None:
+        """Drop the cached conversations and visitors (after a command moved identity)."""
         self._cache.clear()
         self._pending.clear()
+        self._deadlines.clear()
         self.web.forget()
 
     def replay(self, records: Iterable[tuple[str, str, bytes]]) -> None:
@@ -338,7 +603,9 @@ class Engine:
                 batch.append(AcceptedWeb(web.decode_stored(body), body))
             elif kind == COMMAND_KIND:
                 batch.append(CommandInput(key, _command_decoder.decode(body)))
-        keys = {item.event.key for item in batch if not isinstance(item, CommandInput)}
+            elif kind == TICK_KIND:
+                batch.append(TickInput(key, _tick_decoder.decode(body).at_ms))
+        keys = {item.event.key for item in batch if not isinstance(item, Solo)}
         results = self._apply(batch, keys, self.clock(), log_commands=False)
         failed = [r for r in results if r.status == "failed"]
         if failed:

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from journeyline.core import websession
-from journeyline.model.web import WebEvent
+from journeyline.core.card import web_card_due_ms, web_card_for
+from journeyline.engine.effects import Effects
+from journeyline.model.effects import (
+    JourneyEventAdded,
+    SessionChanged,
+    SessionRemoved,
+    SessionStarted,
+)
+from journeyline.model.session import AttributeValue
+from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.base import Store, WebSessionWrite
 
 
@@ -27,12 +36,33 @@ class _Visitor:
     events: list[WebEvent] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     session_of: dict[str, str] = field(default_factory=dict)  # event key -> session id
+    sessions: dict[str, WebSession] = field(default_factory=dict)  # as last stored
+    link: tuple[str | None, bool] | None = None  # the contact its sessions were last linked to
+    name: str | None = None  # that contact's name, as its cards show it
+
+
+def _attributes(event: WebEvent) -> dict[str, AttributeValue]:
+    """A web event's attributes as effects carry them: page, search, custom attributes."""
+    out: dict[str, AttributeValue] = {}
+    if event.page is not None:
+        out["page.url"] = event.page.url
+        if event.page.title:
+            out["page.title"] = event.page.title
+    if event.screen_name:
+        out["screen.name"] = event.screen_name
+    if event.search_query:
+        out["search.query"] = event.search_query
+    for name, attribute in event.attributes.items():
+        value = attribute.value
+        out["attributes." + name] = value if isinstance(value, str | int) else str(value)
+    return out
 
 
 class WebProjector:
     def __init__(
         self,
         store: Store,
+        effects: Effects | None = None,
         *,
         timeout_ms: int = websession.SESSION_TIMEOUT_MS,
         cache_size: int = 50_000,
@@ -40,19 +70,25 @@ class WebProjector:
         if not 0 < timeout_ms <= websession.VISIT_TIMEOUT_MS:
             raise ValueError("a web session timeout must be between 0 and 30 minutes")
         self.store = store
+        self.effects = effects if effects is not None else Effects()
         self.timeout_ms = timeout_ms
         self.cache_size = cache_size
         self._cache: OrderedDict[str, _Visitor] = OrderedDict()
         self.pending: list[WebSessionWrite] = []
+        self.deadlines: list[tuple[str, str, int | None]] = []
 
     def forget(self) -> None:
         self._cache.clear()
         self.pending.clear()
+        self.deadlines.clear()
 
     def write(self) -> None:
-        """Store the sessions the applied events changed, in one go."""
+        """Store the sessions the applied events changed, and their deadlines, in one go."""
         self.store.save_web_sessions(self.pending)
         self.pending.clear()
+        if self.deadlines:
+            self.store.deadlines_put(self.deadlines)
+            self.deadlines.clear()
 
     def _load(self, partition: str, *, new: bool = False) -> _Visitor:
         """A visitor's events so far, from the cache or the web-session projections.
@@ -69,6 +105,7 @@ class WebProjector:
         visitor.events = websession.ordered(self.store.web_events_of(cookie, session_type))
         visitor.keys = {e.key for e in visitor.events}
         for session, events in websession.sessionize(visitor.events, self.timeout_ms):
+            visitor.sessions[session.id] = session
             for e in events:
                 visitor.session_of[e.key] = session.id
         return visitor
@@ -88,10 +125,15 @@ class WebProjector:
         link: tuple[str | None, bool],
         *,
         new_visitor: bool = False,
+        now_ms: int = 0,
+        customer_name: str | None = None,
     ) -> dict[str, str]:
         """Add a visitor's new events; returns the session id of each new event's key.
 
-        The sessions to store wait in ``pending`` until :meth:`write`.
+        The sessions to store wait in ``pending`` until :meth:`write`. Emits a session started
+        or changed effect for each session whose card or contact changed (cards at ``now_ms``),
+        session removed for one a late event re-keyed, and journey event added for each new
+        event, in time order.
         """
         visitor = self._load(partition, new=new_visitor)
         fresh = [e for e in websession.ordered(new) if e.key not in visitor.keys]
@@ -106,9 +148,22 @@ class WebProjector:
         before = {visitor.session_of[e.key] for e in cluster if e.key in visitor.session_of}
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
+        relinked = visitor.link is not None and (visitor.link[0] != contact_id)
+        renamed = visitor.name != customer_name
+        old_name = visitor.name
+        visitor.link, visitor.name = link, customer_name
         after: set[str] = set()
         for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
+            self._session_effects(
+                visitor.sessions.get(session.id),
+                session,
+                contact_id,
+                now_ms,
+                (old_name, customer_name),
+                relinked or renamed,
+            )
+            visitor.sessions[session.id] = session
             known = session.id in before and all(
                 visitor.session_of.get(e.key) == session.id
                 for e in events
@@ -121,9 +176,56 @@ class WebProjector:
                 self.pending.append(WebSessionWrite(session, events, contact_id, verified, True))
             for e in events:
                 visitor.session_of[e.key] = session.id
-        for stale in before - after:
+        for stale in sorted(before - after):
             self.store.delete_session(stale)
+            gone = visitor.sessions.pop(stale, None)
+            kind = gone.type if gone is not None else partition.split(":", 1)[0]
+            self.effects.emit(SessionRemoved(stale, kind))
+            self.deadlines.append((stale, kind, None))
+        for event in fresh:
+            session_id = visitor.session_of[event.key]
+            self.effects.emit(
+                JourneyEventAdded(
+                    session_id=session_id,
+                    event_id=websession.web_event_id(event.key),
+                    event_name=event.event_name,
+                    stream_type="App" if event.session_type == "app" else "Web",
+                    session_type=event.session_type,
+                    created_ms=event.created_ms,
+                    attributes=_attributes(event),
+                    contact_id=contact_id,
+                )
+            )
         self._cache[partition] = visitor
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return {e.key: visitor.session_of[e.key] for e in new}
+
+    def _session_effects(
+        self,
+        previous: WebSession | None,
+        session: WebSession,
+        contact_id: str | None,
+        now_ms: int,
+        names: tuple[str | None, str | None],
+        relinked: bool,
+    ) -> None:
+        after = web_card_for(
+            session, now_ms=now_ms, timeout_ms=self.timeout_ms, customer_name=names[1]
+        )
+        due = web_card_due_ms(session, timeout_ms=self.timeout_ms)
+        if previous is None or due != web_card_due_ms(previous, timeout_ms=self.timeout_ms):
+            self.deadlines.append((session.id, session.type, due if due > now_ms else None))
+        if previous is None:
+            self.effects.emit(SessionStarted(session.id, session.type, contact_id, after))
+            return
+        before = web_card_for(
+            previous, now_ms=now_ms, timeout_ms=self.timeout_ms, customer_name=names[0]
+        )
+        if before != after or relinked:
+            self.effects.emit(SessionChanged(session.id, session.type, contact_id, before, after))
+
+    def session(self, partition: str, session_id: str) -> WebSession | None:
+        """A cached session as last stored (None: not in memory)."""
+        visitor = self._cache.get(partition)
+        return visitor.sessions.get(session_id) if visitor is not None else None

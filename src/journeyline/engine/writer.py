@@ -5,6 +5,12 @@ writer thread takes everything that is waiting (up to ``max_batch`` events), app
 transaction and then answers every waiting request. Many requests share one commit, and the
 request is acknowledged only after the commit.
 
+After each commit the unit's effects go to the post-commit :class:`Dispatcher`, if there is
+one; it never holds up the acknowledgement. Time is the writer's job too: when the earliest
+deadline (``Engine.next_deadline``) passes, the writer runs a tick (``Engine.tick``), a unit of
+work like any other. It checks at least every ``tick_check_seconds``, and :meth:`wake` makes it
+check now (tests that move a fake clock).
+
 Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
 too: they run on the writer's connection in their own transaction, so the request loop never
 waits on the database lock while a large unit of work commits.
@@ -13,17 +19,21 @@ waits on the database lock while a large unit of work commits.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from journeyline.engine.unit import Applied, Engine, Input
+from journeyline.engine.effects import Dispatcher
+from journeyline.engine.unit import Applied, Engine, Input, Outcome
 from journeyline.store.base import Store
 
 T = TypeVar("T")
+log = logging.getLogger("journeyline.writer")
 
 
 @dataclass(slots=True)
@@ -39,12 +49,23 @@ class _Call:
 
 
 _STOP = object()
+_WAKE = object()
 
 
 class Writer:
-    def __init__(self, engine: Engine, *, max_batch: int = 2000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 2000,
+        dispatcher: Dispatcher | None = None,
+        tick_check_seconds: float = 30.0,
+    ) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.dispatcher = dispatcher
+        self.tick_check_seconds = tick_check_seconds
+        self._retry_at = 0.0  # after a failed tick: no other before this (monotonic seconds)
         self._queue: queue.SimpleQueue[_Batch | _Call | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
@@ -60,13 +81,38 @@ class Writer:
         self._queue.put(_Call(function, future))
         return await asyncio.wrap_future(future)
 
+    def wake(self) -> None:
+        """Look at the deadlines now rather than at the next check."""
+        self._queue.put(_WAKE)
+
     def close(self) -> None:
         self._queue.put(_STOP)
         self._thread.join()
 
+    def _wait(self) -> float:
+        """Seconds until the earliest deadline (at most ``tick_check_seconds``)."""
+        backoff = self._retry_at - time.monotonic()
+        if backoff > 0:
+            return backoff
+        try:
+            due = self.engine.next_deadline()
+        except Exception:
+            log.exception("reading the next deadline failed")
+            return self.tick_check_seconds
+        if due is None:
+            return self.tick_check_seconds
+        return min(max((due - self.engine.clock()) / 1000, 0.0), self.tick_check_seconds)
+
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            wait = self._wait()
+            if wait <= 0:
+                self._tick()
+                continue
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                continue  # a deadline may be due: look again
             if item is _STOP:
                 return
             batches: list[_Batch] = []
@@ -93,10 +139,24 @@ class Writer:
             if stop:
                 return
 
+    def _publish(self, outcome: Outcome) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.publish(outcome.effects)
+
+    def _tick(self) -> None:
+        try:
+            outcome = self.engine.tick()
+        except Exception:
+            self.engine.forget()
+            log.exception("a tick failed; the deadlines are tried again at the next check")
+            self._retry_at = time.monotonic() + self.tick_check_seconds
+            return
+        self._publish(outcome)
+
     def _apply(self, batches: list[_Batch]) -> None:
         combined = [a for batch in batches for a in batch.inputs]
         try:
-            results = self.engine.apply(combined)
+            outcome = self.engine.apply(combined)
         except BaseException as exc:  # answer every waiting request, then keep serving
             self.engine.forget()
             for batch in batches:
@@ -104,8 +164,9 @@ class Writer:
             return
         offset = 0
         for batch in batches:
-            batch.future.set_result(results[offset : offset + len(batch.inputs)])
+            batch.future.set_result(outcome.results[offset : offset + len(batch.inputs)])
             offset += len(batch.inputs)
+        self._publish(outcome)
 
     def _call(self, call: _Call) -> None:
         store = self.engine.store

@@ -7,7 +7,8 @@ import base64
 import msgspec
 
 from journeyline.errors import InvalidInput
-from journeyline.model.effects import BY_NAME, Effect
+from journeyline.model.card import Card, WebCard
+from journeyline.model.effects import BY_NAME, Effect, SessionChanged, SessionStarted
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 
@@ -60,9 +61,23 @@ def encode_effect(effect: Effect) -> bytes:
     return _encoder.encode(effect)
 
 
-_effect_decoders = {name: msgspec.json.Decoder(cls) for name, cls in BY_NAME.items()}
+#: Session effects carry a conversation card or a web card (msgspec decodes no union of two
+#: dataclasses): those are rebuilt by hand, the card type chosen by the session's kind.
+_CARDED = (SessionStarted, SessionChanged)
+_effect_decoders = {
+    name: msgspec.json.Decoder(cls) for name, cls in BY_NAME.items() if cls not in _CARDED
+}
 
 
 def decode_effect(name: str, body: bytes) -> Effect:
+    cls = BY_NAME[name]
+    if cls is SessionStarted or cls is SessionChanged:
+        doc = msgspec.json.decode(body)
+        card_type = Card if doc["kind"] == "conversation" else WebCard
+        for field in ("card", "before", "after"):
+            if field in doc:
+                doc[field] = msgspec.convert(doc[field], card_type)
+        carded: Effect = cls(**doc)
+        return carded
     decoded: Effect = _effect_decoders[name].decode(body)
     return decoded
