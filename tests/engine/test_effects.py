@@ -1,0 +1,227 @@
+"""Effects of a unit of work, on a real SQLite file: what changed, numbered per partition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from builders import T0, Conversation, web_event
+from conftest import FakeClock
+from journeyline.engine.effects import UnitView, partition_for
+from journeyline.engine.unit import Engine
+from journeyline.errors import InvalidInput
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest.enrich import GeoLookup
+from journeyline.ingest.genesys_detail import Accepted, parse_item
+from journeyline.model.card import Card, WebCard
+from journeyline.model.contact import Contact, Deployment
+from journeyline.model.effects import (
+    ContactCreated,
+    Cursor,
+    Effect,
+    Envelope,
+    IdentifierClaimed,
+    JourneyEventAdded,
+    SessionChanged,
+    SessionStarted,
+)
+from journeyline.store import open_store
+from journeyline.store.base import DirectoryEntry, Store
+
+SHOP = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
+COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
+
+
+def _accepted(conversation: Conversation) -> list[Accepted]:
+    return [parse_item(w) for w in conversation.wire]
+
+
+def _web(*events: dict[str, object]) -> list[web.AcceptedWeb]:
+    ctx = web.Context(SHOP, T0 + 3_600_000, None, None, GeoLookup(None))
+    return [web.parse_web(e, ctx) for e in events]
+
+
+def _answered(conversation_id: str = "conv-1") -> Conversation:
+    return (
+        Conversation(conversation_id)
+        .customer_start(0)
+        .flow(0, 10)
+        .acd_start(10, "q-sales")
+        .acd_end(40, "q-sales", "ANSWERED")
+        .user_start(40, "u-ann", "q-sales")
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'effects.db'}")
+    yield opened
+    opened.close()
+
+
+def _of(envelopes: list[Envelope], kind: type[Effect]) -> list[Effect]:
+    return [e.effect for e in envelopes if isinstance(e.effect, kind)]
+
+
+def test_a_new_call_starts_a_session_and_adds_its_journey_events(store: Store) -> None:
+    clock = FakeClock(T0 + 60_000)
+    outcome = Engine(store, clock).apply(_accepted(_answered()))
+    names = [e.name for e in outcome.effects]
+    assert names[0] == "session.started"
+    [started] = _of(outcome.effects, SessionStarted)
+    assert isinstance(started, SessionStarted)
+    assert started.kind == "conversation"
+    assert isinstance(started.card, Card)
+    assert (started.card.color, started.card.status) == ("blue", "Connected")
+    added = _of(outcome.effects, JourneyEventAdded)
+    assert [e.event_name for e in added] == ["routed", "connected"]  # type: ignore[union-attr]
+    # every effect of one conversation is in its partition, numbered from 1
+    partition = partition_for("conv-1")
+    assert {e.partition for e in outcome.effects} == {partition}
+    assert [e.position for e in outcome.effects] == list(range(1, len(outcome.effects) + 1))
+
+
+def test_a_later_event_changes_the_card_with_before_and_after(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0 + 300_000))
+    engine.apply(_accepted(_answered()))
+    later = Conversation("conv-1").user_end(200, "u-ann").customer_end(200, "PEER")
+    outcome = engine.apply(_accepted(later))
+    [changed] = _of(outcome.effects, SessionChanged)
+    assert isinstance(changed, SessionChanged)
+    assert (changed.before.color, changed.before.status) == ("blue", "Connected")  # type: ignore[union-attr]
+    assert (changed.after.color, changed.after.status) == ("blue", "After-call work")  # type: ignore[union-attr]
+    added = _of(outcome.effects, JourneyEventAdded)
+    assert [e.event_name for e in added] == ["ended"]  # type: ignore[union-attr]
+    assert outcome.effects[0].position > 1  # positions go on from the first unit
+
+
+def test_the_same_effects_after_a_restart_with_an_empty_cache(tmp_path: Path) -> None:
+    """A cache miss reads the stored session, so it still knows the card before."""
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    first = open_store(url)
+    Engine(first, FakeClock(T0 + 300_000)).apply(_accepted(_answered()))
+    first.close()
+    second = open_store(url)
+    later = Conversation("conv-1").user_end(200, "u-ann").customer_end(200, "PEER")
+    outcome = Engine(second, FakeClock(T0 + 300_000)).apply(_accepted(later))
+    assert [e.name for e in outcome.effects] == ["session.changed", "journey.event.added"]
+    assert outcome.effects[0].position == 4  # started, routed, connected came before
+    second.close()
+
+
+def test_duplicates_and_a_replayed_batch_emit_nothing(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    batch = _accepted(_answered())
+    assert engine.apply(batch).effects
+    assert engine.apply(batch).effects == []
+
+
+def test_positions_are_per_partition(store: Store) -> None:
+    ids = [f"conv-{n}" for n in range(40)]
+    a = ids[0]
+    b = next(i for i in ids if partition_for(i) != partition_for(a))
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    outcome = engine.apply([*_accepted(_answered(a)), *_accepted(_answered(b))])
+    by_partition: dict[int, list[int]] = {}
+    for envelope in outcome.effects:
+        by_partition.setdefault(envelope.partition, []).append(envelope.position)
+    assert set(by_partition) == {partition_for(a), partition_for(b)}
+    for positions in by_partition.values():
+        assert positions == list(range(1, len(positions) + 1))
+
+
+def test_effects_are_stored_and_read_back_from_a_cursor(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0 + 300_000))
+    one = engine.apply(_accepted(_answered())).effects
+    later = Conversation("conv-1").user_end(200, "u-ann").customer_end(200, "PEER")
+    two = engine.apply(_accepted(later)).effects
+    assert store.effects_after(Cursor(), limit=100) == one + two
+    cursor = Cursor()
+    for envelope in one:
+        cursor = cursor.after(envelope)
+    assert store.effects_after(cursor, limit=100) == two
+    assert Cursor.parse(str(cursor)) == cursor
+
+
+@pytest.mark.parametrize("text", ["x", "99:1", "1:-1", "1:two"])
+def test_a_bad_cursor_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r".+"):
+        Cursor.parse(text)
+
+
+def test_a_visit_starts_a_web_session_then_changes_its_card(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0 + 120_000))
+    first = engine.apply(_web(web_event(COOKIE, 0)))
+    names = [e.name for e in first.effects]
+    assert "contact.created" in names
+    assert "session.started" in names
+    [started] = _of(first.effects, SessionStarted)
+    assert isinstance(started, SessionStarted)
+    assert isinstance(started.card, WebCard)
+    assert (started.card.color, started.card.pageview_count) == ("blue", 1)
+    [page] = _of(first.effects, JourneyEventAdded)
+    assert isinstance(page, JourneyEventAdded)
+    assert (page.event_name, page.stream_type) == ("page_viewed", "Web")
+    assert page.attributes["page.url"] == "https://shop.example.com/"
+    second = engine.apply(_web(web_event(COOKIE, 30, url="https://shop.example.com/cart")))
+    [changed] = _of(second.effects, SessionChanged)
+    assert isinstance(changed, SessionChanged)
+    assert (changed.before.pageview_count, changed.after.pageview_count) == (1, 2)  # type: ignore[union-attr]
+    assert {e.partition for e in second.effects} == {partition_for(f"web:{COOKIE}")}
+
+
+def test_identity_effects_of_a_visitor_who_gives_an_email(store: Store) -> None:
+    traits = {"email": {"dataType": "string", "value": "ann@example.com"}}
+    outcome = Engine(store, FakeClock(T0 + 120_000)).apply(
+        _web(web_event(COOKIE, 0, name="identified", traits=traits))
+    )
+    claimed = _of(outcome.effects, IdentifierClaimed)
+    kinds = {(c.identifier.type, c.identifier.value) for c in claimed}  # type: ignore[union-attr]
+    assert ("Email", "ann@example.com") in kinds
+    assert _of(outcome.effects, ContactCreated)
+
+
+# -- in-transaction subscribers ---------------------------------------------------------------
+
+
+def test_an_in_transaction_subscriber_writes_with_the_unit_and_adds_effects(store: Store) -> None:
+    seen: list[str] = []
+
+    def subscriber(unit: UnitView) -> list[tuple[int, Effect]]:
+        seen.extend(name for _, name in ((p, e.name) for p, e in unit.effects))
+        unit.store.directory_put(DirectoryEntry("queue", "q-derived", "Derived", unit.now_ms))
+        partition = unit.effects[0][0]
+        return [(partition, ContactCreated(_contact("derived")))]
+
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    engine.in_transaction.append(subscriber)
+    outcome = engine.apply(_accepted(_answered()))
+    assert seen[0] == "session.started"
+    assert outcome.effects[-1].name == "contact.created"
+    assert store.directory_get("queue", "q-derived") is not None
+    assert store.effects_after(Cursor(), limit=100) == outcome.effects
+
+
+def test_a_failing_in_transaction_subscriber_rolls_the_unit_back(store: Store) -> None:
+    def subscriber(unit: UnitView) -> list[tuple[int, Effect]]:
+        unit.store.directory_put(DirectoryEntry("queue", "q-derived", "Derived", unit.now_ms))
+        raise InvalidInput("the subscriber refuses")
+
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    engine.in_transaction.append(subscriber)
+    with pytest.raises(InvalidInput):
+        engine.apply(_accepted(_answered()))
+    engine.forget()  # as the writer does after a failed unit
+    assert store.log_count() == 0
+    assert store.sessions_for_conversation("conv-1") == []
+    assert store.directory_get("queue", "q-derived") is None
+    assert store.effects_after(Cursor(), limit=100) == []
+    engine.in_transaction.clear()  # the same input goes through once the subscriber is gone
+    outcome = engine.apply(_accepted(_answered()))
+    assert outcome.effects[0].position == 1
+
+
+def _contact(contact_id: str) -> Contact:
+    return Contact(contact_id, "Curated", T0, T0, T0)

@@ -1,0 +1,153 @@
+"""Post-commit subscribers behind the real writer and store: in order, resumable, harmless."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from builders import T0, Conversation
+from conftest import FakeClock
+from journeyline.engine.effects import Dispatcher
+from journeyline.engine.unit import Engine
+from journeyline.engine.writer import Writer
+from journeyline.ingest.genesys_detail import Accepted, parse_item
+from journeyline.model.effects import Cursor, Envelope, SessionChanged
+from journeyline.store import open_store
+from journeyline.store.base import Store
+
+
+class Recorder:
+    """A subscriber that records what it is given, and can be told to fail some calls."""
+
+    def __init__(self, fail_times: int = 0) -> None:
+        self.received: list[Envelope] = []
+        self.fail_times = fail_times
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, envelopes: Sequence[Envelope]) -> None:
+        with self.lock:
+            self.calls += 1
+            if self.fail_times:
+                self.fail_times -= 1
+                raise RuntimeError("the subscriber is down")
+            self.received.extend(envelopes)
+
+
+def _calls(n: int) -> list[list[Accepted]]:
+    return [
+        [
+            parse_item(w)
+            for w in Conversation(f"conv-{i}")
+            .customer_start(0)
+            .flow(0, 10)
+            .acd_start(10, "q-sales")
+            .wire
+        ]
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'subscribers.db'}"
+
+
+@pytest.fixture
+def rig(url: str) -> Iterator[tuple[Writer, Dispatcher, Store, FakeClock]]:
+    store = open_store(url)
+    clock = FakeClock(T0 + 60_000)
+    dispatcher = Dispatcher(lambda: open_store(url), retry_seconds=0.05)
+    writer = Writer(Engine(store, clock), dispatcher=dispatcher, tick_check_seconds=0.05)
+    yield writer, dispatcher, store, clock
+    writer.close()
+    dispatcher.close()
+    store.close()
+
+
+def _submit(writer: Writer, batch: list[Accepted]) -> list[str]:
+    return [a.status for a in asyncio.run(writer.submit(batch))]
+
+
+def test_a_subscriber_sees_every_committed_effect_in_order(
+    rig: tuple[Writer, Dispatcher, Store, FakeClock],
+) -> None:
+    writer, dispatcher, store, _ = rig
+    recorder = Recorder()
+    dispatcher.subscribe("recorder", recorder)
+    for batch in _calls(5):
+        assert set(_submit(writer, batch)) == {"accepted"}
+    assert dispatcher.drain()
+    assert recorder.received == store.effects_after(Cursor(), limit=1000)
+    assert dispatcher.cursor_of("recorder") != Cursor()
+
+
+def test_a_failing_subscriber_unacknowledges_nothing_and_catches_up(
+    rig: tuple[Writer, Dispatcher, Store, FakeClock],
+) -> None:
+    writer, dispatcher, store, _ = rig
+    recorder = Recorder(fail_times=3)
+    dispatcher.subscribe("flaky", recorder)
+    for batch in _calls(4):
+        assert set(_submit(writer, batch)) == {"accepted"}  # acknowledged while it fails
+    assert dispatcher.drain()
+    stored = store.effects_after(Cursor(), limit=1000)
+    assert recorder.calls > 3
+    assert recorder.received == stored  # every effect once, in order, after the failures
+    assert store.log_count() == sum(len(b) for b in _calls(4))
+
+
+def test_a_subscriber_resumes_from_its_cursor(
+    rig: tuple[Writer, Dispatcher, Store, FakeClock],
+) -> None:
+    writer, dispatcher, store, _ = rig
+    batches = _calls(4)
+    for batch in batches[:2]:
+        _submit(writer, batch)
+    seen = store.effects_after(Cursor(), limit=1000)
+    cursor = Cursor()
+    for envelope in seen[:3]:
+        cursor = cursor.after(envelope)
+    recorder = Recorder()
+    dispatcher.subscribe("resumed", recorder, cursor)
+    for batch in batches[2:]:
+        _submit(writer, batch)
+    assert dispatcher.drain()
+    assert recorder.received == store.effects_after(cursor, limit=1000)
+
+
+def test_the_writer_runs_a_deadline_when_it_comes_due(
+    rig: tuple[Writer, Dispatcher, Store, FakeClock],
+) -> None:
+    writer, dispatcher, _, clock = rig
+    recorder = Recorder()
+    dispatcher.subscribe("recorder", recorder)
+    ended = (
+        Conversation("conv-acw")
+        .customer_start(0)
+        .flow(0, 10)
+        .acd_start(10, "q-sales")
+        .acd_end(40, "q-sales", "ANSWERED")
+        .user_start(40, "u-ann", "q-sales")
+        .user_end(50, "u-ann")
+        .customer_end(50, "PEER")
+    )
+    _submit(writer, [parse_item(w) for w in ended.wire])
+    clock.now_ms = T0 + 50_000 + 600_000  # the grace has ended: no request needed
+    writer.wake()
+    for _ in range(100):
+        assert dispatcher.drain()
+        changes = [
+            e.effect
+            for e in recorder.received
+            if isinstance(e.effect, SessionChanged) and e.effect.reason == "time"
+        ]
+        if changes:
+            break
+        threading.Event().wait(0.05)
+    [changed] = changes
+    assert changed.after.status == "Ended by agent"  # type: ignore[union-attr]
