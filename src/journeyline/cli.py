@@ -94,7 +94,7 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
 
 
 def cmd_directory_import(args: argparse.Namespace) -> int:
-    from journeyline.ingest.directory_file import load_directory
+    from journeyline.engine.batch import load_directory
 
     store = open_store(_settings(args).store_url)
     try:

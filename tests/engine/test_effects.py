@@ -17,6 +17,7 @@ from journeyline.ingest.enrich import GeoLookup
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.model.card import Card, WebCard
 from journeyline.model.contact import Contact, Deployment
+from journeyline.model.directory import DirectoryEntry
 from journeyline.model.effects import (
     ContactCreated,
     Cursor,
@@ -28,7 +29,7 @@ from journeyline.model.effects import (
     SessionStarted,
 )
 from journeyline.store import open_store
-from journeyline.store.base import DirectoryEntry, Store
+from journeyline.store.base import Store
 
 SHOP = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
 COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"

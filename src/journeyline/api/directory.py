@@ -20,7 +20,7 @@ from journeyline.api import wire
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.errors import InvalidInput, NotFound
-from journeyline.store.base import DirectoryEntry
+from journeyline.model.directory import DirectoryEntry
 
 
 class EntryBody(msgspec.Struct):

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from journeyline.clock import iso
 from journeyline.model.card import Card, Ref
+from journeyline.model.directory import DirectoryEntry
 from journeyline.model.session import AttributeValue, ConversationSession, SessionEvent
-from journeyline.store.base import DirectoryEntry
 
 Json = dict[str, Any]
 

@@ -32,6 +32,9 @@ minutes, some of them identifying themselves (email, sometimes a phone); realist
 traffic sources (search, ads with UTM and click ids, social, email, direct). They are dated
 within the 45 minutes before the run's clock, as the one-hour age rule requires. All events are
 generated and encoded before any clock starts; what is timed includes parsing.
+
+May import anything of journeyline (it drives the real engine, store and server); nothing
+imports it but the CLI.
 """
 
 from __future__ import annotations

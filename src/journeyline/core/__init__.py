@@ -1,1 +1,8 @@
-"""Pure logic: no I/O, no clock reads. See README.md beside this file."""
+"""Pure rules: the conversation state machine, sessionization, cards, identity decisions.
+
+No I/O, no clock reads (time is passed in): the same code serves live processing, replay and
+benchmarks, and is tested with tables of cases. See README.md beside this file.
+
+May import: the standard library, ``journeyline.model``, ``journeyline.core`` and the exception
+hierarchy ``journeyline.errors`` (itself standard library only) — ``tests/test_layout.py``.
+"""

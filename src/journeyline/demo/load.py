@@ -12,13 +12,13 @@ from typing import Any
 from journeyline.clock import Clock
 from journeyline.demo.day import demo_day
 from journeyline.demo.visits import demo_visits
-from journeyline.engine.batch import ingest_objects
+from journeyline.engine.batch import ingest_objects, put_all
 from journeyline.engine.unit import Engine
 from journeyline.ingest import genesys_web as web
-from journeyline.ingest.directory_file import put_all
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
-from journeyline.store.base import DirectoryEntry, Store
+from journeyline.model.directory import DirectoryEntry
+from journeyline.store.base import Store
 from journeyline.ui import DEMO_DEPLOYMENT_ID
 
 HOUR_MS = 3_600_000

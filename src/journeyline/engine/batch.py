@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,9 @@ from journeyline.clock import Clock
 from journeyline.engine.unit import Engine
 from journeyline.errors import InvalidInput
 from journeyline.ingest import genesys_detail
+from journeyline.ingest.directory_file import parse_directory
 from journeyline.ingest.genesys_detail import Accepted
+from journeyline.model.directory import DirectoryEntry
 from journeyline.store.base import Store
 
 
@@ -71,3 +73,16 @@ def ingest_lines(store: Store, lines: Iterable[tuple[int, bytes]], *, clock: Clo
     summary = ingest_objects(Engine(store, clock), decoded())
     summary.rejected = sorted(summary.rejected + rejected)
     return summary
+
+
+def load_directory(store: Store, raw: bytes, *, now_ms: int) -> dict[str, int]:
+    """``journeyline directory import``: store a directory file's entries in one transaction."""
+    entries, counts = parse_directory(raw, now_ms=now_ms)
+    put_all(store, entries)
+    return counts
+
+
+def put_all(store: Store, entries: Sequence[DirectoryEntry]) -> None:
+    with store.transaction():
+        for entry in entries:
+            store.directory_put(entry)

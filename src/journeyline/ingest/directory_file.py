@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from journeyline.errors import InvalidInput
-from journeyline.store.base import DirectoryEntry, Store
+from journeyline.model.directory import DirectoryEntry
 
 
 class _Entry(msgspec.Struct):
@@ -19,7 +19,8 @@ class DirectoryFile(msgspec.Struct, rename="camel"):
     wrapup_codes: list[_Entry] = []
 
 
-def load_directory(store: Store, raw: bytes, *, now_ms: int) -> dict[str, int]:
+def parse_directory(raw: bytes, *, now_ms: int) -> tuple[list[DirectoryEntry], dict[str, int]]:
+    """The entries of a directory file, and how many of each kind it names."""
     try:
         doc = msgspec.json.decode(raw, type=DirectoryFile)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -33,15 +34,9 @@ def load_directory(store: Store, raw: bytes, *, now_ms: int) -> dict[str, int]:
         )
         for e in group
     ]
-    put_all(store, entries)
-    return {
+    counts = {
         "queues": len(doc.queues),
         "users": len(doc.users),
         "wrapupCodes": len(doc.wrapup_codes),
     }
-
-
-def put_all(store: Store, entries: list[DirectoryEntry]) -> None:
-    with store.transaction():
-        for entry in entries:
-            store.directory_put(entry)
+    return entries, counts

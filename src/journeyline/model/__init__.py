@@ -1,1 +1,6 @@
-"""Typed domain records. No I/O, no wire or storage concerns: see ``ingest/`` and ``store/``."""
+"""Typed domain records: detail and web events, sessions, cards, contacts, directory entries,
+commands and effects. Frozen dataclasses; no I/O, no wire or storage concerns (see ``ingest/``
+and ``store/``).
+
+May import: the standard library and ``journeyline.model`` only (``tests/test_layout.py``).
+"""

@@ -14,14 +14,15 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from journeyline.errors import InvalidInput
 from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.directory import DIRECTORY_KINDS, DirectoryEntry
 from journeyline.model.effects import Cursor, Envelope
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 
+__all__ = ["DIRECTORY_KINDS", "DirectoryEntry"]  # records that live in model/, named here too
+
 T = TypeVar("T")
 AnySession = ConversationSession | WebSession
-
-DIRECTORY_KINDS = ("queue", "user", "wrapupcode")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +61,6 @@ class WebSessionWrite:
     contact_id: str | None
     verified: bool
     replace: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryEntry:
-    kind: str
-    id: str
-    name: str
-    modified_ms: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,9 @@
 
 ``STATIC_DIR`` holds the tracker; ``DEMO_DIR`` the demo pages, whose tag carries the literal
 placeholder ``{{DEPLOYMENT_ID}}`` that the server replaces with ``DEMO_DEPLOYMENT_ID``.
+
+Static files only, and the paths to them: imports nothing of journeyline (the agent desktop's
+templates will live here too).
 """
 
 from __future__ import annotations
