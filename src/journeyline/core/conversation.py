@@ -19,8 +19,8 @@ docs/conversation-events.md):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from journeyline.model.detail import DetailEvent, JourneyContext
 from journeyline.model.session import (
@@ -155,249 +155,337 @@ def _customer(
     return None, None
 
 
-def fold(detail_events: Iterable[DetailEvent]) -> Folded:
-    """Fold every detail event of one conversation into its session and journey events."""
-    events = _unique_sorted(detail_events)
-    if not events:
-        raise ValueError("a conversation needs at least one detail event")
-    conversation_id = events[0].conversation_id
-    session_id = session_id_for(conversation_id)
-    direction = _originating_direction(events)
-    outbound = direction == "Outbound"
-    has_customer_leg = any(e.topic in ("customer.start", "customer.end") for e in events)
+@dataclass(slots=True)
+class _FoldState:
+    """The running state of one conversation while :func:`fold` walks its sorted events.
 
-    channels: list[Channel] = []
+    One ``on_*`` handler per topic (see :data:`_HANDLERS`); :meth:`observe` first takes what
+    every event may carry (media, subject, contact ids, journey context). :meth:`finish`
+    decides whether the conversation has ended, and by whom, and builds the session.
+    """
+
+    conversation_id: str
+    session_id: str
+    direction: str
+    outbound: bool
+    has_customer_leg: bool
+    customer_open: bool  # the customer's leg is up
+    channels: list[Channel] = field(default_factory=list)
     media: str | None = None
     message_type: str | None = None
     subject: str | None = None
     context: JourneyContext | None = None
     external_contact: str | None = None
-    customer_open = not has_customer_leg and not outbound  # missing start: assume present
-    customer_started = False
+    customer_started: bool = False
     customer_end_ms: int | None = None
     customer_end_disconnect: str | None = None
-    acd_legs: dict[tuple[str | None, str | None], _Leg] = {}
-    user_legs: dict[tuple[str | None, str | None], _Leg] = {}
-    flow_open = 0
-    voicemail = False
-    queued = False
+    acd_legs: dict[tuple[str | None, str | None], _Leg] = field(default_factory=dict)
+    user_legs: dict[tuple[str | None, str | None], _Leg] = field(default_factory=dict)
+    flow_open: int = 0
+    voicemail: bool = False
+    queued: bool = False
     last_queue: str | None = None
     last_user: str | None = None
     last_routed_ms: int | None = None
     disposition: Disposition | None = None
-    last_user_disconnect: str | None = None
-    last_user_end_disconnect: str | None = None
+    last_user_disconnect: str | None = None  # the Session spelling, transfers included
+    last_user_end_disconnect: str | None = None  # the Genesys spelling, transfers excluded
     last_agent_end_ms: int | None = None
     last_acd_outcome: str | None = None
     abandon_ms: int | None = None
-    agent_connected = False
-    wait_ms = 0
-    talk_ms = 0
-    end_ms = 0
-    derived: list[SessionEvent] = []
+    agent_connected: bool = False
+    wait_ms: int = 0
+    talk_ms: int = 0
+    end_ms: int = 0
+    derived: list[SessionEvent] = field(default_factory=list)
 
-    def common() -> dict[str, AttributeValue]:
-        attrs: dict[str, AttributeValue] = {"direction": direction}
-        if media is not None:
-            attrs["mediaType"] = CHANNEL_TYPE.get(media, "Unknown")
-        if message_type is not None:
-            attrs["messageType"] = message_type
+    @classmethod
+    def begin(cls, events: list[DetailEvent]) -> _FoldState:
+        """The state before the first event; ``events`` are all of them, sorted."""
+        conversation_id = events[0].conversation_id
+        direction = _originating_direction(events)
+        outbound = direction == "Outbound"
+        has_customer_leg = any(e.topic in ("customer.start", "customer.end") for e in events)
+        return cls(
+            conversation_id=conversation_id,
+            session_id=session_id_for(conversation_id),
+            direction=direction,
+            outbound=outbound,
+            has_customer_leg=has_customer_leg,
+            customer_open=not has_customer_leg and not outbound,  # missing start: assume present
+        )
+
+    # -- journey events --------------------------------------------------------------------
+
+    def _common(self) -> dict[str, AttributeValue]:
+        attrs: dict[str, AttributeValue] = {"direction": self.direction}
+        if self.media is not None:
+            attrs["mediaType"] = CHANNEL_TYPE.get(self.media, "Unknown")
+        if self.message_type is not None:
+            attrs["messageType"] = self.message_type
         return attrs
 
-    def connect(anchor: DetailEvent, leg: _Leg) -> None:
-        nonlocal agent_connected
-        agent_connected = True
-        attrs = common()
-        if leg.queue_id or last_queue:
-            attrs["queue.id"] = leg.queue_id or last_queue or ""
+    def _emit(self, name: str, anchor: str, t: int, attrs: dict[str, AttributeValue]) -> None:
+        session_id = self.session_id
+        self.derived.append(
+            SessionEvent(_event_id(session_id, name, anchor), session_id, name, t, attrs)
+        )
+
+    def _connect(self, anchor: DetailEvent, leg: _Leg) -> None:
+        self.agent_connected = True
+        attrs = self._common()
+        if leg.queue_id or self.last_queue:
+            attrs["queue.id"] = leg.queue_id or self.last_queue or ""
         if leg.user_id:
             attrs["agent.id"] = leg.user_id
-        waited = anchor.event_time - last_routed_ms if last_routed_ms is not None else 0
+        routed = self.last_routed_ms
+        waited = anchor.event_time - routed if routed is not None else 0
         attrs["waitSeconds"] = max(waited, 0) // 1000
-        derived.append(
-            SessionEvent(
-                _event_id(session_id, "connected", anchor.key),
-                session_id,
-                "connected",
-                anchor.event_time,
-                attrs,
-            )
-        )
+        self._emit("connected", anchor.key, anchor.event_time, attrs)
 
-    for e in events:
-        t = e.event_time
-        leg_key = (e.participant_id, e.comm_session_id)
+    # -- every event -----------------------------------------------------------------------
+
+    def observe(self, e: DetailEvent) -> None:
+        """What any event may carry: the media (a new channel), subject, contact, context."""
         if e.media_type and e.media_type != "UNKNOWN":
-            media = e.media_type
+            media = self.media = e.media_type
             if media == "MESSAGE" and e.message_type:
-                message_type = MESSAGE_TYPE.get(e.message_type, "Unknown")
+                self.message_type = MESSAGE_TYPE.get(e.message_type, "Unknown")
             elif media != "MESSAGE":
-                message_type = None
-            channel = Channel(CHANNEL_TYPE.get(media, "Unknown"), message_type, e.provider)
-            if channel not in channels:
-                channels.append(channel)
-        if subject is None and e.subject:
-            subject = e.subject
+                self.message_type = None
+            channel = Channel(CHANNEL_TYPE.get(media, "Unknown"), self.message_type, e.provider)
+            if channel not in self.channels:
+                self.channels.append(channel)
+        if self.subject is None and e.subject:
+            self.subject = e.subject
         if e.external_contact_ids:
-            external_contact = e.external_contact_ids[-1]
+            self.external_contact = e.external_contact_ids[-1]
         if e.journey_context is not None:
-            context = e.journey_context
-        topic = e.topic
-        if topic == "customer.start":
-            customer_started = True
-            customer_open = True
-            if any(leg.user_id for leg in user_legs.values()):
-                connect(e, next(reversed(user_legs.values())))
-        elif topic == "customer.end":
-            customer_open = False
-            customer_end_ms = t
-            customer_end_disconnect = e.disconnect_type
-            end_ms = max(end_ms, t)
-        elif topic == "flow.start":
-            flow_open += 1
-        elif topic == "flow.end":
-            flow_open = max(flow_open - 1, 0)
-        elif topic == "acd.start":
-            queued = True
-            acd_legs[leg_key] = _Leg(t, queue_id=e.queue_id)
-            last_queue = e.queue_id or last_queue
-            last_routed_ms = t
-            attrs = common()
-            if e.queue_id:
-                attrs["queue.id"] = e.queue_id
-            derived.append(
-                SessionEvent(_event_id(session_id, "routed", e.key), session_id, "routed", t, attrs)
+            self.context = e.journey_context
+
+    # -- one handler per topic -------------------------------------------------------------
+
+    def on_customer_start(self, e: DetailEvent) -> None:
+        self.customer_started = True
+        self.customer_open = True
+        user_legs = self.user_legs
+        if any(leg.user_id for leg in user_legs.values()):
+            self._connect(e, next(reversed(user_legs.values())))
+
+    def on_customer_end(self, e: DetailEvent) -> None:
+        self.customer_open = False
+        self.customer_end_ms = e.event_time
+        self.customer_end_disconnect = e.disconnect_type
+        self.end_ms = max(self.end_ms, e.event_time)
+
+    def on_flow_start(self, e: DetailEvent) -> None:
+        self.flow_open += 1
+
+    def on_flow_end(self, e: DetailEvent) -> None:
+        self.flow_open = max(self.flow_open - 1, 0)
+
+    def on_acd_start(self, e: DetailEvent) -> None:
+        t = e.event_time
+        self.queued = True
+        self.acd_legs[(e.participant_id, e.comm_session_id)] = _Leg(t, queue_id=e.queue_id)
+        self.last_queue = e.queue_id or self.last_queue
+        self.last_routed_ms = t
+        attrs = self._common()
+        if e.queue_id:
+            attrs["queue.id"] = e.queue_id
+        self._emit("routed", e.key, t, attrs)
+
+    def on_acd_end(self, e: DetailEvent) -> None:
+        t = e.event_time
+        acd_leg = self.acd_legs.pop((e.participant_id, e.comm_session_id), None)
+        if acd_leg is not None:
+            self.wait_ms += t - acd_leg.start_ms
+        self.last_queue = e.queue_id or self.last_queue
+        if e.acd_outcome:
+            self.last_acd_outcome = ACD_OUTCOME.get(e.acd_outcome, "Unknown")
+        self.abandon_ms = t if e.acd_outcome == "ABANDON" else None
+        self.end_ms = max(self.end_ms, t)
+
+    def on_user_start(self, e: DetailEvent) -> None:
+        leg = _Leg(e.event_time, queue_id=e.queue_id or self.last_queue, user_id=e.user_id)
+        self.user_legs[(e.participant_id, e.comm_session_id)] = leg
+        self.last_user = e.user_id or self.last_user
+        self.last_queue = e.queue_id or self.last_queue
+        self.abandon_ms = None
+        if self.customer_open:
+            self._connect(e, leg)
+
+    def on_user_end(self, e: DetailEvent) -> None:
+        t = e.event_time
+        user_leg = self.user_legs.pop((e.participant_id, e.comm_session_id), None)
+        if e.interacting_duration_ms is not None:
+            self.talk_ms += e.interacting_duration_ms
+        elif user_leg is not None and self.agent_connected:
+            self.talk_ms += t - user_leg.start_ms
+        if e.disconnect_type:
+            self.last_user_disconnect = DISCONNECT_TYPE.get(e.disconnect_type, "Unknown")
+            if e.disconnect_type not in TRANSFERS:
+                self.last_user_end_disconnect = e.disconnect_type
+        self.last_agent_end_ms = t
+        self.end_ms = max(self.end_ms, t)
+
+    def on_wrapup(self, e: DetailEvent) -> None:
+        """``acw`` and ``wrapup``: the latest wrap-up code is the disposition."""
+        if e.wrapup_code:
+            self.disposition = Disposition(
+                e.wrapup_code, e.wrapup_notes, e.user_id or self.last_user
             )
-        elif topic == "acd.end":
-            acd_leg = acd_legs.pop(leg_key, None)
-            if acd_leg is not None:
-                wait_ms += t - acd_leg.start_ms
-            last_queue = e.queue_id or last_queue
-            if e.acd_outcome:
-                last_acd_outcome = ACD_OUTCOME.get(e.acd_outcome, "Unknown")
-            abandon_ms = t if e.acd_outcome == "ABANDON" else None
-            end_ms = max(end_ms, t)
-        elif topic == "user.start":
-            leg = _Leg(t, queue_id=e.queue_id or last_queue, user_id=e.user_id)
-            user_legs[leg_key] = leg
-            last_user = e.user_id or last_user
-            last_queue = e.queue_id or last_queue
-            abandon_ms = None
-            if customer_open:
-                connect(e, leg)
-        elif topic == "user.end":
-            user_leg = user_legs.pop(leg_key, None)
-            if e.interacting_duration_ms is not None:
-                talk_ms += e.interacting_duration_ms
-            elif user_leg is not None and agent_connected:
-                talk_ms += t - user_leg.start_ms
-            if e.disconnect_type:
-                last_user_disconnect = DISCONNECT_TYPE.get(e.disconnect_type, "Unknown")
-                if e.disconnect_type not in TRANSFERS:
-                    last_user_end_disconnect = e.disconnect_type
-            last_agent_end_ms = t
-            end_ms = max(end_ms, t)
-        elif topic in ("acw", "wrapup") and e.wrapup_code:
-            disposition = Disposition(e.wrapup_code, e.wrapup_notes, e.user_id or last_user)
-        elif topic in ("voicemail.start", "voicemail.end"):
-            voicemail = True
-            end_ms = max(end_ms, t) if topic == "voicemail.end" else end_ms
 
-    customer_gone = customer_end_ms is not None or (abandon_ms is not None and not user_legs)
-    if has_customer_leg or not outbound:
-        ended = customer_gone and not user_legs and (has_customer_leg or abandon_ms is not None)
-    else:  # an outbound call the customer never answered
-        ended = last_agent_end_ms is not None and not user_legs
-    created_ms = events[0].event_time
-    ended_ms = max(end_ms, created_ms) if ended else None
+    def on_voicemail_start(self, e: DetailEvent) -> None:
+        self.voicemail = True
 
-    ended_by: EndedBy | None = None
-    if ended:
+    def on_voicemail_end(self, e: DetailEvent) -> None:
+        self.voicemail = True
+        self.end_ms = max(self.end_ms, e.event_time)
+
+    # -- the result ------------------------------------------------------------------------
+
+    def _ended(self) -> bool:
+        """The customer has left and no agent leg is open."""
+        user_legs = self.user_legs
+        if self.has_customer_leg or not self.outbound:
+            customer_gone = self.customer_end_ms is not None or (
+                self.abandon_ms is not None and not user_legs
+            )
+            return (
+                customer_gone
+                and not user_legs
+                and (self.has_customer_leg or self.abandon_ms is not None)
+            )
+        # an outbound call the customer never answered
+        return self.last_agent_end_ms is not None and not user_legs
+
+    def _ended_by(self) -> EndedBy:
+        customer_disconnect = self.customer_end_disconnect
+        agent_disconnect = self.last_user_end_disconnect
         if (
-            last_acd_outcome == "Abandon" and abandon_ms is not None
-        ) or customer_end_disconnect in OWN_SIDE:
-            ended_by = "customer"
-        elif (
-            customer_end_disconnect == "PEER" and agent_connected
-        ) or last_user_end_disconnect in OWN_SIDE:
-            ended_by = "agent"
-        elif last_user_end_disconnect == "PEER":
-            ended_by = "customer"
-        else:
-            ended_by = "system"
-        attrs = common()
-        if last_queue:
-            attrs["queue.id"] = last_queue
-        if last_user:
-            attrs["agent.id"] = last_user
-        disconnect = last_user_disconnect if agent_connected else None
-        if disconnect is None and customer_end_disconnect:
-            disconnect = DISCONNECT_TYPE.get(customer_end_disconnect, "Unknown")
+            self.last_acd_outcome == "Abandon" and self.abandon_ms is not None
+        ) or customer_disconnect in OWN_SIDE:
+            return "customer"
+        if (customer_disconnect == "PEER" and self.agent_connected) or agent_disconnect in OWN_SIDE:
+            return "agent"
+        if agent_disconnect == "PEER":
+            return "customer"
+        return "system"
+
+    def _emit_ended(self, ended_ms: int, ended_by: EndedBy) -> None:
+        attrs = self._common()
+        if self.last_queue:
+            attrs["queue.id"] = self.last_queue
+        if self.last_user:
+            attrs["agent.id"] = self.last_user
+        disconnect = self.last_user_disconnect if self.agent_connected else None
+        if disconnect is None and self.customer_end_disconnect:
+            disconnect = DISCONNECT_TYPE.get(self.customer_end_disconnect, "Unknown")
         if disconnect:
             attrs["disconnectType"] = disconnect
-        if last_acd_outcome:
-            attrs["acdOutcome"] = last_acd_outcome
+        if self.last_acd_outcome:
+            attrs["acdOutcome"] = self.last_acd_outcome
         attrs["endedBy"] = ended_by
-        if disposition is not None:
-            attrs["wrapupCode.id"] = disposition.code
-        attrs["waitSeconds"] = wait_ms // 1000
-        attrs["talkSeconds"] = talk_ms // 1000
-        assert ended_ms is not None
-        derived.append(
-            SessionEvent(
-                _event_id(session_id, "ended", "session"), session_id, "ended", ended_ms, attrs
-            )
+        if self.disposition is not None:
+            attrs["wrapupCode.id"] = self.disposition.code
+        attrs["waitSeconds"] = self.wait_ms // 1000
+        attrs["talkSeconds"] = self.talk_ms // 1000
+        self._emit("ended", "session", ended_ms, attrs)
+
+    def _phase(self, ended: bool) -> str:
+        if ended:
+            return "ended"
+        if self.user_legs and (self.customer_open or not self.outbound):
+            return "connected"
+        if self.user_legs:
+            return "dialing"
+        if self.acd_legs:
+            return "waiting"
+        if self.flow_open:
+            return "ivr"
+        if self.agent_connected:
+            return "connected"
+        return "started"
+
+    def finish(self, events: list[DetailEvent]) -> Folded:
+        """The session and its journey events, once every event has been handled."""
+        created_ms = events[0].event_time
+        ended_ms: int | None = None
+        ended_by: EndedBy | None = None
+        ended = self._ended()
+        if ended:
+            ended_ms = max(self.end_ms, created_ms)
+            ended_by = self._ended_by()
+            self._emit_ended(ended_ms, ended_by)
+        derived = self.derived
+        derived.sort(key=lambda ev: (ev.created_ms, ev.id))
+        customer_id, customer_id_type = _customer(events, self.direction, self.context)
+        first_media = next((e.media_type for e in events if e.media_type), None)
+        session = ConversationSession(
+            id=self.session_id,
+            conversation_id=self.conversation_id,
+            created_ms=created_ms,
+            ended_ms=ended_ms,
+            latest_ms=events[-1].event_time,
+            originating_direction=self.direction,
+            channels=tuple(self.channels),
+            media_type=self.media,
+            start_trigger=_start_trigger(self.direction, first_media, self.context),
+            subject=self.subject,
+            customer_id=customer_id,
+            customer_id_type=customer_id_type,
+            external_contact_id=self.external_contact,
+            journey_context=self.context,
+            last_queue_id=self.last_queue,
+            last_user_id=self.last_user,
+            last_disposition=self.disposition,
+            last_user_disconnect_type=self.last_user_disconnect,
+            last_acd_outcome=self.last_acd_outcome,
+            ended_by=ended_by,
+            phase=self._phase(ended),
+            agent_connected=self.agent_connected,
+            customer_connected=self.customer_started,
+            queued=self.queued,
+            voicemail=self.voicemail,
+            last_agent_end_ms=self.last_agent_end_ms,
+            wait_ms=self.wait_ms,
+            talk_ms=self.talk_ms,
+            event_count=len(derived),
+            last_event=derived[-1] if derived else None,
+            detail_event_count=len(events),
         )
+        return Folded(session, tuple(derived))
 
-    if ended:
-        phase = "ended"
-    elif user_legs and (customer_open or not outbound):
-        phase = "connected"
-    elif user_legs:
-        phase = "dialing"
-    elif acd_legs:
-        phase = "waiting"
-    elif flow_open:
-        phase = "ivr"
-    elif agent_connected:
-        phase = "connected"
-    else:
-        phase = "started"
 
-    derived.sort(key=lambda ev: (ev.created_ms, ev.id))
-    customer_id, customer_id_type = _customer(events, direction, context)
-    first_media = next((e.media_type for e in events if e.media_type), None)
-    session = ConversationSession(
-        id=session_id,
-        conversation_id=conversation_id,
-        created_ms=created_ms,
-        ended_ms=ended_ms,
-        latest_ms=events[-1].event_time,
-        originating_direction=direction,
-        channels=tuple(channels),
-        media_type=media,
-        start_trigger=_start_trigger(direction, first_media, context),
-        subject=subject,
-        customer_id=customer_id,
-        customer_id_type=customer_id_type,
-        external_contact_id=external_contact,
-        journey_context=context,
-        last_queue_id=last_queue,
-        last_user_id=last_user,
-        last_disposition=disposition,
-        last_user_disconnect_type=last_user_disconnect,
-        last_acd_outcome=last_acd_outcome,
-        ended_by=ended_by,
-        phase=phase,
-        agent_connected=agent_connected,
-        customer_connected=customer_started,
-        queued=queued,
-        voicemail=voicemail,
-        last_agent_end_ms=last_agent_end_ms,
-        wait_ms=wait_ms,
-        talk_ms=talk_ms,
-        event_count=len(derived),
-        last_event=derived[-1] if derived else None,
-        detail_event_count=len(events),
-    )
-    return Folded(session, tuple(derived))
+#: The handler of each topic; the other topics (``outbound``, ``contact``, ``attributes``,
+#: ``flow.outcome``) only carry what :meth:`_FoldState.observe` takes.
+_HANDLERS: dict[str, Callable[[_FoldState, DetailEvent], None]] = {
+    "customer.start": _FoldState.on_customer_start,
+    "customer.end": _FoldState.on_customer_end,
+    "flow.start": _FoldState.on_flow_start,
+    "flow.end": _FoldState.on_flow_end,
+    "acd.start": _FoldState.on_acd_start,
+    "acd.end": _FoldState.on_acd_end,
+    "user.start": _FoldState.on_user_start,
+    "user.end": _FoldState.on_user_end,
+    "acw": _FoldState.on_wrapup,
+    "wrapup": _FoldState.on_wrapup,
+    "voicemail.start": _FoldState.on_voicemail_start,
+    "voicemail.end": _FoldState.on_voicemail_end,
+}
+
+
+def fold(detail_events: Iterable[DetailEvent]) -> Folded:
+    """Fold every detail event of one conversation into its session and journey events."""
+    events = _unique_sorted(detail_events)
+    if not events:
+        raise ValueError("a conversation needs at least one detail event")
+    state = _FoldState.begin(events)
+    observe, handlers = state.observe, _HANDLERS
+    for e in events:
+        observe(e)
+        handler = handlers.get(e.topic)
+        if handler is not None:
+            handler(state, e)
+    return state.finish(events)
