@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from journeyline.api.app import create_app
 from journeyline.api.auth import create_client
 from journeyline.config import Settings
-from journeyline.store import open_store
+from journeyline.store import Store, open_store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 
@@ -42,6 +42,16 @@ class FakeClock:
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'journeyline.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """The test's store on ``store_url`` (the file the app fixtures use too), closed after it."""
+    opened = open_store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 @pytest.fixture

@@ -39,13 +39,11 @@ def _projections(batches: list[list[Accepted]], directory: Path) -> dict[str, ob
         store.close()
 
 
-def test_in_order_batches_build_every_conversation(store_url: str) -> None:
-    store = open_store(store_url)
+def test_in_order_batches_build_every_conversation(store: Store) -> None:
     _apply_all(store, [UNIQUE[i : i + 100] for i in range(0, len(UNIQUE), 100)])
     rows = store.projection_rows()
     assert len(rows["sessions"]) == len(DAY.conversations)
     assert store.log_count() == len(UNIQUE)
-    store.close()
 
 
 @settings(max_examples=25, deadline=None)
@@ -61,8 +59,7 @@ def test_any_order_and_batching_converges(data: st.DataObject) -> None:
         assert _projections(batches, Path(two)) == expected
 
 
-def test_duplicates_are_reported_and_change_nothing(store_url: str) -> None:
-    store = open_store(store_url)
+def test_duplicates_are_reported_and_change_nothing(store: Store) -> None:
     engine = Engine(store, FakeClock())
     first = engine.apply(UNIQUE[:50]).results
     assert {r.status for r in first} == {"accepted"}
@@ -74,7 +71,6 @@ def test_duplicates_are_reported_and_change_nothing(store_url: str) -> None:
     assert store.log_count() == 50
     within = Engine(store, FakeClock()).apply([UNIQUE[60], UNIQUE[60]]).results
     assert [r.status for r in within] == ["accepted", "duplicate"]
-    store.close()
 
 
 def test_a_restart_continues_from_the_log(store_url: str, tmp_path: Path) -> None:
@@ -88,18 +84,16 @@ def test_a_restart_continues_from_the_log(store_url: str, tmp_path: Path) -> Non
     reopened.close()
 
 
-def test_rebuild_reproduces_the_projections(store_url: str) -> None:
-    store = open_store(store_url)
+def test_rebuild_reproduces_the_projections(store: Store) -> None:
     summary = ingest_objects(Engine(store, FakeClock()), enumerate(DAY.events, 1), batch_size=64)
     assert summary.accepted == len(UNIQUE)
     assert summary.duplicate == len(DAY.events) - len(UNIQUE)
     live = store.projection_rows()
     assert rebuild(store, FakeClock()) == len(UNIQUE)
     assert store.projection_rows() == live
-    store.close()
 
 
-def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
+def test_rebuild_meets_identity_questions_as_live_did(store: Store) -> None:
     """Who claimed an email first depends on the units events were applied in: replay them."""
     from builders import web_event
     from journeyline.ingest import genesys_web as web
@@ -115,7 +109,6 @@ def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
         web.parse_web(web_event(b, 2, name="identified", traits=claim), ctx),
         web.parse_web(web_event(a, 3, name="identified", traits=claim), ctx),
     )
-    store = open_store(store_url)
     engine = Engine(store, FakeClock())
     engine.apply([a1, b1])  # B claims the email ...
     engine.apply([a2])  # ... before A does: A gets an unverified match
@@ -125,7 +118,6 @@ def test_rebuild_meets_identity_questions_as_live_did(store_url: str) -> None:
     rebuild(store, FakeClock())
     assert store.identifier_get("Email", "x@example.com") == owner
     assert store.projection_rows() == live
-    store.close()
 
 
 def _mixed_inputs() -> list[Any]:
@@ -173,27 +165,24 @@ MIXED = len(_mixed_inputs())
 @pytest.mark.parametrize("unit_size", [1, 2, 3])
 @pytest.mark.parametrize("restart_at", range(MIXED))
 def test_restarts_and_unit_sizes_do_not_change_what_a_rebuild_gives(
-    with_claim: bool, unit_size: int, restart_at: int
+    store: Store, with_claim: bool, unit_size: int, restart_at: int
 ) -> None:
     """Live processing in units of 1 to 3 inputs, with an engine restart before one of them
     (the state it kept in memory is gone), then a rebuild: the same rows."""
     inputs = _mixed_inputs()
     if not with_claim:
         inputs = inputs[:-1]
-    with tempfile.TemporaryDirectory() as directory:
-        store = open_store(f"sqlite:///{directory}/mixed.db")
-        engine = Engine(store, FakeClock())
-        for start in range(0, len(inputs), unit_size):
-            if start <= restart_at < start + unit_size:
-                engine = Engine(store, FakeClock())
-            batch = list(inputs[start : start + unit_size])
-            for index, item in enumerate(batch):  # the claim names A's contact, known by now
-                if isinstance(item, CommandInput) and not item.command.args["contactId"]:
-                    owner = store.identifier_get("Email", "pat@example.com")
-                    args = {**item.command.args, "contactId": owner.contact_id if owner else "x"}
-                    batch[index] = CommandInput(item.key, replace(item.command, args=args))
-            engine.apply(batch)
-        live = store.projection_rows()
-        rebuild(store, FakeClock())
-        assert store.projection_rows() == live
-        store.close()
+    engine = Engine(store, FakeClock())
+    for start in range(0, len(inputs), unit_size):
+        if start <= restart_at < start + unit_size:
+            engine = Engine(store, FakeClock())
+        batch = list(inputs[start : start + unit_size])
+        for index, item in enumerate(batch):  # the claim names A's contact, known by now
+            if isinstance(item, CommandInput) and not item.command.args["contactId"]:
+                owner = store.identifier_get("Email", "pat@example.com")
+                args = {**item.command.args, "contactId": owner.contact_id if owner else "x"}
+                batch[index] = CommandInput(item.key, replace(item.command, args=args))
+        engine.apply(batch)
+    live = store.projection_rows()
+    rebuild(store, FakeClock())
+    assert store.projection_rows() == live

@@ -65,7 +65,7 @@ def post_events(server: LiveServer, events: list[dict[str, Any]]) -> str:
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["accepted"] == len(events), body
-    session_ids = {entity["session"]["id"] for entity in body["entities"]}
+    session_ids: set[str] = {entity["session"]["id"] for entity in body["entities"]}
     assert len(session_ids) == 1, body
     return session_ids.pop()
 
@@ -298,12 +298,9 @@ def test_no_token_is_401(live_server: LiveServer) -> None:
     client = ApiClient(host=live_server.base_url)
     client.gateway_configuration = None
     journey = JourneyApi(client)
-    for call in (
-        lambda: journey.get_journey_session(session_id),
-        lambda: journey.get_journey_session_events(session_id),
-    ):
+    for read in (journey.get_journey_session, journey.get_journey_session_events):
         with pytest.raises(ApiException) as failure:
-            call()
+            read(session_id)
         assert failure.value.status == 401
         body = json.loads(failure.value.body)
         assert body["status"] == 401

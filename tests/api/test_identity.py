@@ -10,7 +10,7 @@ from builders import Conversation, web_event
 from conftest import Api, FakeClock, LiveServer, bearer, make_client
 from journeyline.core.conversation import session_id_for
 from journeyline.engine.unit import rebuild
-from journeyline.store import open_store
+from journeyline.store import Store
 
 ADA = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 ADA_PHONE_COOKIE = "1c7a6b45-0aaf-4f1d-9e2e-7d3b9a8c0f21"
@@ -241,7 +241,7 @@ def test_ephemeral_contacts_expire_after_sixty_days(api: Api, shop: str) -> None
     assert lookup(api, "Cookie", ADA).status_code == 404
 
 
-def test_rebuild_reproduces_identity_after_agent_actions(api: Api, shop: str) -> None:
+def test_rebuild_reproduces_identity_after_agent_actions(api: Api, shop: str, store: Store) -> None:
     visit(api, shop, ADA, name="identified", traits={"email": trait("ada@example.com")})
     eve = visit(api, shop, EVE, name="identified", traits={"email": trait("ada@example.com")})
     ada = lookup(api, "Email", "ada@example.com").json()["id"]
@@ -251,17 +251,15 @@ def test_rebuild_reproduces_identity_after_agent_actions(api: Api, shop: str) ->
         "/api/v2/journey/conversationevents",
         Conversation("call-9", ani="tel:+15550002222").customer_start(0).wire,
     )
-    store = open_store(api.store_url)
     before = store.projection_rows()
     rebuild(store, FakeClock())
     after = store.projection_rows()
     for table in before:
         assert sorted(set(before[table]) ^ set(after[table]))[:2] == [], table
     assert after == before
-    store.close()
 
 
-def test_racing_identify_calls_never_make_two_owners(live_server: LiveServer) -> None:
+def test_racing_identify_calls_never_make_two_owners(live_server: LiveServer, store: Store) -> None:
     """Twenty browsers identify as the same new person at once, on a real server."""
     import concurrent.futures
     import time
@@ -310,9 +308,7 @@ def test_racing_identify_calls_never_make_two_owners(live_server: LiveServer) ->
                 visitor["id"] == owner or visitor.get("unverifiedMatch", {}).get("id") == owner
             )
         assert all(verified)
-    store = open_store(live_server.store_url)
     contacts, _ = store.contacts_page(page_number=1, page_size=100)
-    store.close()
     assert len(contacts) == 20  # one per browser ...
     assert [c.id for c in contacts if c.personal_email == "new.person@example.com"] == [owner]
 

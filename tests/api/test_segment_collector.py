@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from segment.analytics import Client as SegmentClient
 from segment.analytics import request as segment_request
+from segment.analytics.client import Client as SegmentClient
 from segment.analytics.request import APIError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient

@@ -32,6 +32,16 @@ def session_path(conversation_id: str = "conv-1") -> str:
 def test_session_has_the_genesys_fields(api: Api) -> None:
     api.post(INTAKE, answered_call(contact="contact-7").wire)
     session = api.get(session_path()).json()
+    # its last event is the newest of the events it lists (oldest first), found independently
+    events = api.get(session_path() + "/events").json()["entities"]
+    assert [e["createdDate"] for e in events] == [
+        iso(T0 + 10_000),
+        iso(T0 + 40_000),
+        iso(T0 + 200_000),
+    ]
+    assert len({e["id"] for e in events}) == 3
+    newest = events[-1]
+    assert newest["conversationEvent"]["eventName"] == "ended"
     assert session == {
         "id": session_id_for("conv-1"),
         "type": "conversation",
@@ -59,7 +69,7 @@ def test_session_has_the_genesys_fields(api: Api) -> None:
         "durationInSeconds": 200,
         "eventCount": 3,
         "lastEvent": {
-            "id": session["lastEvent"]["id"],
+            "id": newest["id"],
             "eventName": "ended",
             "createdDate": iso(T0 + 200_000),
         },

@@ -7,12 +7,11 @@ import sqlite3
 import pytest
 
 from journeyline.errors import StoreError
-from journeyline.store import open_store
+from journeyline.store import Store, open_store
 from journeyline.store.base import LogRecord
 
 
-def test_a_failing_unit_of_work_is_rolled_back_and_translated(store_url: str) -> None:
-    store = open_store(store_url)
+def test_a_failing_unit_of_work_is_rolled_back_and_translated(store: Store) -> None:
     good = LogRecord("k1", "test", "p", 1, b"{}", 1)
     bad = LogRecord("k2", "test", "p", 1, None, 1)  # type: ignore[arg-type]  # NOT NULL body
     with pytest.raises(StoreError, match="the store failed") as caught, store.transaction():  # noqa: PT012
@@ -20,7 +19,6 @@ def test_a_failing_unit_of_work_is_rolled_back_and_translated(store_url: str) ->
         store.append([bad])
     assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
     assert store.log_count() == 0
-    store.close()
 
 
 def test_a_second_writer_waits_for_the_first(store_url: str) -> None:

@@ -344,8 +344,12 @@ def test_ping_polls_and_offers_reach_callbacks(tab: Tab) -> None:
 
     def answer(route: Any) -> None:
         answers["count"] += 1
-        offer = {"id": "act-1", "mediaType": "contentOffer", "state": "offered"}
-        offer["actionTemplate"] = {"name": "10% off linen today"}
+        offer = {
+            "id": "act-1",
+            "mediaType": "contentOffer",
+            "state": "offered",
+            "actionTemplate": {"name": "10% off linen today"},
+        }
         route.fulfill(
             status=200,
             content_type="application/json",

@@ -310,9 +310,9 @@ def _segment_requests(
 
 def web_http_run(
     workdir: Path, single: int, batched: int, *, concurrency: int, timeout: float
-) -> tuple[Run, Run | None]:
+) -> tuple[Run, Run]:
     """One server, one fresh store, one deployment: web events one per request, then Segment
-    batches of 100 (other visitors). The second is None when ``/v1/batch`` answers 404."""
+    batches of 100 (other visitors)."""
     with live_server(workdir, timeout) as (port, token):
         deployment_id, write_key = _create_deployment(port, token)
         now = system_clock()
@@ -329,15 +329,6 @@ def web_http_run(
         seconds1 = asyncio.run(_load(port, requests, concurrency, timeout, check_single))
         one = Run(len(hits), seconds1, {"requests": len(requests), "accepted": accepted})
 
-        basic = base64.b64encode(f"{write_key}:".encode()).decode()
-        probe = _request(port, "POST", SEGMENT_PATH, b'{"batch": []}', {
-            "Authorization": f"Basic {basic}", "Content-Type": "application/json",
-        })[0]  # fmt: skip
-        if probe == 404:
-            stored = web_counts(workdir / "http.db")["stored_events"]
-            if stored != len(hits):
-                raise BenchError(f"web HTTP single: stored {stored} events of {len(hits)}")
-            return one, None
         now = system_clock()
         batch_hits = make_web_hits(batched, now, seed=3)
         batches = _segment_requests(port, write_key, batch_hits, now, seed=3)
