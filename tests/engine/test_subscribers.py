@@ -150,4 +150,4 @@ def test_the_writer_runs_a_deadline_when_it_comes_due(
             break
         threading.Event().wait(0.05)
     [changed] = changes
-    assert changed.after.status == "Ended by agent"  # type: ignore[union-attr]
+    assert changed.after.status == "Ended by agent"
