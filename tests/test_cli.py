@@ -53,14 +53,14 @@ def test_import_then_rebuild(store_url: str, tmp_path: Path) -> None:
     assert "line 11: rejected: malformed JSON" in result.stderr
     assert result.returncode == 1
     store = open_store(store_url)
-    before = store.projection_rows()
+    before = store.snapshot()
     conversation_id = json.loads(lines[0])["eventBody"]["conversationId"]
     assert store.get_session(session_id_for(conversation_id)) is not None
     store.close()
     rebuilt = run("rebuild", "--store", store_url)
     assert json.loads(rebuilt.stdout) == {"sessions": 1, "logEvents": 9}
     store = open_store(store_url)
-    assert store.projection_rows() == before
+    assert store.snapshot() == before
     store.close()
 
 
@@ -118,15 +118,15 @@ def test_directory_import(store_url: str, tmp_path: Path) -> None:
 def test_demo_loads_a_day_once(store_url: str) -> None:
     assert main(["demo", "--store", store_url, "--conversations", "40"]) == 0
     store = open_store(store_url)
-    sessions = store.projection_rows()["sessions"]
+    snapshot = store.snapshot()
     events = store.log_count()
     store.close()
-    by_type: dict[str, set[object]] = {}
-    for row in sessions:  # (id, type, conversation, customer, idtype, contact, ...)
-        by_type.setdefault(str(row[1]), set()).add(row[5])
-    assert len([r for r in sessions if r[1] == "conversation"]) == 40
-    assert by_type["web"]  # some callers browsed the shop first ...
-    assert by_type["web"] & by_type["conversation"] - {None}  # ... and are one person
+    contact_of = {link.session_id: link.contact_id for link in snapshot.links}
+    called = {contact_of[s.id] for s in snapshot.conversations}
+    browsed = {contact_of[s.id] for s in snapshot.web_sessions if s.type == "web"}
+    assert len(snapshot.conversations) == 40
+    assert browsed  # some callers browsed the shop first ...
+    assert browsed & called - {None}  # ... and are one person
     second = run("demo", "--store", store_url, "--conversations", "40")
     assert json.loads(second.stdout)["loaded"] is False
     store = open_store(store_url)

@@ -17,7 +17,7 @@ from journeyline.engine.batch import ingest_objects
 from journeyline.engine.unit import CommandInput, Engine, rebuild
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.store import open_store
-from journeyline.store.base import Store
+from journeyline.store.base import Snapshot, Store
 
 DAY = demo_day(day_start_ms=1_795_500_000_000, seed=11, conversations=30)
 ACCEPTED = [parse_item(wire) for wire in DAY.events]
@@ -30,19 +30,19 @@ def _apply_all(store: Store, batches: list[list[Accepted]]) -> None:
         engine.apply(batch)
 
 
-def _projections(batches: list[list[Accepted]], directory: Path) -> dict[str, object]:
+def _projections(batches: list[list[Accepted]], directory: Path) -> Snapshot:
     store = open_store(f"sqlite:///{directory / 'p.db'}")
     try:
         _apply_all(store, batches)
-        return dict(store.projection_rows())
+        return store.snapshot()
     finally:
         store.close()
 
 
 def test_in_order_batches_build_every_conversation(store: Store) -> None:
     _apply_all(store, [UNIQUE[i : i + 100] for i in range(0, len(UNIQUE), 100)])
-    rows = store.projection_rows()
-    assert len(rows["sessions"]) == len(DAY.conversations)
+    snapshot = store.snapshot()
+    assert len(snapshot.conversations) == len(DAY.conversations)
     assert store.log_count() == len(UNIQUE)
 
 
@@ -63,11 +63,11 @@ def test_duplicates_are_reported_and_change_nothing(store: Store) -> None:
     engine = Engine(store, FakeClock())
     first = engine.apply(UNIQUE[:50]).results
     assert {r.status for r in first} == {"accepted"}
-    before = store.projection_rows()
+    before = store.snapshot()
     again = engine.apply([*UNIQUE[:50], UNIQUE[0]])
     assert {r.status for r in again.results} == {"duplicate"}
     assert again.effects == []  # duplicates change nothing, so they say nothing
-    assert store.projection_rows() == before
+    assert store.snapshot() == before
     assert store.log_count() == 50
     within = Engine(store, FakeClock()).apply([UNIQUE[60], UNIQUE[60]]).results
     assert [r.status for r in within] == ["accepted", "duplicate"]
@@ -80,7 +80,7 @@ def test_a_restart_continues_from_the_log(store_url: str, tmp_path: Path) -> Non
     store.close()
     reopened = open_store(store_url)  # a new engine: empty cache, reads the log on a miss
     _apply_all(reopened, [UNIQUE[half:]])
-    assert reopened.projection_rows() == _projections([UNIQUE], tmp_path)
+    assert reopened.snapshot() == _projections([UNIQUE], tmp_path)
     reopened.close()
 
 
@@ -88,9 +88,9 @@ def test_rebuild_reproduces_the_projections(store: Store) -> None:
     summary = ingest_objects(Engine(store, FakeClock()), enumerate(DAY.events, 1), batch_size=64)
     assert summary.accepted == len(UNIQUE)
     assert summary.duplicate == len(DAY.events) - len(UNIQUE)
-    live = store.projection_rows()
+    live = store.snapshot()
     assert rebuild(store, FakeClock()) == len(UNIQUE)
-    assert store.projection_rows() == live
+    assert store.snapshot() == live
 
 
 def test_rebuild_meets_identity_questions_as_live_did(store: Store) -> None:
@@ -114,10 +114,10 @@ def test_rebuild_meets_identity_questions_as_live_did(store: Store) -> None:
     engine.apply([a2])  # ... before A does: A gets an unverified match
     owner = store.identifier_get("Email", "x@example.com")
     assert owner is not None
-    live = store.projection_rows()
+    live = store.snapshot()
     rebuild(store, FakeClock())
     assert store.identifier_get("Email", "x@example.com") == owner
-    assert store.projection_rows() == live
+    assert store.snapshot() == live
 
 
 def _mixed_inputs() -> list[Any]:
@@ -183,6 +183,6 @@ def test_restarts_and_unit_sizes_do_not_change_what_a_rebuild_gives(
                 args = {**item.command.args, "contactId": owner.contact_id if owner else "x"}
                 batch[index] = CommandInput(item.key, replace(item.command, args=args))
         engine.apply(batch)
-    live = store.projection_rows()
+    live = store.snapshot()
     rebuild(store, FakeClock())
-    assert store.projection_rows() == live
+    assert store.snapshot() == live

@@ -72,7 +72,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         applied = rebuild(
             store, system_clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
         )
-        sessions = len(store.projection_rows()["sessions"])
+        sessions = store.snapshot().session_count
     finally:
         store.close()
     _print({"sessions": sessions, "logEvents": applied})

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from builders import T0, Conversation
 from conftest import Api, bearer, make_client
 from journeyline.clock import iso
@@ -178,6 +182,21 @@ def test_unknown_session_is_a_404(api: Api) -> None:
     assert response.json()["code"] == "not.found"
     assert api.get("/api/v2/journey/sessions/nope/card").status_code == 404
     assert api.get("/api/v2/journey/sessions/nope/events").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [session_path(), f"{session_path()}/events", "/api/v2/journey/sessions?conversationId=conv-1"],
+)
+def test_a_failing_store_is_a_503(api: Api, path: str) -> None:
+    """A read outside any transaction that the database refuses: service.unavailable, not 500."""
+    api.post(INTAKE, answered_call().wire)
+    db = sqlite3.connect(api.store_url.removeprefix("sqlite:///"))
+    db.executescript("DROP TABLE session_events; DROP TABLE sessions;")
+    db.close()
+    response = api.get(path)
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service.unavailable"
 
 
 def test_sessions_by_conversation_id(api: Api) -> None:

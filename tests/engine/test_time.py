@@ -112,7 +112,7 @@ def test_a_rebuild_replays_ticks_to_the_same_projections(store: Store) -> None:
     engine.apply(_agent_ended())
     clock.now_ms = T0 + 200_000 + GRACE_MS
     engine.tick()
-    live = store.projection_rows()
+    live = store.snapshot()
     assert rebuild(store, clock) == len(_agent_ended()) + 1  # the tick is in the log
-    assert store.projection_rows() == live
+    assert store.snapshot() == live
     assert store.next_deadline() is None

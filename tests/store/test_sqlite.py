@@ -1,14 +1,19 @@
-"""The SQLite store at its edges: driver errors become StoreError, transactions roll back."""
+"""The SQLite store at its edges: the file, its migrations, its driver's errors, two connections.
+
+What every backend promises is in ``test_contract.py``."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
-from journeyline.errors import StoreError
+from journeyline.errors import InvalidInput, StoreError
 from journeyline.store import Store, open_store
 from journeyline.store.base import LogRecord
+from journeyline.store.sqlite import MIGRATIONS, SqliteStore, path_of
 
 
 def test_a_failing_unit_of_work_is_rolled_back_and_translated(store: Store) -> None:
@@ -19,6 +24,16 @@ def test_a_failing_unit_of_work_is_rolled_back_and_translated(store: Store) -> N
         store.append([bad])
     assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
     assert store.log_count() == 0
+
+
+def test_a_read_outside_a_transaction_is_translated(store_url: str) -> None:
+    store = open_store(store_url)
+    with closing(sqlite3.connect(path_of(store_url))) as raw:
+        raw.execute("DROP TABLE sessions")
+    with pytest.raises(StoreError, match="in get_session: no such table: sessions") as caught:
+        store.get_session("s1")
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    store.close()
 
 
 def test_a_second_writer_waits_for_the_first(store_url: str) -> None:
@@ -32,8 +47,30 @@ def test_a_second_writer_waits_for_the_first(store_url: str) -> None:
     second.close()
 
 
-def test_unknown_url_schemes_are_refused() -> None:
-    from journeyline.errors import InvalidInput
+def test_a_new_file_is_migrated_once_to_the_latest_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'new.db'}"  # directories are made
+    assert sorted(p.name for p in MIGRATIONS.glob("*.sql"))[0] == "0001_initial.sql"
+    open_store(url).close()
+    open_store(url).close()  # nothing left to apply
+    with closing(sqlite3.connect(path_of(url))) as raw:
+        applied = [row[0] for row in raw.execute("SELECT migration_id FROM _yoyo_migration")]
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(event_log)")}
+    assert sorted(applied) == sorted(p.stem for p in MIGRATIONS.glob("*.sql"))
+    assert "unit" in columns
 
+
+def test_the_connection_is_in_wal_mode(store_url: str) -> None:
+    store = SqliteStore.open(store_url)
+    with closing(sqlite3.connect(path_of(store_url))) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    store.close()
+
+
+def test_a_url_that_is_not_sqlite_is_refused() -> None:
+    with pytest.raises(StoreError, match="not a sqlite URL"):
+        SqliteStore.open("sqlite://relative.db")
+
+
+def test_unknown_url_schemes_are_refused() -> None:
     with pytest.raises(InvalidInput, match="unsupported store URL scheme 'postgresql'"):
         open_store("postgresql://localhost/test")

@@ -1,0 +1,229 @@
+"""The store interface, one small protocol per projection, composed into :class:`Store`.
+
+A backend implements the pieces; the contract suite (``tests/store/test_contract.py``) checks
+every backend against them. The caller owns the unit of work: ``with store.transaction(): ...``;
+no method commits on its own. Every method raises :class:`journeyline.errors.StoreError` when
+the backend fails (driver errors are translated at the boundary, ``store/boundary.py``), and
+:class:`journeyline.errors.InvalidInput` for a cursor it did not issue.
+
+    Store
+     ├── UnitOfWork         url, transaction, savepoint, close
+     ├── LogStore           the append-only event log
+     ├── ConversationStore  conversation sessions, their journey events, the session listing
+     ├── WebStore           web and app sessions and their events
+     ├── PeopleStore        contacts, identifiers, session links, the audit trail
+     ├── ProjectionStore    what a replay needs: clear the projections, snapshot them
+     ├── DirectoryStore     queues, users and wrap-up codes
+     ├── DeploymentStore    web deployments
+     └── AuthStore          OAuth clients and tokens
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.effects import Cursor, Envelope
+from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.model.web import WebEvent, WebSession
+from journeyline.store.records import (
+    AnySession,
+    ConversationWrite,
+    DirectoryEntry,
+    LogRecord,
+    OAuthClient,
+    Page,
+    Snapshot,
+    WebSessionWrite,
+)
+
+
+class UnitOfWork(Protocol):
+    url: str
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """All or nothing: the block's writes are committed together, or none when it raises."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested unit inside a transaction: undone alone when its block raises."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LogStore(Protocol):
+    def append(self, records: Sequence[LogRecord]) -> set[str]:
+        """Store the records whose key is new; returns those keys (a key twice: stored once)."""
+        ...
+
+    def log_for_partition(self, kind: str, partition_key: str) -> list[bytes]:
+        """The bodies of one partition's inputs of one kind, in arrival order."""
+        ...
+
+    def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
+        """Every logged input ``(unit, key, kind, body)`` in arrival order."""
+        ...
+
+    def log_count(self) -> int: ...
+    def last_seq(self) -> int:
+        """The position of the newest input (0 for an empty log): it moves on every append."""
+        ...
+
+    def last_unit(self) -> int:
+        """The highest unit of work in the log (0 for an empty log)."""
+        ...
+
+
+class ConversationStore(Protocol):
+    def save_conversations(self, writes: Sequence[ConversationWrite]) -> None: ...
+    def get_session(self, session_id: str) -> ConversationSession | None: ...
+    def sessions_for_conversation(self, conversation_id: str) -> list[ConversationSession]: ...
+    def recent_sessions(
+        self, *, after: str | None, page_size: int, contact_ids: Sequence[str] | None = None
+    ) -> Page[AnySession]:
+        """Sessions of every type newest first, all of them or those linked to some contacts."""
+        ...
+
+    def session_events(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[SessionEvent]:
+        """A conversation session's journey events, oldest first."""
+        ...
+
+
+class WebStore(Protocol):
+    def save_web_sessions(self, writes: Sequence[WebSessionWrite]) -> None: ...
+    def delete_session(self, session_id: str) -> None: ...
+    def web_session_get(self, session_id: str) -> WebSession | None: ...
+    def web_events_page(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[WebEvent]:
+        """A web session's events, oldest first."""
+        ...
+
+    def session_of_event(self, event_id: str) -> str | None: ...
+    def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]: ...
+    def customer_web_sessions(self, customer_id: str, session_type: str) -> list[str]: ...
+
+
+class PeopleStore(Protocol):
+    # external contacts
+    def contact_put(self, contact: Contact) -> None: ...
+    def contact_get(self, contact_id: str) -> Contact | None: ...
+    def contact_delete(self, contact_id: str) -> None: ...
+    def contact_members(self, canonical_id: str) -> list[Contact]: ...
+    def contacts_page(self, *, page_number: int, page_size: int) -> tuple[list[Contact], int]: ...
+
+    # identifiers
+    def identifier_get(self, kind: str, value: str) -> Identifier | None: ...
+    def identifier_put(self, identifier: Identifier) -> None: ...
+    def identifier_delete(self, kind: str, value: str) -> bool: ...
+    def identifiers_of(self, contact_id: str) -> list[Identifier]: ...
+    def move_identifiers(self, from_id: str, to_id: str) -> None: ...
+
+    # the audit trail
+    def audit_add(
+        self, *, at_ms: int, actor: str, action: str, contact_id: str | None, doc: dict[str, Any]
+    ) -> None: ...
+    def audits_of(self, contact_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    # session <-> contact links (level 0 unverified, 1 verified, 2 by an agent)
+    def link_session(self, session_id: str, contact_id: str | None, level: int) -> None: ...
+    def session_link(self, session_id: str) -> tuple[str | None, int] | None: ...
+    def relink_customer(
+        self, customer_id: str, contact_id: str, level: int, *, only_from: str | None = None
+    ) -> None: ...
+    def relink_contact(self, old_id: str, new_id: str | None) -> None: ...
+    def contact_activity(self, contact_id: str) -> tuple[int, int] | None: ...
+
+
+class ProjectionStore(Protocol):
+    def clear_projections(self) -> None:
+        """Delete every projection (sessions, their events, contacts, identifiers, audits)."""
+        ...
+
+    def snapshot(self) -> Snapshot:
+        """Every projection as typed records: what a rebuild must reproduce."""
+        ...
+
+
+class DirectoryStore(Protocol):
+    def directory_put(self, entry: DirectoryEntry) -> None: ...
+    def directory_get(self, kind: str, entry_id: str) -> DirectoryEntry | None: ...
+    def directory_list(
+        self, kind: str, *, page_number: int, page_size: int, name: str | None
+    ) -> tuple[list[DirectoryEntry], int]:
+        """One page by name, and the total; ``name`` matches exactly, ``*`` is a wildcard."""
+        ...
+
+    def directory_delete(self, kind: str, entry_id: str) -> bool: ...
+    def directory_names(self, kind: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+
+class DeploymentStore(Protocol):
+    def deployment_put(self, deployment: Deployment) -> None: ...
+    def deployment_get(self, deployment_id: str) -> Deployment | None: ...
+    def deployment_by_write_key(self, write_key: str) -> Deployment | None: ...
+    def deployments(self) -> list[Deployment]: ...
+    def deployment_delete(self, deployment_id: str) -> bool: ...
+
+
+class AuthStore(Protocol):
+    def client_put(self, client: OAuthClient) -> None: ...
+    def client_get(self, client_id: str) -> OAuthClient | None: ...
+    def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None: ...
+    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None: ...
+
+
+class EffectStore(Protocol):
+    """The effect log, the partitions' positions and the deadlines (see ``engine.effects``)."""
+
+    def effects_append(self, envelopes: Sequence[Envelope]) -> None: ...
+    def effects_after(self, cursor: Cursor, *, limit: int) -> list[Envelope]:
+        """Stored effects the cursor has not seen, in commit order, at most ``limit``."""
+        ...
+
+    def effects_prune(self, before_ms: int) -> int: ...
+    def partition_positions(self) -> dict[int, tuple[int, int]]:
+        """``partition -> (last position, units that touched it)``, for the partitions used."""
+        ...
+
+    def partition_positions_put(self, positions: dict[int, tuple[int, int]]) -> None: ...
+    def deadlines_put(self, deadlines: Sequence[tuple[str, str, int | None]]) -> None:
+        """``(session id, kind, due_ms)``; a due time of None removes the session's deadline."""
+        ...
+
+    def deadlines_due(self, now_ms: int) -> list[tuple[str, str, int]]: ...
+    def next_deadline(self) -> int | None: ...
+
+
+class Store(
+    UnitOfWork,
+    LogStore,
+    ConversationStore,
+    WebStore,
+    PeopleStore,
+    ProjectionStore,
+    DirectoryStore,
+    DeploymentStore,
+    AuthStore,
+    EffectStore,
+    Protocol,
+):
+    """The whole store: what ``open_store`` returns."""
+
+
+def methods_of(protocol: type) -> dict[str, type]:
+    """The public methods a protocol promises, each with the piece that declares it."""
+    found: dict[str, type] = {}
+    for piece in reversed(protocol.__mro__):
+        if piece is object or not getattr(piece, "_is_protocol", False) or piece is Protocol:
+            continue
+        for name, value in vars(piece).items():
+            if not name.startswith("_") and inspect.isfunction(value):
+                found[name] = piece
+    return found

@@ -1,0 +1,152 @@
+"""The records the store takes and gives back, besides the domain records of ``model/``.
+
+Nothing here knows a backend: these are what every backend reads and writes, and what the
+contract suite (``tests/store/test_contract.py``) compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from journeyline.model.contact import Contact, Identifier
+from journeyline.model.directory import DIRECTORY_KINDS, DirectoryEntry
+from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.model.web import WebEvent, WebSession
+
+T = TypeVar("T")
+AnySession = ConversationSession | WebSession
+
+
+__all__ = ["DIRECTORY_KINDS", "DirectoryEntry"]  # model records, named here too
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    key: str
+    kind: str
+    partition_key: str
+    received_ms: int
+    body: bytes
+    unit: int = 0  # the unit of work it was applied in (replays apply the same units)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationWrite:
+    """A conversation session to store, the journey events to upsert and to delete (all of
+    its old ones, with ``replace_all``)."""
+
+    session: ConversationSession
+    upsert: Sequence[SessionEvent]
+    delete_ids: Sequence[str]
+    replace_all: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WebSessionWrite:
+    """A web session to store, the events to add (or, with ``replace``, all of them), its link."""
+
+    session: WebSession
+    events: Sequence[WebEvent]
+    contact_id: str | None
+    verified: bool
+    replace: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthClient:
+    client_id: str
+    secret_hash: str
+    name: str
+    role: str
+    created_ms: int
+
+
+# -- the snapshot of the projections ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWebEvent:
+    """A web or app event as the store holds it: in a session."""
+
+    session_id: str
+    event: WebEvent
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLink:
+    """A session's contact and link level (0 unverified, 1 verified, 2 by an agent)."""
+
+    session_id: str
+    contact_id: str | None
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """One entry of the identity audit trail (``Store.audit_add``)."""
+
+    at_ms: int
+    actor: str
+    action: str
+    contact_id: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every projection as typed records, in an order no backend chooses.
+
+    The replay oracle: ``journeyline rebuild`` must give the snapshot live processing gave, on
+    any backend. The directory, deployments and OAuth clients are configuration, not
+    projections, and are not in it. Build one with :meth:`of`, which sorts.
+    """
+
+    conversations: tuple[ConversationSession, ...]  # by id
+    conversation_events: tuple[SessionEvent, ...]  # by session, time, id
+    web_sessions: tuple[WebSession, ...]  # by id
+    web_events: tuple[StoredWebEvent, ...]  # by session, time, key
+    contacts: tuple[Contact, ...]  # by id
+    identifiers: tuple[Identifier, ...]  # by type, value
+    links: tuple[SessionLink, ...]  # one per session, by session id
+    audits: tuple[Audit, ...]  # in the order they were written
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        conversations: Iterable[ConversationSession],
+        conversation_events: Iterable[SessionEvent],
+        web_sessions: Iterable[WebSession],
+        web_events: Iterable[StoredWebEvent],
+        contacts: Iterable[Contact],
+        identifiers: Iterable[Identifier],
+        links: Iterable[SessionLink],
+        audits: Iterable[Audit],
+    ) -> Snapshot:
+        """A snapshot of these records, sorted here (in Python, not by a database collation)."""
+        return cls(
+            conversations=tuple(sorted(conversations, key=lambda s: s.id)),
+            conversation_events=tuple(
+                sorted(conversation_events, key=lambda e: (e.session_id, e.created_ms, e.id))
+            ),
+            web_sessions=tuple(sorted(web_sessions, key=lambda s: s.id)),
+            web_events=tuple(
+                sorted(web_events, key=lambda w: (w.session_id, w.event.created_ms, w.event.key))
+            ),
+            contacts=tuple(sorted(contacts, key=lambda c: c.id)),
+            identifiers=tuple(sorted(identifiers, key=lambda i: (i.type, i.value))),
+            links=tuple(sorted(links, key=lambda link: link.session_id)),
+            audits=tuple(audits),
+        )
+
+    @property
+    def session_count(self) -> int:
+        return len(self.conversations) + len(self.web_sessions)

@@ -1,0 +1,134 @@
+"""SQLite: conversation sessions and their journey events (``sessions``, ``session_events``),
+and the newest-first listing of sessions of every type."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.store import codec
+from journeyline.store.records import AnySession, ConversationWrite, Page
+
+
+def _decode_session(kind: str, doc: bytes) -> AnySession:
+    if kind == "conversation":
+        return codec.decode_session(doc)
+    return codec.decode_web_session(doc)
+
+
+def event_docs(
+    db: sqlite3.Connection,
+    session_id: str,
+    *,
+    after: str | None,
+    page_size: int,
+    names: Sequence[str],
+) -> Page[bytes]:
+    """A page of a session's stored event documents, oldest first, by ``(created, id)``."""
+    sql = "SELECT created_ms, id, doc FROM session_events WHERE session_id = ?"
+    args: list[object] = [session_id]
+    if names:
+        sql += f" AND event_name IN ({','.join('?' * len(names))})"
+        args += list(names)
+    if after:
+        created, last_id = codec.read_cursor(after)
+        sql += " AND (created_ms > ? OR (created_ms = ? AND id > ?))"
+        args += [created, created, last_id]
+    sql += " ORDER BY created_ms, id LIMIT ?"
+    rows = db.execute(sql, [*args, page_size + 1]).fetchall()
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    cursor = codec.make_cursor(rows[-1][0], rows[-1][1]) if more else None
+    return Page([bytes(row[2]) for row in rows], cursor)
+
+
+class ConversationMixin:
+    _db: sqlite3.Connection
+
+    def save_conversations(self, writes: Sequence[ConversationWrite]) -> None:
+        """Upsert conversation sessions and their journey events, one statement per kind of row.
+
+        Contact links are left to ``link_session``."""
+        if not writes:
+            return
+        self._db.executemany(
+            "INSERT INTO sessions (id, type, conversation_id, customer_id, customer_id_type,"
+            " external_contact_id, contact_verified, created_ms, ended_ms, last_event_ms, doc)"
+            " VALUES (?, 'conversation', ?, ?, ?, NULL, 0, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
+            " customer_id_type = excluded.customer_id_type, created_ms = excluded.created_ms,"
+            " ended_ms = excluded.ended_ms, last_event_ms = excluded.last_event_ms,"
+            " doc = excluded.doc",
+            [
+                (
+                    w.session.id,
+                    w.session.conversation_id,
+                    w.session.customer_id,
+                    w.session.customer_id_type,
+                    w.session.created_ms,
+                    w.session.ended_ms,
+                    w.session.latest_ms,
+                    codec.encode(w.session),
+                )
+                for w in writes
+            ],
+        )
+        self._db.executemany(
+            "DELETE FROM session_events WHERE session_id = ?",
+            [(w.session.id,) for w in writes if w.replace_all],
+        )
+        self._db.executemany(
+            "DELETE FROM session_events WHERE id = ?",
+            [(i,) for w in writes if not w.replace_all for i in w.delete_ids],
+        )
+        self._db.executemany(
+            "INSERT INTO session_events (id, session_id, created_ms, event_name, doc)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " created_ms = excluded.created_ms, doc = excluded.doc",
+            [
+                (e.id, e.session_id, e.created_ms, e.event_name, codec.encode(e))
+                for w in writes
+                for e in w.upsert
+            ],
+        )
+
+    def get_session(self, session_id: str) -> ConversationSession | None:
+        row = self._db.execute(
+            "SELECT doc FROM sessions WHERE id = ? AND type = 'conversation'", (session_id,)
+        ).fetchone()
+        return codec.decode_session(row[0]) if row else None
+
+    def sessions_for_conversation(self, conversation_id: str) -> list[ConversationSession]:
+        rows = self._db.execute(
+            "SELECT doc FROM sessions WHERE conversation_id = ? AND type = 'conversation'",
+            (conversation_id,),
+        )
+        return [codec.decode_session(doc) for (doc,) in rows]
+
+    def recent_sessions(
+        self, *, after: str | None, page_size: int, contact_ids: Sequence[str] | None = None
+    ) -> Page[AnySession]:
+        """Sessions newest first, all of them or those linked to some contacts."""
+        sql = "SELECT type, doc FROM sessions WHERE 1 = 1"
+        args: list[object] = []
+        if contact_ids is not None:
+            sql += f" AND external_contact_id IN ({','.join('?' * len(contact_ids))})"
+            args += list(contact_ids)
+        if after:
+            created, last_id = codec.read_cursor(after)
+            sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"
+            args += [created, created, last_id]
+        sql += " ORDER BY created_ms DESC, id DESC LIMIT ?"
+        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
+        items = [_decode_session(kind, doc) for kind, doc in rows[:page_size]]
+        more = len(rows) > page_size
+        cursor = codec.make_cursor(items[-1].created_ms, items[-1].id) if more else None
+        return Page(items, cursor)
+
+    def session_events(
+        self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
+    ) -> Page[SessionEvent]:
+        """Oldest first: the journey map reads left to right."""
+        docs = event_docs(self._db, session_id, after=after, page_size=page_size, names=names)
+        return Page([codec.decode_event(doc) for doc in docs.items], docs.next_cursor)

@@ -1,0 +1,52 @@
+"""SQLite: web deployments (``deployments``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import msgspec
+
+from journeyline.model.contact import Deployment
+
+_deployment_decoder = msgspec.json.Decoder(Deployment)
+_encoder = msgspec.json.Encoder()
+
+
+class DeploymentMixin:
+    _db: sqlite3.Connection
+
+    def deployment_put(self, deployment: Deployment) -> None:
+        self._db.execute(
+            "INSERT INTO deployments (id, name, write_key, doc, created_ms, modified_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+            " write_key = excluded.write_key, doc = excluded.doc,"
+            " modified_ms = excluded.modified_ms",
+            (
+                deployment.id,
+                deployment.name,
+                deployment.write_key,
+                _encoder.encode(deployment),
+                deployment.created_ms,
+                deployment.modified_ms,
+            ),
+        )
+
+    def deployment_get(self, deployment_id: str) -> Deployment | None:
+        row = self._db.execute(
+            "SELECT doc FROM deployments WHERE id = ?", (deployment_id,)
+        ).fetchone()
+        return _deployment_decoder.decode(row[0]) if row else None
+
+    def deployment_by_write_key(self, write_key: str) -> Deployment | None:
+        row = self._db.execute(
+            "SELECT doc FROM deployments WHERE write_key = ?", (write_key,)
+        ).fetchone()
+        return _deployment_decoder.decode(row[0]) if row else None
+
+    def deployments(self) -> list[Deployment]:
+        rows = self._db.execute("SELECT doc FROM deployments ORDER BY name, id")
+        return [_deployment_decoder.decode(doc) for (doc,) in rows]
+
+    def deployment_delete(self, deployment_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
+        return cursor.rowcount > 0

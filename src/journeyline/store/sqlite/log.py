@@ -1,0 +1,58 @@
+"""SQLite: the append-only event log (``event_log``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from journeyline.store.records import LogRecord
+
+
+class LogMixin:
+    _db: sqlite3.Connection
+
+    def append(self, records: Sequence[LogRecord]) -> set[str]:
+        if not records:
+            return set()
+        keys = list({r.key for r in records})
+        existing: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key FROM event_log WHERE key IN ({marks})", chunk)
+            existing.update(key for (key,) in rows)
+        new: dict[str, LogRecord] = {}
+        for r in records:
+            if r.key not in existing and r.key not in new:
+                new[r.key] = r
+        self._db.executemany(
+            "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(r.key, r.kind, r.partition_key, r.received_ms, r.body, r.unit) for r in new.values()],
+        )
+        return set(new)
+
+    def log_for_partition(self, kind: str, partition_key: str) -> list[bytes]:
+        rows = self._db.execute(
+            "SELECT body FROM event_log WHERE partition_key = ? AND kind = ? ORDER BY seq",
+            (partition_key, kind),
+        )
+        return [bytes(body) for (body,) in rows]
+
+    def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
+        """Every logged input ``(unit, key, kind, body)`` in arrival order."""
+        rows = self._db.execute("SELECT unit, key, kind, body FROM event_log ORDER BY seq")
+        for unit, key, kind, body in rows:
+            yield int(unit), key, kind, bytes(body)
+
+    def last_seq(self) -> int:
+        (seq,) = self._db.execute("SELECT coalesce(max(seq), 0) FROM event_log").fetchone()
+        return int(seq)
+
+    def last_unit(self) -> int:
+        (unit,) = self._db.execute("SELECT coalesce(max(unit), 0) FROM event_log").fetchone()
+        return int(unit)
+
+    def log_count(self) -> int:
+        (count,) = self._db.execute("SELECT count(*) FROM event_log").fetchone()
+        return int(count)

@@ -1,0 +1,72 @@
+"""SQLite: what a replay needs: clear every projection, and read them all back as records."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import msgspec
+
+from journeyline.model.contact import Contact, Identifier
+from journeyline.model.session import ConversationSession, SessionEvent
+from journeyline.model.web import WebSession
+from journeyline.store import codec
+from journeyline.store.records import Audit, SessionLink, Snapshot, StoredWebEvent
+
+PROJECTIONS = ("session_events", "sessions", "contacts", "identifiers", "audits", "deadlines")
+
+_contact_decoder = msgspec.json.Decoder(Contact)
+_details_decoder = msgspec.json.Decoder(dict[str, object])
+
+
+class ProjectionMixin:
+    _db: sqlite3.Connection
+
+    def clear_projections(self) -> None:
+        for table in PROJECTIONS:
+            self._db.execute(f"DELETE FROM {table}")
+
+    def snapshot(self) -> Snapshot:
+        conversations: list[ConversationSession] = []
+        web_sessions: list[WebSession] = []
+        links: list[SessionLink] = []
+        rows = self._db.execute(
+            "SELECT id, type, external_contact_id, contact_verified, doc FROM sessions"
+        )
+        for session_id, kind, contact_id, level, doc in rows:
+            if kind == "conversation":
+                conversations.append(codec.decode_session(doc))
+            else:
+                web_sessions.append(codec.decode_web_session(doc))
+            links.append(SessionLink(session_id, contact_id, int(level)))
+        conversation_events: list[SessionEvent] = []
+        web_events: list[StoredWebEvent] = []
+        rows = self._db.execute("SELECT session_id, event_type, doc FROM session_events")
+        for session_id, event_type, doc in rows:
+            if event_type == "ConversationEvent":
+                conversation_events.append(codec.decode_event(doc))
+            else:
+                web_events.append(StoredWebEvent(session_id, codec.decode_web_event(doc)))
+        identifiers = [
+            Identifier(kind, value, contact_id, bool(verified), created_ms)
+            for kind, value, contact_id, verified, created_ms in self._db.execute(
+                "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+            )
+        ]
+        audits = [
+            Audit(at_ms, actor, action, contact_id, _details_decoder.decode(doc))
+            for at_ms, actor, action, contact_id, doc in self._db.execute(
+                "SELECT at_ms, actor, action, contact_id, doc FROM audits ORDER BY seq"
+            )
+        ]
+        return Snapshot.of(
+            conversations=conversations,
+            conversation_events=conversation_events,
+            web_sessions=web_sessions,
+            web_events=web_events,
+            contacts=[
+                _contact_decoder.decode(d) for (d,) in self._db.execute("SELECT doc FROM contacts")
+            ],
+            identifiers=identifiers,
+            links=links,
+            audits=audits,
+        )

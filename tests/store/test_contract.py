@@ -1,0 +1,927 @@
+"""The store's promises, one suite run against every backend (a fresh real database per test).
+
+A backend is a URL template in ``URLS`` and, for the error-translation tests, a way to break
+its database behind its back in ``SABOTAGE``: adding PostgreSQL is one line in each.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journeyline.core.websession import web_event_id
+from journeyline.errors import InvalidInput, JourneylineError, StoreError
+from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.effects import Cursor, Envelope, SessionRemoved
+from journeyline.model.session import Channel, ConversationSession, SessionEvent
+from journeyline.model.web import Page as WebPage
+from journeyline.model.web import WebEvent, WebSession
+from journeyline.store import open_store
+from journeyline.store.base import (
+    Audit,
+    ConversationWrite,
+    DirectoryEntry,
+    LogRecord,
+    OAuthClient,
+    Page,
+    SessionLink,
+    Snapshot,
+    Store,
+    StoredWebEvent,
+    WebSessionWrite,
+    methods_of,
+)
+from journeyline.store.codec import make_cursor
+
+T0 = 1_795_600_000_000
+
+#: One URL template per backend; ``{tmp}`` is the test's own temporary directory.
+URLS = ["sqlite:///{tmp}/contract.db"]
+
+
+def _drop_sqlite_tables(url: str) -> None:
+    db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        names = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for (name,) in names:
+            db.execute(f'DROP TABLE "{name}"')
+        db.commit()
+    finally:
+        db.close()
+
+
+#: Per URL scheme: drop every table through a connection of the test's own.
+SABOTAGE: dict[str, Callable[[str], None]] = {"sqlite": _drop_sqlite_tables}
+
+
+@pytest.fixture(params=URLS, ids=lambda template: template.split(":", 1)[0])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    template: str = request.param
+    return template.format(tmp=tmp_path)
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[Store]:
+    opened = open_store(url)
+    yield opened
+    opened.close()
+
+
+class Boom(Exception):
+    """The caller's own failure inside a unit of work."""
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+def record(key: str, *, partition: str = "p", kind: str = "test", unit: int = 1) -> LogRecord:
+    return LogRecord(key, kind, partition, T0, f'{{"key": "{key}"}}'.encode(), unit)
+
+
+def conversation(
+    n: int, created_ms: int = T0, *, latest_ms: int | None = None, customer: str = "+15550001"
+) -> ConversationSession:
+    return ConversationSession(
+        id=f"s{n:02}",
+        conversation_id=f"conv-{n:02}",
+        created_ms=created_ms,
+        ended_ms=None,
+        latest_ms=created_ms if latest_ms is None else latest_ms,
+        originating_direction="Inbound",
+        channels=(Channel("Voice", platform="Edge"),),
+        media_type="voice",
+        start_trigger="InboundCall",
+        subject=None,
+        customer_id=customer,
+        customer_id_type="phone",
+        external_contact_id=None,
+        journey_context=None,
+        last_queue_id="q1",
+        last_user_id=None,
+        last_disposition=None,
+        last_user_disconnect_type=None,
+        last_acd_outcome=None,
+        ended_by=None,
+        phase="waiting",
+        agent_connected=False,
+        customer_connected=True,
+        queued=True,
+        voicemail=False,
+        last_agent_end_ms=None,
+        wait_ms=0,
+        talk_ms=0,
+        event_count=0,
+    )
+
+
+def journey_event(session: str, n: int, created_ms: int, name: str = "routed") -> SessionEvent:
+    return SessionEvent(f"{session}-e{n:02}", session, name, created_ms, {"queue.id": "q1"})
+
+
+def web_session(
+    n: int, created_ms: int = T0, *, last_ms: int | None = None, cookie: str = "cookie-1"
+) -> WebSession:
+    return WebSession(
+        id=f"s{n:02}",
+        type="web",
+        customer_cookie_id=cookie,
+        deployment_id="d1",
+        created_ms=created_ms,
+        last_event_ms=created_ms if last_ms is None else last_ms,
+        event_count=1,
+        pageview_count=1,
+        screenview_count=0,
+        visit_count=1,
+        last_page=WebPage(url="https://shop.example.com/", title="Shop"),
+        last_screen=None,
+        search_terms=(),
+        referrer=None,
+        campaign=None,
+        browser=None,
+        device=None,
+        geolocation=None,
+        ip_address=None,
+        user_agent=None,
+        authenticated=False,
+        last_event_id="",
+        last_event_name="page_viewed",
+    )
+
+
+def web_event(key: str, created_ms: int, *, cookie: str = "cookie-1") -> WebEvent:
+    return WebEvent(
+        key, "d1", cookie, "page_viewed", created_ms, page=WebPage(url="https://x.example/")
+    )
+
+
+def save_conversation(store: Store, session: ConversationSession, *events: SessionEvent) -> None:
+    store.save_conversations([ConversationWrite(session, events, (), replace_all=False)])
+
+
+def save_web(
+    store: Store,
+    session: WebSession,
+    *events: WebEvent,
+    contact: str | None = None,
+    verified: bool = False,
+) -> None:
+    store.save_web_sessions([WebSessionWrite(session, events, contact, verified, replace=False)])
+
+
+def contact(contact_id: str, created_ms: int = T0, **fields: Any) -> Contact:
+    return Contact(contact_id, "Curated", created_ms, created_ms, created_ms, **fields)
+
+
+# -- the event log ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("batches", "new_keys", "stored"),
+    [
+        ([["a", "b"]], [{"a", "b"}], ["a", "b"]),
+        ([["a"], ["a"]], [{"a"}, set()], ["a"]),
+        ([["a", "b"], ["b", "c"]], [{"a", "b"}, {"c"}], ["a", "b", "c"]),
+        ([["a", "a", "b", "a"]], [{"a", "b"}], ["a", "b"]),  # a duplicate in the same call
+        ([[], ["a"], []], [set(), {"a"}, set()], ["a"]),
+    ],
+)
+def test_append_is_idempotent_by_key(
+    store: Store, batches: list[list[str]], new_keys: list[set[str]], stored: list[str]
+) -> None:
+    returned = []
+    for batch in batches:
+        with store.transaction():
+            returned.append(store.append([record(key) for key in batch]))
+    assert returned == new_keys
+    assert [key for _, key, _, _ in store.iter_all_log()] == stored
+    assert store.log_count() == len(stored)
+
+
+def test_the_first_body_of_a_key_stays(store: Store) -> None:
+    with store.transaction():
+        store.append([record("a")])
+        assert store.append([replace(record("a"), body=b"{}")]) == set()
+    assert store.log_for_partition("test", "p") == [b'{"key": "a"}']
+
+
+def test_the_log_keeps_arrival_order_by_partition_and_kind(store: Store) -> None:
+    assert (store.log_count(), store.last_seq(), store.last_unit()) == (0, 0, 0)
+    assert list(store.iter_all_log()) == []
+    records = [
+        record("z", partition="p1", unit=1),
+        record("a", partition="p2", unit=1),
+        record("m", partition="p1", kind="other", unit=2),
+        record("b", partition="p1", unit=3),
+    ]
+    seqs = []
+    for one in records:
+        with store.transaction():
+            store.append([one])
+        seqs.append(store.last_seq())
+    assert seqs == sorted(set(seqs))  # it moves on every append
+    assert store.log_for_partition("test", "p1") == [records[0].body, records[3].body]
+    assert store.log_for_partition("other", "p1") == [records[2].body]
+    assert store.log_for_partition("test", "nowhere") == []
+    assert list(store.iter_all_log()) == [(r.unit, r.key, r.kind, r.body) for r in records]
+    assert store.last_unit() == 3
+    assert store.log_count() == 4
+
+
+# -- units of work ---------------------------------------------------------------------------
+
+WRITES: dict[str, Callable[[Store], object]] = {
+    "log": lambda s: s.append([record("k1")]),
+    "conversation": lambda s: save_conversation(s, conversation(1), journey_event("s01", 1, T0)),
+    "web": lambda s: save_web(s, web_session(2), web_event("w1", T0)),
+    "contact": lambda s: s.contact_put(contact("c1")),
+    "identifier": lambda s: s.identifier_put(Identifier("Email", "a@example.com", "c1", True, T0)),
+    "audit": lambda s: s.audit_add(at_ms=T0, actor="a", action="merge", contact_id="c1", doc={}),
+    "directory": lambda s: s.directory_put(DirectoryEntry("queue", "q1", "Sales", T0)),
+    "deployment": lambda s: s.deployment_put(Deployment("d1", "Shop", "key-1")),
+    "client": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
+}
+
+
+def everything(store: Store) -> tuple[object, ...]:
+    return (
+        store.snapshot(),
+        list(store.iter_all_log()),
+        store.directory_list("queue", page_number=1, page_size=100, name=None),
+        store.deployments(),
+        store.client_get("id"),
+    )
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_transaction_is_all_or_nothing(store: Store, write: Callable[[Store], object]) -> None:
+    empty = everything(store)
+    with pytest.raises(Boom), store.transaction():  # noqa: PT012
+        store.append([record("before")])
+        write(store)
+        raise Boom
+    assert everything(store) == empty
+    with store.transaction():  # and the store goes on working
+        write(store)
+    assert everything(store) != empty
+
+
+def test_a_store_failure_inside_a_transaction_undoes_it_all(store: Store) -> None:
+    with pytest.raises(StoreError) as caught, store.transaction():  # noqa: PT012
+        store.append([record("a")])
+        store.client_put(OAuthClient("id", "hash", "n", "admin", T0))
+        store.client_put(OAuthClient("id", "hash", "n", "admin", T0))  # the same key again
+    assert caught.value.__cause__ is not None
+    assert (store.log_count(), store.client_get("id")) == (0, None)
+
+
+def test_a_failed_savepoint_is_undone_alone(store: Store) -> None:
+    with store.transaction():
+        store.append([record("a")])
+        with pytest.raises(Boom), store.savepoint():  # noqa: PT012
+            store.append([record("b")])
+            store.contact_put(contact("c1"))
+            raise Boom
+        store.append([record("c")])
+        with store.savepoint():
+            store.append([record("d")])
+    assert [key for _, key, _, _ in store.iter_all_log()] == ["a", "c", "d"]
+    assert store.contact_get("c1") is None
+
+
+def test_an_inner_savepoint_fails_and_the_outer_one_is_kept(store: Store) -> None:
+    with store.transaction(), store.savepoint():
+        store.append([record("outer")])
+        with pytest.raises(Boom), store.savepoint():  # noqa: PT012
+            store.append([record("inner")])
+            raise Boom
+    assert [key for _, key, _, _ in store.iter_all_log()] == ["outer"]
+
+
+def test_a_savepoint_goes_when_its_transaction_fails(store: Store) -> None:
+    with pytest.raises(Boom), store.transaction():  # noqa: PT012
+        with store.savepoint():
+            store.append([record("a")])
+        raise Boom
+    assert store.log_count() == 0
+
+
+# -- cursor paging ---------------------------------------------------------------------------
+
+
+def all_pages(fetch: Callable[[str | None], Page[Any]], limit: int) -> list[list[Any]]:
+    pages: list[list[Any]] = []
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        pages.append(page.items)
+        if page.next_cursor is None:
+            return pages
+        assert len(pages) <= limit, "the cursor does not move on"
+        cursor = page.next_cursor
+
+
+PAGE_SIZES = [1, 2, 3, 6, 7, 50]
+# created times with ties (broken by id), conversations and web sessions mixed
+CREATED = [T0 + 3, T0 + 1, T0 + 1, T0 + 2, T0 + 1, T0]
+NEWEST_FIRST = [
+    f"s{n:02}" for _, n in sorted(((c, n) for n, c in enumerate(CREATED)), reverse=True)
+]
+LINKED = {"c1": {"s00", "s01", "s02", "s03"}, "c2": {"s04"}}  # s05 is linked to no one
+
+
+def seed_sessions(store: Store) -> None:
+    with store.transaction():
+        for n, created in enumerate(CREATED):
+            owner = next((c for c, ids in LINKED.items() if f"s{n:02}" in ids), None)
+            if n % 2:
+                save_web(store, web_session(n, created), contact=owner)
+            else:
+                save_conversation(store, conversation(n, created))
+                store.link_session(f"s{n:02}", owner, 1)
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+def test_recent_sessions_pages_newest_first(store: Store, size: int) -> None:
+    seed_sessions(store)
+    pages = all_pages(lambda after: store.recent_sessions(after=after, page_size=size), 10)
+    assert [s.id for page in pages for s in page] == NEWEST_FIRST
+    assert all(len(page) == size for page in pages[:-1])
+    assert pages[-1]  # no empty page at the end
+
+
+@pytest.mark.parametrize("contacts", [["c1"], ["c2"], ["c1", "c2"], ["nobody"], []])
+def test_recent_sessions_of_some_contacts(store: Store, contacts: list[str]) -> None:
+    seed_sessions(store)
+    pages = all_pages(
+        lambda after: store.recent_sessions(after=after, page_size=2, contact_ids=contacts), 10
+    )
+    linked = set().union(*(LINKED.get(c, set()) for c in contacts))
+    assert [s.id for page in pages for s in page] == [i for i in NEWEST_FIRST if i in linked]
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+@pytest.mark.parametrize("names", [[], ["routed"], ["ended", "routed"]])
+def test_session_events_page_oldest_first(store: Store, size: int, names: list[str]) -> None:
+    times = [T0 + 5, T0 + 1, T0 + 1, T0 + 9, T0 + 1, T0 + 2]
+    events = [
+        journey_event("s01", n, t, "ended" if n == 3 else "routed") for n, t in enumerate(times)
+    ]
+    with store.transaction():
+        save_conversation(store, conversation(1), *events)
+        save_conversation(store, conversation(2), journey_event("s02", 0, T0))
+    pages = all_pages(
+        lambda after: store.session_events("s01", after=after, page_size=size, names=names), 10
+    )
+    wanted = [e for e in events if not names or e.event_name in names]
+    assert [e for page in pages for e in page] == sorted(wanted, key=lambda e: (e.created_ms, e.id))
+
+
+@pytest.mark.parametrize("size", PAGE_SIZES)
+def test_web_events_page_oldest_first(store: Store, size: int) -> None:
+    times = [T0 + 5, T0 + 1, T0 + 1, T0 + 9, T0 + 1, T0 + 2]
+    events = [web_event(f"k{n}", t) for n, t in enumerate(times)]
+    with store.transaction():
+        save_web(store, web_session(1), *events)
+        save_web(store, web_session(2, cookie="other"), web_event("elsewhere", T0))
+    pages = all_pages(
+        lambda after: store.web_events_page("s01", after=after, page_size=size, names=[]), 10
+    )
+    got = [e for page in pages for e in page]
+    assert sorted(got, key=lambda e: e.key) == events  # each once ...
+    assert [e.created_ms for e in got] == sorted(times)  # ... oldest first
+
+
+LISTINGS: dict[str, Callable[[Store, str], object]] = {
+    "recent_sessions": lambda s, after: s.recent_sessions(after=after, page_size=2),
+    "session_events": lambda s, after: s.session_events("s01", after=after, page_size=2, names=[]),
+    "web_events_page": lambda s, a: s.web_events_page("s01", after=a, page_size=2, names=[]),
+}
+
+
+@pytest.mark.parametrize("listing", LISTINGS.values(), ids=LISTINGS.keys())
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage!", "bm90LWEtY3Vyc29y", make_cursor(-1, "s01"), make_cursor(2**63, "s01"), "//8"],
+)
+def test_a_cursor_the_store_did_not_issue_is_invalid_input(
+    store: Store, listing: Callable[[Store, str], object], cursor: str
+) -> None:
+    seed_sessions(store)
+    with pytest.raises(InvalidInput) as caught:
+        listing(store, cursor)
+    assert caught.value.field == "after"
+
+
+# -- every projection, written and read back -------------------------------------------------
+
+
+def test_conversation_sessions_and_their_events(store: Store) -> None:
+    session = conversation(1, T0, latest_ms=T0 + 50, customer="+15550009")
+    events = [journey_event("s01", 0, T0), journey_event("s01", 1, T0 + 9, "connected")]
+    with store.transaction():
+        save_conversation(store, session, *events)
+    assert store.get_session("s01") == session
+    assert store.get_session("nope") is None
+    assert store.sessions_for_conversation("conv-01") == [session]
+    assert store.sessions_for_conversation("nope") == []
+    assert store.session_events("s01", after=None, page_size=10, names=[]).items == events
+    assert store.session_link("s01") == (None, 0)  # links are link_session's
+    newer = replace(session, phase="connected", latest_ms=T0 + 60)
+    with store.transaction():
+        save_conversation(store, newer)
+    assert store.get_session("s01") == newer
+    assert store.session_events("s01", after=None, page_size=10, names=[]).items == events
+
+
+@pytest.mark.parametrize(
+    ("upsert", "delete", "replace_all", "expected"),
+    [
+        (["e1"], [], False, ["e0", "e1", "e2"]),  # an upsert of one changes it alone
+        ([], ["e1"], False, ["e0", "e2"]),
+        (["e1"], ["e0"], False, ["e1", "e2"]),
+        (["e1"], ["e0", "e2"], True, ["e1"]),  # replace_all: only the upserted remain
+        ([], [], True, []),
+        (["e3"], [], False, ["e0", "e1", "e2", "e3"]),
+    ],
+)
+def test_journey_events_are_upserted_and_deleted(
+    store: Store, upsert: list[str], delete: list[str], replace_all: bool, expected: list[str]
+) -> None:
+    def event(name: str) -> SessionEvent:
+        return journey_event("s01", int(name[1]), T0 + int(name[1]))
+
+    with store.transaction():
+        save_conversation(store, conversation(1), *map(event, ["e0", "e1", "e2"]))
+    changed = [replace(event(name), attributes={"queue.id": "q2"}) for name in upsert]
+    ids = [event(name).id for name in delete]
+    with store.transaction():
+        store.save_conversations([ConversationWrite(conversation(1), changed, ids, replace_all)])
+    got = store.session_events("s01", after=None, page_size=10, names=[]).items
+    assert [e.id for e in got] == [event(name).id for name in expected]
+    assert [e for e in got if e.id in {c.id for c in changed}] == changed
+
+
+def test_web_sessions_and_their_events(store: Store) -> None:
+    session = web_session(1, T0, last_ms=T0 + 10)
+    first, second = web_event("k1", T0), web_event("k2", T0 + 10)
+    other = web_session(2, T0 + 20, cookie="cookie-1")
+    with store.transaction():
+        save_web(store, session, first, contact="c1", verified=True)
+        save_web(store, other, web_event("k3", T0 + 20))
+        save_web(store, session, second, contact="c1", verified=True)  # adds to the events
+    assert store.web_session_get("s01") == session
+    assert store.web_session_get("nope") is None
+    assert store.get_session("s01") is None  # not a conversation session
+    assert store.web_events_page("s01", after=None, page_size=9, names=[]).items == [first, second]
+    assert store.session_of_event(web_event_id("k2")) == "s01"
+    assert store.session_of_event("nope") is None
+    assert store.session_link("s01") == ("c1", 1)
+    assert store.session_link("s02") == (None, 0)
+    assert sorted(store.customer_web_sessions("cookie-1", "web")) == ["s01", "s02"]
+    assert store.customer_web_sessions("cookie-1", "app") == []
+    assert sorted(e.key for e in store.web_events_of("cookie-1", "web")) == ["k1", "k2", "k3"]
+    assert store.web_events_of("cookie-2", "web") == []
+    replaced = WebSessionWrite(session, [second], "c1", True, replace=True)
+    with store.transaction():
+        store.save_web_sessions([replaced])
+        store.delete_session("s02")
+    assert store.web_events_page("s01", after=None, page_size=9, names=[]).items == [second]
+    assert (store.web_session_get("s02"), store.session_of_event(web_event_id("k3"))) == (None,) * 2
+
+
+def test_contacts(store: Store) -> None:
+    ada = contact("c1", T0, first_name="Ada", work_email="ada@example.com")
+    members = [contact(f"m{n}", T0 + n, canonical_id="c1") for n in (2, 1)]
+    with store.transaction():
+        for one in [ada, *members]:
+            store.contact_put(one)
+        store.contact_put(replace(ada, last_name="Lovelace", merged_from=("m1", "m2")))
+    assert store.contact_get("c1") == replace(ada, last_name="Lovelace", merged_from=("m1", "m2"))
+    assert store.contact_get("nope") is None
+    assert store.contact_members("c1") == sorted(members, key=lambda c: c.id)
+    assert store.contact_members("m1") == []
+    assert store.contacts_page(page_number=1, page_size=2) == ([members[0], members[1]], 3)
+    assert store.contacts_page(page_number=2, page_size=2)[0] == [store.contact_get("c1")]
+    with store.transaction():
+        store.contact_delete("m1")
+        store.contact_delete("nope")
+    assert store.contact_get("m1") is None
+    assert store.contacts_page(page_number=1, page_size=10)[1] == 2
+
+
+def test_identifiers(store: Store) -> None:
+    email = Identifier("Email", "ada@example.com", "c1", False, T0)
+    phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
+    cookie = Identifier("Cookie", "cookie-1", "c2", False, T0)
+    with store.transaction():
+        for one in (email, phone, cookie):
+            store.identifier_put(one)
+        store.identifier_put(replace(email, verified=True))
+    assert store.identifier_get("Email", "ada@example.com") == replace(email, verified=True)
+    assert store.identifier_get("Email", "nobody@example.com") is None
+    assert store.identifiers_of("c1") == [replace(email, verified=True), phone]
+    with store.transaction():
+        store.move_identifiers("c1", "c2")
+        assert store.identifier_delete("Phone", "+15550001") is True
+        assert store.identifier_delete("Phone", "+15550001") is False
+    assert [i.value for i in store.identifiers_of("c2")] == ["cookie-1", "ada@example.com"]
+    assert store.identifiers_of("c1") == []
+
+
+def test_session_links(store: Store) -> None:
+    with store.transaction():
+        save_conversation(store, conversation(1, T0 + 10, latest_ms=T0 + 50, customer="cookie-1"))
+        save_web(store, web_session(2, T0 + 5, last_ms=T0 + 20), contact="c1")
+        save_web(store, web_session(3, T0, cookie="cookie-2"), contact="c9")
+        store.link_session("s01", "c1", 1)
+    assert [store.session_link(s) for s in ("s01", "s02", "s03")] == [
+        ("c1", 1),
+        ("c1", 0),
+        ("c9", 0),
+    ]
+    assert store.session_link("nope") is None
+    assert store.contact_activity("c1") == (T0 + 5, T0 + 50)
+    assert store.contact_activity("nobody") is None
+    with store.transaction():
+        store.relink_customer("cookie-1", "c2", 2, only_from="c9")  # none is c9's
+    assert store.session_link("s02") == ("c1", 0)
+    with store.transaction():
+        store.relink_customer("cookie-1", "c2", 2)  # every session of the customer id
+    assert [store.session_link(s) for s in ("s01", "s02", "s03")] == [
+        ("c2", 2),
+        ("c2", 2),
+        ("c9", 0),
+    ]
+    with store.transaction():
+        store.relink_contact("c2", "c3")
+        store.relink_contact("c9", None)
+    assert [store.session_link(s) for s in ("s01", "s02", "s03")] == [
+        ("c3", 2),
+        ("c3", 2),
+        (None, 0),
+    ]
+
+
+def test_the_audit_trail(store: Store) -> None:
+    with store.transaction():
+        store.audit_add(at_ms=T0 + 9, actor="a1", action="merge", contact_id="c1", doc={"n": 1})
+        store.audit_add(at_ms=T0, actor="a2", action="claim", contact_id="c2", doc={"x": [1]})
+        store.audit_add(at_ms=T0, actor="a1", action="verify", contact_id="c1", doc={})
+        store.audit_add(at_ms=T0, actor="a1", action="release", contact_id=None, doc={})
+    assert store.audits_of(["c1"]) == [
+        {"atMs": T0 + 9, "actor": "a1", "action": "merge", "contactId": "c1", "details": {"n": 1}},
+        {"atMs": T0, "actor": "a1", "action": "verify", "contactId": "c1", "details": {}},
+    ]
+    assert [a["action"] for a in store.audits_of(["c2", "c1"])] == ["merge", "claim", "verify"]
+    assert store.audits_of([]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (None, ["q4", "q5", "q3", "q1", "q2"]),  # by name
+        ("Sales", ["q1"]),
+        ("Sales*", ["q1", "q2"]),
+        ("*s*", ["q1", "q2"]),
+        ("50%_off", ["q4"]),  # % and _ are not wildcards
+        ("50*", ["q4", "q5"]),
+        ("Nobody", []),
+    ],
+)
+def test_the_directory_by_name(store: Store, name: str | None, expected: list[str]) -> None:
+    entries = [("q1", "Sales"), ("q2", "Sales EMEA"), ("q3", "Billing"), ("q4", "50%_off")]
+    with store.transaction():
+        for entry_id, entry_name in entries:
+            store.directory_put(DirectoryEntry("queue", entry_id, entry_name, T0))
+        store.directory_put(DirectoryEntry("user", "u1", "Sales", T0))
+        store.directory_put(DirectoryEntry("queue", "q5", "50xxoff", T0))
+    found, total = store.directory_list("queue", page_number=1, page_size=50, name=name)
+    assert ([e.id for e in found], total) == (expected, len(expected))
+
+
+def test_the_directory(store: Store) -> None:
+    with store.transaction():
+        for n in range(5):
+            store.directory_put(DirectoryEntry("queue", f"q{n}", f"Queue {n}", T0))
+        store.directory_put(DirectoryEntry("queue", "q0", "Renamed", T0 + 1))
+        store.directory_put(DirectoryEntry("wrapupcode", "q1", "Sale", T0))
+    assert store.directory_get("queue", "q0") == DirectoryEntry("queue", "q0", "Renamed", T0 + 1)
+    assert store.directory_get("user", "q0") is None
+    page, total = store.directory_list("queue", page_number=2, page_size=2, name=None)
+    assert ([e.id for e in page], total) == (["q3", "q4"], 5)
+    assert store.directory_names("queue", ["q1", "q0", "nope"]) == {
+        "q1": "Queue 1",
+        "q0": "Renamed",
+    }
+    assert store.directory_names("queue", []) == {}
+    with store.transaction():
+        assert store.directory_delete("queue", "q1") is True
+        assert store.directory_delete("queue", "q1") is False
+    assert store.directory_get("wrapupcode", "q1") is not None
+
+
+def test_deployments(store: Store) -> None:
+    shop = Deployment("d1", "Shop", "key-1", ("shop.example.com",), created_ms=T0, modified_ms=T0)
+    blog = Deployment("d2", "Blog", "key-2", allow_all_domains=True, collect_ip_addresses=False)
+    with store.transaction():
+        store.deployment_put(shop)
+        store.deployment_put(blog)
+        store.deployment_put(replace(shop, write_key="key-3", modified_ms=T0 + 1))
+    moved = replace(shop, write_key="key-3", modified_ms=T0 + 1)
+    assert (store.deployment_get("d1"), store.deployment_get("nope")) == (moved, None)
+    assert store.deployment_by_write_key("key-3") == moved
+    assert store.deployment_by_write_key("key-1") is None
+    assert store.deployments() == [blog, moved]  # by name
+    with store.transaction():
+        assert store.deployment_delete("d2") is True
+        assert store.deployment_delete("d2") is False
+    assert store.deployments() == [moved]
+
+
+def test_oauth_clients_and_tokens(store: Store) -> None:
+    client = OAuthClient("client-1", "secret-hash", "Desk", "agent", T0)
+    with store.transaction():
+        store.client_put(client)
+        store.token_put("token-hash", "client-1", T0 + 3600_000)
+        store.token_put("orphan-hash", "nobody", T0)
+    assert store.client_get("client-1") == client
+    assert store.client_get("nobody") is None
+    assert store.token_get("token-hash") == (client, T0 + 3600_000)
+    assert store.token_get("orphan-hash") is None  # a token is worth its client
+    assert store.token_get("nope") is None
+
+
+def test_the_snapshot_holds_every_projection_sorted(store: Store) -> None:
+    conversations = [conversation(3, T0), conversation(1, T0 + 5)]
+    events = [journey_event("s03", 1, T0 + 2), journey_event("s01", 0, T0 + 7)]
+    webs = [web_session(4, T0), web_session(2, T0 + 1, cookie="cookie-2")]
+    web_events = [web_event("k9", T0 + 1), web_event("k1", T0 + 1), web_event("k5", T0)]
+    contacts = [contact("c2"), contact("c1", first_name="Ada")]
+    identifiers = [
+        Identifier("Phone", "+1555", "c1", True, T0),
+        Identifier("Email", "a@x", "c2", False, T0),
+    ]
+    with store.transaction():
+        save_conversation(store, conversations[0], events[0])
+        save_conversation(store, conversations[1], events[1])
+        save_web(store, webs[0], *web_events, contact="c1", verified=True)
+        save_web(store, webs[1])
+        store.link_session("s03", "c2", 2)
+        for one in contacts:
+            store.contact_put(one)
+        for identifier in identifiers:
+            store.identifier_put(identifier)
+        store.audit_add(at_ms=T0 + 1, actor="b", action="merge", contact_id="c1", doc={"n": 1})
+        store.audit_add(at_ms=T0, actor="a", action="claim", contact_id=None, doc={})
+        store.directory_put(DirectoryEntry("queue", "q1", "Sales", T0))  # not projections
+        store.deployment_put(Deployment("d1", "Shop", "key-1"))
+    assert store.snapshot() == Snapshot(
+        conversations=(conversations[1], conversations[0]),
+        conversation_events=(events[1], events[0]),
+        web_sessions=(webs[1], webs[0]),
+        web_events=tuple(
+            StoredWebEvent("s04", e) for e in (web_events[2], web_events[1], web_events[0])
+        ),
+        contacts=(contacts[1], contacts[0]),
+        identifiers=(identifiers[1], identifiers[0]),
+        links=(
+            SessionLink("s01", None, 0),
+            SessionLink("s02", None, 0),
+            SessionLink("s03", "c2", 2),
+            SessionLink("s04", "c1", 1),
+        ),
+        audits=(Audit(T0 + 1, "b", "merge", "c1", {"n": 1}), Audit(T0, "a", "claim", None, {})),
+    )
+    assert store.snapshot().session_count == 4
+
+
+def test_clearing_the_projections_keeps_the_log_and_the_configuration(store: Store) -> None:
+    with store.transaction():
+        for write in WRITES.values():
+            write(store)
+    before = everything(store)
+    with store.transaction():
+        store.clear_projections()
+    assert store.snapshot() == Snapshot.of(
+        conversations=[],
+        conversation_events=[],
+        web_sessions=[],
+        web_events=[],
+        contacts=[],
+        identifiers=[],
+        links=[],
+        audits=[],
+    )
+    assert everything(store)[1:] == before[1:]
+
+
+# -- driver errors are StoreError, on every public method ------------------------------------
+
+SESSION = conversation(1)
+WEB = web_session(2)
+
+#: One call of each public method; the tests below fail for a method that has none here.
+CALLS: dict[str, Callable[[Store], object]] = {
+    "transaction": lambda s: s.transaction(),
+    "savepoint": lambda s: s.savepoint(),
+    "append": lambda s: s.append([record("k")]),
+    "log_for_partition": lambda s: s.log_for_partition("test", "p"),
+    "iter_all_log": lambda s: s.iter_all_log(),
+    "log_count": lambda s: s.log_count(),
+    "last_seq": lambda s: s.last_seq(),
+    "last_unit": lambda s: s.last_unit(),
+    "save_conversations": lambda s: save_conversation(s, SESSION, journey_event("s01", 0, T0)),
+    "get_session": lambda s: s.get_session("s01"),
+    "sessions_for_conversation": lambda s: s.sessions_for_conversation("conv-01"),
+    "recent_sessions": lambda s: s.recent_sessions(after=None, page_size=5, contact_ids=["c"]),
+    "session_events": lambda s: s.session_events("s01", after=None, page_size=5, names=["x"]),
+    "save_web_sessions": lambda s: save_web(s, WEB, web_event("k", T0)),
+    "delete_session": lambda s: s.delete_session("s02"),
+    "web_session_get": lambda s: s.web_session_get("s02"),
+    "web_events_page": lambda s: s.web_events_page("s02", after=None, page_size=5, names=[]),
+    "session_of_event": lambda s: s.session_of_event("e"),
+    "web_events_of": lambda s: s.web_events_of("cookie-1", "web"),
+    "customer_web_sessions": lambda s: s.customer_web_sessions("cookie-1", "web"),
+    "contact_put": lambda s: s.contact_put(contact("c1")),
+    "contact_get": lambda s: s.contact_get("c1"),
+    "contact_delete": lambda s: s.contact_delete("c1"),
+    "contact_members": lambda s: s.contact_members("c1"),
+    "contacts_page": lambda s: s.contacts_page(page_number=1, page_size=5),
+    "identifier_get": lambda s: s.identifier_get("Email", "a@x"),
+    "identifier_put": lambda s: s.identifier_put(Identifier("Email", "a@x", "c1", True, T0)),
+    "identifier_delete": lambda s: s.identifier_delete("Email", "a@x"),
+    "identifiers_of": lambda s: s.identifiers_of("c1"),
+    "move_identifiers": lambda s: s.move_identifiers("c1", "c2"),
+    "audit_add": lambda s: s.audit_add(at_ms=T0, actor="a", action="b", contact_id=None, doc={}),
+    "audits_of": lambda s: s.audits_of(["c1"]),
+    "link_session": lambda s: s.link_session("s01", "c1", 1),
+    "session_link": lambda s: s.session_link("s01"),
+    "relink_customer": lambda s: s.relink_customer("cookie-1", "c1", 1, only_from="c2"),
+    "relink_contact": lambda s: s.relink_contact("c1", "c2"),
+    "contact_activity": lambda s: s.contact_activity("c1"),
+    "clear_projections": lambda s: s.clear_projections(),
+    "snapshot": lambda s: s.snapshot(),
+    "directory_put": lambda s: s.directory_put(DirectoryEntry("queue", "q1", "Sales", T0)),
+    "directory_get": lambda s: s.directory_get("queue", "q1"),
+    "directory_list": lambda s: s.directory_list("queue", page_number=1, page_size=5, name="S*"),
+    "directory_delete": lambda s: s.directory_delete("queue", "q1"),
+    "directory_names": lambda s: s.directory_names("queue", ["q1"]),
+    "deployment_put": lambda s: s.deployment_put(Deployment("d1", "Shop", "key-1")),
+    "deployment_get": lambda s: s.deployment_get("d1"),
+    "deployment_by_write_key": lambda s: s.deployment_by_write_key("key-1"),
+    "deployments": lambda s: s.deployments(),
+    "deployment_delete": lambda s: s.deployment_delete("d1"),
+    "client_put": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
+    "client_get": lambda s: s.client_get("id"),
+    "token_put": lambda s: s.token_put("hash", "id", T0),
+    "token_get": lambda s: s.token_get("hash"),
+    "effects_append": lambda s: s.effects_append([envelope(0, 1)]),
+    "effects_after": lambda s: s.effects_after(Cursor(), limit=5),
+    "effects_prune": lambda s: s.effects_prune(T0),
+    "partition_positions": lambda s: s.partition_positions(),
+    "partition_positions_put": lambda s: s.partition_positions_put({0: (1, 1)}),
+    "deadlines_put": lambda s: s.deadlines_put([("s01", "conversation", T0)]),
+    "deadlines_due": lambda s: s.deadlines_due(T0),
+    "next_deadline": lambda s: s.next_deadline(),
+}
+# -- effects, partitions, deadlines ----------------------------------------------------------
+
+
+def envelope(partition: int, position: int, *, at_ms: int = T0) -> Envelope:
+    return Envelope(
+        partition, position, 1, at_ms, SessionRemoved(f"s-{partition}-{position}", "web")
+    )
+
+
+def test_effects_are_read_back_in_commit_order_after_a_cursor(store: Store) -> None:
+    written = [envelope(3, 1), envelope(0, 1), envelope(3, 2), envelope(0, 2), envelope(5, 1)]
+    with store.transaction():
+        store.effects_append(written[:3])
+    with store.transaction():
+        store.effects_append(written[3:])
+    assert store.effects_after(Cursor(), limit=100) == written
+    assert store.effects_after(Cursor(), limit=2) == written[:2]
+    cursor = Cursor().after(written[0]).after(written[1])
+    assert store.effects_after(cursor, limit=100) == written[2:]
+    assert store.effects_after(cursor.after(written[4]), limit=100) == written[2:4]
+
+
+def test_a_position_is_given_once_in_its_partition(store: Store) -> None:
+    with store.transaction():
+        store.effects_append([envelope(1, 1)])
+    with pytest.raises(StoreError), store.transaction():
+        store.effects_append([envelope(1, 1)])
+    assert store.effects_after(Cursor(), limit=100) == [envelope(1, 1)]
+
+
+def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
+    from journeyline.model import effects as fx
+    from journeyline.model.card import Card, Ref, WebCard
+
+    card = Card("blue", "Inbound call", "call", 5, Ref("q", "Sales"), None, "Waiting", None)
+    web_card = WebCard("gray", "Web session", "web", 9, "Ended", "Ann", None, None, 2, ("a",))
+    person = contact("c1")
+    samples: list[fx.Effect] = [
+        fx.SessionStarted("s1", "conversation", "c1", card),
+        fx.SessionChanged("s2", "web", None, web_card, web_card, "time"),
+        fx.SessionRemoved("s3", "app"),
+        fx.JourneyEventAdded("s1", "e1", "routed", "Conversation", "conversation", T0, {"a": 1}),
+        fx.JourneyEventChanged("s1", "e1", "routed", T0, {"a": "b"}),
+        fx.JourneyEventRemoved("s1", "e1"),
+        fx.ContactCreated(person),
+        fx.ContactChanged(person, replace(person, first_name="Ann")),
+        fx.ContactDeleted("c1"),
+        fx.ContactMerged("c9", ("c1", "c2")),
+        fx.ContactUnmerged("c9", ("c1", "c2")),
+        fx.ContactVerified("c1", "s1", "cookie", "agent-1"),
+        fx.IdentifierClaimed(Identifier("Email", "a@x", "c1", True, T0), "c2"),
+        fx.IdentifierReleased("Email", "a@x", "c1"),
+    ]
+    assert {type(e) for e in samples} == set(fx.EFFECT_TYPES)
+    written = [Envelope(0, n, 1, T0, e) for n, e in enumerate(samples, 1)]
+    with store.transaction():
+        store.effects_append(written)
+    assert store.effects_after(Cursor(), limit=100) == written
+
+
+def test_effects_are_pruned_by_age(store: Store) -> None:
+    with store.transaction():
+        store.effects_append([envelope(0, 1, at_ms=T0), envelope(0, 2, at_ms=T0 + 10)])
+        assert store.effects_prune(T0 + 10) == 1
+    assert store.effects_after(Cursor(), limit=100) == [envelope(0, 2, at_ms=T0 + 10)]
+
+
+def test_partition_positions_are_upserted(store: Store) -> None:
+    assert store.partition_positions() == {}
+    with store.transaction():
+        store.partition_positions_put({0: (3, 1), 7: (1, 1)})
+        store.partition_positions_put({0: (5, 2)})
+    assert store.partition_positions() == {0: (5, 2), 7: (1, 1)}
+
+
+def test_deadlines_come_due_in_order_and_go(store: Store) -> None:
+    with store.transaction():
+        store.deadlines_put([("b", "web", T0 + 20), ("a", "conversation", T0 + 10)])
+        store.deadlines_put([("c", "app", T0 + 30), ("b", "web", T0 + 5)])  # b moves earlier
+    assert store.next_deadline() == T0 + 5
+    assert store.deadlines_due(T0 + 10) == [("b", "web", T0 + 5), ("a", "conversation", T0 + 10)]
+    with store.transaction():
+        store.deadlines_put([("b", "web", None), ("a", "conversation", None)])
+    assert store.deadlines_due(T0 + 100) == [("c", "app", T0 + 30)]
+    with store.transaction():
+        store.clear_projections()  # deadlines are a projection: a replay makes them again
+    assert store.next_deadline() is None
+
+
+#: Methods that touch no table: covered by the closed-store test alone.
+NO_TABLES = {"transaction", "savepoint", "close"}
+METHODS = sorted(methods_of(Store))
+
+
+def call(store: Store, name: str) -> None:
+    """Call ``name`` as a caller would: iterate what it yields, enter what it opens."""
+    assert name in CALLS, f"add a sample call of Store.{name} to CALLS"
+    result = CALLS[name](store)
+    if isinstance(result, AbstractContextManager):
+        with result:
+            pass
+    elif isinstance(result, Iterator):
+        list(result)
+
+
+def assert_translated(caught: pytest.ExceptionInfo[StoreError]) -> None:
+    cause = caught.value.__cause__
+    assert cause is not None
+    assert not isinstance(cause, JourneylineError)
+
+
+@pytest.mark.parametrize("name", [m for m in METHODS if m not in NO_TABLES])
+def test_every_method_raises_store_error_when_its_tables_are_gone(
+    store: Store, url: str, name: str
+) -> None:
+    call(store, "log_count")  # the connection is open and has read the schema
+    SABOTAGE[url.split(":", 1)[0]](url)
+    with pytest.raises(StoreError) as caught:
+        call(store, name)
+    assert_translated(caught)
+
+
+@pytest.mark.parametrize("name", [m for m in METHODS if m != "close"])
+def test_every_method_raises_store_error_once_the_store_is_closed(store: Store, name: str) -> None:
+    store.close()
+    with pytest.raises(StoreError) as caught:
+        call(store, name)
+    assert_translated(caught)
+
+
+def test_every_method_of_the_protocol_has_a_sample_call() -> None:
+    assert sorted(set(METHODS) - NO_TABLES - set(CALLS)) == []
+    assert sorted(set(CALLS) - set(METHODS)) == []
