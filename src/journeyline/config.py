@@ -36,8 +36,16 @@ class Settings:
     geoip_db: str | None = None
     #: The public base URL of this server, for deployment snippets (``JOURNEYLINE_PUBLIC_URL``).
     public_url: str | None = None
+    #: How long committed effects stay in the effect log for subscribers that resume by cursor
+    #: (``JOURNEYLINE_EFFECT_RETENTION_HOURS``).
+    effect_retention_hours: int = 168
 
     def __post_init__(self) -> None:
+        if self.effect_retention_hours < 1:
+            raise InvalidInput(
+                "JOURNEYLINE_EFFECT_RETENTION_HOURS must be at least 1",
+                field="effect_retention_hours",
+            )
         if not 60 <= self.web_session_timeout_seconds <= 1800:
             raise InvalidInput(
                 "JOURNEYLINE_WEB_SESSION_TIMEOUT_SECONDS must be 60 to 1800 (visits end at 30 min)",
@@ -57,6 +65,9 @@ class Settings:
             ),
             "geoip_db": os.environ.get("JOURNEYLINE_GEOIP_DB") or None,
             "public_url": os.environ.get("JOURNEYLINE_PUBLIC_URL") or None,
+            "effect_retention_hours": _int(
+                "JOURNEYLINE_EFFECT_RETENTION_HOURS", cls.effect_retention_hours
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,31 @@ def test_the_writer_runs_a_deadline_when_it_comes_due(
         threading.Event().wait(0.05)
     [changed] = changes
     assert changed.after.status == "Ended by agent"
+
+
+def test_old_effects_are_pruned_and_a_late_subscriber_is_told(url: str) -> None:
+    store = open_store(url)
+    clock = FakeClock(T0 + 60_000)
+    writer = Writer(Engine(store, clock), effect_retention_ms=60_000, prune_every_seconds=0.0)
+    try:
+        for batch in _calls(2):
+            _submit(writer, batch)
+        assert store.effects_after(Cursor(), limit=1000)
+        clock.advance(120)  # everything is now older than the retention
+        writer.wake()
+        for _ in range(100):
+            if not store.effects_after(Cursor(), limit=1000):
+                break
+            threading.Event().wait(0.05)
+        assert store.effects_after(Cursor(), limit=1000) == []
+        answered = Conversation("conv-0").acd_end(40, "q-sales", "ANSWERED").user_start(40, "u-ann")
+        _submit(writer, [parse_item(w) for w in answered.wire])  # positions go on where they were
+        [first, *_] = store.effects_after(Cursor(), limit=1000)
+        assert first.position > 1
+    finally:
+        writer.close()
+        store.close()
+    from journeyline.engine.effects import _gaps
+
+    assert _gaps(Cursor(), [first]) == [first.partition]
+    assert _gaps(Cursor().after(replace(first, position=first.position - 1)), [first]) == []

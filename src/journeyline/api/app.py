@@ -44,7 +44,12 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             acw_grace_ms=settings.acw_grace_seconds * 1000,
         )
         dispatcher = Dispatcher(lambda: open_store(settings.store_url))
-        writer = Writer(engine, max_batch=settings.max_batch, dispatcher=dispatcher)
+        writer = Writer(
+            engine,
+            max_batch=settings.max_batch,
+            dispatcher=dispatcher,
+            effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
+        )
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
         app.state.services = Services(settings, clock, read_store, writer, auth, geo, dispatcher)

@@ -79,6 +79,14 @@ class PostCommit(Protocol):
         ...
 
 
+def _gaps(cursor: Cursor, envelopes: Sequence[Envelope]) -> list[int]:
+    """Partitions whose next effect after ``cursor`` is not the one that follows it."""
+    first: dict[int, int] = {}
+    for envelope in envelopes:
+        first.setdefault(envelope.partition, envelope.position)
+    return sorted(p for p, n in first.items() if n != cursor.positions[p] + 1)
+
+
 @dataclass(slots=True)
 class _Subscription:
     name: str
@@ -195,6 +203,11 @@ class Dispatcher:
                 envelopes = self._store.effects_after(sub.cursor, limit=self.batch)
                 if not envelopes:
                     break
+                gaps = _gaps(sub.cursor, envelopes)
+                if gaps:  # pruned before it caught up: what it missed is in the projections
+                    log.warning(
+                        "subscriber %s missed pruned effects in partitions %s", sub.name, gaps
+                    )
                 if not self._deliver(sub, envelopes):
                     return
         except Exception:

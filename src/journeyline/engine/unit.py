@@ -220,7 +220,8 @@ class Engine:
         self._unit: int | None = None  # the last unit of work logged
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
-        self._names: dict[tuple[str, str], str] = {}  # directory names, for this unit's cards
+        #: directory names for the cards of effects; dropped by ``names_changed``
+        self._names: dict[tuple[str, str], str] = {}
         self._deadlines: list[tuple[str, str, int | None]] = []
         self._now = 0
 
@@ -330,7 +331,6 @@ class Engine:
             if self._deadlines:
                 self.store.deadlines_put(self._deadlines)
                 self._deadlines.clear()
-            self._names.clear()
             touched.clear()
             visitors.clear()
             self._bodies.clear()
@@ -493,8 +493,12 @@ class Engine:
     def _card(self, session: ConversationSession, now_ms: int) -> Card:
         return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self._name)
 
+    def names_changed(self) -> None:
+        """The directory may have changed: read names again for the next cards."""
+        self._names.clear()
+
     def _name(self, kind: str, entry_id: str) -> str:
-        """A directory name for the unit's cards (read once per unit)."""
+        """A directory name for the cards of effects, read once and then kept."""
         name = self._names.get((kind, entry_id))
         if name is None:
             name = self.store.directory_names(kind, [entry_id]).get(entry_id, entry_id)
@@ -540,7 +544,6 @@ class Engine:
                             SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
                         )
         self.store.deadlines_put([(sid, kind, None) for sid, kind, _ in due])
-        self._names.clear()
         return Applied(item.key, "accepted", result={"deadlines": len(due)})
 
     def _customer_key(self, session_id: str, kind: str) -> str:
@@ -582,6 +585,7 @@ class Engine:
     def forget(self) -> None:
         """Drop the in-memory state (after a failed unit of work, or another writer's)."""
         self._forget_cached()
+        self._names.clear()
         self._positions = None
         self._unit = None
         self.effects.clear()

@@ -9,7 +9,8 @@ After each commit the unit's effects go to the post-commit :class:`Dispatcher`, 
 one; it never holds up the acknowledgement. Time is the writer's job too: when the earliest
 deadline (``Engine.next_deadline``) passes, the writer runs a tick (``Engine.tick``), a unit of
 work like any other. It checks at least every ``tick_check_seconds``, and :meth:`wake` makes it
-check now (tests that move a fake clock).
+check now (tests that move a fake clock). Once an hour it drops effects older than the
+retention from the effect log.
 
 Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
 too: they run on the writer's connection in their own transaction, so the request loop never
@@ -60,12 +61,17 @@ class Writer:
         max_batch: int = 2000,
         dispatcher: Dispatcher | None = None,
         tick_check_seconds: float = 30.0,
+        effect_retention_ms: int = 7 * 24 * 3600 * 1000,
+        prune_every_seconds: float = 3600.0,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.dispatcher = dispatcher
         self.tick_check_seconds = tick_check_seconds
         self._retry_at = 0.0  # after a failed tick: no other before this (monotonic seconds)
+        self.effect_retention_ms = effect_retention_ms
+        self.prune_every_seconds = prune_every_seconds
+        self._prune_at = time.monotonic() + prune_every_seconds
         self._queue: queue.SimpleQueue[_Batch | _Call | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
@@ -103,8 +109,21 @@ class Writer:
             return self.tick_check_seconds
         return min(max((due - self.engine.clock()) / 1000, 0.0), self.tick_check_seconds)
 
+    def _prune(self) -> None:
+        """Drop effects older than the retention, once every ``prune_every_seconds``."""
+        if time.monotonic() < self._prune_at:
+            return
+        self._prune_at = time.monotonic() + self.prune_every_seconds
+        store = self.engine.store
+        try:
+            with store.transaction():
+                store.effects_prune(self.engine.clock() - self.effect_retention_ms)
+        except Exception:
+            log.exception("pruning the effect log failed; it is tried again later")
+
     def _run(self) -> None:
         while True:
+            self._prune()
             wait = self._wait()
             if wait <= 0:
                 self._tick()
@@ -169,6 +188,7 @@ class Writer:
         self._publish(outcome)
 
     def _call(self, call: _Call) -> None:
+        self.engine.names_changed()  # an administrative write may rename queues, agents, codes
         store = self.engine.store
         try:
             with store.transaction():
