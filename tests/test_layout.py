@@ -43,6 +43,7 @@ RULES: dict[str, tuple[tuple[str, ...], bool]] = {
             "journeyline.engine",
             "journeyline.clock",
             "journeyline.ids",
+            "journeyline.config",
         ),
         True,
     ),

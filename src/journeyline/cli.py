@@ -51,10 +51,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from journeyline.engine.batch import ingest_lines
+    from journeyline.engine.unit import Engine
 
-    store = open_store(_settings(args).store_url)
+    settings = _settings(args)
+    store = open_store(settings.store_url)
     try:
-        summary = ingest_lines(store, _lines(args.file), clock=system_clock)
+        summary = ingest_lines(
+            Engine.from_settings(store, settings, system_clock), _lines(args.file)
+        )
     finally:
         store.close()
     for number, message in summary.rejected:
@@ -70,7 +74,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     store = open_store(settings.store_url)
     try:
         applied = rebuild(
-            store, system_clock, web_timeout_ms=settings.web_session_timeout_seconds * 1000
+            store,
+            system_clock,
+            web_timeout_ms=settings.web_session_timeout_seconds * 1000,
+            acw_grace_ms=settings.acw_grace_seconds * 1000,
         )
         sessions = store.snapshot().session_count
     finally:

@@ -10,7 +10,7 @@ import pytest
 
 from builders import T0, Conversation, web_event
 from conftest import FakeClock
-from journeyline.engine.effects import UnitView, partition_for
+from journeyline.engine.effects import InTransaction, UnitView, partition_for
 from journeyline.engine.unit import Engine
 from journeyline.errors import InvalidInput
 from journeyline.ingest import genesys_web as web
@@ -232,3 +232,25 @@ def test_a_failing_in_transaction_subscriber_rolls_the_unit_back(store: Store) -
 
 def _contact(contact_id: str) -> Contact:
     return Contact(contact_id, "Curated", T0, T0, T0)
+
+
+def test_a_rebuild_runs_in_transaction_subscribers_and_announces_nothing(store: Store) -> None:
+    from journeyline.engine.unit import rebuild
+
+    live: list[str] = []
+    replayed: list[str] = []
+
+    def recorder(names: list[str]) -> InTransaction:
+        def subscriber(unit: UnitView) -> list[tuple[int, Effect]]:
+            names.extend(e.name for _, e in unit.effects)
+            return []
+
+        return subscriber
+
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    engine.in_transaction.append(recorder(live))
+    stored = engine.apply(_accepted(_answered())).effects
+    applied = rebuild(store, FakeClock(T0 + 60_000), in_transaction=[recorder(replayed)])
+    assert applied == len(_answered().wire)
+    assert replayed == live  # the same effects, derived again
+    assert store.effects_after(Cursor(), limit=100) == stored  # and none announced twice

@@ -37,12 +37,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         write_store = open_store(settings.store_url)
         read_store = open_store(settings.store_url)
-        engine = Engine(
-            write_store,
-            clock,
-            web_timeout_ms=settings.web_session_timeout_seconds * 1000,
-            acw_grace_ms=settings.acw_grace_seconds * 1000,
-        )
+        engine = Engine.from_settings(write_store, settings, clock)
         dispatcher = Dispatcher(lambda: open_store(settings.store_url))
         writer = Writer(
             engine,

@@ -1,10 +1,11 @@
 """The unit of work: stores accepted input in the log, applies it, and says what changed.
 
 May import ``model/``, ``core/``, ``ingest/`` (to decode what the log holds), ``store/`` and the
-package root's ``clock``, ``ids`` and ``errors``; never ``api/``, ``ui/`` or ``demo/``.
+package root's ``clock``, ``ids``, ``config`` and ``errors``; never ``api/``, ``ui/`` or ``demo/``.
 
 - ``unit``: :class:`~journeyline.engine.unit.Engine`, one transaction per batch, and ``rebuild``.
 - ``web``, ``identity``: the web-session and identity parts of a unit of work.
+- ``effects``: the effect sink, in-transaction and post-commit subscribers, the dispatcher.
 - ``writer``: the single writer thread with group commit.
 - ``batch``: feeding inputs to the engine outside HTTP (``journeyline import``, the demo).
 """

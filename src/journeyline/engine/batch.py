@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 
-from journeyline.clock import Clock
 from journeyline.engine.unit import Engine
 from journeyline.errors import InvalidInput
 from journeyline.ingest import genesys_detail
@@ -59,7 +58,7 @@ def ingest_objects(
     return summary
 
 
-def ingest_lines(store: Store, lines: Iterable[tuple[int, bytes]], *, clock: Clock) -> Summary:
+def ingest_lines(engine: Engine, lines: Iterable[tuple[int, bytes]]) -> Summary:
     """``journeyline import``: numbered JSON lines, each one event object."""
     rejected: list[tuple[int, str]] = []
 
@@ -70,7 +69,7 @@ def ingest_lines(store: Store, lines: Iterable[tuple[int, bytes]], *, clock: Clo
             except msgspec.DecodeError as exc:
                 rejected.append((number, f"malformed JSON: {exc}"))
 
-    summary = ingest_objects(Engine(store, clock), decoded())
+    summary = ingest_objects(engine, decoded())
     summary.rejected = sorted(summary.rejected + rejected)
     return summary
 

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import msgspec
 
 from journeyline.clock import Clock
+from journeyline.config import Settings
 from journeyline.core.card import card_due_ms, card_for, web_card_for
 from journeyline.core.conversation import Folded, fold, session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
@@ -224,6 +225,16 @@ class Engine:
         self._names: dict[tuple[str, str], str] = {}
         self._deadlines: list[tuple[str, str, int | None]] = []
         self._now = 0
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Settings, clock: Clock) -> Engine:
+        """The engine as the settings configure it (web session timeout, after-call work)."""
+        return cls(
+            store,
+            clock,
+            web_timeout_ms=settings.web_session_timeout_seconds * 1000,
+            acw_grace_ms=settings.acw_grace_seconds * 1000,
+        )
 
     def apply(self, batch: Sequence[Input]) -> Outcome:
         """Store and apply a batch in one transaction; the caller acknowledges after it returns.
@@ -597,8 +608,10 @@ class Engine:
         self._deadlines.clear()
         self.web.forget()
 
-    def replay(self, records: Iterable[tuple[str, str, bytes]]) -> None:
-        """Apply logged inputs ``(key, kind, body)`` again, in order, without logging them."""
+    def replay(self, records: Iterable[tuple[str, str, bytes]], *, unit: int = 0) -> None:
+        """Apply logged inputs ``(key, kind, body)`` of one unit again, in order, without logging
+        them. In-transaction subscribers see the unit's effects (what they write is a
+        projection too); the effects go nowhere else: a replay announces nothing."""
         batch: list[Input] = []
         for key, kind, body in records:
             if kind == genesys_detail.KIND:
@@ -610,15 +623,29 @@ class Engine:
             elif kind == TICK_KIND:
                 batch.append(TickInput(key, _tick_decoder.decode(body).at_ms))
         keys = {item.event.key for item in batch if not isinstance(item, Solo)}
-        results = self._apply(batch, keys, self.clock(), log_commands=False)
+        now = self.clock()
+        self.effects.clear()
+        results = self._apply(batch, keys, now, log_commands=False)
+        self._subscribers(now, unit)
         failed = [r for r in results if r.status == "failed"]
         if failed:
             raise failed[0].error or JourneylineError("a logged command failed on replay")
 
 
-def rebuild(store: Store, clock: Clock, *, web_timeout_ms: int = SESSION_TIMEOUT_MS) -> int:
-    """Replay the whole log, unit by unit, into fresh projections; returns the entries applied."""
-    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms)
+def rebuild(
+    store: Store,
+    clock: Clock,
+    *,
+    web_timeout_ms: int = SESSION_TIMEOUT_MS,
+    acw_grace_ms: int = ACW_GRACE_MS,
+    in_transaction: Sequence[InTransaction] = (),
+) -> int:
+    """Replay the whole log, unit by unit, into fresh projections; returns the entries applied.
+
+    The effect log and the partitions' positions are left as they are: they record what was
+    announced, and a replay announces nothing again."""
+    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
+    engine.in_transaction.extend(in_transaction)
     count = 0
     with store.transaction():
         store.clear_projections()
@@ -626,12 +653,12 @@ def rebuild(store: Store, clock: Clock, *, web_timeout_ms: int = SESSION_TIMEOUT
         current: int | None = None
         for unit, key, kind, body in store.iter_all_log():
             if unit != current and pending:
-                engine.replay(pending)
+                engine.replay(pending, unit=current or 0)
                 count += len(pending)
                 pending = []
             current = unit
             pending.append((key, kind, body))
         if pending:
-            engine.replay(pending)
+            engine.replay(pending, unit=current or 0)
             count += len(pending)
     return count
