@@ -48,7 +48,7 @@ from journeyline.engine.effects import (
 )
 from journeyline.engine.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
 from journeyline.engine.web import WebProjector, partition_of
-from journeyline.errors import JourneylineError
+from journeyline.errors import JourneylineError, StoreError
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
 from journeyline.ingest import genesys_web as web
@@ -57,6 +57,7 @@ from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.card import Card
 from journeyline.model.detail import DetailEvent
 from journeyline.model.effects import (
+    PARTITIONS,
     Effect,
     Envelope,
     JourneyEventAdded,
@@ -244,6 +245,13 @@ class Engine:
         order. Each unit's effects are numbered in their partitions and stored with it.
         """
         now = self.clock()
+        try:
+            return self._apply_batch(batch, now)
+        except BaseException:
+            self.forget()  # what it holds in memory may be of the rolled-back batch
+            raise
+
+    def _apply_batch(self, batch: Sequence[Input], now: int) -> Outcome:
         results: list[Applied] = []
         envelopes: list[Envelope] = []
         with self.store.transaction():
@@ -253,7 +261,12 @@ class Engine:
             if self._unit is None:
                 self._unit = self.store.last_unit()
             positions = dict(stored)
-            for unit in _units(batch):
+            units = _units(batch)
+            due = self.store.next_deadline()
+            if due is not None and due <= now and not isinstance(batch[0], TickInput):
+                # time came first: cards change by the deadline before the batch changes them
+                units.insert(0, [TickInput(new_id(), now)])
+            for index, unit in enumerate(units):
                 self._unit += 1
                 self.effects.clear()
                 touched: set[int] = set()
@@ -265,7 +278,9 @@ class Engine:
                 elif isinstance(first, TickInput):
                     self.effects.at(TICK_KIND)
                     touched.add(self.effects.partition)
-                    results.append(self._tick(first, log=True, unit=self._unit))
+                    applied = self._tick(first, log=True, unit=self._unit)
+                    if len(units) == len(_units(batch)) or index > 0:
+                        results.append(applied)  # not the tick the engine added itself
                 else:
                     records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
                     touched.update(_partition_of(r) for r in records)
@@ -273,11 +288,11 @@ class Engine:
                     results += self._apply(unit, new_keys, now, log_commands=True)
                 effects = self._subscribers(now, self._unit)
                 for partition in touched | {p for p, _ in effects}:
-                    position, units = positions.get(partition, (0, 0))
-                    positions[partition] = (position, units + 1)
+                    position, count = positions.get(partition, (0, 0))
+                    positions[partition] = (position, count + 1)
                 for partition, effect in effects:
-                    position, units = positions[partition]
-                    positions[partition] = (position + 1, units)
+                    position, count = positions[partition]
+                    positions[partition] = (position + 1, count)
                     envelopes.append(Envelope(partition, position + 1, self._unit, now, effect))
             self.store.effects_append(envelopes)
             self.store.partition_positions_put(
@@ -298,7 +313,11 @@ class Engine:
         """The unit's effects, and what the in-transaction subscribers add to them."""
         effects = list(self.effects.items)
         for subscriber in self.in_transaction:
-            effects += subscriber(UnitView(self.store, now, unit, tuple(effects)))
+            added = list(subscriber(UnitView(self.store, now, unit, tuple(effects))))
+            for partition, _ in added:
+                if not 0 <= partition < PARTITIONS:
+                    raise ValueError(f"an in-transaction subscriber gave partition {partition}")
+            effects += added
         self.effects.clear()
         return effects
 
@@ -395,6 +414,8 @@ class Engine:
         return self.web.session_of(partition_of(item.event), item.event.key)
 
     def _command(self, item: CommandInput, now: int, *, log: bool, unit: int = 0) -> Applied:
+        """Apply a command inside a savepoint: a refusal (unknown contact, bad merge) is undone
+        alone and reported; a store failure fails the whole batch."""
         emitted = len(self.effects.items)
         try:
             with self.store.savepoint():
@@ -403,6 +424,8 @@ class Engine:
                     record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
                     self.store.append([record])
                 result = self.identity.execute(item.command)
+        except StoreError:
+            raise  # the transaction itself is in doubt (a full disk rolls it back whole)
         except JourneylineError as exc:
             del self.effects.items[emitted:]  # undone with the savepoint
             return Applied(item.key, "failed", error=exc)
