@@ -7,7 +7,8 @@ import base64
 import msgspec
 
 from journeyline.errors import InvalidInput
-from journeyline.model.effects import BY_NAME, Effect
+from journeyline.model.card import Card, WebCard
+from journeyline.model.effects import BY_NAME, Effect, SessionChanged, SessionStarted
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 
@@ -60,9 +61,23 @@ def encode_effect(effect: Effect) -> bytes:
     return _encoder.encode(effect)
 
 
-_effect_decoders = {name: msgspec.json.Decoder(cls) for name, cls in BY_NAME.items()}
+#: msgspec decodes no union of two dataclasses (``Card | WebCard``): a session effect's cards
+#: are decoded by its ``kind`` instead.
+_SESSION_EFFECTS: dict[str, type[Effect]] = {t.name: t for t in (SessionStarted, SessionChanged)}
+_effect_decoders = {
+    name: msgspec.json.Decoder(cls) for name, cls in BY_NAME.items() if name not in _SESSION_EFFECTS
+}
 
 
 def decode_effect(name: str, body: bytes) -> Effect:
-    decoded: Effect = _effect_decoders[name].decode(body)
-    return decoded
+    cls = _SESSION_EFFECTS.get(name)
+    if cls is None:
+        decoded: Effect = _effect_decoders[name].decode(body)
+        return decoded
+    doc = msgspec.json.decode(body)
+    card_type = Card if doc["kind"] == "conversation" else WebCard
+    for key in ("card", "before", "after"):
+        if key in doc:
+            doc[key] = msgspec.convert(doc[key], card_type)
+    session_effect: Effect = cls(**doc)
+    return session_effect
