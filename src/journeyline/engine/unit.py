@@ -21,25 +21,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import msgspec
-
 from journeyline.clock import Clock
 from journeyline.core.conversation import Folded, fold, session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
-from journeyline.engine.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
+from journeyline.engine.effects import COMMANDS_KEY
+from journeyline.engine.identity import (
+    AGENT,
+    COMMAND_KIND,
+    UNVERIFIED,
+    VERIFIED,
+    Identity,
+    decode_command,
+    encode_command,
+)
 from journeyline.engine.web import WebProjector, partition_of
 from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_detail
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
+from journeyline.model.commands import Command
 from journeyline.model.detail import DetailEvent
 from journeyline.model.session import ConversationSession
 from journeyline.store.base import ConversationWrite, LogRecord, Store
 
 Status = Literal["accepted", "duplicate", "failed"]
-_command_encoder = msgspec.json.Encoder()
-_command_decoder = msgspec.json.Decoder(Command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +190,7 @@ class Engine:
                 self.identity.refresh(contact_id)
             self._stale_contacts.clear()
             for partition, new_events in visitors.items():
+                self.identity.effects.at(partition)
                 contact_id, verified, new_cookie = self.identity.visitor(new_events)
                 web_sessions.update(
                     self.web.apply(
@@ -241,9 +248,10 @@ class Engine:
         try:
             with self.store.savepoint():
                 if log:
-                    body = _command_encoder.encode(item.command)
+                    body = encode_command(item.command)
                     record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
                     self.store.append([record])
+                self.identity.effects.at(COMMANDS_KEY)
                 result = self.identity.execute(item.command)
         except JourneylineError as exc:
             return Applied(item.key, "failed", error=exc)
@@ -311,6 +319,7 @@ class Engine:
         elif before is not None and level and not self._auto(before):
             return before, True  # the visitor's own cookie (a chat from the website)
         else:
+            self.identity.effects.at(session.conversation_id)
             contact_id, verified = self.identity.conversation(session)
         self.store.link_session(session.id, contact_id, VERIFIED if verified else UNVERIFIED)
         if before:
@@ -337,7 +346,7 @@ class Engine:
             elif kind == web.KIND:
                 batch.append(AcceptedWeb(web.decode_stored(body), body))
             elif kind == COMMAND_KIND:
-                batch.append(CommandInput(key, _command_decoder.decode(body)))
+                batch.append(CommandInput(key, decode_command(body)))
         keys = {item.event.key for item in batch if not isinstance(item, CommandInput)}
         results = self._apply(batch, keys, self.clock(), log_commands=False)
         failed = [r for r in results if r.status == "failed"]

@@ -1,0 +1,791 @@
+"""Identity's rules: who a cookie, a caller or a chat is; claims, matches, verification, merges.
+
+- A cookie is owned by a contact: the first event of a new cookie creates an *Ephemeral* contact
+  that claims it. Ephemeral and identified contacts expire 60 days after their last activity
+  (:func:`expiry_ms`); a cookie whose own contact expired starts afresh.
+- Traits with an email or phone: an identifier nobody owns is claimed by the visitor's contact
+  (which becomes *Identified*); one owned by *another* person is a match made from PII alone,
+  kept as **unverified** (``Contact.unverified_match``, the first such match) until an agent
+  verifies it.
+- A conversation is linked by the contact ids the contact centre gives (the engine does that),
+  else by its journey context (the visitor's cookie: verified), else by the caller's number or
+  the chat's email (a match to an existing contact is unverified; a new number or address makes
+  a contact of its own, whose dates follow the conversations linked to it: :func:`refresh`).
+- Agents verify (link a session, and a web visitor's cookie, to a contact), claim and release
+  identifiers, merge 2 to 25 contacts into a new canonical contact and undo a merge; each of
+  these is audited.
+
+Every rule is a function of the identity state it may consult (:class:`IdentityState`, loaded
+by the engine beforehand) and its input, and returns a :class:`Decision`: the contacts and
+identifiers to put and delete, the session links to change, the audits to add, and the effects
+(``journeyline.model.effects``) in the order they happened. A rule reads no store and no clock;
+it refuses a command by raising ``InvalidInput`` or ``NotFound``. ``journeyline.engine.identity``
+loads the state, calls the rule and writes its decision in the unit of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, assert_never, cast
+
+from journeyline.core.conversation import NAMESPACE
+from journeyline.errors import InvalidInput, NotFound
+from journeyline.model.commands import (
+    ClaimIdentifier,
+    Command,
+    ContactFields,
+    CreateContact,
+    DeleteContact,
+    MergeContacts,
+    ReleaseIdentifier,
+    UnmergeContact,
+    UpdateContact,
+    VerifySession,
+    command_args,
+    command_name,
+)
+from journeyline.model.contact import Contact, Identifier
+from journeyline.model.effects import (
+    ContactChanged,
+    ContactCreated,
+    ContactDeleted,
+    ContactMerged,
+    ContactUnmerged,
+    ContactVerified,
+    Effect,
+    IdentifierClaimed,
+    IdentifierReleased,
+)
+from journeyline.model.session import ConversationSession
+from journeyline.model.web import WebEvent
+
+#: Ephemeral and identified contacts expire this long after their last activity.
+CONTACT_TTL_MS = 60 * 24 * 3600 * 1000
+#: Link levels of a session to its contact.
+UNVERIFIED, VERIFIED, AGENT = 0, 1, 2
+#: How many distinct contacts one merge takes.
+MERGE_MIN, MERGE_MAX = 2, 25
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "work_email",
+    "personal_email",
+    "other_email",
+    "work_phone",
+    "cell_phone",
+    "home_phone",
+    "other_phone",
+)
+EMAIL_FIELDS = ("work_email", "personal_email", "other_email")
+PHONE_FIELDS = ("work_phone", "cell_phone", "home_phone", "other_phone")
+#: Where an identifier a visitor or caller brings is written on their contact, in order.
+PREFERRED = {
+    "Email": ("personal_email", "work_email", "other_email"),
+    "Phone": ("cell_phone", "home_phone", "work_phone", "other_phone"),
+}
+#: Traits that name a visitor.
+FIRST_NAME_TRAITS = ("givenName", "firstName", "first_name")
+LAST_NAME_TRAITS = ("familyName", "lastName", "last_name")
+
+Key = tuple[str, str]  # (identifier type, value)
+
+
+# -- small rules, shared with the engine's loaders and the API's queries ------------------------
+
+
+def expiry_ms(contact: Contact) -> int | None:
+    """When a contact expires: curated and canonical contacts never do (None); the others 60
+    days after their last activity."""
+    if contact.type == "Curated" or contact.merged_from:
+        return None
+    return contact.last_activity_ms + CONTACT_TTL_MS
+
+
+def expired(contact: Contact, now_ms: int) -> bool:
+    expires = expiry_ms(contact)
+    return expires is not None and now_ms > expires
+
+
+def live(contact: Contact | None, now_ms: int) -> Contact | None:
+    """The contact, unless it is missing or expired."""
+    return None if contact is None or expired(contact, now_ms) else contact
+
+
+def named_id(*parts: str) -> str:
+    """A contact id made from what the contact is made from (a cookie, a number): stable, so a
+    replay makes the same contacts."""
+    return str(uuid.uuid5(NAMESPACE, "contact:" + ":".join(parts)))
+
+
+def cookie_contact_id(cookie: str) -> str:
+    """The id of the ephemeral contact a new cookie makes."""
+    return named_id("cookie", cookie)
+
+
+def canonical_id(contact: Contact) -> str:
+    """Who a contact is, merges considered: the head of its merge set, or itself."""
+    return contact.canonical_id or contact.id
+
+
+def merge_head_id(contact: Contact) -> str | None:
+    """The head of the merge set a contact is in (itself, when it is a head); None when it is
+    in none."""
+    return contact.canonical_id or (contact.id if contact.merged_from else None)
+
+
+def merge_set(contact: Contact, head: Contact | None, members: Sequence[Contact]) -> list[Contact]:
+    """``contact`` and the contacts merged with it: the head of its merge set first, then the
+    head's members (``members``, ordered by id); the contact alone when it is in no merge set.
+    ``head`` is the contact :func:`merge_head_id` names (None when there is none)."""
+    if head is None or not head.merged_from:
+        return [contact]
+    return [head, *members]
+
+
+def merge_ids(command: MergeContacts) -> list[str]:
+    """The distinct contacts a merge names, in order; refuses fewer than 2 or more than 25."""
+    ids = list(dict.fromkeys(command.contact_ids))
+    if not MERGE_MIN <= len(ids) <= MERGE_MAX:
+        raise InvalidInput(
+            f"contactIds must name {MERGE_MIN} to {MERGE_MAX} distinct contacts",
+            field="contactIds",
+        )
+    return ids
+
+
+def first_of(traits: Mapping[str, object], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = traits.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:1000]
+    return None
+
+
+def pii_of(event: WebEvent) -> list[Key]:
+    """The identifiers a web event brings: its traits' emails and phones, its external id."""
+    if not (event.traits or event.external_id):
+        return []
+    found = list(event.identifiers)
+    if event.external_id:
+        found.append(("ExternalId", event.external_id))
+    return found
+
+
+def conversation_keys(session: ConversationSession) -> tuple[Key | None, Key | None]:
+    """What a conversation can be recognised by: the visitor's cookie of its journey context,
+    and the caller's number or the chat's email."""
+    cookie: Key | None = None
+    if session.journey_context is not None and session.customer_id_type == "cookie":
+        cookie = ("Cookie", (session.customer_id or "").lower())
+    kind = {"phone": "Phone", "email": "Email"}.get(session.customer_id_type or "")
+    address = (kind, session.customer_id) if kind and session.customer_id else None
+    return cookie, address
+
+
+def with_fields(contact: Contact, fields: ContactFields) -> Contact:
+    return replace(contact, **cast(dict[str, Any], fields.given()))
+
+
+def claimable(contact: Contact) -> list[Key]:
+    """The emails and phones written on a contact, which it claims when nobody owns them."""
+    found: list[Key] = []
+    for name in EMAIL_FIELDS + PHONE_FIELDS:
+        value = getattr(contact, name)
+        if value:
+            found.append(("Email" if name in EMAIL_FIELDS else "Phone", value))
+    return found
+
+
+def refreshes(contact: Contact | None) -> bool:
+    """Whether :func:`refresh` re-dates this contact: one made from conversations, unmerged."""
+    return contact is not None and contact.origin == "conversation" and not contact.canonical_id
+
+
+def refresh_touches_identifiers(contact: Contact, activity: tuple[int, int] | None) -> bool:
+    """Whether refreshing ``contact`` with ``activity`` changes its identifiers (the engine
+    then loads them)."""
+    return activity is None or activity[0] != contact.created_ms
+
+
+# -- state and decisions ----------------------------------------------------------------------
+
+
+class StateNotLoaded(LookupError):
+    """A rule consulted something the engine did not load: a bug in the engine's loader."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityState:
+    """What a rule may consult, loaded by the engine before it asks. A key that is present with
+    ``None`` (or an empty tuple) was looked up and is absent; a key that is missing was not
+    looked up, and consulting it raises :class:`StateNotLoaded`.
+
+    ``contacts``: by id; ``identifiers``: by (type, value); ``owned``: a contact's identifiers
+    (ordered by type, value); ``members``: a canonical contact's members (ordered by id).
+    """
+
+    contacts: Mapping[str, Contact | None] = field(default_factory=dict)
+    identifiers: Mapping[Key, Identifier | None] = field(default_factory=dict)
+    owned: Mapping[str, Sequence[Identifier]] = field(default_factory=dict)
+    members: Mapping[str, Sequence[Contact]] = field(default_factory=dict)
+
+    def contact(self, contact_id: str) -> Contact | None:
+        try:
+            return self.contacts[contact_id]
+        except KeyError:
+            raise StateNotLoaded(f"contact {contact_id}") from None
+
+    def identifier(self, key: Key) -> Identifier | None:
+        try:
+            return self.identifiers[key]
+        except KeyError:
+            raise StateNotLoaded(f"identifier {key}") from None
+
+    def identifiers_of(self, contact_id: str) -> Sequence[Identifier]:
+        try:
+            return self.owned[contact_id]
+        except KeyError:
+            raise StateNotLoaded(f"identifiers of {contact_id}") from None
+
+    def members_of(self, head_id: str) -> Sequence[Contact]:
+        try:
+            return self.members[head_id]
+        except KeyError:
+            raise StateNotLoaded(f"members of {head_id}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSession:
+    """Link one session to a contact at a level."""
+
+    session_id: str
+    contact_id: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCustomer:
+    """Link every session of a visitor (by cookie) to a contact at a level."""
+
+    customer_id: str
+    contact_id: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class MoveLinks:
+    """The sessions linked to ``from_id`` are linked to ``to_id`` (None: to nobody)."""
+
+    from_id: str
+    to_id: str | None
+
+
+LinkChange = LinkSession | LinkCustomer | MoveLinks
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    at_ms: int
+    actor: str
+    action: str
+    contact_id: str | None
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a rule decided. Writing it: put the contacts, delete then put the identifiers,
+    change the links in order, delete the contacts, add the audits; then emit the effects.
+    ``answer``: a command's reply (the contact ids it made or touched)."""
+
+    put_contacts: tuple[Contact, ...] = ()
+    delete_contacts: tuple[str, ...] = ()
+    put_identifiers: tuple[Identifier, ...] = ()
+    delete_identifiers: tuple[Key, ...] = ()
+    links: tuple[LinkChange, ...] = ()
+    audits: tuple[Audit, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorLink:
+    """Who a visitor is: their contact (the PII match, when there is an unverified one),
+    whether that is verified, and whether the cookie is new."""
+
+    contact_id: str
+    verified: bool
+    new_cookie: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationLink:
+    contact_id: str | None
+    verified: bool
+
+
+class _Draft:
+    """A rule's working copy: the state with the changes decided so far, and their effects."""
+
+    def __init__(self, state: IdentityState, now_ms: int) -> None:
+        self.state = state
+        self.now = now_ms
+        self._contacts: dict[str, Contact | None] = {}
+        self._identifiers: dict[Key, Identifier | None] = {}
+        self.links: list[LinkChange] = []
+        self.audits: list[Audit] = []
+        self.effects: list[Effect] = []
+
+    # lookups, with the changes made so far
+
+    def contact(self, contact_id: str) -> Contact | None:
+        if contact_id in self._contacts:
+            return self._contacts[contact_id]
+        return self.state.contact(contact_id)
+
+    def identifier(self, key: Key) -> Identifier | None:
+        if key in self._identifiers:
+            return self._identifiers[key]
+        return self.state.identifier(key)
+
+    def owner(self, key: Key, now_ms: int) -> Contact | None:
+        """The live contact owning an identifier."""
+        found = self.identifier(key)
+        return live(self.contact(found.contact_id), now_ms) if found else None
+
+    def require(self, contact_id: str) -> Contact:
+        contact = live(self.contact(contact_id), self.now)
+        if contact is None:
+            raise NotFound(f"no external contact with id {contact_id}", field="contactId")
+        return contact
+
+    def identifiers_of(self, contact_id: str) -> list[Identifier]:
+        found = {(i.type, i.value): i for i in self.state.identifiers_of(contact_id)}
+        found.update((k, i) for k, i in self._identifiers.items() if i is not None)
+        current = (self.identifier(key) for key in sorted(found))
+        return [i for i in current if i is not None and i.contact_id == contact_id]
+
+    def members_of(self, head_id: str) -> list[Contact]:
+        found = {c.id: c for c in self.state.members_of(head_id)}
+        found.update((k, c) for k, c in self._contacts.items() if c is not None)
+        current = (self.contact(contact_id) for contact_id in sorted(found))
+        return [c for c in current if c is not None and c.canonical_id == head_id]
+
+    # changes
+
+    def put_contact(self, after: Contact) -> None:
+        """Created when there was none (or it had expired and comes back to life), changed when
+        it differs, nothing when it is the same."""
+        before = self.contact(after.id)
+        if before == after:
+            return
+        self._contacts[after.id] = after
+        if before is None or (expired(before, self.now) and not expired(after, self.now)):
+            self.effects.append(ContactCreated(after))
+        else:
+            self.effects.append(ContactChanged(before, after))
+
+    def delete_contact(self, contact_id: str) -> None:
+        before = self.contact(contact_id)
+        self._contacts[contact_id] = None
+        if before is not None:
+            self.effects.append(ContactDeleted(contact_id))
+
+    def claim(self, identifier: Identifier) -> None:
+        key = (identifier.type, identifier.value)
+        before = self.identifier(key)
+        if before == identifier:
+            return
+        self._identifiers[key] = identifier
+        moved = before is not None and before.contact_id != identifier.contact_id
+        previous = before.contact_id if before is not None and moved else None
+        self.effects.append(IdentifierClaimed(identifier, previous))
+
+    def redate(self, identifier: Identifier) -> None:
+        """A new date for an identifier its owner keeps: no effect (the owner's change is one)."""
+        self._identifiers[(identifier.type, identifier.value)] = identifier
+
+    def release(self, identifier: Identifier) -> None:
+        key = (identifier.type, identifier.value)
+        before = self.identifier(key)
+        self._identifiers[key] = None
+        if before is not None:
+            self.effects.append(IdentifierReleased(before.type, before.value, before.contact_id))
+
+    def audit(self, command: Command, contact_id: str | None, **details: Any) -> None:
+        args = details.pop("args", None) or command_args(command)
+        self.audits.append(
+            Audit(
+                at_ms=command.at_ms,
+                actor=command.actor,
+                action=command_name(command),
+                contact_id=contact_id,
+                doc={"args": args, **details},
+            )
+        )
+
+    def decision(self, **answer: Any) -> Decision:
+        return Decision(
+            put_contacts=tuple(c for c in self._contacts.values() if c is not None),
+            delete_contacts=tuple(k for k, c in self._contacts.items() if c is None),
+            put_identifiers=tuple(i for i in self._identifiers.values() if i is not None),
+            delete_identifiers=tuple(k for k, i in self._identifiers.items() if i is None),
+            links=tuple(self.links),
+            audits=tuple(self.audits),
+            effects=tuple(self.effects),
+            answer=answer,
+        )
+
+
+def _with_identifier(contact: Contact, kind: str, value: str) -> Contact:
+    """Fill the first empty email or phone field with a newly claimed identifier."""
+    names = PREFERRED.get(kind, ())
+    if any(getattr(contact, name) == value for name in names):
+        return contact
+    for name in names:
+        if getattr(contact, name) is None:
+            return replace(contact, **cast(dict[str, Any], {name: value}))
+    return contact
+
+
+# -- web visitors -----------------------------------------------------------------------------
+
+
+def visitor(
+    state: IdentityState, events: Sequence[WebEvent], *, cookie_seen: bool = False
+) -> tuple[Decision, VisitorLink]:
+    """The contact a visitor is, from one visitor's new events (arrival order).
+
+    State: the cookie's identifier and its contact, the cookie's own contact
+    (:func:`cookie_contact_id`), the identifiers of an expired contact owning the cookie, and
+    the identifiers :func:`pii_of` the events bring with their contacts. ``cookie_seen``: the
+    cookie has sessions of the events' kind already (only consulted when no contact owns it).
+    The contact is written once, and only when it changed; its dates are the minimum and
+    maximum over the events, so arrival order is moot.
+    """
+    first = events[0]
+    now = first.created_ms
+    cookie = first.customer_cookie_id
+    own_id = cookie_contact_id(cookie)
+    draft = _Draft(state, now)
+    found = draft.identifier(("Cookie", cookie))
+    holder = draft.contact(found.contact_id) if found else None
+    if holder is not None and expired(holder, now):
+        if holder.id == own_id:  # 60 days unseen: the cookie starts afresh
+            for identifier in draft.identifiers_of(own_id):
+                draft.release(identifier)
+        holder = None
+    contact = holder or Contact(own_id, "Ephemeral", now, now, now)
+    earliest = min(e.created_ms for e in events)
+    own = contact.id == own_id
+    contact = replace(
+        contact,
+        created_ms=min(contact.created_ms, earliest) if own else contact.created_ms,
+        modified_ms=min(contact.modified_ms, earliest)
+        if own and contact.type == "Ephemeral"
+        else contact.modified_ms,
+        last_activity_ms=max(contact.last_activity_ms, *(e.created_ms for e in events)),
+    )
+    claims: dict[Key, Identifier] = {}
+    for event in events:
+        if event.traits or event.external_id:
+            contact = _observe(draft, contact, event, claims)
+    if contact != holder:
+        draft.put_contact(contact)
+    if holder is None:
+        draft.claim(Identifier("Cookie", cookie, own_id, True, now))
+    for identifier in claims.values():
+        draft.claim(identifier)
+    link = VisitorLink(
+        contact.unverified_match or contact.id,
+        contact.unverified_match is None,
+        found is None and not cookie_seen,
+    )
+    return draft.decision(), link
+
+
+def _observe(
+    draft: _Draft, contact: Contact, event: WebEvent, claims: dict[Key, Identifier]
+) -> Contact:
+    """An identifying event's effect on its visitor's contact: identifiers, names, a match."""
+    now = event.created_ms
+    traits = {name: attr.value for name, attr in event.traits.items()}
+    pii = pii_of(event)
+    for key in pii:
+        if key in claims:
+            continue  # claimed by this visitor a moment ago
+        owner = draft.owner(key, now)
+        if owner is None:
+            claims[key] = Identifier(key[0], key[1], contact.id, False, now)
+            contact = _with_identifier(contact, *key)
+        elif canonical_id(owner) != canonical_id(contact) and contact.unverified_match is None:
+            contact = replace(contact, unverified_match=owner.id)
+    contact = replace(
+        contact,
+        first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),
+        last_name=contact.last_name or first_of(traits, LAST_NAME_TRAITS),
+    )
+    if contact.type == "Ephemeral" and (pii or contact.first_name or contact.last_name):
+        contact = replace(contact, type="Identified", modified_ms=now)
+    return contact
+
+
+# -- conversations ----------------------------------------------------------------------------
+
+
+def conversation(
+    state: IdentityState, session: ConversationSession
+) -> tuple[Decision, ConversationLink]:
+    """A conversation's contact when the contact centre did not name one.
+
+    Its journey context's visitor (verified: the visitor's own browser started it), else the
+    owner of the caller's number or the chat's email — *unverified* (a match from PII alone)
+    unless the owner is the contact made from that number; a number nobody owns gets a contact
+    of its own, made from the number. State: the identifiers :func:`conversation_keys` names
+    with their contacts, and the contact a new number would make (when nobody live owns it).
+    """
+    now = session.created_ms
+    draft = _Draft(state, now)
+    cookie, address = conversation_keys(session)
+    if cookie is not None:
+        visitor_contact = draft.owner(cookie, now)
+        if visitor_contact is not None:
+            return draft.decision(), ConversationLink(visitor_contact.id, True)
+    if address is None:
+        return draft.decision(), ConversationLink(None, False)
+    owner = draft.owner(address, now)
+    if owner is not None:
+        return draft.decision(), ConversationLink(owner.id, owner.origin == "conversation")
+    kind, value = address
+    made = Contact(
+        conversation_contact_id(address), "Identified", now, now, now, origin="conversation"
+    )
+    contact = _with_identifier(made, kind, value)
+    draft.put_contact(contact)
+    draft.claim(Identifier(kind, value, contact.id, True, now))
+    return draft.decision(), ConversationLink(contact.id, True)
+
+
+def conversation_contact_id(address: Key) -> str:
+    """The id of the contact a number or an email nobody owns makes."""
+    return named_id(address[0].lower(), address[1])
+
+
+def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | None) -> Decision:
+    """Re-date a contact made from conversations from the sessions linked to it (``activity``:
+    their first start and last activity); drop it when none is left (a conversation seen
+    half-way may have named the wrong number). Its identifiers take its new creation date.
+    State: the contact, and its identifiers when :func:`refresh_touches_identifiers`."""
+    contact = state.contact(contact_id)
+    if contact is None or not refreshes(contact):
+        return Decision()
+    draft = _Draft(state, contact.last_activity_ms)
+    if activity is None:
+        for identifier in draft.identifiers_of(contact.id):
+            draft.release(identifier)
+        draft.delete_contact(contact.id)
+        return draft.decision()
+    first, last = activity
+    draft.put_contact(replace(contact, created_ms=first, modified_ms=first, last_activity_ms=last))
+    if first != contact.created_ms:
+        for identifier in draft.identifiers_of(contact.id):
+            draft.redate(replace(identifier, created_ms=first))
+    return draft.decision()
+
+
+# -- agent commands ---------------------------------------------------------------------------
+
+
+def execute(state: IdentityState, command: Command) -> Decision:
+    """Apply an identity command. Refuses with ``NotFound`` (an unknown or expired contact, an
+    identifier the contact does not own) or ``InvalidInput`` (a merge of too few or too many
+    contacts, an unmerge of a contact that heads no merge)."""
+    draft = _Draft(state, command.at_ms)
+    match command:
+        case CreateContact():
+            return _create(draft, command)
+        case UpdateContact():
+            return _update(draft, command)
+        case DeleteContact():
+            return _delete(draft, command)
+        case ClaimIdentifier():
+            return _claim(draft, command)
+        case ReleaseIdentifier():
+            return _release(draft, command)
+        case VerifySession():
+            return _verify_session(draft, command)
+        case MergeContacts():
+            return _merge(draft, command)
+        case UnmergeContact():
+            return _unmerge(draft, command)
+        case _:
+            assert_never(command)
+
+
+def _claim_fields(draft: _Draft, contact: Contact) -> None:
+    for kind, value in claimable(contact):
+        if draft.owner((kind, value), draft.now) is None:
+            draft.claim(Identifier(kind, value, contact.id, True, draft.now))
+
+
+def _create(draft: _Draft, command: CreateContact) -> Decision:
+    at = command.at_ms
+    contact = with_fields(Contact(command.id, "Curated", at, at, at), command.fields)
+    draft.put_contact(contact)
+    _claim_fields(draft, contact)
+    draft.audit(command, contact.id)
+    return draft.decision(id=contact.id)
+
+
+def _update(draft: _Draft, command: UpdateContact) -> Decision:
+    contact = draft.require(command.id)
+    updated = with_fields(replace(contact, modified_ms=command.at_ms), command.fields)
+    if updated.type == "Ephemeral":
+        updated = replace(updated, type="Identified")
+    draft.put_contact(updated)
+    _claim_fields(draft, updated)
+    draft.audit(command, contact.id)
+    return draft.decision(id=contact.id)
+
+
+def _delete(draft: _Draft, command: DeleteContact) -> Decision:
+    contact = draft.require(command.id)
+    for identifier in draft.identifiers_of(contact.id):
+        draft.release(identifier)
+    members = draft.members_of(contact.id)
+    for member in members:
+        draft.put_contact(replace(member, canonical_id=None))
+    draft.links.append(MoveLinks(contact.id, members[0].id if members else None))
+    draft.delete_contact(contact.id)
+    draft.audit(command, contact.id)
+    return draft.decision(id=contact.id)
+
+
+def _clear_match(draft: _Draft, old_owner_id: str) -> None:
+    """An identifier moved away from a contact: its PII match, if any, is void."""
+    old = draft.contact(old_owner_id)
+    if old is not None and old.unverified_match:
+        draft.put_contact(replace(old, unverified_match=None))
+
+
+def _move_cookie(draft: _Draft, cookie: str, contact: Contact) -> None:
+    previous = draft.identifier(("Cookie", cookie))
+    draft.claim(Identifier("Cookie", cookie, contact.id, True, draft.now))
+    draft.links.append(LinkCustomer(cookie, contact.id, AGENT))
+    if previous is not None and previous.contact_id != contact.id:
+        _clear_match(draft, previous.contact_id)
+
+
+def _claim(draft: _Draft, command: ClaimIdentifier) -> Decision:
+    contact = draft.require(command.contact_id)
+    kind, value = command.type, command.value
+    previous = draft.identifier((kind, value))
+    if kind == "Cookie":
+        _move_cookie(draft, value, contact)
+    else:
+        draft.claim(Identifier(kind, value, contact.id, True, command.at_ms))
+        if previous is not None and previous.contact_id != contact.id:
+            _clear_match(draft, previous.contact_id)
+    draft.audit(command, contact.id, previousOwner=previous.contact_id if previous else None)
+    return draft.decision(id=contact.id)
+
+
+def _release(draft: _Draft, command: ReleaseIdentifier) -> Decision:
+    contact = draft.require(command.contact_id)
+    kind, value = command.type, command.value
+    found = draft.identifier((kind, value))
+    if found is None or found.contact_id != contact.id:
+        raise NotFound(f"contact {contact.id} does not own {kind} {value}", field="identifier")
+    draft.release(found)
+    draft.audit(command, contact.id)
+    return draft.decision(id=contact.id)
+
+
+def _verify_session(draft: _Draft, command: VerifySession) -> Decision:
+    """An agent confirms who a session is: the session, and a web visitor's cookie, link."""
+    contact = draft.require(command.contact_id)
+    draft.links.append(LinkSession(command.session_id, contact.id, AGENT))
+    if command.cookie:
+        _move_cookie(draft, command.cookie, contact)
+    draft.audit(command, contact.id, sessionId=command.session_id)
+    draft.effects.append(
+        ContactVerified(contact.id, command.session_id, command.cookie, command.actor)
+    )
+    return draft.decision(id=contact.id, sessionId=command.session_id)
+
+
+def _merge_set(draft: _Draft, contact: Contact) -> list[Contact]:
+    head_id = merge_head_id(contact)
+    head = draft.contact(head_id) if head_id else None
+    if head is None or not head.merged_from:
+        return [contact]
+    return merge_set(contact, head, draft.members_of(head.id))
+
+
+def _merge(draft: _Draft, command: MergeContacts) -> Decision:
+    ids = merge_ids(command)
+    inputs = [draft.require(i) for i in ids]
+    members: dict[str, Contact] = {}
+    replaced: dict[str, Contact] = {}  # older canonical heads: the new head replaces them
+    for contact in inputs:
+        for member in _merge_set(draft, contact):
+            if member.merged_from:
+                replaced[member.id] = member
+            else:
+                members[member.id] = member
+    override = command.value_override.given()
+    values = {
+        name: override.get(name)
+        or next((getattr(c, name) for c in inputs if getattr(c, name)), None)
+        for name in CONTACT_FIELDS
+    }
+    curated = any(c.type == "Curated" for c in members.values())
+    head = Contact(
+        id=command.id,
+        type="Curated" if curated else "Identified",
+        created_ms=command.at_ms,
+        modified_ms=command.at_ms,
+        last_activity_ms=max((c.last_activity_ms for c in members.values()), default=draft.now),
+        merged_from=tuple(sorted(members)),
+        **cast(dict[str, Any], values),
+    )
+    draft.put_contact(head)
+    for member in members.values():
+        draft.put_contact(replace(member, canonical_id=head.id, unverified_match=None))
+    for old_head in replaced:
+        draft.links.append(MoveLinks(old_head, head.id))
+        for identifier in draft.identifiers_of(old_head):
+            draft.claim(replace(identifier, contact_id=head.id))
+        draft.delete_contact(old_head)
+    draft.audit(
+        command, head.id, args={**command_args(command), "contactIds": ids}, members=sorted(members)
+    )
+    draft.effects.append(ContactMerged(head.id, head.merged_from))
+    return draft.decision(id=head.id)
+
+
+def _unmerge(draft: _Draft, command: UnmergeContact) -> Decision:
+    head = draft.require(command.id)
+    if not head.merged_from:
+        raise InvalidInput(f"contact {head.id} is not the head of a merge", field="contactId")
+    members = draft.members_of(head.id)
+    for member in members:
+        draft.put_contact(replace(member, canonical_id=None))
+    heir = members[0].id if members else None
+    draft.links.append(MoveLinks(head.id, heir))
+    claimed = draft.identifiers_of(head.id)
+    if heir is not None:  # what was claimed on the merged contact goes to its first member
+        for identifier in claimed:
+            draft.claim(replace(identifier, contact_id=heir))
+    draft.delete_contact(head.id)
+    draft.audit(
+        command,
+        head.id,
+        members=list(head.merged_from),
+        movedIdentifiers=[i.value for i in claimed],
+    )
+    draft.effects.append(ContactUnmerged(head.id, head.merged_from))
+    return draft.decision(id=head.id, contactIds=list(head.merged_from))
