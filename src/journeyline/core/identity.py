@@ -176,7 +176,9 @@ def pii_of(event: WebEvent) -> list[Key]:
 
 def conversation_keys(session: ConversationSession) -> tuple[Key | None, Key | None]:
     """What a conversation can be recognised by: the visitor's cookie of its journey context,
-    and the caller's number or the chat's email."""
+    and the caller's number or the chat's email; neither when the contact centre names it."""
+    if session.external_contact_id:
+        return None, None
     cookie: Key | None = None
     if session.journey_context is not None and session.customer_id_type == "cookie":
         cookie = ("Cookie", (session.customer_id or "").lower())
@@ -539,9 +541,8 @@ def _observe(
 def conversation(
     state: IdentityState, session: ConversationSession
 ) -> tuple[Decision, ConversationLink]:
-    """A conversation's contact when the contact centre did not name one.
-
-    Its journey context's visitor (verified: the visitor's own browser started it), else the
+    """A conversation's contact: the one the contact centre names (verified), else its
+    journey context's visitor (verified: the visitor's own browser started it), else the
     owner of the caller's number or the chat's email — *unverified* (a match from PII alone)
     unless the owner is the contact made from that number; a number nobody owns gets a contact
     of its own, made from the number. State: the identifiers :func:`conversation_keys` names
@@ -549,6 +550,8 @@ def conversation(
     """
     now = session.created_ms
     draft = _Draft(state, now)
+    if session.external_contact_id:
+        return draft.decision(), ConversationLink(session.external_contact_id, True)
     cookie, address = conversation_keys(session)
     if cookie is not None:
         visitor_contact = draft.owner(cookie, now)

@@ -202,8 +202,8 @@ class Identity:
     # -- conversations --------------------------------------------------------------------
 
     def conversation(self, session: ConversationSession) -> tuple[str | None, bool]:
-        """A conversation's contact when the contact centre did not name one, and whether that
-        is verified (see ``core.identity.conversation``)."""
+        """A conversation's contact, and whether that is verified (see
+        ``core.identity.conversation``)."""
         load = _Loader(self.store)
         cookie, address = rules.conversation_keys(session)
         if cookie is not None:

@@ -152,6 +152,7 @@ class Engine:
         """
         now = self.clock()
         results: list[Applied] = []
+        self.identity.effects.clear()  # nothing takes them yet: keep only the last batch's
         with self.store.transaction():
             if self.store.last_seq() != self._seen_seq:  # another process wrote meanwhile
                 self.forget()
@@ -339,6 +340,7 @@ class Engine:
 
     def replay(self, records: Iterable[tuple[str, str, bytes]]) -> None:
         """Apply logged inputs ``(key, kind, body)`` again, in order, without logging them."""
+        self.identity.effects.clear()
         batch: list[Input] = []
         for key, kind, body in records:
             if kind == genesys_detail.KIND:
