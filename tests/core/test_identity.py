@@ -20,6 +20,7 @@ from journeyline.core.identity import (
     MoveLinks,
     StateNotLoaded,
 )
+from journeyline.core.identity_commands import execute
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import (
     ClaimIdentifier,
@@ -609,7 +610,7 @@ WHO = {"actor": "agent-1", "at_ms": AT}
 
 
 def run(state: IdentityState, command: Command) -> Decision:
-    return rules.execute(state, command)
+    return execute(state, command)
 
 
 def test_create_makes_a_curated_contact_that_claims_its_free_fields() -> None:

@@ -19,8 +19,9 @@ Every rule is a function of the identity state it may consult (:class:`IdentityS
 by the engine beforehand) and its input, and returns a :class:`Decision`: the contacts and
 identifiers to put and delete, the session links to change, the audits to add, and the effects
 (``journeyline.model.effects``) in the order they happened. A rule reads no store and no clock;
-it refuses a command by raising ``InvalidInput`` or ``NotFound``. ``journeyline.engine.identity``
-loads the state, calls the rule and writes its decision in the unit of work.
+it refuses input by raising ``InvalidInput`` or ``NotFound``. The rules for agents' commands
+are in ``core.identity_commands``; ``journeyline.engine.identity`` loads the state, calls the
+rule and writes its decision in the unit of work.
 """
 
 from __future__ import annotations
@@ -28,21 +29,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, assert_never, cast
+from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import (
-    ClaimIdentifier,
     Command,
     ContactFields,
-    CreateContact,
-    DeleteContact,
     MergeContacts,
-    ReleaseIdentifier,
-    UnmergeContact,
-    UpdateContact,
-    VerifySession,
     command_args,
     command_name,
 )
@@ -51,9 +45,6 @@ from journeyline.model.effects import (
     ContactChanged,
     ContactCreated,
     ContactDeleted,
-    ContactMerged,
-    ContactUnmerged,
-    ContactVerified,
     Effect,
     IdentifierClaimed,
     IdentifierReleased,
@@ -329,8 +320,9 @@ class ConversationLink:
     verified: bool
 
 
-class _Draft:
-    """A rule's working copy: the state with the changes decided so far, and their effects."""
+class Draft:
+    """A rule's working copy: the state with the changes decided so far, and their effects in
+    the order they were made. ``decision()`` turns it into the rule's :class:`Decision`."""
 
     def __init__(self, state: IdentityState, now_ms: int) -> None:
         self.state = state
@@ -417,8 +409,16 @@ class _Draft:
         if before is not None:
             self.effects.append(IdentifierReleased(before.type, before.value, before.contact_id))
 
-    def audit(self, command: Command, contact_id: str | None, **details: Any) -> None:
-        args = details.pop("args", None) or command_args(command)
+    def audit(
+        self,
+        command: Command,
+        contact_id: str | None,
+        *,
+        args: dict[str, Any] | None = None,
+        **details: Any,
+    ) -> None:
+        """Who did what to which contact; ``args``: the command's own, unless given."""
+        args = command_args(command) if args is None else args
         self.audits.append(
             Audit(
                 at_ms=command.at_ms,
@@ -442,7 +442,7 @@ class _Draft:
         )
 
 
-def _with_identifier(contact: Contact, kind: str, value: str) -> Contact:
+def with_identifier(contact: Contact, kind: str, value: str) -> Contact:
     """Fill the first empty email or phone field with a newly claimed identifier."""
     names = PREFERRED.get(kind, ())
     if any(getattr(contact, name) == value for name in names):
@@ -472,7 +472,7 @@ def visitor(
     now = first.created_ms
     cookie = first.customer_cookie_id
     own_id = cookie_contact_id(cookie)
-    draft = _Draft(state, now)
+    draft = Draft(state, now)
     found = draft.identifier(("Cookie", cookie))
     holder = draft.contact(found.contact_id) if found else None
     if holder is not None and expired(holder, now):
@@ -510,7 +510,7 @@ def visitor(
 
 
 def _observe(
-    draft: _Draft, contact: Contact, event: WebEvent, claims: dict[Key, Identifier]
+    draft: Draft, contact: Contact, event: WebEvent, claims: dict[Key, Identifier]
 ) -> Contact:
     """An identifying event's effect on its visitor's contact: identifiers, names, a match."""
     now = event.created_ms
@@ -522,7 +522,7 @@ def _observe(
         owner = draft.owner(key, now)
         if owner is None:
             claims[key] = Identifier(key[0], key[1], contact.id, False, now)
-            contact = _with_identifier(contact, *key)
+            contact = with_identifier(contact, *key)
         elif canonical_id(owner) != canonical_id(contact) and contact.unverified_match is None:
             contact = replace(contact, unverified_match=owner.id)
     contact = replace(
@@ -549,7 +549,7 @@ def conversation(
     with their contacts, and the contact a new number would make (when nobody live owns it).
     """
     now = session.created_ms
-    draft = _Draft(state, now)
+    draft = Draft(state, now)
     if session.external_contact_id:
         return draft.decision(), ConversationLink(session.external_contact_id, True)
     cookie, address = conversation_keys(session)
@@ -566,7 +566,7 @@ def conversation(
     made = Contact(
         conversation_contact_id(address), "Identified", now, now, now, origin="conversation"
     )
-    contact = _with_identifier(made, kind, value)
+    contact = with_identifier(made, kind, value)
     draft.put_contact(contact)
     draft.claim(Identifier(kind, value, contact.id, True, now))
     return draft.decision(), ConversationLink(contact.id, True)
@@ -585,7 +585,7 @@ def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | N
     contact = state.contact(contact_id)
     if contact is None or not refreshes(contact):
         return Decision()
-    draft = _Draft(state, contact.last_activity_ms)
+    draft = Draft(state, contact.last_activity_ms)
     if activity is None:
         for identifier in draft.identifiers_of(contact.id):
             draft.release(identifier)
@@ -597,198 +597,3 @@ def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | N
         for identifier in draft.identifiers_of(contact.id):
             draft.redate(replace(identifier, created_ms=first))
     return draft.decision()
-
-
-# -- agent commands ---------------------------------------------------------------------------
-
-
-def execute(state: IdentityState, command: Command) -> Decision:
-    """Apply an identity command. Refuses with ``NotFound`` (an unknown or expired contact, an
-    identifier the contact does not own) or ``InvalidInput`` (a merge of too few or too many
-    contacts, an unmerge of a contact that heads no merge)."""
-    draft = _Draft(state, command.at_ms)
-    match command:
-        case CreateContact():
-            return _create(draft, command)
-        case UpdateContact():
-            return _update(draft, command)
-        case DeleteContact():
-            return _delete(draft, command)
-        case ClaimIdentifier():
-            return _claim(draft, command)
-        case ReleaseIdentifier():
-            return _release(draft, command)
-        case VerifySession():
-            return _verify_session(draft, command)
-        case MergeContacts():
-            return _merge(draft, command)
-        case UnmergeContact():
-            return _unmerge(draft, command)
-        case _:
-            assert_never(command)
-
-
-def _claim_fields(draft: _Draft, contact: Contact) -> None:
-    for kind, value in claimable(contact):
-        if draft.owner((kind, value), draft.now) is None:
-            draft.claim(Identifier(kind, value, contact.id, True, draft.now))
-
-
-def _create(draft: _Draft, command: CreateContact) -> Decision:
-    at = command.at_ms
-    contact = with_fields(Contact(command.id, "Curated", at, at, at), command.fields)
-    draft.put_contact(contact)
-    _claim_fields(draft, contact)
-    draft.audit(command, contact.id)
-    return draft.decision(id=contact.id)
-
-
-def _update(draft: _Draft, command: UpdateContact) -> Decision:
-    contact = draft.require(command.id)
-    updated = with_fields(replace(contact, modified_ms=command.at_ms), command.fields)
-    if updated.type == "Ephemeral":
-        updated = replace(updated, type="Identified")
-    draft.put_contact(updated)
-    _claim_fields(draft, updated)
-    draft.audit(command, contact.id)
-    return draft.decision(id=contact.id)
-
-
-def _delete(draft: _Draft, command: DeleteContact) -> Decision:
-    contact = draft.require(command.id)
-    for identifier in draft.identifiers_of(contact.id):
-        draft.release(identifier)
-    members = draft.members_of(contact.id)
-    for member in members:
-        draft.put_contact(replace(member, canonical_id=None))
-    draft.links.append(MoveLinks(contact.id, members[0].id if members else None))
-    draft.delete_contact(contact.id)
-    draft.audit(command, contact.id)
-    return draft.decision(id=contact.id)
-
-
-def _clear_match(draft: _Draft, old_owner_id: str) -> None:
-    """An identifier moved away from a contact: its PII match, if any, is void."""
-    old = draft.contact(old_owner_id)
-    if old is not None and old.unverified_match:
-        draft.put_contact(replace(old, unverified_match=None))
-
-
-def _move_cookie(draft: _Draft, cookie: str, contact: Contact) -> None:
-    previous = draft.identifier(("Cookie", cookie))
-    draft.claim(Identifier("Cookie", cookie, contact.id, True, draft.now))
-    draft.links.append(LinkCustomer(cookie, contact.id, AGENT))
-    if previous is not None and previous.contact_id != contact.id:
-        _clear_match(draft, previous.contact_id)
-
-
-def _claim(draft: _Draft, command: ClaimIdentifier) -> Decision:
-    contact = draft.require(command.contact_id)
-    kind, value = command.type, command.value
-    previous = draft.identifier((kind, value))
-    if kind == "Cookie":
-        _move_cookie(draft, value, contact)
-    else:
-        draft.claim(Identifier(kind, value, contact.id, True, command.at_ms))
-        if previous is not None and previous.contact_id != contact.id:
-            _clear_match(draft, previous.contact_id)
-    draft.audit(command, contact.id, previousOwner=previous.contact_id if previous else None)
-    return draft.decision(id=contact.id)
-
-
-def _release(draft: _Draft, command: ReleaseIdentifier) -> Decision:
-    contact = draft.require(command.contact_id)
-    kind, value = command.type, command.value
-    found = draft.identifier((kind, value))
-    if found is None or found.contact_id != contact.id:
-        raise NotFound(f"contact {contact.id} does not own {kind} {value}", field="identifier")
-    draft.release(found)
-    draft.audit(command, contact.id)
-    return draft.decision(id=contact.id)
-
-
-def _verify_session(draft: _Draft, command: VerifySession) -> Decision:
-    """An agent confirms who a session is: the session, and a web visitor's cookie, link."""
-    contact = draft.require(command.contact_id)
-    draft.links.append(LinkSession(command.session_id, contact.id, AGENT))
-    if command.cookie:
-        _move_cookie(draft, command.cookie, contact)
-    draft.audit(command, contact.id, sessionId=command.session_id)
-    draft.effects.append(
-        ContactVerified(contact.id, command.session_id, command.cookie, command.actor)
-    )
-    return draft.decision(id=contact.id, sessionId=command.session_id)
-
-
-def _merge_set(draft: _Draft, contact: Contact) -> list[Contact]:
-    head_id = merge_head_id(contact)
-    head = draft.contact(head_id) if head_id else None
-    if head is None or not head.merged_from:
-        return [contact]
-    return merge_set(contact, head, draft.members_of(head.id))
-
-
-def _merge(draft: _Draft, command: MergeContacts) -> Decision:
-    ids = merge_ids(command)
-    inputs = [draft.require(i) for i in ids]
-    members: dict[str, Contact] = {}
-    replaced: dict[str, Contact] = {}  # older canonical heads: the new head replaces them
-    for contact in inputs:
-        for member in _merge_set(draft, contact):
-            if member.merged_from:
-                replaced[member.id] = member
-            else:
-                members[member.id] = member
-    override = command.value_override.given()
-    values = {
-        name: override.get(name)
-        or next((getattr(c, name) for c in inputs if getattr(c, name)), None)
-        for name in CONTACT_FIELDS
-    }
-    curated = any(c.type == "Curated" for c in members.values())
-    head = Contact(
-        id=command.id,
-        type="Curated" if curated else "Identified",
-        created_ms=command.at_ms,
-        modified_ms=command.at_ms,
-        last_activity_ms=max((c.last_activity_ms for c in members.values()), default=draft.now),
-        merged_from=tuple(sorted(members)),
-        **cast(dict[str, Any], values),
-    )
-    draft.put_contact(head)
-    for member in members.values():
-        draft.put_contact(replace(member, canonical_id=head.id, unverified_match=None))
-    for old_head in replaced:
-        draft.links.append(MoveLinks(old_head, head.id))
-        for identifier in draft.identifiers_of(old_head):
-            draft.claim(replace(identifier, contact_id=head.id))
-        draft.delete_contact(old_head)
-    draft.audit(
-        command, head.id, args={**command_args(command), "contactIds": ids}, members=sorted(members)
-    )
-    draft.effects.append(ContactMerged(head.id, head.merged_from))
-    return draft.decision(id=head.id)
-
-
-def _unmerge(draft: _Draft, command: UnmergeContact) -> Decision:
-    head = draft.require(command.id)
-    if not head.merged_from:
-        raise InvalidInput(f"contact {head.id} is not the head of a merge", field="contactId")
-    members = draft.members_of(head.id)
-    for member in members:
-        draft.put_contact(replace(member, canonical_id=None))
-    heir = members[0].id if members else None
-    draft.links.append(MoveLinks(head.id, heir))
-    claimed = draft.identifiers_of(head.id)
-    if heir is not None:  # what was claimed on the merged contact goes to its first member
-        for identifier in claimed:
-            draft.claim(replace(identifier, contact_id=heir))
-    draft.delete_contact(head.id)
-    draft.audit(
-        command,
-        head.id,
-        members=list(head.merged_from),
-        movedIdentifiers=[i.value for i in claimed],
-    )
-    draft.effects.append(ContactUnmerged(head.id, head.merged_from))
-    return draft.decision(id=head.id, contactIds=list(head.merged_from))
