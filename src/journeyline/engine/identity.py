@@ -32,7 +32,7 @@ from journeyline.core.identity import (
     LinkSession,
     MoveLinks,
 )
-from journeyline.core.identity_commands import execute
+from journeyline.core.identity_commands import execute as decide_command
 from journeyline.engine.effects import Effects
 from journeyline.model.commands import (
     ClaimIdentifier,
@@ -236,7 +236,7 @@ class Identity:
     def execute(self, command: Command) -> dict[str, Any]:
         """Apply an agent's command; returns its answer (the ids it made or touched). Raises
         ``NotFound`` or ``InvalidInput`` when the command is refused: nothing is written."""
-        decision = execute(self._load(command), command)
+        decision = decide_command(self._load(command), command)
         self._write(decision)
         return dict(decision.answer)
 
