@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from journeyline.ingest.genesys_detail import parse_item
+from journeyline.ingest.enrich import GeoLookup
+from journeyline.ingest.genesys_detail import Accepted, parse_item
+from journeyline.ingest.genesys_web import AcceptedWeb, Context, parse_web
+from journeyline.model.contact import Deployment
 from journeyline.model.detail import DetailEvent
+from journeyline.model.effects import Envelope
 
 T0 = 1_795_600_000_000  # 2026-11-25T... epoch ms; every case starts here
 
@@ -147,3 +152,42 @@ def web_event(
     }
     body.update(fields)
     return body
+
+
+# -- for the engine's tests: inputs as the engine takes them, effects by kind -----------------
+
+SHOP = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
+COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
+E = TypeVar("E")
+
+
+def accepted(conversation: Conversation) -> list[Accepted]:
+    return [parse_item(w) for w in conversation.wire]
+
+
+def web_inputs(*events: dict[str, Any], received_ms: int = T0 + 3_600_000) -> list[AcceptedWeb]:
+    """Web events as the collector accepts them from the shop, received at ``received_ms``."""
+    ctx = Context(SHOP, received_ms, None, None, GeoLookup(None))
+    return [parse_web(e, ctx) for e in events]
+
+
+def answered(conversation_id: str = "conv-1", **customer: Any) -> Conversation:
+    """An inbound call: IVR for 10 s, queue Sales for 30 s, answered by Ann at 40 s."""
+    return (
+        Conversation(conversation_id)
+        .customer_start(0, **customer)
+        .flow(0, 10)
+        .acd_start(10, "q-sales")
+        .acd_end(40, "q-sales", "ANSWERED")
+        .user_start(40, "u-ann", "q-sales")
+    )
+
+
+def agent_ended(conversation_id: str = "conv-acw", *, at: float = 200) -> list[Accepted]:
+    """``answered``, then Ann hung up at ``at`` seconds, with no wrap-up yet."""
+    return accepted(answered(conversation_id).user_end(at, "u-ann").customer_end(at, "PEER"))
+
+
+def effects_of(envelopes: Sequence[Envelope], kind: type[E]) -> list[E]:
+    """The effects of one kind, in order."""
+    return [e.effect for e in envelopes if isinstance(e.effect, kind)]

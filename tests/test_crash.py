@@ -83,7 +83,7 @@ def test_acknowledged_events_survive_a_kill_in_flight(store_url: str) -> None:
     assert len(acknowledged) >= 400
     store = open_store(store_url)
     try:
-        logged = {key for _, key, _, _ in store.iter_all_log()}
+        logged = {record.key for record in store.iter_all_log()}
     finally:
         store.close()
     assert set(acknowledged) <= logged

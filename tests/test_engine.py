@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from conftest import FakeClock
 from journeyline.demo.day import demo_day
 from journeyline.engine.batch import ingest_objects
 from journeyline.engine.unit import CommandInput, Engine, rebuild
 from journeyline.ingest.genesys_detail import Accepted, parse_item
+from journeyline.model.commands import ClaimIdentifier
 from journeyline.store import open_store
 from journeyline.store.base import Snapshot, Store
 
@@ -124,7 +125,6 @@ def _mixed_inputs() -> list[Any]:
     """Web visits that identify (two visitors share an email), calls from their numbers, a chat
     started from the website, and an agent's verification command."""
     from builders import Conversation, web_event
-    from journeyline.engine.identity import Command
     from journeyline.ingest import genesys_web as web
     from journeyline.ingest.enrich import GeoLookup
     from journeyline.model.contact import Deployment
@@ -151,8 +151,8 @@ def _mixed_inputs() -> list[Any]:
         parse_item(chat.wire[1]),
         web.parse_web(web_event(b, 1300), ctx),
     ]
-    verify = Command(
-        "claim", "agent-1", 1_795_600_500_000, {"contactId": "", "type": "Cookie", "value": b}
+    verify = ClaimIdentifier(
+        actor="agent-1", at_ms=1_795_600_500_000, contact_id="", type="Cookie", value=b
     )
     inputs.append(CommandInput("cmd-1", verify))
     return inputs
@@ -178,10 +178,10 @@ def test_restarts_and_unit_sizes_do_not_change_what_a_rebuild_gives(
             engine = Engine(store, FakeClock())
         batch = list(inputs[start : start + unit_size])
         for index, item in enumerate(batch):  # the claim names A's contact, known by now
-            if isinstance(item, CommandInput) and not item.command.args["contactId"]:
+            if isinstance(item, CommandInput) and isinstance(item.command, ClaimIdentifier):
                 owner = store.identifier_get("Email", "pat@example.com")
-                args = {**item.command.args, "contactId": owner.contact_id if owner else "x"}
-                batch[index] = CommandInput(item.key, replace(item.command, args=args))
+                named = replace(item.command, contact_id=owner.contact_id if owner else "x")
+                batch[index] = CommandInput(item.key, named)
         engine.apply(batch)
     live = store.snapshot()
     rebuild(store, FakeClock())

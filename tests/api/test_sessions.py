@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from builders import T0, Conversation
+from builders import T0, Conversation, answered
 from conftest import Api, bearer, make_client
 from journeyline.clock import iso
 from journeyline.core.conversation import session_id_for
@@ -17,12 +17,7 @@ INTAKE = "/api/v2/journey/conversationevents"
 def answered_call(conversation_id: str = "conv-1", contact: str | None = None) -> Conversation:
     extra = {"conversationExternalContactIds": [contact]} if contact else {}
     return (
-        Conversation(conversation_id)
-        .customer_start(0, **extra)
-        .flow(0, 10)
-        .acd_start(10, "q-sales")
-        .acd_end(40, "q-sales", "ANSWERED")
-        .user_start(40, "u-ann", "q-sales")
+        answered(conversation_id, **extra)
         .user_end(200, "u-ann")
         .customer_end(200, "PEER")
         .acw(220, "u-ann", "w-sale")

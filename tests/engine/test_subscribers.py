@@ -6,11 +6,10 @@ import asyncio
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from builders import T0, Conversation
+from builders import T0, Conversation, agent_ended
 from conftest import FakeClock
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.unit import Engine
@@ -54,15 +53,10 @@ def _calls(n: int) -> list[list[Accepted]]:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'subscribers.db'}"
-
-
-@pytest.fixture
-def rig(url: str) -> Iterator[tuple[Writer, Dispatcher, Store, FakeClock]]:
-    store = open_store(url)
+def rig(store_url: str) -> Iterator[tuple[Writer, Dispatcher, Store, FakeClock]]:
+    store = open_store(store_url)
     clock = FakeClock(T0 + 60_000)
-    dispatcher = Dispatcher(lambda: open_store(url), retry_seconds=0.05)
+    dispatcher = Dispatcher(lambda: open_store(store_url), retry_seconds=0.05)
     writer = Writer(Engine(store, clock), dispatcher=dispatcher, tick_check_seconds=0.05)
     yield writer, dispatcher, store, clock
     writer.close()
@@ -127,17 +121,7 @@ def test_the_writer_runs_a_deadline_when_it_comes_due(
     writer, dispatcher, _, clock = rig
     recorder = Recorder()
     dispatcher.subscribe("recorder", recorder)
-    ended = (
-        Conversation("conv-acw")
-        .customer_start(0)
-        .flow(0, 10)
-        .acd_start(10, "q-sales")
-        .acd_end(40, "q-sales", "ANSWERED")
-        .user_start(40, "u-ann", "q-sales")
-        .user_end(50, "u-ann")
-        .customer_end(50, "PEER")
-    )
-    _submit(writer, [parse_item(w) for w in ended.wire])
+    _submit(writer, agent_ended(at=50))
     clock.now_ms = T0 + 50_000 + 600_000  # the grace has ended: no request needed
     writer.wake()
     for _ in range(100):
@@ -154,8 +138,8 @@ def test_the_writer_runs_a_deadline_when_it_comes_due(
     assert changed.after.status == "Ended by agent"
 
 
-def test_old_effects_are_pruned_and_a_late_subscriber_is_told(url: str) -> None:
-    store = open_store(url)
+def test_old_effects_are_pruned_and_a_late_subscriber_is_told(store_url: str) -> None:
+    store = open_store(store_url)
     clock = FakeClock(T0 + 60_000)
     writer = Writer(Engine(store, clock), effect_retention_ms=60_000, prune_every_seconds=0.0)
     try:

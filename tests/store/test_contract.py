@@ -201,7 +201,7 @@ def test_append_is_idempotent_by_key(
         with store.transaction():
             returned.append(store.append([record(key) for key in batch]))
     assert returned == new_keys
-    assert [key for _, key, _, _ in store.iter_all_log()] == stored
+    assert [r.key for r in store.iter_all_log()] == stored
     assert store.log_count() == len(stored)
 
 
@@ -230,7 +230,7 @@ def test_the_log_keeps_arrival_order_by_partition_and_kind(store: Store) -> None
     assert store.log_for_partition("test", "p1") == [records[0].body, records[3].body]
     assert store.log_for_partition("other", "p1") == [records[2].body]
     assert store.log_for_partition("test", "nowhere") == []
-    assert list(store.iter_all_log()) == [(r.unit, r.key, r.kind, r.body) for r in records]
+    assert list(store.iter_all_log()) == records
     assert store.last_unit() == 3
     assert store.log_count() == 4
 
@@ -292,7 +292,7 @@ def test_a_failed_savepoint_is_undone_alone(store: Store) -> None:
         store.append([record("c")])
         with store.savepoint():
             store.append([record("d")])
-    assert [key for _, key, _, _ in store.iter_all_log()] == ["a", "c", "d"]
+    assert [r.key for r in store.iter_all_log()] == ["a", "c", "d"]
     assert store.contact_get("c1") is None
 
 
@@ -302,7 +302,7 @@ def test_an_inner_savepoint_fails_and_the_outer_one_is_kept(store: Store) -> Non
         with pytest.raises(Boom), store.savepoint():  # noqa: PT012
             store.append([record("inner")])
             raise Boom
-    assert [key for _, key, _, _ in store.iter_all_log()] == ["outer"]
+    assert [r.key for r in store.iter_all_log()] == ["outer"]
 
 
 def test_a_savepoint_goes_when_its_transaction_fails(store: Store) -> None:

@@ -6,6 +6,7 @@ by ``journeyline rebuild``, serialised with the event intake, and audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -17,11 +18,13 @@ from journeyline.api import wire_web
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.api.wire import Json
-from journeyline.engine.identity import Command, normalise_identifier
+from journeyline.engine import queries
 from journeyline.errors import InvalidInput, NotFound
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import validation_error
-from journeyline.ingest.identifiers import normalise_email, normalise_phone
+from journeyline.ingest.identifiers import normalise_email, normalise_identifier, normalise_phone
+from journeyline.model import commands
+from journeyline.model.commands import ContactFields
 from journeyline.model.contact import Contact
 
 BASE = "/api/v2/externalcontacts"
@@ -69,7 +72,7 @@ def _decode(raw: bytes, model: type[Any]) -> Any:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
 
 
-def contact_fields(body: ContactBody) -> dict[str, Any]:
+def contact_fields(body: ContactBody) -> ContactFields:
     """Validated contact fields (emails normalised, phones to E.164) from a request body."""
     fields: dict[str, Any] = {}
     for name in ("first_name", "last_name", "title"):
@@ -87,7 +90,7 @@ def contact_fields(body: ContactBody) -> dict[str, Any]:
         if phone is not None and (phone.e164 or phone.display):
             number = phone.e164 or phone.display or ""
             fields[name] = normalise_phone(number, field=f"{_camel(name)}.e164")
-    return fields
+    return ContactFields(**fields)
 
 
 def _camel(name: str) -> str:
@@ -96,16 +99,11 @@ def _camel(name: str) -> str:
 
 
 def _contact_json(svc: Services, contact: Contact) -> Json:
-    head_id = contact.canonical_id or (contact.id if contact.merged_from else None)
-    members = [m.id for m in svc.store.contact_members(head_id)] if head_id else []
-    return wire_web.contact(contact, members=members)
+    return wire_web.contact(contact, members=queries.merge_members(svc.store, contact))
 
 
 def _live(svc: Services, contact_id: str) -> Contact:
-    contact = svc.store.contact_get(contact_id)
-    if contact is None or contact.expired(svc.clock()):
-        raise NotFound(f"no external contact with id {contact_id}", field="contactId")
-    return contact
+    return queries.live_contact(svc.store, contact_id, svc.clock())
 
 
 async def _body(request: Request, model: type[Any]) -> Any:
@@ -114,17 +112,29 @@ async def _body(request: Request, model: type[Any]) -> Any:
     return _decode(await read_body(request, 64 * 1024), model)
 
 
-async def _command(request: Request, name: str, args: dict[str, Any]) -> dict[str, Any]:
+async def _command(
+    request: Request, make: Callable[..., commands.Command], **fields: Any
+) -> dict[str, Any]:
+    """Run the command ``make(actor=..., at_ms=..., **fields)`` as the authorised caller."""
     svc = services(request)
     principal = svc.auth.require(request, "contacts:write")
-    return await svc.run_command(Command(name, principal.client_id, svc.clock(), args))
+    command = make(actor=principal.client_id, at_ms=svc.clock(), **fields)
+    return await svc.run_command(command)
+
+
+_OPERATIONS: dict[str, type[commands.ClaimIdentifier | commands.ReleaseIdentifier]] = {
+    "Claim": commands.ClaimIdentifier,
+    "Release": commands.ReleaseIdentifier,
+}
 
 
 async def contacts(request: Request) -> Response:
     svc = services(request)
     if request.method == "POST":
         body = await _body(request, ContactBody)
-        result = await _command(request, "create", {"id": new_id(), "fields": contact_fields(body)})
+        result = await _command(
+            request, commands.CreateContact, id=new_id(), fields=contact_fields(body)
+        )
         return json_response(_contact_json(svc, _live(svc, result["id"])))
     svc.auth.require(request, "journey:read")
     size = int_param(request, "pageSize", 25, low=1, high=200)
@@ -148,10 +158,10 @@ async def contact(request: Request) -> Response:
         svc.auth.require(request, "journey:read")
         return json_response(_contact_json(svc, _live(svc, contact_id)))
     if request.method == "DELETE":
-        await _command(request, "delete", {"id": contact_id})
+        await _command(request, commands.DeleteContact, id=contact_id)
         return Response(status_code=204)
     body = await _body(request, ContactBody)
-    await _command(request, "update", {"id": contact_id, "fields": contact_fields(body)})
+    await _command(request, commands.UpdateContact, id=contact_id, fields=contact_fields(body))
     return json_response(_contact_json(svc, _live(svc, contact_id)))
 
 
@@ -160,12 +170,13 @@ async def identifiers(request: Request) -> Response:
     contact_id = request.path_params["contactId"]
     if request.method == "PATCH":
         body = await _body(request, ClaimBody)
-        operation = body.operation.capitalize()
-        if operation not in ("Claim", "Release"):
+        operation = _OPERATIONS.get(body.operation.capitalize())
+        if operation is None:
             raise InvalidInput("operation must be Claim or Release", field="operation")
         value = normalise_identifier(body.identifier.type, body.identifier.value)
-        args = {"contactId": contact_id, "type": body.identifier.type, "value": value}
-        await _command(request, operation.lower(), args)
+        await _command(
+            request, operation, contact_id=contact_id, type=body.identifier.type, value=value
+        )
     else:
         svc.auth.require(request, "journey:read")
     _live(svc, contact_id)
@@ -188,19 +199,20 @@ async def identifier_lookup(request: Request) -> Response:
 async def merge(request: Request) -> Response:
     svc = services(request)
     body = await _body(request, MergeBody)
-    ids = list(dict.fromkeys(body.contact_ids))
-    if not 2 <= len(ids) <= 25:
-        raise InvalidInput("contactIds must name 2 to 25 distinct contacts", field="contactIds")
-    override = contact_fields(body.value_override) if body.value_override else {}
+    override = contact_fields(body.value_override) if body.value_override else ContactFields()
     result = await _command(
-        request, "merge", {"id": new_id(), "contactIds": ids, "valueOverride": override}
+        request,
+        commands.MergeContacts,
+        id=new_id(),
+        contact_ids=tuple(body.contact_ids),
+        value_override=override,
     )
     return json_response(_contact_json(svc, _live(svc, result["id"])))
 
 
 async def unmerge(request: Request) -> Response:
     """Our extension: undo a merge; the members stand alone again, the canonical head goes."""
-    result = await _command(request, "unmerge", {"id": request.path_params["contactId"]})
+    result = await _command(request, commands.UnmergeContact, id=request.path_params["contactId"])
     svc = services(request)
     return json_response(
         {"entities": [_contact_json(svc, _live(svc, i)) for i in result["contactIds"]]}

@@ -11,12 +11,12 @@ from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
-from journeyline.engine.identity import Command
 from journeyline.engine.unit import CommandInput
 from journeyline.engine.writer import Writer
 from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
+from journeyline.model.commands import Command
 from journeyline.store.base import Store
 
 

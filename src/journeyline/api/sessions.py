@@ -15,8 +15,9 @@ from journeyline.api import wire, wire_web
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.core.card import card_for, web_card_for
-from journeyline.engine.identity import Command
+from journeyline.engine import queries
 from journeyline.errors import InvalidInput, NotFound
+from journeyline.model.commands import VerifySession
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 from journeyline.store.base import AnySession, Page
@@ -36,14 +37,7 @@ def load(svc: Services, session_id: str) -> AnySession:
 
 def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
     """The contact a session is linked to, as the head of its merge set, and if verified."""
-    contact_id, level = svc.store.session_link(session_id) or (None, 1)
-    verified = level > 0
-    if contact_id is None:
-        return None, verified
-    contact = svc.store.contact_get(contact_id)
-    if contact is not None and contact.canonical_id:
-        return contact.canonical_id, verified
-    return contact_id, verified
+    return queries.session_contact(svc.store, session_id)
 
 
 def customer_name(svc: Services, contact_id: str | None) -> str | None:
@@ -202,12 +196,9 @@ async def contact_sessions(request: Request) -> Response:
     include_merged = request.query_params.get("includeMerged", "false").lower()
     if include_merged not in ("true", "false"):
         raise InvalidInput("includeMerged must be true or false", field="includeMerged")
-    ids = [contact_id]
-    contact = svc.store.contact_get(contact_id)
-    if include_merged == "true" and contact is not None:
-        head = svc.store.contact_get(contact.canonical_id) if contact.canonical_id else contact
-        if head is not None:
-            ids = [head.id, *(m.id for m in svc.store.contact_members(head.id))]
+    ids = queries.journey_contact_ids(
+        svc.store, contact_id, include_merged=include_merged == "true"
+    )
     page = svc.store.recent_sessions(
         after=request.query_params.get("after"), page_size=page_size, contact_ids=ids
     )
@@ -232,8 +223,14 @@ async def verify_session(request: Request) -> Response:
         body = msgspec.json.decode(await read_body(request, 64 * 1024), type=_Link)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise InvalidInput(f'body must be {{"id": contactId}}: {exc}', field="id") from exc
-    args = {"contactId": body.id, "sessionId": session.id}
-    if isinstance(session, WebSession):
-        args["cookie"] = session.customer_cookie_id
-    await svc.run_command(Command("verify_session", principal.client_id, svc.clock(), args))
+    cookie = session.customer_cookie_id if isinstance(session, WebSession) else None
+    await svc.run_command(
+        VerifySession(
+            actor=principal.client_id,
+            at_ms=svc.clock(),
+            contact_id=body.id,
+            session_id=session.id,
+            cookie=cookie,
+        )
+    )
     return json_response(session_json(svc, load(svc, session.id), svc.clock()))

@@ -2,8 +2,7 @@
 
 Browser routes (``webevents``, ``appevents``, ``ping``) need no token: as in Genesys, they are
 authenticated by the deployment id and checked against the deployment's allowed domains (the
-request's ``Origin``, else its ``Referer``; a request with neither is not from a browser and is
-let through), with matching CORS headers. Deployments are managed with an admin token.
+rule is ``core.origin``), with matching CORS headers. Deployments are managed with an admin token.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import dataclasses
 import secrets
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from starlette.requests import Request
@@ -22,6 +20,7 @@ from starlette.routing import Route
 from journeyline.api import wire_web
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
+from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
 from journeyline.errors import Forbidden, InvalidInput, NotFound
 from journeyline.ids import new_id
@@ -30,29 +29,6 @@ from journeyline.model.contact import Deployment
 
 MAX_EVENT_BYTES = 32 * 1024
 POLL_INTERVAL_MS = 10_000
-
-
-def _origin_host(request: Request) -> str | None:
-    """The host a browser request comes from: its ``Origin``, else its ``Referer``; ``"null"``
-    for an opaque origin (a sandboxed frame, a file), which only ``allowAllDomains`` admits;
-    None for a request with neither header (not a browser's)."""
-    origin = request.headers.get("origin")
-    if origin is not None:
-        return "null" if origin.strip() == "null" else (urlsplit(origin).hostname or "").lower()
-    referer = request.headers.get("referer")
-    return (urlsplit(referer).hostname or "").lower() if referer else None
-
-
-def domain_allowed(deployment: Deployment, host: str) -> bool:
-    if deployment.allow_all_domains:
-        return True
-    if host in ("", "null"):
-        return False
-    for allowed in deployment.allowed_domains:
-        allowed = allowed.lower().removeprefix("*.")
-        if host == allowed or host.endswith("." + allowed):
-            return True
-    return False
 
 
 def cors_headers(
@@ -71,10 +47,15 @@ def cors_headers(
     }
 
 
+def _refused_host(request: Request, deployment: Deployment) -> str | None:
+    headers = request.headers
+    return refused_host(deployment, headers.get("origin"), headers.get("referer"))
+
+
 def check_origin(request: Request, deployment: Deployment) -> None:
     """A browser's request must come from one of the deployment's domains (403 otherwise)."""
-    host = _origin_host(request)
-    if host is not None and not domain_allowed(deployment, host):
+    host = _refused_host(request, deployment)
+    if host is not None:
         raise Forbidden(f"the domain {host} is not allowed for this deployment")
 
 
@@ -162,8 +143,7 @@ async def ping(request: Request) -> Response:
 async def preflight(request: Request) -> Response:
     svc = services(request)
     deployment = svc.store.deployment_get(request.path_params["deploymentId"])
-    host = _origin_host(request)
-    if deployment is None or (host is not None and not domain_allowed(deployment, host)):
+    if deployment is None or _refused_host(request, deployment) is not None:
         return Response(status_code=403)
     return Response(status_code=204, headers=cors_headers(request))
 

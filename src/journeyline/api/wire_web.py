@@ -9,8 +9,9 @@ import phonenumbers
 
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
+from journeyline.core.identity import expiry_ms
 from journeyline.core.websession import web_event_id
-from journeyline.model.contact import CONTACT_TTL_MS, Contact, Deployment, Identifier
+from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.web import Attribute, WebEvent, WebSession
 
 
@@ -157,7 +158,7 @@ def _phone(e164: str | None) -> Json | None:
 
 
 def contact(c: Contact, *, members: list[str]) -> Json:
-    expires = None if c.type == "Curated" or c.merged_from else c.last_activity_ms + CONTACT_TTL_MS
+    expires = expiry_ms(c)
     return compact(
         {
             "id": c.id,
@@ -178,7 +179,7 @@ def contact(c: Contact, *, members: list[str]) -> Json:
             "unverifiedMatch": contact_ref(c.unverified_match),
             "createDate": iso(c.created_ms),
             "modifyDate": iso(c.modified_ms),
-            "expiryDate": iso(expires) if expires else None,
+            "expiryDate": iso(expires) if expires is not None else None,
             "selfUri": f"/api/v2/externalcontacts/contacts/{c.id}",
         }
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,13 +68,13 @@ class UnitView:
 
 
 class InTransaction(Protocol):
-    def __call__(self, unit: UnitView) -> Sequence[tuple[int, Effect]]:
+    def __call__(self, unit: UnitView, /) -> Sequence[tuple[int, Effect]]:
         """Decide and write derived state; return further effects as ``(partition, effect)``."""
         ...
 
 
 class PostCommit(Protocol):
-    def __call__(self, envelopes: Sequence[Envelope]) -> None:
+    def __call__(self, envelopes: Sequence[Envelope], /) -> None:
         """Observe committed effects (in order). Raising makes the dispatcher retry from the
         store's effect log later; it never undoes the commit."""
         ...
@@ -83,7 +84,8 @@ def _gaps(cursor: Cursor, envelopes: Sequence[Envelope]) -> list[int]:
     """Partitions whose next effect after ``cursor`` is not the one that follows it."""
     first: dict[int, int] = {}
     for envelope in envelopes:
-        first.setdefault(envelope.partition, envelope.position)
+        if not cursor.seen(envelope):
+            first.setdefault(envelope.partition, envelope.position)
     return sorted(p for p, n in first.items() if n != cursor.positions[p] + 1)
 
 
@@ -93,37 +95,58 @@ class _Subscription:
     function: PostCommit
     cursor: Cursor
     behind: bool  # True: must catch up from the store before taking live effects
-    failures: int = 0
+    failures: int = 0  # in a row: the retry waits retry_seconds * 2**(failures-1), at most a minute
+    retry_at: float = 0.0  # monotonic seconds
+
+
+def _positions_of(store: Store) -> Cursor:
+    positions = store.partition_positions()
+    return Cursor(tuple(positions.get(p, (0, 0))[0] for p in range(PARTITIONS)))
 
 
 class Dispatcher:
-    """Runs post-commit subscribers on a thread of their own, in commit order.
+    """Runs post-commit subscribers on one thread of their own, in commit order.
 
     ``publish`` is called by the writer after each commit and returns at once. Each subscriber
-    gets every committed effect once, in order; one that raises (or was added with a cursor
-    behind the live stream) is caught up from ``store_factory()``'s effect log before it takes
-    live effects again, starting after its cursor. ``retry_seconds`` spaces the retries.
+    is offered every committed effect in order. One that raises is offered the same effects
+    again later (so a subscriber sees an effect at least once; it dedupes by partition and
+    position), after a backoff that doubles from ``retry_seconds`` up to a minute, read from
+    the store's effect log from its cursor. The live stream is checked the same way: when the
+    next effect of a partition is not the one after the subscriber's cursor — another process
+    wrote to the store, say ``journeyline import`` beside the server — the subscriber catches up
+    from the effect log first. Subscribers share the thread: a slow one delays the others.
     """
+
+    MAX_RETRY_SECONDS = 60.0
 
     def __init__(
         self, store_factory: Callable[[], Store], *, retry_seconds: float = 1.0, batch: int = 1000
     ) -> None:
         self._store_factory = store_factory
-        self._store: Store | None = None
+        self._store: Store | None = store_factory()
+        #: where the committed effects end: the store's positions, then what was published
+        self._head = _positions_of(self._store)
         self.retry_seconds = retry_seconds
         self.batch = batch
         self._subs: list[_Subscription] = []
         self._pending: list[Envelope] = []
+        self._busy = False  # the thread holds effects it has not offered to everyone yet
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="journeyline-effects", daemon=True)
         self._thread.start()
 
     def subscribe(self, name: str, function: PostCommit, cursor: Cursor | None = None) -> None:
-        """Add a subscriber. ``cursor``: resume after it (None: only effects from now on)."""
+        """Add a subscriber. ``cursor``: resume after it (None: only effects committed from
+        now on)."""
         with self._cond:
-            self._subs.append(_Subscription(name, function, cursor or Cursor(), cursor is not None))
+            behind = cursor is not None
+            self._subs.append(_Subscription(name, function, cursor or self._head, behind))
             self._cond.notify()
+
+    def unsubscribe(self, name: str) -> None:
+        with self._cond:
+            self._subs = [s for s in self._subs if s.name != name]
 
     def cursor_of(self, name: str) -> Cursor:
         with self._cond:
@@ -134,47 +157,78 @@ class Dispatcher:
             return
         with self._cond:
             self._pending.extend(envelopes)
+            head = self._head
+            for envelope in envelopes:
+                head = head.after(envelope)
+            self._head = head
             self._cond.notify()
 
     def drain(self, timeout: float = 5.0) -> bool:
-        """Wait until every published effect has been offered to every subscriber that is not
-        behind (tests, and an orderly shutdown). True when drained."""
+        """Wait until every published effect has been offered to every subscriber, and no
+        subscriber is behind (tests, and an orderly shutdown). True when drained."""
         with self._cond:
             return self._cond.wait_for(
-                lambda: not self._pending and not any(s.behind for s in self._subs), timeout
+                lambda: (
+                    not self._pending and not self._busy and not any(s.behind for s in self._subs)
+                ),
+                timeout,
             )
 
     def close(self) -> None:
         with self._cond:
             self._stopping = True
-            self._cond.notify()
+            self._cond.notify_all()
         self._thread.join(timeout=10)
-        if self._store is not None:
+        if self._store is not None and not self._thread.is_alive():
             self._store.close()
 
     # -- the thread ---------------------------------------------------------------------------
+
+    def _due(self) -> bool:
+        """Work to do now (under the lock)."""
+        now = time.monotonic()
+        return bool(self._pending) or any(s.behind and s.retry_at <= now for s in self._subs)
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 self._cond.wait_for(
-                    lambda: self._stopping or self._pending or any(s.behind for s in self._subs),
-                    timeout=self.retry_seconds,
+                    lambda: self._stopping or self._due(), timeout=self._next_wake()
                 )
                 if self._stopping:
                     return
                 live, self._pending = self._pending, []
                 subs = list(self._subs)
-            for sub in subs:
-                if sub.behind:
-                    self._catch_up(sub)
-                else:
-                    self._deliver(sub, [e for e in live if not sub.cursor.seen(e)])
-            with self._cond:
-                self._cond.notify_all()
-            if any(s.behind for s in subs):
-                with self._cond:  # wait a little before retrying a failing subscriber
-                    self._cond.wait(timeout=self.retry_seconds)
+                self._busy = True
+            try:
+                now = time.monotonic()
+                for sub in subs:
+                    if self._stopping:
+                        return
+                    if sub.behind:
+                        if sub.retry_at <= now:
+                            self._catch_up(sub)
+                    else:
+                        self._offer(sub, live)
+            except Exception:  # never let the thread die: the subscribers would stop for good
+                log.exception("the effects dispatcher failed; it goes on")
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _next_wake(self) -> float:
+        """Seconds until the earliest retry of a subscriber that is behind (under the lock)."""
+        waits = [s.retry_at - time.monotonic() for s in self._subs if s.behind]
+        return max(min(waits), 0.0) if waits else self.retry_seconds
+
+    def _offer(self, sub: _Subscription, live: Sequence[Envelope]) -> None:
+        cursor = sub.cursor
+        if _gaps(cursor, live):  # someone else wrote in between: read it from the log
+            sub.behind = True
+            self._catch_up(sub)
+            return
+        self._deliver(sub, [e for e in live if not cursor.seen(e)])
 
     def _deliver(self, sub: _Subscription, envelopes: Sequence[Envelope]) -> bool:
         if not envelopes:
@@ -184,10 +238,18 @@ class Dispatcher:
         except Exception:
             sub.failures += 1
             sub.behind = True
-            log.exception(
-                "post-commit subscriber %s failed; it will resume from %s", sub.name, sub.cursor
-            )
+            delay = min(self.retry_seconds * 2 ** (sub.failures - 1), self.MAX_RETRY_SECONDS)
+            sub.retry_at = time.monotonic() + delay
+            if sub.failures == 1:  # once per outage, not once per retry
+                log.exception(
+                    "post-commit subscriber %s failed; it resumes from %s", sub.name, sub.cursor
+                )
             return False
+        if sub.failures:
+            log.info(
+                "post-commit subscriber %s works again after %d failures", sub.name, sub.failures
+            )
+        sub.failures = 0
         cursor = sub.cursor
         for envelope in envelopes:
             cursor = cursor.after(envelope)
@@ -199,18 +261,25 @@ class Dispatcher:
         try:
             if self._store is None:
                 self._store = self._store_factory()
-            while True:
+            while not self._stopping:
                 envelopes = self._store.effects_after(sub.cursor, limit=self.batch)
                 if not envelopes:
                     break
                 gaps = _gaps(sub.cursor, envelopes)
-                if gaps:  # pruned before it caught up: what it missed is in the projections
+                if gaps and sub.failures == 0:  # pruned before it caught up
                     log.warning(
-                        "subscriber %s missed pruned effects in partitions %s", sub.name, gaps
+                        "subscriber %s missed pruned effects in partitions %s; what it missed "
+                        "is in the projections",
+                        sub.name,
+                        gaps,
                     )
                 if not self._deliver(sub, envelopes):
                     return
         except Exception:
+            sub.failures += 1
+            sub.retry_at = time.monotonic() + min(
+                self.retry_seconds * 2 ** (sub.failures - 1), self.MAX_RETRY_SECONDS
+            )
             log.exception("reading the effect log for %s failed", sub.name)
             return
         with self._cond:

@@ -28,7 +28,7 @@ someone else drops what it holds in memory before it applies anything.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -46,7 +46,15 @@ from journeyline.engine.effects import (
     UnitView,
     partition_for,
 )
-from journeyline.engine.identity import AGENT, COMMAND_KIND, UNVERIFIED, VERIFIED, Command, Identity
+from journeyline.engine.identity import (
+    AGENT,
+    COMMAND_KIND,
+    UNVERIFIED,
+    VERIFIED,
+    Identity,
+    decode_command,
+    encode_command,
+)
 from journeyline.engine.web import WebProjector, partition_of
 from journeyline.errors import JourneylineError, StoreError
 from journeyline.ids import new_id
@@ -55,6 +63,7 @@ from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.card import Card
+from journeyline.model.commands import Command
 from journeyline.model.detail import DetailEvent
 from journeyline.model.effects import (
     PARTITIONS,
@@ -72,8 +81,6 @@ from journeyline.store.base import ConversationWrite, LogRecord, Store
 Status = Literal["accepted", "duplicate", "failed"]
 TICK_KIND = "clock.tick"
 ACW_GRACE_MS = 600_000
-_command_encoder = msgspec.json.Encoder()
-_command_decoder = msgspec.json.Decoder(Command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +224,9 @@ class Engine:
         self.web = WebProjector(store, self.effects, timeout_ms=web_timeout_ms)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
-        self._stale_contacts: set[str] = set()  # contacts whose linked sessions changed
+        #: contacts whose linked sessions changed -> the conversation that changed them first
+        #: (the partition of the contact's re-dating effects)
+        self._stale_contacts: dict[str, str] = {}
         self._pending: list[ConversationWrite] = []  # conversation rows of the unit, to store
         self._unit: int | None = None  # the last unit of work logged
         #: partition -> (last effect position, units) as this engine last left them
@@ -340,8 +349,8 @@ class Engine:
             for item in refolded:
                 self.effects.at(item.conversation_id)
                 conversation_sessions[item.conversation_id] = self._settle(item)
-            for contact_id in sorted(self._stale_contacts):
-                self.effects.at("contact:" + (contact_id or ""))
+            for contact_id, cause in sorted(self._stale_contacts.items()):
+                self.effects.at(cause)
                 self.identity.refresh(contact_id)
             self._stale_contacts.clear()
             for partition, new_events in visitors.items():
@@ -420,9 +429,10 @@ class Engine:
         try:
             with self.store.savepoint():
                 if log:
-                    body = _command_encoder.encode(item.command)
+                    body = encode_command(item.command)
                     record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
                     self.store.append([record])
+                self.effects.at(COMMANDS_KEY)
                 result = self.identity.execute(item.command)
         except StoreError:
             raise  # the transaction itself is in doubt (a full disk rolls it back whole)
@@ -473,7 +483,7 @@ class Engine:
         else:
             linked, settled = self._link(folded.session, refolded.row)
         if linked:
-            self._stale_contacts.add(linked)
+            self._stale_contacts.setdefault(linked, refolded.conversation_id)
         self._cache[refolded.conversation_id] = _Cached(
             refolded.events, folded, key, linked, settled
         )
@@ -605,10 +615,11 @@ class Engine:
         elif before is not None and level and not self._auto(before):
             return before, True  # the visitor's own cookie (a chat from the website)
         else:
+            self.effects.at(session.conversation_id)
             contact_id, verified = self.identity.conversation(session)
         self.store.link_session(session.id, contact_id, VERIFIED if verified else UNVERIFIED)
         if before:
-            self._stale_contacts.add(before)
+            self._stale_contacts.setdefault(before, session.conversation_id)
         settled = verified and contact_id is not None and not self._auto(contact_id)
         return contact_id, settled
 
@@ -631,25 +642,30 @@ class Engine:
         self._deadlines.clear()
         self.web.forget()
 
-    def replay(self, records: Iterable[tuple[str, str, bytes]], *, unit: int = 0) -> None:
-        """Apply logged inputs ``(key, kind, body)`` of one unit again, in order, without logging
-        them. In-transaction subscribers see the unit's effects (what they write is a
-        projection too); the effects go nowhere else: a replay announces nothing."""
+    def replay(self, records: Sequence[LogRecord]) -> None:
+        """Apply the logged inputs of one unit again, in order, without logging them, at the
+        time they were first applied (the unit's ``received_ms``), so that what depends on the
+        time — which deadlines are still ahead — comes out as it did live. In-transaction
+        subscribers see the unit's effects (what they write is a projection too); the effects go
+        nowhere else: a replay announces nothing."""
         batch: list[Input] = []
-        for key, kind, body in records:
+        for record in records:
+            key, kind, body = record.key, record.kind, record.body
             if kind == genesys_detail.KIND:
                 batch.append(Accepted(genesys_detail.parse_canonical(body), body))
             elif kind == web.KIND:
                 batch.append(AcceptedWeb(web.decode_stored(body), body))
             elif kind == COMMAND_KIND:
-                batch.append(CommandInput(key, _command_decoder.decode(body)))
+                batch.append(CommandInput(key, decode_command(body)))
             elif kind == TICK_KIND:
                 batch.append(TickInput(key, _tick_decoder.decode(body).at_ms))
+        if not records:
+            return
         keys = {item.event.key for item in batch if not isinstance(item, Solo)}
-        now = self.clock()
+        now = records[0].received_ms
         self.effects.clear()
         results = self._apply(batch, keys, now, log_commands=False)
-        self._subscribers(now, unit)
+        self._subscribers(now, records[0].unit)
         failed = [r for r in results if r.status == "failed"]
         if failed:
             raise failed[0].error or JourneylineError("a logged command failed on replay")
@@ -672,16 +688,14 @@ def rebuild(
     count = 0
     with store.transaction():
         store.clear_projections()
-        pending: list[tuple[str, str, bytes]] = []
-        current: int | None = None
-        for unit, key, kind, body in store.iter_all_log():
-            if unit != current and pending:
-                engine.replay(pending, unit=current or 0)
+        pending: list[LogRecord] = []
+        for record in store.iter_all_log():
+            if pending and record.unit != pending[-1].unit:
+                engine.replay(pending)
                 count += len(pending)
                 pending = []
-            current = unit
-            pending.append((key, kind, body))
+            pending.append(record)
         if pending:
-            engine.replay(pending, unit=current or 0)
+            engine.replay(pending)
             count += len(pending)
     return count

@@ -133,7 +133,8 @@ class WebProjector:
         The sessions to store wait in ``pending`` until :meth:`write`. Emits a session started
         or changed effect for each session whose card or contact changed (cards at ``now_ms``),
         session removed for one a late event re-keyed, and journey event added for each new
-        event, in time order.
+        event and each event a re-keyed session handed to another (``moved_from``), in time
+        order.
         """
         visitor = self._load(partition, new=new_visitor)
         fresh = [e for e in websession.ordered(new) if e.key not in visitor.keys]
@@ -148,10 +149,12 @@ class WebProjector:
         before = {visitor.session_of[e.key] for e in cluster if e.key in visitor.session_of}
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
-        relinked = visitor.link is not None and (visitor.link[0] != contact_id)
-        renamed = visitor.name != customer_name
-        old_name = visitor.name
+        known_link = visitor.link is not None  # after a cache miss: as stored, so unchanged
+        relinked = known_link and visitor.link is not None and visitor.link[0] != contact_id
+        old_name = visitor.name if known_link else customer_name
+        renamed = old_name != customer_name
         visitor.link, visitor.name = link, customer_name
+        moved: list[tuple[WebEvent, str]] = []  # events a re-keyed session handed to another
         after: set[str] = set()
         for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
@@ -175,6 +178,9 @@ class WebProjector:
             else:
                 self.pending.append(WebSessionWrite(session, events, contact_id, verified, True))
             for e in events:
+                previous = visitor.session_of.get(e.key)
+                if previous is not None and previous != session.id and e.key not in fresh_keys:
+                    moved.append((e, previous))
                 visitor.session_of[e.key] = session.id
         for stale in sorted(before - after):
             self.store.delete_session(stale)
@@ -182,11 +188,11 @@ class WebProjector:
             kind = gone.type if gone is not None else partition.split(":", 1)[0]
             self.effects.emit(SessionRemoved(stale, kind))
             self.deadlines.append((stale, kind, None))
-        for event in fresh:
-            session_id = visitor.session_of[event.key]
+        arrivals = [(e, None) for e in fresh] + moved
+        for event, moved_from in sorted(arrivals, key=lambda a: (a[0].created_ms, a[0].key)):
             self.effects.emit(
                 JourneyEventAdded(
-                    session_id=session_id,
+                    session_id=visitor.session_of[event.key],
                     event_id=websession.web_event_id(event.key),
                     event_name=event.event_name,
                     stream_type="App" if event.session_type == "app" else "Web",
@@ -194,6 +200,7 @@ class WebProjector:
                     created_ms=event.created_ms,
                     attributes=_attributes(event),
                     contact_id=contact_id,
+                    moved_from=moved_from,
                 )
             )
         self._cache[partition] = visitor

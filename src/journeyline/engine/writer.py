@@ -181,11 +181,11 @@ class Writer:
             for batch in batches:
                 batch.future.set_exception(exc)
             return
+        self._publish(outcome)  # committed: hand the effects on (this never blocks), then answer
         offset = 0
         for batch in batches:
             batch.future.set_result(outcome.results[offset : offset + len(batch.inputs)])
             offset += len(batch.inputs)
-        self._publish(outcome)
 
     def _call(self, call: _Call) -> None:
         self.engine.names_changed()  # an administrative write may rename queues, agents, codes

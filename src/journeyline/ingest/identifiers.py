@@ -12,11 +12,10 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from journeyline.errors import InvalidInput
+from journeyline.model.contact import IDENTIFIER_TYPES
 
 EMAIL_TRAITS = ("email", "workEmail", "personalEmail", "otherEmail")
 PHONE_TRAITS = ("phone", "cellPhone", "mobilePhone", "workPhone", "homePhone", "otherPhone")
-FIRST_NAME_TRAITS = ("givenName", "firstName", "first_name")
-LAST_NAME_TRAITS = ("familyName", "lastName", "last_name")
 
 
 def normalise_email(value: str, *, field: str = "email") -> str:
@@ -58,9 +57,19 @@ def pii_from_traits(
     return list(dict.fromkeys(found))
 
 
-def first_of(traits: Mapping[str, object], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        value = traits.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:1000]
-    return None
+def normalise_identifier(kind: str, value: str) -> str:
+    """An identifier a client names (``type``, ``value``), validated and normalised."""
+    if kind not in IDENTIFIER_TYPES:
+        raise InvalidInput(
+            f"identifier.type must be one of {', '.join(IDENTIFIER_TYPES)}", field="identifier.type"
+        )
+    value = value.strip()
+    if not value or len(value) > 255:
+        raise InvalidInput("identifier.value must be 1 to 255 characters", field="identifier.value")
+    if kind == "Email":
+        return normalise_email(value, field="identifier.value")
+    if kind == "Phone":
+        return normalise_phone(value, field="identifier.value")
+    if kind == "Cookie":
+        return value.lower()
+    return value

@@ -2,5 +2,6 @@
 commands and effects. Frozen dataclasses; no I/O, no wire or storage concerns (see ``ingest/``
 and ``store/``).
 
-May import: the standard library and ``journeyline.model`` only (``tests/test_layout.py``).
+May import: the standard library, ``journeyline.model`` and msgspec (commands are tagged
+msgspec records, decoded in one step) — nothing else (``tests/test_layout.py``).
 """

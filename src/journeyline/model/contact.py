@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CONTACT_TYPES = ("Ephemeral", "Identified", "Curated")
 IDENTIFIER_TYPES = ("Cookie", "Email", "Phone", "ExternalId")
-#: Ephemeral and identified contacts expire this long after their last activity.
-CONTACT_TTL_MS = 60 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Contact:
+    """An external contact. When it expires is a rule: ``core.identity.expiry_ms``."""
+
     id: str
     type: str
     created_ms: int
@@ -34,12 +35,6 @@ class Contact:
     #: ``conversation`` for a contact made from a caller's number or a chat's email: its dates
     #: follow the sessions linked to it, and it goes when none is left.
     origin: str | None = None
-
-    def expired(self, now_ms: int) -> bool:
-        """Curated and canonical contacts never expire; the others 60 days after activity."""
-        if self.type == "Curated" or self.merged_from:
-            return False
-        return now_ms - self.last_activity_ms > CONTACT_TTL_MS
 
     @property
     def display_name(self) -> str:
@@ -69,3 +64,14 @@ class Deployment:
     description: str | None = None
     created_ms: int = 0
     modified_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """One entry of the identity audit trail: who did what to which contact, and the details."""
+
+    at_ms: int
+    actor: str
+    action: str
+    contact_id: str | None
+    details: dict[str, Any]

@@ -89,7 +89,9 @@ class JourneyEventAdded:
     """A journey event of a session. ``stream_type``: ``Conversation``, ``Web`` or ``App``;
     ``event_name``: ``routed``, ``connected``, ``ended`` or the web event's name (e.g.
     ``page_viewed``); ``attributes``: the event's attributes (conversation events carry ids,
-    see docs/conversation-events.md; web events their page, search and form fields)."""
+    see docs/conversation-events.md; web events their page, search and form fields).
+    ``moved_from``: set when the event was already on another session, which a late, earlier
+    event re-keyed (that session is removed in the same unit): the event is not new."""
 
     name: ClassVar[str] = "journey.event.added"
     session_id: str
@@ -100,6 +102,7 @@ class JourneyEventAdded:
     created_ms: int
     attributes: dict[str, AttributeValue]
     contact_id: str | None = None
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

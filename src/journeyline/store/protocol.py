@@ -64,8 +64,8 @@ class LogStore(Protocol):
         """The bodies of one partition's inputs of one kind, in arrival order."""
         ...
 
-    def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
-        """Every logged input ``(unit, key, kind, body)`` in arrival order."""
+    def iter_all_log(self) -> Iterator[LogRecord]:
+        """Every logged input, with its unit and time, in arrival order."""
         ...
 
     def log_count(self) -> int: ...

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from journeyline.model.contact import Contact, Identifier
+from journeyline.model.contact import Audit, Contact, Identifier
 from journeyline.model.directory import DIRECTORY_KINDS, DirectoryEntry
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
@@ -19,7 +19,7 @@ T = TypeVar("T")
 AnySession = ConversationSession | WebSession
 
 
-__all__ = ["DIRECTORY_KINDS", "DirectoryEntry"]  # model records, named here too
+__all__ = ["DIRECTORY_KINDS", "Audit", "DirectoryEntry"]  # model records, named here too
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +87,6 @@ class SessionLink:
     session_id: str
     contact_id: str | None
     level: int
-
-
-@dataclass(frozen=True, slots=True)
-class Audit:
-    """One entry of the identity audit trail (``Store.audit_add``)."""
-
-    at_ms: int
-    actor: str
-    action: str
-    contact_id: str | None
-    details: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,11 +39,13 @@ class LogMixin:
         )
         return [bytes(body) for (body,) in rows]
 
-    def iter_all_log(self) -> Iterator[tuple[int, str, str, bytes]]:
-        """Every logged input ``(unit, key, kind, body)`` in arrival order."""
-        rows = self._db.execute("SELECT unit, key, kind, body FROM event_log ORDER BY seq")
-        for unit, key, kind, body in rows:
-            yield int(unit), key, kind, bytes(body)
+    def iter_all_log(self) -> Iterator[LogRecord]:
+        """Every logged input in arrival order."""
+        rows = self._db.execute(
+            "SELECT key, kind, partition_key, received_ms, body, unit FROM event_log ORDER BY seq"
+        )
+        for key, kind, partition_key, received_ms, body, unit in rows:
+            yield LogRecord(key, kind, partition_key, int(received_ms), bytes(body), int(unit))
 
     def last_seq(self) -> int:
         (seq,) = self._db.execute("SELECT coalesce(max(seq), 0) FROM event_log").fetchone()

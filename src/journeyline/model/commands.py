@@ -1,0 +1,133 @@
+"""Identity commands: an agent's or an integration's change to contacts and identifiers.
+
+One frozen class per command, each tagged with its name in the field ``command``, so that the
+union :data:`Command` is decoded by msgspec in one step (``msgspec.json.decode(body,
+type=Command)``). Field names are camelCase in JSON (``contactId``, ``atMs``); a contact's own
+fields (:class:`ContactFields`) keep their snake_case names.
+
+=================  ======================  =================================================
+class              ``command``             what it does
+=================  ======================  =================================================
+CreateContact      ``create``              a new curated contact with ``fields``
+UpdateContact      ``update``              change the ``fields`` given, leave the others
+DeleteContact      ``delete``              the contact, its identifiers; its members stand alone
+ClaimIdentifier    ``claim``               the identifier now belongs to ``contact_id``
+ReleaseIdentifier  ``release``             ``contact_id`` gives the identifier up
+VerifySession      ``verify_session``      an agent says who a session (and its cookie) is
+MergeContacts      ``merge``               2 to 25 contacts under a new canonical contact ``id``
+UnmergeContact     ``unmerge``             undo the merge headed by ``id``
+=================  ======================  =================================================
+
+Every command carries the ``actor`` (the OAuth client) and the time ``at_ms`` it was accepted.
+The rules that apply them are in ``journeyline.core.identity``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+FieldValue = str | None | UnsetType
+
+
+class ContactFields(msgspec.Struct, frozen=True):
+    """Contact fields to set; a field left ``UNSET`` is not touched, ``None`` clears it.
+    Emails are normalised and phones are E.164 by the time a command carries them."""
+
+    first_name: FieldValue = UNSET
+    last_name: FieldValue = UNSET
+    title: FieldValue = UNSET
+    work_email: FieldValue = UNSET
+    personal_email: FieldValue = UNSET
+    other_email: FieldValue = UNSET
+    work_phone: FieldValue = UNSET
+    cell_phone: FieldValue = UNSET
+    home_phone: FieldValue = UNSET
+    other_phone: FieldValue = UNSET
+
+    def given(self) -> dict[str, str | None]:
+        """The fields set, by name."""
+        found: dict[str, str | None] = {}
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if value is not UNSET:
+                found[name] = value
+        return found
+
+
+class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="command", rename="camel"):
+    actor: str
+    at_ms: int
+
+
+class CreateContact(_Command, frozen=True, tag="create"):
+    id: str
+    fields: ContactFields = ContactFields()
+
+
+class UpdateContact(_Command, frozen=True, tag="update"):
+    id: str
+    fields: ContactFields = ContactFields()
+
+
+class DeleteContact(_Command, frozen=True, tag="delete"):
+    id: str
+
+
+class ClaimIdentifier(_Command, frozen=True, tag="claim"):
+    contact_id: str
+    type: str
+    value: str
+
+
+class ReleaseIdentifier(_Command, frozen=True, tag="release"):
+    contact_id: str
+    type: str
+    value: str
+
+
+class VerifySession(_Command, frozen=True, tag="verify_session", omit_defaults=True):
+    """``cookie``: a web session's visitor cookie, which moves to the contact too."""
+
+    contact_id: str
+    session_id: str
+    cookie: str | None = None
+
+
+class MergeContacts(_Command, frozen=True, tag="merge"):
+    """``value_override``: fields the canonical contact takes instead of its members' values."""
+
+    id: str
+    contact_ids: tuple[str, ...]
+    value_override: ContactFields = ContactFields()
+
+
+class UnmergeContact(_Command, frozen=True, tag="unmerge"):
+    id: str
+
+
+Command = (
+    CreateContact
+    | UpdateContact
+    | DeleteContact
+    | ClaimIdentifier
+    | ReleaseIdentifier
+    | VerifySession
+    | MergeContacts
+    | UnmergeContact
+)
+
+
+def command_name(command: Command) -> str:
+    """The command's name (its tag): ``create``, ``claim``, ``verify_session``, ..."""
+    return str(type(command).__struct_config__.tag)
+
+
+def command_args(command: Command) -> dict[str, Any]:
+    """What the command says besides who and when, as audits record it (camelCase keys)."""
+    doc: dict[str, Any] = msgspec.to_builtins(command)
+    for key in ("command", "actor", "atMs"):
+        doc.pop(key, None)
+    return doc

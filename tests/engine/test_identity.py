@@ -1,0 +1,238 @@
+"""Identity through the engine on a real SQLite file: effects in order, and old logged commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builders import web_event
+from conftest import SAMPLES, FakeClock
+from journeyline.engine.effects import COMMANDS_KEY, partition_for
+from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
+from journeyline.engine.unit import CommandInput, Engine, Outcome, rebuild
+from journeyline.engine.web import partition_of
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest.enrich import GeoLookup
+from journeyline.model import commands
+from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.effects import (
+    ContactChanged,
+    ContactCreated,
+    ContactMerged,
+    Effect,
+    IdentifierClaimed,
+)
+from journeyline.store import open_store
+from journeyline.store.base import LogRecord, Snapshot, Store
+
+ADA = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
+EVE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+SHOP = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)
+AT = 1_795_600_900_000
+
+
+Emitted = list[tuple[int, Effect]]
+
+
+def _emitted(outcome: Outcome) -> Emitted:
+    """Identity's effects of a batch (``contact.*``, ``identifier.*``), each with its partition,
+    in order; the sessions' effects announced with them are left out."""
+    return [
+        (envelope.partition, envelope.effect)
+        for envelope in outcome.effects
+        if envelope.name.startswith(("contact.", "identifier."))
+    ]
+
+
+def _visit(
+    engine: Engine, cookie: str, seconds: float, **fields: Any
+) -> tuple[web.AcceptedWeb, Emitted]:
+    ctx = web.Context(SHOP, 1_795_600_100_000, None, None, GeoLookup(None))
+    item = web.parse_web(web_event(cookie, seconds, **fields), ctx)
+    outcome = engine.apply([item])
+    return item, _emitted(outcome)
+
+
+def _command(engine: Engine, key: str, command: commands.Command) -> tuple[dict[str, Any], Emitted]:
+    outcome = engine.apply([CommandInput(key, command)])
+    [applied] = outcome.results
+    assert applied.error is None, applied.error
+    return applied.result or {}, _emitted(outcome)
+
+
+def _owner(store: Store, kind: str, value: str) -> str:
+    found = store.identifier_get(kind, value)
+    assert found is not None
+    return found.contact_id
+
+
+def _contact(store: Store, contact_id: str) -> Contact:
+    found = store.contact_get(contact_id)
+    assert found is not None, contact_id
+    return found
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    store = open_store(store_url)
+    yield Engine(store, FakeClock())
+    store.close()
+
+
+def test_a_new_visitor_emits_its_contact_then_its_cookie(engine: Engine) -> None:
+    item, emitted = _visit(engine, ADA, 0)
+    ada = _owner(engine.store, "Cookie", ADA)
+    contact = _contact(engine.store, ada)
+    partition = partition_for(partition_of(item.event))
+    assert emitted == [
+        (partition, ContactCreated(contact)),
+        (
+            partition,
+            IdentifierClaimed(Identifier("Cookie", ADA, ada, True, item.event.created_ms)),
+        ),
+    ]
+
+
+def test_a_merge_and_a_claim_emit_what_changed_in_order(engine: Engine) -> None:
+    email = {"email": {"dataType": "string", "value": "ada@example.com"}}
+    _visit(engine, ADA, 0, name="identified", traits=email)
+    _visit(engine, EVE, 5, name="identified", traits=email)  # Eve: a match to Ada
+    store = engine.store
+    ada, eve = _owner(store, "Cookie", ADA), _owner(store, "Cookie", EVE)
+    before = {c: _contact(store, c) for c in (ada, eve)}
+    assert before[eve].unverified_match == ada
+
+    # an agent says Eve's browser is Ada's: the cookie moves, Eve's match is void
+    claim = commands.ClaimIdentifier(
+        actor="agent-1", at_ms=AT, contact_id=ada, type="Cookie", value=EVE
+    )
+    _, emitted = _command(engine, "cmd-claim", claim)
+    after_eve = _contact(store, eve)
+    assert after_eve.unverified_match is None
+    identity = partition_for(COMMANDS_KEY)
+    assert emitted == [
+        (identity, IdentifierClaimed(Identifier("Cookie", EVE, ada, True, AT), eve)),
+        (identity, ContactChanged(before[eve], after_eve)),
+    ]
+    assert _owner(store, "Cookie", EVE) == ada
+
+    merge = commands.MergeContacts(
+        actor="agent-1", at_ms=AT + 1, id="head-1", contact_ids=(ada, eve)
+    )
+    answer, emitted = _command(engine, "cmd-merge", merge)
+    assert answer == {"id": "head-1"}
+    head = _contact(store, "head-1")
+    members = {c.id: c for c in store.contact_members("head-1")}
+    assert set(members) == {ada, eve}
+    before_merge = {ada: before[ada], eve: after_eve}
+    assert emitted == [
+        (identity, ContactCreated(head)),
+        *[(identity, ContactChanged(before_merge[c], members[c])) for c in (ada, eve)],  # as named
+        (identity, ContactMerged("head-1", tuple(sorted(members)))),
+    ]
+
+
+def test_a_refused_command_emits_nothing_and_writes_nothing(engine: Engine) -> None:
+    _visit(engine, ADA, 0)
+    before = engine.store.snapshot()
+    merge = commands.MergeContacts(actor="agent-1", at_ms=AT, id="h", contact_ids=("x",))
+    outcome = engine.apply([CommandInput("cmd-1", merge)])
+    [applied] = outcome.results
+    assert applied.status == "failed"
+    assert applied.error is not None
+    assert applied.error.field == "contactIds"
+    assert outcome.effects == []
+    assert engine.identity.effects.items == []
+    assert engine.store.snapshot() == before
+    assert engine.store.log_count() == 1  # the refused command is not logged
+
+
+# -- commands logged in the first shape ---------------------------------------------------------
+
+OLD_LOG = (SAMPLES / "identity-commands-v0.jsonl").read_bytes().splitlines()
+OLD_KINDS = [
+    commands.CreateContact,
+    commands.UpdateContact,
+    commands.ClaimIdentifier,
+    commands.ReleaseIdentifier,
+    commands.CreateContact,
+    commands.MergeContacts,
+    commands.ClaimIdentifier,
+    commands.UnmergeContact,
+    commands.VerifySession,
+    commands.VerifySession,
+    commands.DeleteContact,
+]
+
+
+def test_commands_in_the_first_shape_decode_to_typed_commands() -> None:
+    decoded = [decode_command(line) for line in OLD_LOG]
+    assert [type(c) for c in decoded] == OLD_KINDS
+    create, update, _, _, _, merge, *_ = decoded
+    assert create == commands.CreateContact(
+        actor="agent-1",
+        at_ms=1_795_600_000_000,
+        id="c-grace",
+        fields=commands.ContactFields(
+            first_name="Grace", work_email="grace@navy.example", cell_phone="+12025550101"
+        ),
+    )
+    assert isinstance(update, commands.UpdateContact)
+    assert update.fields.given() == {"title": "Rear Admiral", "last_name": None}
+    assert merge == commands.MergeContacts(
+        actor="agent-2",
+        at_ms=1_795_600_005_000,
+        id="m-1",
+        contact_ids=("c-grace", "c-ada"),
+        value_override=commands.ContactFields(first_name="Grace Ada"),
+    )
+    for command in decoded:  # and today's shape reads back as itself
+        assert decode_command(encode_command(command)) == command
+
+
+def _replayed(path: Path, bodies: list[bytes]) -> tuple[Snapshot, list[dict[str, Any]]]:
+    store = open_store(f"sqlite:///{path}")
+    try:
+        with store.transaction():
+            store.append(
+                [
+                    LogRecord(f"cmd-{n}", COMMAND_KIND, "identity", 1_795_600_000_000, body, n)
+                    for n, body in enumerate(bodies, 1)
+                ]
+            )
+        assert rebuild(store, FakeClock()) == len(bodies)
+        audits = store.audits_of(["c-grace", "c-ada", "m-1"])
+        return store.snapshot(), audits
+    finally:
+        store.close()
+
+
+def test_a_log_of_first_shape_commands_replays_as_todays_would(tmp_path: Path) -> None:
+    old, old_audits = _replayed(tmp_path / "old.db", OLD_LOG)
+    today = [encode_command(decode_command(line)) for line in OLD_LOG]
+    new, new_audits = _replayed(tmp_path / "new.db", today)
+    assert old == new
+    assert old_audits == new_audits
+    assert [a["action"] for a in old_audits] == [
+        "create",
+        "update",
+        "claim",
+        "release",
+        "create",
+        "merge",
+        "claim",
+        "unmerge",
+        "verify_session",
+        "verify_session",
+        "delete",
+    ]
+    contacts = {c.id for c in old.contacts}
+    assert contacts == {"c-grace"}
+    identifiers = {(i.type, i.value): i.contact_id for i in old.identifiers}
+    assert identifiers == {
+        ("Email", "grace@navy.example"): "c-grace",
+        ("Phone", "+12025550101"): "c-grace",
+    }
