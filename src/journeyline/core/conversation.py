@@ -18,6 +18,7 @@ docs/conversation-events.md):
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -86,11 +87,13 @@ TRANSFERS = frozenset(t for t in DISCONNECT_TYPE if t.endswith("TRANSFER"))
 OWN_SIDE = frozenset({"ENDPOINT", "CLIENT"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function asked again at every refold
 def session_id_for(conversation_id: str) -> str:
     """The conversation session's id: stable, so replays and late events find the same one."""
     return str(uuid.uuid5(NAMESPACE, "conversation:" + conversation_id))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function asked again at every refold
 def _event_id(session_id: str, name: str, anchor: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{session_id}:{name}:{anchor}"))
 

@@ -365,14 +365,16 @@ class Draft:
 
     def put_contact(self, after: Contact) -> None:
         """Created when there was none (or it had expired and comes back to life), changed when
-        it differs, nothing when it is the same."""
+        it differs in more than its dates, nothing when it is the same. (Every visit moves a
+        contact's activity dates: announcing that would double the effects of the web path and
+        tell nobody anything; the dates are in the contact's next change, and in the store.)"""
         before = self.contact(after.id)
         if before == after:
             return
         self._contacts[after.id] = after
         if before is None or (expired(before, self.now) and not expired(after, self.now)):
             self.effects.append(ContactCreated(after))
-        else:
+        elif _undated(before) != _undated(after):
             self.effects.append(ContactChanged(before, after))
 
     def delete_contact(self, contact_id: str) -> None:
@@ -590,3 +592,8 @@ def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | N
         for identifier in draft.identifiers_of(contact.id):
             draft.redate(replace(identifier, created_ms=first))
     return draft.decision()
+
+
+def _undated(contact: Contact) -> Contact:
+    """A contact without its dates, to tell a real change from a visit."""
+    return replace(contact, created_ms=0, modified_ms=0, last_activity_ms=0)

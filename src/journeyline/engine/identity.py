@@ -178,8 +178,9 @@ class Identity:
 
     # -- web visitors ---------------------------------------------------------------------
 
-    def visitor(self, events: Sequence[WebEvent]) -> tuple[str, bool, bool]:
-        """The contact a visitor is, whether that is verified, and whether the cookie is new.
+    def visitor(self, events: Sequence[WebEvent]) -> tuple[str, bool, bool, str | None]:
+        """The contact a visitor is, whether that is verified, whether the cookie is new, and
+        the name the visitor's cards show (the contact's, or its merge head's).
 
         ``events``: one visitor's new events in arrival order. The cookie's identifier, its
         contact and every identifier the events bring are read once; the contact is written
@@ -198,7 +199,12 @@ class Identity:
         seen = found is None and bool(self.store.customer_web_sessions(cookie, first.session_type))
         decision, link = rules.visitor(load.state(), events, cookie_seen=seen)
         self._write(decision)
-        return link.contact_id, link.verified, link.new_cookie
+        written = {c.id: c for c in decision.put_contacts}
+        contact = written.get(link.contact_id) or load.contact(link.contact_id)
+        if contact is not None and contact.canonical_id:
+            contact = load.contact(contact.canonical_id) or contact
+        name = contact.display_name if contact is not None else None
+        return link.contact_id, link.verified, link.new_cookie, name
 
     # -- conversations --------------------------------------------------------------------
 

@@ -355,7 +355,7 @@ class Engine:
             self._stale_contacts.clear()
             for partition, new_events in visitors.items():
                 self.effects.at(partition)
-                contact_id, verified, new_cookie = self.identity.visitor(new_events)
+                contact_id, verified, new_cookie, name = self.identity.visitor(new_events)
                 web_sessions.update(
                     self.web.apply(
                         partition,
@@ -363,7 +363,7 @@ class Engine:
                         (contact_id, verified),
                         new_visitor=new_cookie,
                         now_ms=now,
-                        customer_name=self._name_of_contact(contact_id),
+                        customer_name=name,
                     )
                 )
             self.web.write()

@@ -23,7 +23,8 @@ journey.event.added    a journey event joined a session: routed, connected, ende
 journey.event.changed  a late detail event changed an existing journey event's attributes
 journey.event.removed  a late detail event made a journey event obsolete
 contact.created        an external contact was created (by a visitor, a caller or an agent)
-contact.changed        a contact's fields, type or dates changed (before and after)
+contact.changed        a contact's fields, type, merge or match changed (before and after);
+                       not its activity dates alone
 contact.deleted        a contact was deleted (by an agent, or a number seen half-way)
 contact.merged         2 to 25 contacts were merged into a canonical contact
 contact.unmerged       a merge was undone
