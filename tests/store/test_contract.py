@@ -852,6 +852,33 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
     assert store.effects_after(Cursor(), limit=100) == written
 
 
+def test_paging_effects_from_any_cursor_gives_each_once_in_commit_order(store: Store) -> None:
+    written = [envelope(n % 3, n // 3 + 1) for n in range(600)]  # three partitions, interleaved
+    with store.transaction():
+        store.effects_append(written)
+    for start in (Cursor(), Cursor((150, 0, 40, *(0,) * 13))):
+        expected = [e for e in written if not start.seen(e)]
+        got: list[Envelope] = []
+        cursor = start
+        while page := store.effects_after(cursor, limit=64):
+            got += page
+            for e in page:
+                cursor = cursor.after(e)
+        assert got == expected
+
+
+def test_pruning_cuts_a_prefix_in_short_steps(store: Store) -> None:
+    with store.transaction():
+        store.effects_append([envelope(n % 2, n // 2 + 1, at_ms=T0 + n) for n in range(25)])
+    with store.transaction():
+        assert store.effects_prune(T0 + 20, limit=8) == 8
+        assert store.effects_prune(T0 + 20, limit=8) == 8
+        assert store.effects_prune(T0 + 20, limit=8) == 4  # up to the last one before T0+20
+        assert store.effects_prune(T0 + 20, limit=8) == 0
+    left = store.effects_after(Cursor(), limit=100)
+    assert [e.at_ms for e in left] == [T0 + n for n in range(20, 25)]
+
+
 def test_effects_are_pruned_by_age(store: Store) -> None:
     with store.transaction():
         store.effects_append([envelope(0, 1, at_ms=T0), envelope(0, 2, at_ms=T0 + 10)])

@@ -5,8 +5,9 @@ identity commands — appends the new ones to the log (duplicates are recognised
 idempotency key) and applies them: identity first, in arrival order; then every conversation the
 batch touched is refolded with the pure ``core.conversation.fold``, and every visitor's affected
 web sessions with ``core.websession`` — all in one transaction, so an acknowledged batch is
-either wholly stored or not at all. A command that fails (say, an unknown contact) is undone
-alone, inside a savepoint, and reported; the rest of the batch stands.
+either wholly stored or not at all. A command that is refused (say, an unknown contact) is
+undone alone, inside a savepoint, and reported; the rest of the batch stands. A store failure
+anywhere fails the whole batch.
 
 The engine keeps recently touched conversations and visitors in memory; a miss reloads them.
 Within a process it is the only writer; when another process has written to the log meanwhile

@@ -54,6 +54,8 @@ _WAKE = object()
 
 
 class Writer:
+    PRUNE_CHUNK = 10_000
+
     def __init__(
         self,
         engine: Engine,
@@ -115,9 +117,13 @@ class Writer:
             return
         self._prune_at = time.monotonic() + self.prune_every_seconds
         store = self.engine.store
+        cutoff = self.engine.clock() - self.effect_retention_ms
         try:
-            with store.transaction():
-                store.effects_prune(self.engine.clock() - self.effect_retention_ms)
+            while True:  # in short transactions: requests get the write lock in between
+                with store.transaction():
+                    pruned = store.effects_prune(cutoff, limit=self.PRUNE_CHUNK)
+                if pruned < self.PRUNE_CHUNK:
+                    break
         except Exception:
             log.exception("pruning the effect log failed; it is tried again later")
 

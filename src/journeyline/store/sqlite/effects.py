@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from journeyline.model.effects import PARTITIONS, Cursor, Envelope
+from journeyline.model.effects import Cursor, Envelope
 from journeyline.store import codec
 
 
@@ -23,24 +23,48 @@ class EffectsMixin:
         )
 
     def effects_after(self, cursor: Cursor, *, limit: int) -> list[Envelope]:
-        """Stored effects not yet seen by ``cursor``, in commit order, at most ``limit``."""
-        where = " OR ".join(["(partition = ? AND position > ?)"] * PARTITIONS)
-        args: list[int] = []
-        for partition, position in enumerate(cursor.positions):
-            args += [partition, position]
-        rows = self._db.execute(
-            "SELECT partition, position, unit, at_ms, name, body FROM effect_log"
-            f" WHERE {where} ORDER BY seq LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-        return [
-            Envelope(p, pos, unit, at, codec.decode_effect(name, bytes(body)))
-            for p, pos, unit, at, name, body in rows
-        ]
+        """Stored effects not yet seen by ``cursor``, in commit order, at most ``limit``.
 
-    def effects_prune(self, before_ms: int) -> int:
-        """Drop effects applied before ``before_ms`` (subscribers further behind resync)."""
-        return self._db.execute("DELETE FROM effect_log WHERE at_ms < ?", (before_ms,)).rowcount
+        The first unseen effect of each partition is found by its unique index; reading goes
+        on in commit order from the earliest of them, skipping what the cursor has seen, so a
+        reader far behind costs the same per page as one close to the end."""
+        starts = []
+        for partition, position in enumerate(cursor.positions):
+            row = self._db.execute(
+                "SELECT seq FROM effect_log WHERE partition = ? AND position > ?"
+                " ORDER BY position LIMIT 1",
+                (partition, position),
+            ).fetchone()
+            if row is not None:
+                starts.append(int(row[0]))
+        found: list[Envelope] = []
+        start = min(starts, default=None)
+        while start is not None and len(found) < limit:
+            rows = self._db.execute(
+                "SELECT seq, partition, position, unit, at_ms, name, body FROM effect_log"
+                " WHERE seq >= ? ORDER BY seq LIMIT ?",
+                (start, limit),
+            ).fetchall()
+            for _, p, pos, unit, at, name, body in rows:
+                if pos > cursor.positions[p] and len(found) < limit:
+                    found.append(Envelope(p, pos, unit, at, codec.decode_effect(name, bytes(body))))
+            start = int(rows[-1][0]) + 1 if len(rows) == limit else None
+        return found
+
+    def effects_prune(self, before_ms: int, *, limit: int = 10_000) -> int:
+        """Drop the oldest effects, up to the last one applied before ``before_ms``, at most
+        ``limit`` of them (call again while it returns ``limit``: each call is short). The cut
+        is a prefix in commit order, so no partition is left with a hole in its middle."""
+        row = self._db.execute(
+            "SELECT MAX(seq) FROM effect_log WHERE at_ms < ?", (before_ms,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return 0
+        return self._db.execute(
+            "DELETE FROM effect_log WHERE seq IN"
+            " (SELECT seq FROM effect_log WHERE seq <= ? ORDER BY seq LIMIT ?)",
+            (int(row[0]), limit),
+        ).rowcount
 
     def partition_positions(self) -> dict[int, tuple[int, int]]:
         """``partition -> (last position, units that touched it)``, for partitions used."""
