@@ -26,7 +26,7 @@ from builders import (
 )
 from conftest import FakeClock
 from journeyline.engine.effects import Dispatcher, UnitView
-from journeyline.engine.unit import CommandInput, Engine, Input, rebuild
+from journeyline.engine.unit import CommandInput, Engine, Input, Outcome, rebuild
 from journeyline.errors import InvalidInput, StoreError
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.commands import ContactFields, CreateContact
@@ -286,3 +286,12 @@ def test_a_subscriber_that_keeps_failing_backs_off_and_logs_once(
         assert healthy == store.effects_after(Cursor(), limit=10_000)
     finally:
         dispatcher.close()
+
+
+def test_an_empty_batch_is_nothing_even_with_a_deadline_due(store: Store) -> None:
+    clock = FakeClock(T0 + 300_000)
+    engine = Engine(store, clock)
+    engine.apply(agent_ended())
+    clock.now_ms = T0 + 900_000
+    assert engine.apply([]) == Outcome([], [])
+    assert store.next_deadline() is not None  # left for the tick

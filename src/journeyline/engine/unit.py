@@ -273,9 +273,12 @@ class Engine:
             positions = dict(stored)
             units = _units(batch)
             due = self.store.next_deadline()
-            if due is not None and due <= now and not isinstance(batch[0], TickInput):
+            added_tick = bool(batch) and due is not None and due <= now
+            if added_tick and not isinstance(batch[0], TickInput):
                 # time came first: cards change by the deadline before the batch changes them
                 units.insert(0, [TickInput(new_id(), now)])
+            else:
+                added_tick = False
             for index, unit in enumerate(units):
                 self._unit += 1
                 self.effects.clear()
@@ -289,7 +292,7 @@ class Engine:
                     self.effects.at(TICK_KIND)
                     touched.add(self.effects.partition)
                     applied = self._tick(first, log=True, unit=self._unit)
-                    if len(units) == len(_units(batch)) or index > 0:
+                    if not (added_tick and index == 0):
                         results.append(applied)  # not the tick the engine added itself
                 else:
                     records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
