@@ -52,6 +52,9 @@ def test_allowed_domains(
         ("null", "https://shop.example.com/", "null"),
         (None, "http://127.0.0.1:8000/demo/", "127.0.0.1"),
         ("not a url", None, ""),
+        ("http://[", None, ""),  # urlsplit raises on these: a host nobody allows
+        (None, "https://[bad]/x", ""),
+        ("http://[::1", "https://shop.example.com/", ""),
     ],
 )
 def test_the_host_a_request_comes_from(

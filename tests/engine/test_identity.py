@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from builders import web_event
@@ -14,6 +15,7 @@ from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
 from journeyline.engine.unit import CommandInput, Engine, Outcome, rebuild
 from journeyline.engine.web import partition_of
+from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model import commands
@@ -236,3 +238,27 @@ def test_a_log_of_first_shape_commands_replays_as_todays_would(tmp_path: Path) -
         ("Email", "grace@navy.example"): "c-grace",
         ("Phone", "+12025550101"): "c-grace",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (b'{"command":"merge","actor":"a","atMs":1,"id":"x"}', "contactIds"),
+        (
+            b'{"command":"create","actor":"a","atMs":1,"id":"c","fields":{"firstName":5}}',
+            "firstName",
+        ),
+        (b'{"command":"frobnicate","actor":"a","atMs":1}', "frobnicate"),
+    ],
+)
+def test_a_bad_logged_command_names_its_own_fault(body: bytes, named: str) -> None:
+    with pytest.raises(msgspec.ValidationError, match=named):
+        decode_command(body)
+
+
+def test_a_rebuild_says_which_log_entry_it_cannot_read(store: Store) -> None:
+    bad = LogRecord("bad-1", COMMAND_KIND, "identity", 1, b'{"command":"merge","actor":"a"}', 1)
+    with store.transaction():
+        store.append([bad])
+    with pytest.raises(JourneylineError, match="bad-1"):
+        rebuild(store, FakeClock())

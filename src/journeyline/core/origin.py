@@ -19,8 +19,16 @@ def request_host(origin: str | None, referer: str | None) -> str | None:
     ``"null"`` for an opaque origin; ``""`` for a header with no host in it; None for a request
     with neither header."""
     if origin is not None:
-        return "null" if origin.strip() == "null" else (urlsplit(origin).hostname or "").lower()
-    return (urlsplit(referer).hostname or "").lower() if referer else None
+        return "null" if origin.strip() == "null" else _host(origin)
+    return _host(referer) if referer else None
+
+
+def _host(url: str) -> str:
+    """A URL's host, lower case; ``""`` when it has none or is not a URL (``http://[``)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def domain_allowed(deployment: Deployment, host: str) -> bool:

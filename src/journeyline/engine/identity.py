@@ -75,10 +75,13 @@ def encode_command(command: Command) -> bytes:
 
 
 def decode_command(body: bytes) -> Command:
-    """A logged command, in today's shape or the first one."""
+    """A logged command, in today's shape or the first one. A body that is neither raises
+    ``msgspec.ValidationError`` naming what is wrong with it in the shape it claims."""
     try:
         return _decoder.decode(body)
     except msgspec.ValidationError:
+        if b'"command"' in body:  # today's shape, but wrong: say what is wrong with it
+            raise
         old = _first_shape.decode(body)
     doc = {**old.args, "command": old.name, "actor": old.actor, "atMs": old.at_ms}
     converted: Command = msgspec.convert(doc, Command)

@@ -176,6 +176,20 @@ def _record(item: Accepted | AcceptedWeb, now_ms: int, unit: int) -> LogRecord:
     return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body, unit)
 
 
+def _decode_logged(record: LogRecord) -> Input:
+    """A logged input as the engine applies it."""
+    key, kind, body = record.key, record.kind, record.body
+    if kind == genesys_detail.KIND:
+        return Accepted(genesys_detail.parse_canonical(body), body)
+    if kind == web.KIND:
+        return AcceptedWeb(web.decode_stored(body), body)
+    if kind == COMMAND_KIND:
+        return CommandInput(key, decode_command(body))
+    if kind == TICK_KIND:
+        return TickInput(key, _tick_decoder.decode(body).at_ms)
+    raise JourneylineError(f"unknown kind of log entry: {kind}")
+
+
 def _added(event: SessionEvent, contact_id: str | None) -> JourneyEventAdded:
     return JourneyEventAdded(
         session_id=event.session_id,
@@ -654,15 +668,13 @@ class Engine:
         nowhere else: a replay announces nothing."""
         batch: list[Input] = []
         for record in records:
-            key, kind, body = record.key, record.kind, record.body
-            if kind == genesys_detail.KIND:
-                batch.append(Accepted(genesys_detail.parse_canonical(body), body))
-            elif kind == web.KIND:
-                batch.append(AcceptedWeb(web.decode_stored(body), body))
-            elif kind == COMMAND_KIND:
-                batch.append(CommandInput(key, decode_command(body)))
-            elif kind == TICK_KIND:
-                batch.append(TickInput(key, _tick_decoder.decode(body).at_ms))
+            try:
+                batch.append(_decode_logged(record))
+            except (msgspec.DecodeError, msgspec.ValidationError, JourneylineError) as exc:
+                raise JourneylineError(
+                    f"the log entry {record.key} ({record.kind}, unit {record.unit}) cannot be "
+                    f"read: {exc}"
+                ) from exc
         if not records:
             return
         keys = {item.event.key for item in batch if not isinstance(item, Solo)}

@@ -1,0 +1,30 @@
+"""Browser routes take any header a browser (or anyone) sends: a malformed one is a 4xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import COOKIE, web_event
+from conftest import Api
+
+
+@pytest.mark.parametrize("header", ["origin", "referer"])
+@pytest.mark.parametrize("value", ["http://[", "http://[::1", "https://[bad]/x"])
+def test_a_malformed_origin_or_referer_is_refused_not_a_500(
+    api: Api, header: str, value: str
+) -> None:
+    shop = api.post(
+        "/api/v2/webdeployments/deployments",
+        {"name": "Shop", "allowedDomains": ["shop.example.com"]},
+    ).json()["id"]
+    events = f"/api/v2/journey/deployments/{shop}/webevents"
+    posted = api.client.post(events, json=web_event(COOKIE, 0), headers={header: value})
+    assert posted.status_code == 403, posted.text
+    preflight = api.client.options(
+        events, headers={header: value, "access-control-request-method": "POST"}
+    )
+    assert preflight.status_code == 403, preflight.text
+    ping = api.client.get(
+        f"/api/v2/journey/deployments/{shop}/customers/{COOKIE}/ping", headers={header: value}
+    )
+    assert ping.status_code == 403, ping.text
