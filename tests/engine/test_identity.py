@@ -245,8 +245,8 @@ def test_a_log_of_first_shape_commands_replays_as_todays_would(tmp_path: Path) -
     [
         (b'{"command":"merge","actor":"a","atMs":1,"id":"x"}', "contactIds"),
         (
-            b'{"command":"create","actor":"a","atMs":1,"id":"c","fields":{"firstName":5}}',
-            "firstName",
+            b'{"command":"create","actor":"a","atMs":1,"id":"c","fields":{"first_name":5}}',
+            "first_name",
         ),
         (b'{"command":"frobnicate","actor":"a","atMs":1}', "frobnicate"),
     ],
