@@ -90,6 +90,15 @@ class SessionLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Deadline:
+    """When time alone will change a session's card (``EffectStore.deadlines_put``)."""
+
+    session_id: str
+    kind: str
+    due_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Every projection as typed records, in an order no backend chooses.
 
@@ -106,6 +115,7 @@ class Snapshot:
     identifiers: tuple[Identifier, ...]  # by type, value
     links: tuple[SessionLink, ...]  # one per session, by session id
     audits: tuple[Audit, ...]  # in the order they were written
+    deadlines: tuple[Deadline, ...] = ()  # by session id
 
     @classmethod
     def of(
@@ -119,6 +129,7 @@ class Snapshot:
         identifiers: Iterable[Identifier],
         links: Iterable[SessionLink],
         audits: Iterable[Audit],
+        deadlines: Iterable[Deadline] = (),
     ) -> Snapshot:
         """A snapshot of these records, sorted here (in Python, not by a database collation)."""
         return cls(
@@ -134,6 +145,7 @@ class Snapshot:
             identifiers=tuple(sorted(identifiers, key=lambda i: (i.type, i.value))),
             links=tuple(sorted(links, key=lambda link: link.session_id)),
             audits=tuple(audits),
+            deadlines=tuple(sorted(deadlines, key=lambda d: d.session_id)),
         )
 
     @property

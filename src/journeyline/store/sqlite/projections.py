@@ -10,7 +10,7 @@ from journeyline.model.contact import Contact, Identifier
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebSession
 from journeyline.store import codec
-from journeyline.store.records import Audit, SessionLink, Snapshot, StoredWebEvent
+from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
 
 PROJECTIONS = ("session_events", "sessions", "contacts", "identifiers", "audits", "deadlines")
 
@@ -69,4 +69,10 @@ class ProjectionMixin:
             identifiers=identifiers,
             links=links,
             audits=audits,
+            deadlines=[
+                Deadline(session_id, kind, due)
+                for session_id, kind, due in self._db.execute(
+                    "SELECT session_id, kind, due_ms FROM deadlines"
+                )
+            ],
         )
