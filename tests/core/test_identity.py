@@ -290,6 +290,29 @@ def test_who_a_cookie_is(case: VisitorCase) -> None:
     assert decision.delete_contacts == ()
 
 
+@pytest.mark.parametrize(
+    "own",
+    [
+        contact(OWN, "Identified", first_name="Ada"),
+        contact(OWN, "Identified", first_name="Ada", canonical_id="h"),
+    ],
+    ids=["named", "a merged member"],
+)
+def test_a_cookie_nobody_owns_goes_back_to_its_own_contact_as_it_is(own: Contact) -> None:
+    """An agent released the cookie (or the contact it was moved to was deleted): the visitor's
+    own contact, still alive, takes it back without losing its name or its merge."""
+    decision, link = rules.visitor(world(own), [event(30)])
+    assert (link.contact_id, link.verified) == (OWN, True)
+    kept = put(decision, OWN)
+    assert (kept.first_name, kept.type, kept.canonical_id, kept.created_ms) == (
+        "Ada",
+        "Identified",
+        own.canonical_id,
+        own.created_ms,
+    )
+    assert owners(decision) == {f"Cookie:{COOKIE}": OWN}
+
+
 def test_a_visit_moves_the_contacts_activity_and_stores_it() -> None:
     decision, _ = rules.visitor(world(contact(OWN, "Ephemeral"), cookie_of(OWN)), [event(30)])
     assert put(decision, OWN).last_activity_ms == T0 + 30_000

@@ -475,7 +475,10 @@ def visitor(
             for identifier in draft.identifiers_of(own_id):
                 draft.release(identifier)
         holder = None
-    contact = holder or Contact(own_id, "Ephemeral", now, now, now)
+    # nobody owns the cookie (an agent released it, or the contact it was moved to is gone):
+    # its own contact, when it still lives, takes it back as it is — names, merge and all
+    own_contact = live(draft.contact(own_id), now) if holder is None else None
+    contact = holder or own_contact or Contact(own_id, "Ephemeral", now, now, now)
     earliest = min(e.created_ms for e in events)
     own = contact.id == own_id
     contact = replace(
@@ -487,9 +490,12 @@ def visitor(
         last_activity_ms=max(contact.last_activity_ms, *(e.created_ms for e in events)),
     )
     claims: dict[Key, Identifier] = {}
+    # a match made from PII alone never overrides an agent: a cookie on another contact than its
+    # own is there because an agent put it there (claim, verify), and a curated contact is theirs
+    may_match = own and contact.type != "Curated"
     for event in events:
         if event.traits or event.external_id:
-            contact = _observe(draft, contact, event, claims)
+            contact = _observe(draft, contact, event, claims, may_match=may_match)
     if contact != holder:
         draft.put_contact(contact)
     if holder is None:
@@ -505,9 +511,15 @@ def visitor(
 
 
 def _observe(
-    draft: Draft, contact: Contact, event: WebEvent, claims: dict[Key, Identifier]
+    draft: Draft,
+    contact: Contact,
+    event: WebEvent,
+    claims: dict[Key, Identifier],
+    *,
+    may_match: bool = True,
 ) -> Contact:
-    """An identifying event's effect on its visitor's contact: identifiers, names, a match."""
+    """An identifying event's effect on its visitor's contact: identifiers, names, and — when
+    ``may_match`` — a match to another contact that owns what the event names."""
     now = event.created_ms
     traits = {name: attr.value for name, attr in event.traits.items()}
     pii = pii_of(event)
@@ -518,7 +530,11 @@ def _observe(
         if owner is None:
             claims[key] = Identifier(key[0], key[1], contact.id, False, now)
             contact = with_identifier(contact, *key)
-        elif canonical_id(owner) != canonical_id(contact) and contact.unverified_match is None:
+        elif (
+            may_match
+            and canonical_id(owner) != canonical_id(contact)
+            and contact.unverified_match is None
+        ):
             contact = replace(contact, unverified_match=owner.id)
     contact = replace(
         contact,
