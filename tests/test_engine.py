@@ -14,7 +14,9 @@ from msgspec.structs import replace
 from conftest import FakeClock
 from journeyline.demo.day import demo_day
 from journeyline.engine.batch import ingest_objects
-from journeyline.engine.unit import CommandInput, Engine, rebuild
+from journeyline.engine.inputs import CommandInput
+from journeyline.engine.replay import rebuild
+from journeyline.engine.unit import Engine
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.model.commands import ClaimIdentifier
 from journeyline.store import open_store

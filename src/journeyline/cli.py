@@ -68,7 +68,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from journeyline.engine.unit import rebuild
+    from journeyline.engine.replay import rebuild
 
     settings = _settings(args)
     store = open_store(settings.store_url)

@@ -10,7 +10,7 @@ import pytest
 from builders import Conversation, web_event
 from conftest import Api, FakeClock, LiveServer, bearer, make_client
 from journeyline.core.conversation import session_id_for
-from journeyline.engine.unit import rebuild
+from journeyline.engine.replay import rebuild
 from journeyline.store import Store
 from journeyline.store.base import Snapshot
 

@@ -201,7 +201,7 @@ def _contact(contact_id: str) -> Contact:
 
 
 def test_a_rebuild_runs_in_transaction_subscribers_and_announces_nothing(store: Store) -> None:
-    from journeyline.engine.unit import rebuild
+    from journeyline.engine.replay import rebuild
 
     live: list[str] = []
     replayed: list[str] = []

@@ -26,7 +26,9 @@ from builders import (
 )
 from conftest import FakeClock
 from journeyline.engine.effects import Dispatcher, UnitView
-from journeyline.engine.unit import CommandInput, Engine, Input, Outcome, rebuild
+from journeyline.engine.inputs import CommandInput, Input, Outcome
+from journeyline.engine.replay import rebuild
+from journeyline.engine.unit import Engine
 from journeyline.errors import InvalidInput, StoreError
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.commands import ContactFields, CreateContact

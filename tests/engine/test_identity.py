@@ -13,7 +13,9 @@ from builders import web_event
 from conftest import SAMPLES, FakeClock
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
-from journeyline.engine.unit import CommandInput, Engine, Outcome, rebuild
+from journeyline.engine.inputs import CommandInput, Outcome
+from journeyline.engine.replay import rebuild
+from journeyline.engine.unit import Engine
 from journeyline.engine.web import partition_of
 from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_web as web

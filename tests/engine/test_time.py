@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from builders import COOKIE, T0, Conversation, agent_ended, web_event, web_inputs
 from conftest import FakeClock
-from journeyline.engine.unit import Engine, rebuild
+from journeyline.engine.replay import rebuild
+from journeyline.engine.unit import Engine
 from journeyline.ingest.genesys_detail import parse_item
 from journeyline.model.effects import Envelope, SessionChanged
 from journeyline.store import open_store

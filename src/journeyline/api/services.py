@@ -11,7 +11,7 @@ from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
-from journeyline.engine.unit import CommandInput
+from journeyline.engine.inputs import CommandInput
 from journeyline.engine.writer import Writer
 from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ids import new_id

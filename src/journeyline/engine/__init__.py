@@ -3,7 +3,8 @@
 May import ``model/``, ``core/``, ``ingest/`` (to decode what the log holds), ``store/`` and the
 package root's ``clock``, ``ids``, ``config`` and ``errors``; never ``api/``, ``ui/`` or ``demo/``.
 
-- ``unit``: :class:`~journeyline.engine.unit.Engine`, one transaction per batch, and ``rebuild``.
+- ``unit``: :class:`~journeyline.engine.unit.Engine`, one transaction per batch;
+  ``inputs``: what goes in and out of a unit of work; ``replay``: ``rebuild``.
 - ``web``, ``identity``: the web-session and identity parts of a unit of work.
 - ``effects``: the effect sink, in-transaction and post-commit subscribers, the dispatcher.
 - ``writer``: the single writer thread with group commit.

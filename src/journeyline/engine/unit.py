@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
@@ -45,7 +45,6 @@ from journeyline.engine.effects import (
     Effects,
     InTransaction,
     UnitView,
-    partition_for,
 )
 from journeyline.engine.identity import (
     AGENT,
@@ -53,18 +52,30 @@ from journeyline.engine.identity import (
     UNVERIFIED,
     VERIFIED,
     Identity,
-    decode_command,
     encode_command,
 )
+from journeyline.engine.inputs import (
+    TICK_KIND,
+    Applied,
+    CommandInput,
+    Input,
+    Outcome,
+    Solo,
+    Status,
+    TickInput,
+    decode_logged,
+    partition_of_record,
+    record_of,
+    tick_body,
+)
+from journeyline.engine.inputs import units as _units_of
 from journeyline.engine.web import WebProjector, partition_of
 from journeyline.errors import JourneylineError, StoreError
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
-from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.card import Card
-from journeyline.model.commands import Command
 from journeyline.model.detail import DetailEvent
 from journeyline.model.effects import (
     PARTITIONS,
@@ -78,54 +89,6 @@ from journeyline.model.effects import (
 )
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store.base import ConversationWrite, LogRecord, Store
-
-Status = Literal["accepted", "duplicate", "failed"]
-TICK_KIND = "clock.tick"
-ACW_GRACE_MS = 600_000
-
-
-@dataclass(frozen=True, slots=True)
-class CommandInput:
-    key: str  # a fresh id: commands are never duplicates of each other
-    command: Command
-
-
-@dataclass(frozen=True, slots=True)
-class TickInput:
-    """Time passing: run the deadlines due at ``at_ms``. ``key``: a fresh id."""
-
-    key: str
-    at_ms: int
-
-
-class _Tick(msgspec.Struct, frozen=True):
-    at_ms: int
-
-
-_tick_encoder = msgspec.json.Encoder()
-_tick_decoder = msgspec.json.Decoder(_Tick)
-
-
-Input = Accepted | AcceptedWeb | CommandInput | TickInput
-Solo = CommandInput | TickInput  # inputs that are a unit of work of their own
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    key: str
-    status: Status
-    session_id: str | None = None
-    result: dict[str, Any] | None = None
-    error: JourneylineError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What ``Engine.apply`` did: a result for each input, in order, and the effects of its
-    units of work, in order, each with its partition and position."""
-
-    results: list[Applied]
-    effects: list[Envelope]
 
 
 @dataclass(slots=True)
@@ -168,28 +131,6 @@ def _link_key(session: ConversationSession) -> tuple[object, ...]:
     )
 
 
-def _record(item: Accepted | AcceptedWeb, now_ms: int, unit: int) -> LogRecord:
-    if isinstance(item, Accepted):
-        return LogRecord(
-            item.event.key, genesys_detail.KIND, item.event.conversation_id, now_ms, item.body, unit
-        )
-    return LogRecord(item.event.key, web.KIND, partition_of(item.event), now_ms, item.body, unit)
-
-
-def _decode_logged(record: LogRecord) -> Input:
-    """A logged input as the engine applies it."""
-    key, kind, body = record.key, record.kind, record.body
-    if kind == genesys_detail.KIND:
-        return Accepted(genesys_detail.parse_canonical(body), body)
-    if kind == web.KIND:
-        return AcceptedWeb(web.decode_stored(body), body)
-    if kind == COMMAND_KIND:
-        return CommandInput(key, decode_command(body))
-    if kind == TICK_KIND:
-        return TickInput(key, _tick_decoder.decode(body).at_ms)
-    raise JourneylineError(f"unknown kind of log entry: {kind}")
-
-
 def _added(event: SessionEvent, contact_id: str | None) -> JourneyEventAdded:
     return JourneyEventAdded(
         session_id=event.session_id,
@@ -203,19 +144,9 @@ def _added(event: SessionEvent, contact_id: str | None) -> JourneyEventAdded:
     )
 
 
-def _partition_of(record: LogRecord) -> int:
-    return partition_for(record.partition_key)
-
-
-def _units(batch: Sequence[Input]) -> list[list[Input]]:
-    """Runs of events, and each command or tick on its own, in order."""
-    units: list[list[Input]] = []
-    for item in batch:
-        if isinstance(item, Solo) or not units or isinstance(units[-1][0], Solo):
-            units.append([item])
-        else:
-            units[-1].append(item)
-    return units
+#: How long an agent-ended conversation stays "After-call work" (JOURNEYLINE_ACW_GRACE_SECONDS).
+ACW_GRACE_MS = 600_000
+__all__ = ["ACW_GRACE_MS", "Applied", "CommandInput", "Engine", "Input", "Outcome", "TickInput"]
 
 
 class Engine:
@@ -285,7 +216,7 @@ class Engine:
             if self._unit is None:
                 self._unit = self.store.last_unit()
             positions = dict(stored)
-            units = _units(batch)
+            units = _units_of(batch)
             due = self.store.next_deadline()
             added_tick = bool(batch) and due is not None and due <= now
             if added_tick and not isinstance(batch[0], TickInput):
@@ -309,8 +240,8 @@ class Engine:
                     if not (added_tick and index == 0):
                         results.append(applied)  # not the tick the engine added itself
                 else:
-                    records = [_record(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
-                    touched.update(_partition_of(r) for r in records)
+                    records = [record_of(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
+                    touched.update(partition_of_record(r) for r in records)
                     new_keys = self.store.append(records)
                     results += self._apply(unit, new_keys, now, log_commands=True)
                 effects = self._subscribers(now, self._unit)
@@ -577,7 +508,7 @@ class Engine:
     def _tick(self, item: TickInput, *, log: bool, unit: int = 0) -> Applied:
         """Time passed: each deadline due by ``item.at_ms`` changes its session's card."""
         if log:
-            body = _tick_encoder.encode(_Tick(item.at_ms))
+            body = tick_body(item.at_ms)
             self.store.append([LogRecord(item.key, TICK_KIND, TICK_KIND, item.at_ms, body, unit)])
         due = self.store.deadlines_due(item.at_ms)
         for session_id, kind, due_ms in due:
@@ -669,7 +600,7 @@ class Engine:
         batch: list[Input] = []
         for record in records:
             try:
-                batch.append(_decode_logged(record))
+                batch.append(decode_logged(record))
             except (msgspec.DecodeError, msgspec.ValidationError, JourneylineError) as exc:
                 raise JourneylineError(
                     f"the log entry {record.key} ({record.kind}, unit {record.unit}) cannot be "
@@ -685,33 +616,3 @@ class Engine:
         failed = [r for r in results if r.status == "failed"]
         if failed:
             raise failed[0].error or JourneylineError("a logged command failed on replay")
-
-
-def rebuild(
-    store: Store,
-    clock: Clock,
-    *,
-    web_timeout_ms: int = SESSION_TIMEOUT_MS,
-    acw_grace_ms: int = ACW_GRACE_MS,
-    in_transaction: Sequence[InTransaction] = (),
-) -> int:
-    """Replay the whole log, unit by unit, into fresh projections; returns the entries applied.
-
-    The effect log and the partitions' positions are left as they are: they record what was
-    announced, and a replay announces nothing again."""
-    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
-    engine.in_transaction.extend(in_transaction)
-    count = 0
-    with store.transaction():
-        store.clear_projections()
-        pending: list[LogRecord] = []
-        for record in store.iter_all_log():
-            if pending and record.unit != pending[-1].unit:
-                engine.replay(pending)
-                count += len(pending)
-                pending = []
-            pending.append(record)
-        if pending:
-            engine.replay(pending)
-            count += len(pending)
-    return count

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from journeyline.engine.effects import Dispatcher
-from journeyline.engine.unit import Applied, Engine, Input, Outcome
+from journeyline.engine.inputs import Applied, Input, Outcome
+from journeyline.engine.unit import Engine
 from journeyline.store.base import Store
 
 T = TypeVar("T")
