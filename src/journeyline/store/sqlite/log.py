@@ -47,10 +47,6 @@ class LogMixin:
         for key, kind, partition_key, received_ms, body, unit in rows:
             yield LogRecord(key, kind, partition_key, int(received_ms), bytes(body), int(unit))
 
-    def last_seq(self) -> int:
-        (seq,) = self._db.execute("SELECT coalesce(max(seq), 0) FROM event_log").fetchone()
-        return int(seq)
-
     def last_unit(self) -> int:
         (unit,) = self._db.execute("SELECT coalesce(max(unit), 0) FROM event_log").fetchone()
         return int(unit)
