@@ -908,6 +908,34 @@ def test_merging_a_set_with_a_head_replaces_the_old_head() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "names",
+    [("h", "a"), ("a", "b"), ("h", "a", "b")],
+    ids=["the head and a member", "two members", "the whole set"],
+)
+def test_naming_one_merged_contact_again_is_refused(names: tuple[str, ...]) -> None:
+    state = world(
+        contact("h", "Identified", merged_from=("a", "b")),
+        contact("a", canonical_id="h"),
+        contact("b", canonical_id="h"),
+    )
+    with pytest.raises(InvalidInput, match="already") as info:
+        run(state, MergeContacts(**WHO, id="n", contact_ids=names))
+    assert info.value.field == "contactIds"
+
+
+def test_a_merge_of_sets_is_held_to_25_members() -> None:
+    """Two heads of 13 members each would make one of 26: refused, however few ids it names."""
+    sets = []
+    for h in ("h1", "h2"):
+        members = tuple(f"{h}-m{i:02}" for i in range(13))
+        sets += [contact(h, "Identified", merged_from=members)]
+        sets += [contact(m, canonical_id=h) for m in members]
+    with pytest.raises(InvalidInput, match="26 members") as info:
+        run(world(*sets), MergeContacts(**WHO, id="n", contact_ids=("h1", "h2")))
+    assert info.value.field == "contactIds"
+
+
 def test_merging_a_member_takes_in_its_whole_set() -> None:
     state = world(
         contact("h", "Identified", merged_from=("a", "b")),

@@ -18,12 +18,14 @@ from typing import Any, assert_never, cast
 from journeyline.core.identity import (
     AGENT,
     CONTACT_FIELDS,
+    MERGE_MAX,
     Decision,
     Draft,
     IdentityState,
     LinkCustomer,
     LinkSession,
     MoveLinks,
+    canonical_id,
     claimable,
     merge_head_id,
     merge_ids,
@@ -174,8 +176,14 @@ def _merge_set(draft: Draft, contact: Contact) -> list[Contact]:
 
 
 def _merge(draft: Draft, command: MergeContacts) -> Decision:
+    """2 to 25 contacts, each with its whole merge set, become one new canonical contact. The
+    resulting set is held to the same limit, and naming one set alone again is refused."""
     ids = merge_ids(command)
     inputs = [draft.require(i) for i in ids]
+    if len({canonical_id(c) for c in inputs}) == 1:
+        raise InvalidInput(
+            "contactIds name one merged contact already: nothing to merge", field="contactIds"
+        )
     members: dict[str, Contact] = {}
     replaced: dict[str, Contact] = {}  # older canonical heads: the new head replaces them
     for contact in inputs:
@@ -184,6 +192,11 @@ def _merge(draft: Draft, command: MergeContacts) -> Decision:
                 replaced[member.id] = member
             else:
                 members[member.id] = member
+    if len(members) > MERGE_MAX:
+        raise InvalidInput(
+            f"the merged contact would have {len(members)} members; at most {MERGE_MAX}",
+            field="contactIds",
+        )
     override = command.value_override.given()
     values = {
         name: override.get(name)
