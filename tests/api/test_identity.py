@@ -378,3 +378,16 @@ def test_writes_check_the_token_before_the_body(api: Api) -> None:
     ):
         response = api.client.request(method, path, content=b"not json")
         assert response.status_code == 401, (method, path)
+
+
+def test_a_deleted_member_leaves_its_merge_and_the_rest_unmerge(api: Api) -> None:
+    contacts = "/api/v2/externalcontacts/contacts"
+    a, b, c = (api.post(contacts, {"firstName": n}).json()["id"] for n in ("A", "B", "C"))
+    head = api.post("/api/v2/externalcontacts/merge/contacts", {"contactIds": [a, b, c]}).json()
+    assert api.delete(f"{contacts}/{c}").status_code == 204
+    merged = api.get(f"{contacts}/{head['id']}").json()["mergedFrom"]
+    assert sorted(m["id"] for m in merged) == sorted([a, b])
+    undone = api.post(f"{contacts}/{head['id']}/unmerge", {})
+    assert undone.status_code == 200, undone.text
+    assert sorted(e["id"] for e in undone.json()["entities"]) == sorted([a, b])
+    assert api.get(f"{contacts}/{head['id']}").status_code == 404

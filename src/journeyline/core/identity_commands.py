@@ -108,6 +108,10 @@ def _delete(draft: Draft, command: DeleteContact) -> Decision:
     members = draft.members_of(contact.id)
     for member in members:
         draft.put_contact(replace(member, canonical_id=None))
+    head = draft.contact(contact.canonical_id) if contact.canonical_id else None
+    if head is not None:  # a member goes: its merged contact no longer counts it
+        rest = tuple(i for i in head.merged_from if i != contact.id)
+        draft.put_contact(replace(head, merged_from=rest, modified_ms=draft.now))
     draft.links.append(MoveLinks(contact.id, members[0].id if members else None))
     draft.delete_contact(contact.id)
     draft.audit(command, contact.id)
@@ -242,11 +246,7 @@ def _unmerge(draft: Draft, command: UnmergeContact) -> Decision:
         for identifier in claimed:
             draft.claim(replace(identifier, contact_id=heir))
     draft.delete_contact(head.id)
-    draft.audit(
-        command,
-        head.id,
-        members=list(head.merged_from),
-        movedIdentifiers=[i.value for i in claimed],
-    )
-    draft.effects.append(ContactUnmerged(head.id, head.merged_from))
-    return draft.decision(id=head.id, contactIds=list(head.merged_from))
+    freed = tuple(m.id for m in members)  # the members there are (one may have been deleted)
+    draft.audit(command, head.id, members=list(freed), movedIdentifiers=[i.value for i in claimed])
+    draft.effects.append(ContactUnmerged(head.id, freed))
+    return draft.decision(id=head.id, contactIds=list(freed))

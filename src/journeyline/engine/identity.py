@@ -264,6 +264,7 @@ class Identity:
                 load.contact(command.id)
                 load.identifiers_of(command.id)
                 load.members_of(command.id)
+                load.merge_set(command.id)  # a member's head, which must forget it
             case ClaimIdentifier() | ReleaseIdentifier():
                 load.contact(command.contact_id)
                 load.owner((command.type, command.value))
