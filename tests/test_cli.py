@@ -138,3 +138,20 @@ def test_unsupported_store_url_is_a_clear_error(tmp_path: Path) -> None:
     result = run("rebuild", "--store", "mysql://nope")
     assert result.returncode == 2
     assert "unsupported store URL scheme 'mysql'" in result.stderr
+
+
+def test_a_setting_that_is_not_a_number_is_a_clear_error(tmp_path: Path) -> None:
+    import os
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "JOURNEYLINE_ACW_GRACE_SECONDS": "ten minutes"}
+    done = subprocess.run(
+        [sys.executable, "-m", "journeyline.cli", "rebuild", "--store", url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "JOURNEYLINE_ACW_GRACE_SECONDS must be a whole number" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -125,6 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             clock=system_clock,
             conversations=args.conversations,
             web_timeout_ms=settings.web_session_timeout_seconds * 1000,
+            acw_grace_ms=settings.acw_grace_seconds * 1000,
         )
         client_id, secret = create_client(store, name="demo", role="admin", now_ms=system_clock())
     finally:

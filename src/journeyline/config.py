@@ -12,7 +12,12 @@ DEFAULT_STORE = "sqlite:///data/journeyline.db"
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}", field=name) from None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from journeyline.clock import Clock
 from journeyline.demo.day import demo_day
 from journeyline.demo.visits import demo_visits
 from journeyline.engine.batch import ingest_objects, put_all
-from journeyline.engine.unit import Engine
+from journeyline.engine.unit import ACW_GRACE_MS, Engine
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
@@ -47,7 +47,12 @@ def ensure_demo_deployment(store: Store, now_ms: int) -> Deployment:
 
 
 def load_demo(
-    store: Store, *, clock: Clock, conversations: int = 160, web_timeout_ms: int = 1_200_000
+    store: Store,
+    *,
+    clock: Clock,
+    conversations: int = 160,
+    web_timeout_ms: int = 1_200_000,
+    acw_grace_ms: int = ACW_GRACE_MS,
 ) -> dict[str, Any]:
     deployment = ensure_demo_deployment(store, clock())
     if store.log_count():
@@ -59,7 +64,7 @@ def load_demo(
     now = clock()
     day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
-    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms)
+    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
     visits = demo_visits(day.events, base_url="http://127.0.0.1:8000")
     geo = GeoLookup(None)
     web_events = [
