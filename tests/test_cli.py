@@ -155,3 +155,10 @@ def test_a_setting_that_is_not_a_number_is_a_clear_error(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "JOURNEYLINE_ACW_GRACE_SECONDS must be a whole number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_file_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    done = run("import", str(tmp_path / "missing.jsonl"), "--store", f"sqlite:///{tmp_path}/x.db")
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr
+    assert "Traceback" not in done.stderr

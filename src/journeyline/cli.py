@@ -18,7 +18,7 @@ import msgspec
 
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
-from journeyline.errors import JourneylineError
+from journeyline.errors import InvalidInput, JourneylineError
 from journeyline.store import open_store
 
 
@@ -31,7 +31,10 @@ def _print(doc: Any) -> None:
 
 
 def _lines(path: str) -> Iterator[tuple[int, bytes]]:
-    handle = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115
+    try:
+        handle = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="FILE") from exc
     with handle:
         for number, line in enumerate(handle, 1):
             if line.strip():
