@@ -14,30 +14,27 @@ PACKAGE = Path(journeyline.__file__).resolve().parent
 STDLIB = sys.stdlib_module_names
 
 #: package -> the journeyline modules it may import (prefixes); stdlib always allowed.
-#: ``errors`` is the one exception hierarchy, itself standard library only.
 RULES: dict[str, tuple[tuple[str, ...], bool | frozenset[str]]] = {
     # package: (allowed journeyline prefixes, third-party allowed: all, none, or these)
     "model": (("journeyline.model",), frozenset({"msgspec"})),  # tagged command records
-    "core": (("journeyline.model", "journeyline.core", "journeyline.errors"), False),
+    "core": (("journeyline.model", "journeyline.core"), False),
     "ingest": (
         (
             "journeyline.model",
             "journeyline.core",
             "journeyline.ingest",
-            "journeyline.errors",
             "journeyline.clock",
         ),
         True,
     ),
     "store": (
-        ("journeyline.model", "journeyline.core", "journeyline.errors", "journeyline.store"),
+        ("journeyline.model", "journeyline.core", "journeyline.store"),
         True,
     ),
     "engine": (
         (
             "journeyline.model",
             "journeyline.core",
-            "journeyline.errors",
             "journeyline.ingest",
             "journeyline.store",
             "journeyline.engine",
@@ -100,11 +97,6 @@ def test_a_package_imports_only_what_it_may(package: str) -> None:
 def test_core_does_no_io(path: Path) -> None:
     io = [n for _, n in _imports(path) if n in IO or n.split(".")[0] in IO]
     assert io == []
-
-
-def test_the_exception_hierarchy_needs_nothing_but_the_standard_library() -> None:
-    names = [name for _, name in _imports(PACKAGE / "errors.py")]
-    assert all(n.split(".")[0] in STDLIB or n == "__future__" for n in names), names
 
 
 @pytest.mark.parametrize(

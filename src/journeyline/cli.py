@@ -18,7 +18,7 @@ import msgspec
 
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
-from journeyline.errors import InvalidInput, JourneylineError
+from journeyline.model.errors import InvalidInput, JourneylineError
 from journeyline.store import open_store
 
 

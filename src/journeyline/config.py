@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from journeyline.errors import InvalidInput
+from journeyline.model.errors import InvalidInput
 
 DEFAULT_STORE = "sqlite:///data/journeyline.db"
 

@@ -8,7 +8,7 @@ import pytest
 
 from builders import T0, web_event
 from conftest import Api, bearer, make_client
-from journeyline.errors import InvalidInput
+from journeyline.model.errors import InvalidInput
 
 COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 OTHER = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"

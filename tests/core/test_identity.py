@@ -21,7 +21,6 @@ from journeyline.core.identity import (
     StateNotLoaded,
 )
 from journeyline.core.identity_commands import execute
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import (
     ClaimIdentifier,
     Command,
@@ -47,6 +46,7 @@ from journeyline.model.effects import (
     IdentifierClaimed,
     IdentifierReleased,
 )
+from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import Attribute, WebEvent
 

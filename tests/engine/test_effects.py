@@ -17,7 +17,6 @@ from builders import (
 from conftest import FakeClock
 from journeyline.engine.effects import InTransaction, UnitView, partition_for
 from journeyline.engine.unit import Engine
-from journeyline.errors import InvalidInput
 from journeyline.model.card import Card, WebCard
 from journeyline.model.contact import Contact
 from journeyline.model.directory import DirectoryEntry
@@ -30,6 +29,7 @@ from journeyline.model.effects import (
     SessionChanged,
     SessionStarted,
 )
+from journeyline.model.errors import InvalidInput
 from journeyline.store import open_store
 from journeyline.store.base import Store
 

@@ -29,7 +29,6 @@ from journeyline.engine.effects import Dispatcher, UnitView
 from journeyline.engine.inputs import CommandInput, Input, Outcome
 from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
-from journeyline.errors import InvalidInput, StoreError
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.commands import ContactFields, CreateContact
 from journeyline.model.effects import (
@@ -42,6 +41,7 @@ from journeyline.model.effects import (
     SessionRemoved,
     SessionStarted,
 )
+from journeyline.model.errors import InvalidInput, StoreError
 from journeyline.store import open_store
 from journeyline.store.base import Store
 from journeyline.store.sqlite import SqliteStore, path_of

@@ -17,7 +17,6 @@ from journeyline.engine.inputs import CommandInput, Outcome
 from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.engine.web import partition_of
-from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model import commands
@@ -29,6 +28,7 @@ from journeyline.model.effects import (
     Effect,
     IdentifierClaimed,
 )
+from journeyline.model.errors import JourneylineError
 from journeyline.store import open_store
 from journeyline.store.base import LogRecord, Snapshot, Store
 

@@ -17,7 +17,6 @@ import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from journeyline.errors import InvalidInput
 from journeyline.ingest.enrich import (
     GeoLookup,
     campaign,
@@ -26,6 +25,7 @@ from journeyline.ingest.enrich import (
     referrer,
     user_agent,
 )
+from journeyline.model.errors import InvalidInput
 from journeyline.model.web import Browser, Campaign, Device, Geolocation, Page
 
 # -- pages ---------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from journeyline.clock import iso
-from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest import segment
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
+from journeyline.model.errors import InvalidInput, PayloadTooLarge
 
 NOW = 1_795_600_000_000
 ANON = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from journeyline.errors import InvalidInput, StoreError
+from journeyline.model.errors import InvalidInput, StoreError
 from journeyline.store.boundary import translate_errors
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from journeyline.core.websession import web_event_id
-from journeyline.errors import InvalidInput, JourneylineError, StoreError
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope, SessionRemoved
+from journeyline.model.errors import InvalidInput, JourneylineError, StoreError
 from journeyline.model.session import Channel, ConversationSession, SessionEvent
 from journeyline.model.web import Page as WebPage
 from journeyline.model.web import WebEvent, WebSession

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from journeyline.errors import InvalidInput, StoreError
+from journeyline.model.errors import InvalidInput, StoreError
 from journeyline.store import Store, open_store
 from journeyline.store.base import LogRecord
 from journeyline.store.sqlite import MIGRATIONS, SqliteStore, path_of

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from journeyline.api.errors import json_response
 from journeyline.clock import Clock
-from journeyline.errors import Forbidden, InvalidInput, Unauthorized
+from journeyline.model.errors import Forbidden, InvalidInput, Unauthorized
 from journeyline.store.base import OAuthClient, Store
 
 #: What each role may do.

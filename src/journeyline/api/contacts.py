@@ -19,13 +19,13 @@ from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.api.wire import Json
 from journeyline.engine import queries
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import normalise_email, normalise_identifier, normalise_phone
 from journeyline.model import commands
 from journeyline.model.commands import ContactFields
 from journeyline.model.contact import Contact
+from journeyline.model.errors import InvalidInput, NotFound
 
 BASE = "/api/v2/externalcontacts"
 

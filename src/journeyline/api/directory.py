@@ -19,8 +19,8 @@ from starlette.routing import Route
 from journeyline.api import wire
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.directory import DirectoryEntry
+from journeyline.model.errors import InvalidInput, NotFound
 
 
 class EntryBody(msgspec.Struct):

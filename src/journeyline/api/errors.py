@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from journeyline.errors import JourneylineError
+from journeyline.model.errors import JourneylineError
 
 log = logging.getLogger("journeyline.api")
 

@@ -50,10 +50,10 @@ from starlette.routing import Route
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
 from journeyline.api.web import check_origin, cors_headers, intake_context
-from journeyline.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.ingest import segment
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.contact import Deployment
+from journeyline.model.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 
 
 def _cors(request: Request) -> dict[str, str]:

@@ -13,10 +13,10 @@ from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.inputs import CommandInput
 from journeyline.engine.writer import Writer
-from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.commands import Command
+from journeyline.model.errors import InvalidInput, PayloadTooLarge
 from journeyline.store.base import Store
 
 

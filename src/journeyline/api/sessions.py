@@ -16,8 +16,8 @@ from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
 from journeyline.core.card import card_for, web_card_for
 from journeyline.engine import queries
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import VerifySession
+from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 from journeyline.store.base import AnySession, Page

@@ -22,10 +22,10 @@ from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
-from journeyline.errors import Forbidden, InvalidInput, NotFound
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_web as web
 from journeyline.model.contact import Deployment
+from journeyline.model.errors import Forbidden, InvalidInput, NotFound
 
 MAX_EVENT_BYTES = 32 * 1024
 POLL_INTERVAL_MS = 10_000

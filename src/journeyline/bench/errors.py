@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journeyline.errors import JourneylineError
+from journeyline.model.errors import JourneylineError
 
 
 class BenchError(JourneylineError):

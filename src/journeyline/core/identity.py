@@ -33,7 +33,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import (
     Command,
     ContactFields,
@@ -50,6 +49,7 @@ from journeyline.model.effects import (
     IdentifierClaimed,
     IdentifierReleased,
 )
+from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 

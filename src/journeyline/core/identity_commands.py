@@ -32,7 +32,6 @@ from journeyline.core.identity import (
     merge_set,
     with_fields,
 )
-from journeyline.errors import InvalidInput, NotFound
 from journeyline.model.commands import (
     ClaimIdentifier,
     Command,
@@ -47,6 +46,7 @@ from journeyline.model.commands import (
 )
 from journeyline.model.contact import Contact, Identifier
 from journeyline.model.effects import ContactMerged, ContactUnmerged, ContactVerified
+from journeyline.model.errors import InvalidInput, NotFound
 
 
 def execute(state: IdentityState, command: Command) -> Decision:

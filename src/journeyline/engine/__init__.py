@@ -1,7 +1,7 @@
 """The unit of work: stores accepted input in the log, applies it, and says what changed.
 
 May import ``model/``, ``core/``, ``ingest/`` (to decode what the log holds), ``store/`` and the
-package root's ``clock``, ``ids``, ``config`` and ``errors``; never ``api/``, ``ui/`` or ``demo/``.
+package root's ``clock``, ``ids`` and ``config``; never ``api/``, ``ui/`` or ``demo/``.
 
 - ``unit``: :class:`~journeyline.engine.unit.Engine`, one transaction per batch;
   ``inputs``: what goes in and out of a unit of work; ``replay``: ``rebuild``.

@@ -9,11 +9,11 @@ from typing import Any
 import msgspec
 
 from journeyline.engine.unit import Engine
-from journeyline.errors import InvalidInput
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.directory_file import parse_directory
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.directory import DirectoryEntry
+from journeyline.model.errors import InvalidInput
 from journeyline.store.base import Store
 
 

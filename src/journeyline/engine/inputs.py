@@ -17,13 +17,13 @@ import msgspec
 from journeyline.engine.effects import partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command
 from journeyline.engine.web import partition_of
-from journeyline.errors import JourneylineError
 from journeyline.ingest import genesys_detail
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.commands import Command
 from journeyline.model.effects import Envelope
+from journeyline.model.errors import JourneylineError
 from journeyline.store.base import LogRecord
 
 Status = Literal["accepted", "duplicate", "failed"]

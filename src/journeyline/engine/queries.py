@@ -7,8 +7,8 @@ shows. Route handlers call these rather than repeat the rules.
 from __future__ import annotations
 
 from journeyline.core import identity as rules
-from journeyline.errors import NotFound
 from journeyline.model.contact import Contact
+from journeyline.model.errors import NotFound
 from journeyline.store.base import Store
 
 

@@ -70,7 +70,6 @@ from journeyline.engine.inputs import (
 )
 from journeyline.engine.inputs import units as _units_of
 from journeyline.engine.web import WebProjector, partition_of
-from journeyline.errors import JourneylineError, StoreError
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted
@@ -87,6 +86,7 @@ from journeyline.model.effects import (
     SessionChanged,
     SessionStarted,
 )
+from journeyline.model.errors import JourneylineError, StoreError
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store.base import ConversationWrite, LogRecord, Store
 

@@ -5,6 +5,6 @@
 and ``identifiers`` (phone and email normalisation) serve them.
 
 May import: the standard library, parsing libraries, ``journeyline.model``, ``journeyline.core``,
-``journeyline.ingest``, ``journeyline.errors`` and ``journeyline.clock``; never ``store``,
+``journeyline.ingest`` and ``journeyline.clock``; never ``store``,
 ``engine`` or ``api`` (``tests/test_layout.py``).
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from journeyline.errors import InvalidInput
 from journeyline.model.directory import DirectoryEntry
+from journeyline.model.errors import InvalidInput
 
 
 class _Entry(msgspec.Struct):

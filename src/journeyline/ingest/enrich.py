@@ -39,7 +39,7 @@ import maxminddb
 import tldextract
 import ua_parser
 
-from journeyline.errors import InvalidInput
+from journeyline.model.errors import InvalidInput
 from journeyline.model.web import Browser, Campaign, Device, Geolocation, Page, Referrer
 
 # Lazy: the bundled suffix list is read on first use, and never fetched.

@@ -22,8 +22,8 @@ from typing import Annotated, Any
 import msgspec
 import phonenumbers
 
-from journeyline.errors import InvalidInput
 from journeyline.model.detail import TOPIC_RANK, DetailEvent, JourneyContext
+from journeyline.model.errors import InvalidInput
 
 KIND = "genesys.conversation.detail"
 MAX_ITEMS = 1000

@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 import msgspec
 
-from journeyline.errors import InvalidInput
 from journeyline.ingest import enrich
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import pii_from_traits
 from journeyline.model.contact import Deployment
+from journeyline.model.errors import InvalidInput
 from journeyline.model.web import Attribute, Browser, Device, WebEvent
 
 KIND = "web.event"

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from journeyline.errors import InvalidInput
 from journeyline.model.contact import IDENTIFIER_TYPES
+from journeyline.model.errors import InvalidInput
 
 EMAIL_TRAITS = ("email", "workEmail", "personalEmail", "otherEmail")
 PHONE_TRAITS = ("phone", "cellPhone", "mobilePhone", "workPhone", "homePhone", "otherPhone")

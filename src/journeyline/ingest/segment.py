@@ -75,10 +75,10 @@ from typing import Any
 
 import msgspec
 
-from journeyline.errors import InvalidInput, PayloadTooLarge
 from journeyline.ingest import enrich
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_web import AcceptedWeb
+from journeyline.model.errors import InvalidInput, PayloadTooLarge
 
 CALLS = ("track", "page", "screen", "identify", "alias")
 MAX_EVENT_BYTES = 32 * 1024

@@ -1,7 +1,7 @@
 """Storage: one small interface (``base.Store``), backends chosen by URL scheme.
 
 May import: the standard library, database drivers and migration tools, ``journeyline.model``,
-``journeyline.core`` (record helpers), ``journeyline.errors`` and ``journeyline.store``; never
+``journeyline.core`` (record helpers) and ``journeyline.store``; never
 ``engine``, ``ingest`` or ``api`` (``tests/test_layout.py``).
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from journeyline.errors import InvalidInput
+from journeyline.model.errors import InvalidInput
 from journeyline.store.protocol import (
     AuthStore,
     ConversationStore,

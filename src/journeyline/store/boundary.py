@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from journeyline.errors import StoreError
+from journeyline.model.errors import StoreError
 
 C = TypeVar("C", bound=type)
 

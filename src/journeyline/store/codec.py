@@ -6,9 +6,9 @@ import base64
 
 import msgspec
 
-from journeyline.errors import InvalidInput
 from journeyline.model.card import Card, WebCard
 from journeyline.model.effects import BY_NAME, Effect, SessionChanged, SessionStarted
+from journeyline.model.errors import InvalidInput
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 

@@ -2,9 +2,9 @@
 
 A backend implements the pieces; the contract suite (``tests/store/test_contract.py``) checks
 every backend against them. The caller owns the unit of work: ``with store.transaction(): ...``;
-no method commits on its own. Every method raises :class:`journeyline.errors.StoreError` when
+no method commits on its own. Every method raises :class:`journeyline.model.errors.StoreError` when
 the backend fails (driver errors are translated at the boundary, ``store/boundary.py``), and
-:class:`journeyline.errors.InvalidInput` for a cursor it did not issue.
+:class:`journeyline.model.errors.InvalidInput` for a cursor it did not issue.
 
     Store
      ├── UnitOfWork         url, transaction, savepoint, close

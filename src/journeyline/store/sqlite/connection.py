@@ -13,7 +13,7 @@ from pathlib import Path
 
 from yoyo import get_backend, read_migrations
 
-from journeyline.errors import StoreError
+from journeyline.model.errors import StoreError
 from journeyline.store.boundary import failed
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
