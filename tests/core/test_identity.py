@@ -10,6 +10,7 @@ import pytest
 
 from builders import Conversation
 from journeyline.core import identity as rules
+from journeyline.core import recognition
 from journeyline.core.conversation import fold
 from journeyline.core.identity import (
     AGENT,
@@ -193,7 +194,7 @@ def test_sixty_days_of_inactivity_expire_a_contact(after_ms: int, is_expired: bo
 
 def test_a_rule_that_consults_what_was_not_loaded_says_so() -> None:
     with pytest.raises(StateNotLoaded, match="identifier"):
-        rules.visitor(IdentityState(), [event()])
+        recognition.visitor(IdentityState(), [event()])
 
 
 # -- web visitors: the cookie -----------------------------------------------------------------
@@ -282,7 +283,7 @@ VISITOR_CASES = [
 
 @pytest.mark.parametrize("case", VISITOR_CASES, ids=[c.name for c in VISITOR_CASES])
 def test_who_a_cookie_is(case: VisitorCase) -> None:
-    decision, link = rules.visitor(case.state, case.events, cookie_seen=case.cookie_seen)
+    decision, link = recognition.visitor(case.state, case.events, cookie_seen=case.cookie_seen)
     assert (link.contact_id, link.verified, link.new_cookie) == case.link
     assert effects(decision) == case.effects
     assert owners(decision) == case.owners
@@ -301,7 +302,7 @@ def test_who_a_cookie_is(case: VisitorCase) -> None:
 def test_a_cookie_nobody_owns_goes_back_to_its_own_contact_as_it_is(own: Contact) -> None:
     """An agent released the cookie (or the contact it was moved to was deleted): the visitor's
     own contact, still alive, takes it back without losing its name or its merge."""
-    decision, link = rules.visitor(world(own), [event(30)])
+    decision, link = recognition.visitor(world(own), [event(30)])
     assert (link.contact_id, link.verified) == (OWN, True)
     kept = put(decision, OWN)
     assert (kept.first_name, kept.type, kept.canonical_id, kept.created_ms) == (
@@ -314,13 +315,13 @@ def test_a_cookie_nobody_owns_goes_back_to_its_own_contact_as_it_is(own: Contact
 
 
 def test_a_visit_moves_the_contacts_activity_and_stores_it() -> None:
-    decision, _ = rules.visitor(world(contact(OWN, "Ephemeral"), cookie_of(OWN)), [event(30)])
+    decision, _ = recognition.visitor(world(contact(OWN, "Ephemeral"), cookie_of(OWN)), [event(30)])
     assert put(decision, OWN).last_activity_ms == T0 + 30_000
     assert effects(decision) == []  # dates alone are not a change anyone is told about
 
 
 def test_a_new_cookies_contact_is_dated_by_its_earliest_event() -> None:
-    decision, _ = rules.visitor(world(), [event(50), event(10), event(90)])
+    decision, _ = recognition.visitor(world(), [event(50), event(10), event(90)])
     made = put(decision, OWN)
     assert (made.type, made.created_ms, made.modified_ms, made.last_activity_ms) == (
         "Ephemeral",
@@ -332,7 +333,7 @@ def test_a_new_cookies_contact_is_dated_by_its_earliest_event() -> None:
 
 def test_a_contact_change_carries_before_and_after() -> None:
     before = contact(OWN, "Ephemeral")
-    decision, _ = rules.visitor(
+    decision, _ = recognition.visitor(
         world(before, cookie_of(OWN)), [event(30, traits={"firstName": "Ada"})]
     )
     after = put(decision, OWN)
@@ -467,7 +468,7 @@ TRAITS_CASES = [
 
 @pytest.mark.parametrize("case", TRAITS_CASES, ids=[c.name for c in TRAITS_CASES])
 def test_what_traits_do(case: TraitsCase) -> None:
-    decision, link = rules.visitor(case.state, case.events)
+    decision, link = recognition.visitor(case.state, case.events)
     assert (link.contact_id, link.verified) == case.link
     assert effects(decision) == case.effects
     made = put(decision, OWN)
@@ -477,7 +478,7 @@ def test_what_traits_do(case: TraitsCase) -> None:
 
 
 def test_an_identifier_claimed_from_traits_is_unverified_and_dated_by_its_event() -> None:
-    decision, _ = rules.visitor(
+    decision, _ = recognition.visitor(
         world(*KNOWN),
         [event(5, traits={"email": ADA_EMAIL}), event(9, traits={"email": ADA_EMAIL})],
     )
@@ -488,8 +489,8 @@ def test_an_identifier_claimed_from_traits_is_unverified_and_dated_by_its_event(
 # -- conversations ----------------------------------------------------------------------------
 
 CALL = fold(Conversation("call-1", ani=f"tel:{PHONE}").customer_start(0).events()).session
-NUMBERS_OWN = rules.conversation_contact_id(("Phone", PHONE))
-EMAILS_OWN = rules.conversation_contact_id(("Email", ADA_EMAIL))
+NUMBERS_OWN = recognition.conversation_contact_id(("Phone", PHONE))
+EMAILS_OWN = recognition.conversation_contact_id(("Email", ADA_EMAIL))
 
 
 def chat(**fields: Any) -> ConversationSession:
@@ -588,13 +589,13 @@ CONVERSATION_CASES = [
 
 @pytest.mark.parametrize("case", CONVERSATION_CASES, ids=[c.name for c in CONVERSATION_CASES])
 def test_who_a_conversation_is(case: ConversationCase) -> None:
-    decision, link = rules.conversation(case.state, case.session)
+    decision, link = recognition.conversation(case.state, case.session)
     assert (link.contact_id, link.verified) == case.link
     assert effects(decision) == case.effects
 
 
 def test_a_numbers_own_contact_is_identified_by_it() -> None:
-    decision, _ = rules.conversation(world(), CALL)
+    decision, _ = recognition.conversation(world(), CALL)
     made = put(decision, NUMBERS_OWN)
     assert (made.type, made.origin, made.cell_phone, made.created_ms) == (
         "Identified",
@@ -621,7 +622,7 @@ def test_a_conversation_contact_follows_its_sessions(
     activity: tuple[int, int] | None, expected: list[tuple[object, ...]]
 ) -> None:
     made = contact("n", origin="conversation", cell_phone=PHONE)
-    decision = rules.refresh(world(made, ident("Phone", PHONE, "n")), "n", activity)
+    decision = recognition.refresh(world(made, ident("Phone", PHONE, "n")), "n", activity)
     assert effects(decision) == expected
     if activity is not None and activity != (T0, T0):  # re-dated from its sessions
         dated = put(decision, "n")
@@ -638,7 +639,7 @@ def test_a_conversation_contact_follows_its_sessions(
     ids=["not from conversations", "merged"],
 )
 def test_only_unmerged_conversation_contacts_are_refreshed(record: Contact) -> None:
-    assert rules.refresh(world(record), "n", None) == Decision()
+    assert recognition.refresh(world(record), "n", None) == Decision()
 
 
 # -- agent commands ---------------------------------------------------------------------------

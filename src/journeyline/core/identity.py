@@ -19,9 +19,13 @@ Every rule is a function of the identity state it may consult (:class:`IdentityS
 by the engine beforehand) and its input, and returns a :class:`Decision`: the contacts and
 identifiers to put and delete, the session links to change, the audits to add, and the effects
 (``journeyline.model.effects``) in the order they happened. A rule reads no store and no clock;
-it refuses input by raising ``InvalidInput`` or ``NotFound``. The rules for agents' commands
-are in ``core.identity_commands``; ``journeyline.engine.identity`` loads the state, calls the
-rule and writes its decision in the unit of work.
+it refuses input by raising ``InvalidInput`` or ``NotFound``.
+
+This module holds what every rule shares: the small rules (expiry, ids, merge sets, what an
+event or a session names), the state, the decision and the :class:`Draft` that builds it. The
+rules themselves: ``core.recognition`` (who the traffic is: visitors, callers, chats) and
+``core.identity_commands`` (agents' commands). ``journeyline.engine.identity`` loads the state,
+calls the rule and writes its decision in the unit of work.
 """
 
 from __future__ import annotations
@@ -446,168 +450,6 @@ def with_identifier(contact: Contact, kind: str, value: str) -> Contact:
         if getattr(contact, name) is None:
             return replace(contact, **cast(dict[str, Any], {name: value}))
     return contact
-
-
-# -- web visitors -----------------------------------------------------------------------------
-
-
-def visitor(
-    state: IdentityState, events: Sequence[WebEvent], *, cookie_seen: bool = False
-) -> tuple[Decision, VisitorLink]:
-    """The contact a visitor is, from one visitor's new events (arrival order).
-
-    State: the cookie's identifier and its contact, the cookie's own contact
-    (:func:`cookie_contact_id`), the identifiers of an expired contact owning the cookie, and
-    the identifiers :func:`pii_of` the events bring with their contacts. ``cookie_seen``: the
-    cookie has sessions of the events' kind already (only consulted when no contact owns it).
-    The contact is written once, and only when it changed; its dates are the minimum and
-    maximum over the events, so arrival order is moot.
-    """
-    first = events[0]
-    now = first.created_ms
-    cookie = first.customer_cookie_id
-    own_id = cookie_contact_id(cookie)
-    draft = Draft(state, now)
-    found = draft.identifier(("Cookie", cookie))
-    holder = draft.contact(found.contact_id) if found else None
-    if holder is not None and expired(holder, now):
-        if holder.id == own_id:  # 60 days unseen: the cookie starts afresh
-            for identifier in draft.identifiers_of(own_id):
-                draft.release(identifier)
-        holder = None
-    # nobody owns the cookie (an agent released it, or the contact it was moved to is gone):
-    # its own contact, when it still lives, takes it back as it is — names, merge and all
-    own_contact = live(draft.contact(own_id), now) if holder is None else None
-    contact = holder or own_contact or Contact(own_id, "Ephemeral", now, now, now)
-    earliest = min(e.created_ms for e in events)
-    own = contact.id == own_id
-    contact = replace(
-        contact,
-        created_ms=min(contact.created_ms, earliest) if own else contact.created_ms,
-        modified_ms=min(contact.modified_ms, earliest)
-        if own and contact.type == "Ephemeral"
-        else contact.modified_ms,
-        last_activity_ms=max(contact.last_activity_ms, *(e.created_ms for e in events)),
-    )
-    claims: dict[Key, Identifier] = {}
-    # a match made from PII alone never overrides an agent: a cookie on another contact than its
-    # own is there because an agent put it there (claim, verify), and a curated contact is theirs
-    may_match = own and contact.type != "Curated"
-    for event in events:
-        if event.traits or event.external_id:
-            contact = _observe(draft, contact, event, claims, may_match=may_match)
-    if contact != holder:
-        draft.put_contact(contact)
-    if holder is None:
-        draft.claim(Identifier("Cookie", cookie, own_id, True, now))
-    for identifier in claims.values():
-        draft.claim(identifier)
-    link = VisitorLink(
-        contact.unverified_match or contact.id,
-        contact.unverified_match is None,
-        found is None and not cookie_seen,
-    )
-    return draft.decision(), link
-
-
-def _observe(
-    draft: Draft,
-    contact: Contact,
-    event: WebEvent,
-    claims: dict[Key, Identifier],
-    *,
-    may_match: bool = True,
-) -> Contact:
-    """An identifying event's effect on its visitor's contact: identifiers, names, and — when
-    ``may_match`` — a match to another contact that owns what the event names."""
-    now = event.created_ms
-    traits = {name: attr.value for name, attr in event.traits.items()}
-    pii = pii_of(event)
-    for key in pii:
-        if key in claims:
-            continue  # claimed by this visitor a moment ago
-        owner = draft.owner(key, now)
-        if owner is None:
-            claims[key] = Identifier(key[0], key[1], contact.id, False, now)
-            contact = with_identifier(contact, *key)
-        elif (
-            may_match
-            and canonical_id(owner) != canonical_id(contact)
-            and contact.unverified_match is None
-        ):
-            contact = replace(contact, unverified_match=owner.id)
-    contact = replace(
-        contact,
-        first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),
-        last_name=contact.last_name or first_of(traits, LAST_NAME_TRAITS),
-    )
-    if contact.type == "Ephemeral" and (pii or contact.first_name or contact.last_name):
-        contact = replace(contact, type="Identified", modified_ms=now)
-    return contact
-
-
-# -- conversations ----------------------------------------------------------------------------
-
-
-def conversation(
-    state: IdentityState, session: ConversationSession
-) -> tuple[Decision, ConversationLink]:
-    """A conversation's contact: the one the contact centre names (verified), else its
-    journey context's visitor (verified: the visitor's own browser started it), else the
-    owner of the caller's number or the chat's email — *unverified* (a match from PII alone)
-    unless the owner is the contact made from that number; a number nobody owns gets a contact
-    of its own, made from the number. State: the identifiers :func:`conversation_keys` names
-    with their contacts, and the contact a new number would make (when nobody live owns it).
-    """
-    now = session.created_ms
-    draft = Draft(state, now)
-    if session.external_contact_id:
-        return draft.decision(), ConversationLink(session.external_contact_id, True)
-    cookie, address = conversation_keys(session)
-    if cookie is not None:
-        visitor_contact = draft.owner(cookie, now)
-        if visitor_contact is not None:
-            return draft.decision(), ConversationLink(visitor_contact.id, True)
-    if address is None:
-        return draft.decision(), ConversationLink(None, False)
-    owner = draft.owner(address, now)
-    if owner is not None:
-        return draft.decision(), ConversationLink(owner.id, owner.origin == "conversation")
-    kind, value = address
-    made = Contact(
-        conversation_contact_id(address), "Identified", now, now, now, origin="conversation"
-    )
-    contact = with_identifier(made, kind, value)
-    draft.put_contact(contact)
-    draft.claim(Identifier(kind, value, contact.id, True, now))
-    return draft.decision(), ConversationLink(contact.id, True)
-
-
-def conversation_contact_id(address: Key) -> str:
-    """The id of the contact a number or an email nobody owns makes."""
-    return named_id(address[0].lower(), address[1])
-
-
-def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | None) -> Decision:
-    """Re-date a contact made from conversations from the sessions linked to it (``activity``:
-    their first start and last activity); drop it when none is left (a conversation seen
-    half-way may have named the wrong number). Its identifiers take its new creation date.
-    State: the contact, and its identifiers when :func:`refresh_touches_identifiers`."""
-    contact = state.contact(contact_id)
-    if contact is None or not refreshes(contact):
-        return Decision()
-    draft = Draft(state, contact.last_activity_ms)
-    if activity is None:
-        for identifier in draft.identifiers_of(contact.id):
-            draft.release(identifier)
-        draft.delete_contact(contact.id)
-        return draft.decision()
-    first, last = activity
-    draft.put_contact(replace(contact, created_ms=first, modified_ms=first, last_activity_ms=last))
-    if first != contact.created_ms:
-        for identifier in draft.identifiers_of(contact.id):
-            draft.redate(replace(identifier, created_ms=first))
-    return draft.decision()
 
 
 def _undated(contact: Contact) -> Contact:

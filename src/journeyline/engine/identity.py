@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from journeyline.core import identity as rules
+from journeyline.core import recognition
 from journeyline.core.identity import (
     AGENT,
     UNVERIFIED,
@@ -200,7 +201,7 @@ class Identity:
         for event in events:
             load.owners(rules.pii_of(event))
         seen = found is None and bool(self.store.customer_web_sessions(cookie, first.session_type))
-        decision, link = rules.visitor(load.state(), events, cookie_seen=seen)
+        decision, link = recognition.visitor(load.state(), events, cookie_seen=seen)
         self._write(decision)
         written = {c.id: c for c in decision.put_contacts}
         contact = written.get(link.contact_id) or load.contact(link.contact_id)
@@ -221,8 +222,8 @@ class Identity:
         if address is not None:
             owner = load.owner(address)
             if rules.live(owner, session.created_ms) is None:
-                load.contact(rules.conversation_contact_id(address))
-        decision, link = rules.conversation(load.state(), session)
+                load.contact(recognition.conversation_contact_id(address))
+        decision, link = recognition.conversation(load.state(), session)
         self._write(decision)
         return link.contact_id, link.verified
 
@@ -238,7 +239,7 @@ class Identity:
         activity = self.store.contact_activity(contact_id)
         if rules.refresh_touches_identifiers(contact, activity):
             load.identifiers_of(contact_id)
-        self._write(rules.refresh(load.state(), contact_id, activity))
+        self._write(recognition.refresh(load.state(), contact_id, activity))
 
     # -- agent commands -------------------------------------------------------------------
 
