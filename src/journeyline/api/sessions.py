@@ -40,11 +40,6 @@ def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
     return queries.session_contact(svc.store, session_id)
 
 
-def customer_name(svc: Services, contact_id: str | None) -> str | None:
-    contact = svc.store.contact_get(contact_id) if contact_id else None
-    return contact.display_name if contact is not None else None
-
-
 def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
     link = canonical_link(svc, s.id)
     if isinstance(s, ConversationSession):
@@ -69,7 +64,7 @@ async def get_card(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
     session = load(svc, request.path_params["sessionId"])
-    name = customer_name(svc, canonical_link(svc, session.id)[0])
+    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
     if isinstance(session, WebSession):
         web = web_card_for(
             session,

@@ -55,3 +55,11 @@ def session_contact(store: Store, session_id: str) -> tuple[str | None, bool]:
         return None, verified
     contact = store.contact_get(contact_id)
     return (rules.canonical_id(contact) if contact is not None else contact_id), verified
+
+
+def customer_name(store: Store, contact_id: str | None) -> str | None:
+    """The name a contact's cards show: its merge set's head's, or its own."""
+    contact = store.contact_get(contact_id) if contact_id else None
+    if contact is not None and contact.canonical_id:
+        contact = store.contact_get(contact.canonical_id) or contact
+    return contact.display_name if contact is not None else None

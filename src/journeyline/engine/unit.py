@@ -28,18 +28,18 @@ someone else drops what it holds in memory before it applies anything.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from journeyline.clock import Clock
 from journeyline.config import Settings
-from journeyline.core.card import card_due_ms, card_for, web_card_for
-from journeyline.core.conversation import Folded, fold, session_id_for
+from journeyline.core.card import web_card_for
+from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
+from journeyline.engine import queries
+from journeyline.engine.conversations import ConversationProjector
 from journeyline.engine.effects import (
     COMMANDS_KEY,
     Effects,
@@ -47,10 +47,7 @@ from journeyline.engine.effects import (
     UnitView,
 )
 from journeyline.engine.identity import (
-    AGENT,
     COMMAND_KIND,
-    UNVERIFIED,
-    VERIFIED,
     Identity,
     encode_command,
 )
@@ -69,80 +66,19 @@ from journeyline.engine.inputs import (
     tick_body,
 )
 from journeyline.engine.inputs import units as _units_of
-from journeyline.engine.web import WebProjector, partition_of
+from journeyline.engine.web import WebProjector, partition_of, partition_of_session
 from journeyline.ids import new_id
-from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
-from journeyline.model.card import Card
-from journeyline.model.detail import DetailEvent
 from journeyline.model.effects import (
     PARTITIONS,
+    AnyCard,
     Effect,
     Envelope,
-    JourneyEventAdded,
-    JourneyEventChanged,
-    JourneyEventRemoved,
     SessionChanged,
-    SessionStarted,
 )
 from journeyline.model.errors import JourneylineError, StoreError
-from journeyline.model.session import ConversationSession, SessionEvent
-from journeyline.store.base import ConversationWrite, LogRecord, Store
-
-
-@dataclass(slots=True)
-class _Cached:
-    events: dict[str, DetailEvent]
-    folded: Folded
-    link_key: tuple[object, ...] = ()  # what the contact link was decided from
-    linked: str | None = None  # the contact it was linked to
-    settled: bool = False  # whether that link can only change with ``link_key``
-
-
-@dataclass(slots=True)
-class _Refolded:
-    conversation_id: str
-    events: dict[str, DetailEvent]
-    folded: Folded
-    cached: _Cached | None
-    row: tuple[str | None, int] | None  # the session's link, when a cache miss read it
-    previous: Folded | None  # as stored before this unit (None: a new session)
-    link_before: str | None  # the contact it was linked to before this unit
-
-
-def _write(folded: Folded, previous: Folded | None) -> ConversationWrite:
-    """The rows a refold changes: all of them for a conversation new to the cache."""
-    if previous is None:
-        return ConversationWrite(folded.session, folded.events, (), True)
-    before = {e.id: e for e in previous.events}
-    changed = [e for e in folded.events if before.get(e.id) != e]
-    current = {e.id for e in folded.events}
-    removed = [i for i in before if i not in current]
-    return ConversationWrite(folded.session, changed, removed, False)
-
-
-def _link_key(session: ConversationSession) -> tuple[object, ...]:
-    return (
-        session.external_contact_id,
-        session.customer_id,
-        session.customer_id_type,
-        session.journey_context,
-    )
-
-
-def _added(event: SessionEvent, contact_id: str | None) -> JourneyEventAdded:
-    return JourneyEventAdded(
-        session_id=event.session_id,
-        event_id=event.id,
-        event_name=event.event_name,
-        stream_type=event.stream_type,
-        session_type=event.session_type,
-        created_ms=event.created_ms,
-        attributes=dict(event.attributes),
-        contact_id=contact_id,
-    )
-
+from journeyline.store.base import LogRecord, Store
 
 #: How long an agent-ended conversation stays "After-call work" (JOURNEYLINE_ACW_GRACE_SECONDS).
 ACW_GRACE_MS = 600_000
@@ -167,20 +103,13 @@ class Engine:
         #: Called inside each unit's transaction, before the commit (see ``engine.effects``).
         self.in_transaction: list[InTransaction] = []
         self.identity = Identity(store, self.effects)
+        self.conversations = ConversationProjector(
+            store, self.effects, self.identity, acw_grace_ms=acw_grace_ms, cache_size=cache_size
+        )
         self.web = WebProjector(store, self.effects, timeout_ms=web_timeout_ms)
-        self._cache: OrderedDict[str, _Cached] = OrderedDict()
-        self._bodies: dict[str, bytes] = {}  # canonical bodies of the batch being applied
-        #: contacts whose linked sessions changed -> the conversation that changed them first
-        #: (the partition of the contact's re-dating effects)
-        self._stale_contacts: dict[str, str] = {}
-        self._pending: list[ConversationWrite] = []  # conversation rows of the unit, to store
         self._unit: int | None = None  # the last unit of work logged
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
-        #: directory names for the cards of effects; dropped by ``names_changed``
-        self._names: dict[tuple[str, str], str] = {}
-        self._deadlines: list[tuple[str, str, int | None]] = []
-        self._now = 0
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, clock: Clock) -> Engine:
@@ -282,7 +211,7 @@ class Engine:
     def _apply(
         self, batch: Sequence[Input], new_keys: set[str], now: int, *, log_commands: bool
     ) -> list[Applied]:
-        touched: dict[str, list[DetailEvent]] = {}
+        touched: dict[str, list[Accepted]] = {}
         visitors: dict[str, list[Any]] = {}
         outcome: dict[int, Applied] = {}
         seen: set[str] = set()
@@ -291,17 +220,7 @@ class Engine:
 
         def flush() -> None:
             """Project the events gathered so far (before a command changes identity)."""
-            self._now = now
-            refolded = [self._refold(cid, new) for cid, new in touched.items()]
-            self.store.save_conversations(self._pending)
-            self._pending.clear()
-            for item in refolded:
-                self.effects.at(item.conversation_id)
-                conversation_sessions[item.conversation_id] = self._settle(item)
-            for contact_id, cause in sorted(self._stale_contacts.items()):
-                self.effects.at(cause)
-                self.identity.refresh(contact_id)
-            self._stale_contacts.clear()
+            conversation_sessions.update(self.conversations.apply(touched, now))
             for partition, new_events in visitors.items():
                 self.effects.at(partition)
                 contact_id, verified, new_cookie, name = self.identity.visitor(new_events)
@@ -316,12 +235,8 @@ class Engine:
                     )
                 )
             self.web.write()
-            if self._deadlines:
-                self.store.deadlines_put(self._deadlines)
-                self._deadlines.clear()
             touched.clear()
             visitors.clear()
-            self._bodies.clear()
 
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
@@ -340,8 +255,7 @@ class Engine:
                 continue
             seen.add(key)
             if isinstance(item, Accepted):
-                touched.setdefault(item.event.conversation_id, []).append(item.event)
-                self._bodies[key] = item.body
+                touched.setdefault(item.event.conversation_id, []).append(item)
             else:
                 visitors.setdefault(partition_of(item.event), []).append(item.event)
         flush()
@@ -391,119 +305,9 @@ class Engine:
         self._forget_cached()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
-    def _refold(self, conversation_id: str, new: list[DetailEvent]) -> _Refolded:
-        """Fold a conversation with its new events; its rows wait in ``_pending`` to be stored."""
-        cached = self._cache.pop(conversation_id, None)
-        row: tuple[str | None, int] | None = None
-        if cached is None:
-            events = {e.key: e for e in new}
-            fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
-            row = self.store.session_link(session_id_for(conversation_id))
-            stored = (
-                self.store.log_for_partition(genesys_detail.KIND, conversation_id)
-                if row is not None
-                else []
-            )
-            old: dict[str, DetailEvent] = {}
-            for body in stored:
-                if body not in fresh:  # the batch's own events are parsed already
-                    event = genesys_detail.parse_canonical(body)
-                    old[event.key] = event
-                    events.setdefault(event.key, event)
-            before = fold(old.values()) if old else None  # as stored: for the effects
-            link_before = row[0] if row is not None else None
-            previous = None
-            row = row or (None, UNVERIFIED)
-        else:
-            events = cached.events
-            events.update((e.key, e) for e in new)
-            previous = before = cached.folded
-            link_before = cached.linked
-        folded = fold(events.values())
-        self._pending.append(_write(folded, previous))
-        return _Refolded(conversation_id, events, folded, cached, row, before, link_before)
-
-    def _settle(self, refolded: _Refolded) -> str:
-        """After the rows are stored: the contact link, and the cache."""
-        folded, cached = refolded.folded, refolded.cached
-        key = _link_key(folded.session)
-        if cached is not None and cached.link_key == key and cached.settled:
-            linked, settled = cached.linked, True  # nothing a settled link depends on changed
-        else:
-            linked, settled = self._link(folded.session, refolded.row)
-        if linked:
-            self._stale_contacts.setdefault(linked, refolded.conversation_id)
-        self._cache[refolded.conversation_id] = _Cached(
-            refolded.events, folded, key, linked, settled
-        )
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        self._conversation_effects(refolded.previous, folded, refolded.link_before, linked)
-        return folded.session.id
-
-    def _conversation_effects(
-        self, before: Folded | None, after: Folded, link_before: str | None, linked: str | None
-    ) -> None:
-        """Session started or changed (card before and after), journey events added, changed
-        or removed; and the session's deadline when time alone will change its card."""
-        session = after.session
-        card = self._card(session, self._now)
-        due = card_due_ms(session, acw_grace_ms=self.acw_grace_ms)
-        old_due = card_due_ms(before.session, acw_grace_ms=self.acw_grace_ms) if before else None
-        if due != old_due:
-            self._deadlines.append(
-                (session.id, "conversation", due if due and due > self._now else None)
-            )
-        if before is None:
-            self.effects.emit(SessionStarted(session.id, "conversation", linked, card))
-        else:
-            old_card = self._card(before.session, self._now)
-            if old_card != card or link_before != linked:
-                reason = "event" if old_card != card else "link"
-                self.effects.emit(
-                    SessionChanged(session.id, "conversation", linked, old_card, card, reason)
-                )
-        previous = {e.id: e for e in before.events} if before else {}
-        current = {e.id for e in after.events}
-        for event in after.events:
-            old = previous.get(event.id)
-            if old is None:
-                self.effects.emit(_added(event, linked))
-            elif old != event:
-                self.effects.emit(
-                    JourneyEventChanged(
-                        event.session_id,
-                        event.id,
-                        event.event_name,
-                        event.created_ms,
-                        dict(event.attributes),
-                    )
-                )
-        for event_id in previous:
-            if event_id not in current:
-                self.effects.emit(JourneyEventRemoved(session.id, event_id))
-
-    def _card(self, session: ConversationSession, now_ms: int) -> Card:
-        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self._name)
-
     def names_changed(self) -> None:
         """The directory may have changed: read names again for the next cards."""
-        self._names.clear()
-
-    def _name(self, kind: str, entry_id: str) -> str:
-        """A directory name for the cards of effects, read once and then kept."""
-        name = self._names.get((kind, entry_id))
-        if name is None:
-            name = self.store.directory_names(kind, [entry_id]).get(entry_id, entry_id)
-            self._names[(kind, entry_id)] = name
-        return name
-
-    def _name_of_contact(self, contact_id: str | None) -> str | None:
-        """The name a visitor's cards show: their contact's, or its merge head's."""
-        contact = self.store.contact_get(contact_id) if contact_id else None
-        if contact is not None and contact.canonical_id:
-            contact = self.store.contact_get(contact.canonical_id) or contact
-        return contact.display_name if contact is not None else None
+        self.conversations.names_changed()
 
     def _tick(self, item: TickInput, *, log: bool, unit: int = 0) -> Applied:
         """Time passed: each deadline due by ``item.at_ms`` changes its session's card."""
@@ -512,83 +316,45 @@ class Engine:
             self.store.append([LogRecord(item.key, TICK_KIND, TICK_KIND, item.at_ms, body, unit)])
         due = self.store.deadlines_due(item.at_ms)
         for session_id, kind, due_ms in due:
-            self.effects.at(self._customer_key(session_id, kind))
             link = self.store.session_link(session_id)
             contact_id = link[0] if link else None
+            times = (due_ms - 1, item.at_ms)
+            cards: list[AnyCard]
             if kind == "conversation":
                 session = self.store.get_session(session_id)
-                if session is not None:
-                    before, after = (self._card(session, t) for t in (due_ms - 1, item.at_ms))
-                    if before != after:
-                        self.effects.emit(
-                            SessionChanged(session_id, kind, contact_id, before, after, "time")
-                        )
+                if session is None:
+                    continue
+                self.effects.at(session.conversation_id)
+                cards = [self.conversations.card(session, t) for t in times]
             else:
                 web = self.store.web_session_get(session_id)
-                if web is not None:
-                    name = self._name_of_contact(contact_id)
-                    timeout = self.web.timeout_ms
-                    cards = [
-                        web_card_for(web, now_ms=t, timeout_ms=timeout, customer_name=name)
-                        for t in (due_ms - 1, item.at_ms)
-                    ]
-                    if cards[0] != cards[1]:
-                        self.effects.emit(
-                            SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
-                        )
+                if web is None:
+                    continue
+                self.effects.at(partition_of_session(web))
+                name = queries.customer_name(self.store, contact_id)
+                timeout = self.web.timeout_ms
+                cards = [
+                    web_card_for(web, now_ms=t, timeout_ms=timeout, customer_name=name)
+                    for t in times
+                ]
+            if cards[0] != cards[1]:
+                self.effects.emit(
+                    SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
+                )
         self.store.deadlines_put([(sid, kind, None) for sid, kind, _ in due])
         return Applied(item.key, "accepted", result={"deadlines": len(due)})
-
-    def _customer_key(self, session_id: str, kind: str) -> str:
-        """The customer key of a session's effects: its conversation, or its visitor."""
-        if kind == "conversation":
-            session = self.store.get_session(session_id)
-            return session.conversation_id if session else session_id
-        web = self.store.web_session_get(session_id)
-        return f"{web.type}:{web.customer_cookie_id}" if web else session_id
-
-    def _link(
-        self, session: ConversationSession, link: tuple[str | None, int] | None = None
-    ) -> tuple[str | None, bool]:
-        """Link a conversation session to its contact; returns the contact, and whether the link
-        is settled — an agent's, the contact centre's or the visitor's own — rather than a match
-        that later identity changes may move. ``link``: the current link, when known."""
-        if link is None:
-            link = self.store.session_link(session.id)
-        before, level = link if link is not None else (None, UNVERIFIED)
-        if before is not None and level == AGENT:
-            return before, True  # an agent's verification stands
-        contact_id: str | None
-        if session.external_contact_id:  # named by the contact centre
-            contact_id, verified = session.external_contact_id, True
-        elif before is not None and level and not self._auto(before):
-            return before, True  # the visitor's own cookie (a chat from the website)
-        else:
-            self.effects.at(session.conversation_id)
-            contact_id, verified = self.identity.conversation(session)
-        self.store.link_session(session.id, contact_id, VERIFIED if verified else UNVERIFIED)
-        if before:
-            self._stale_contacts.setdefault(before, session.conversation_id)
-        settled = verified and contact_id is not None and not self._auto(contact_id)
-        return contact_id, settled
-
-    def _auto(self, contact_id: str) -> bool:
-        contact = self.store.contact_get(contact_id)
-        return contact is not None and contact.origin == "conversation"
 
     def forget(self) -> None:
         """Drop the in-memory state (after a failed unit of work, or another writer's)."""
         self._forget_cached()
-        self._names.clear()
+        self.conversations.names_changed()
         self._positions = None
         self._unit = None
         self.effects.clear()
 
     def _forget_cached(self) -> None:
         """Drop the cached conversations and visitors (after a command moved identity)."""
-        self._cache.clear()
-        self._pending.clear()
-        self._deadlines.clear()
+        self.conversations.forget_cached()
         self.web.forget()
 
     def replay(self, records: Sequence[LogRecord]) -> None:

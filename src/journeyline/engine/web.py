@@ -28,7 +28,13 @@ from journeyline.store.base import Store, WebSessionWrite
 
 
 def partition_of(event: WebEvent) -> str:
+    """A visitor's customer key: its session type and cookie."""
     return f"{event.session_type}:{event.customer_cookie_id}"
+
+
+def partition_of_session(session: WebSession) -> str:
+    """The customer key of a web or app session's visitor (as :func:`partition_of`)."""
+    return f"{session.type}:{session.customer_cookie_id}"
 
 
 @dataclass(slots=True)
