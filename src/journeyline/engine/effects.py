@@ -122,8 +122,7 @@ class Dispatcher:
     def __init__(
         self, store_factory: Callable[[], Store], *, retry_seconds: float = 1.0, batch: int = 1000
     ) -> None:
-        self._store_factory = store_factory
-        self._store: Store | None = store_factory()
+        self._store = store_factory()  # the dispatcher thread's own connection
         #: where the committed effects end: the store's positions, then what was published
         self._head = _positions_of(self._store)
         self.retry_seconds = retry_seconds
@@ -179,7 +178,7 @@ class Dispatcher:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join(timeout=10)
-        if self._store is not None and not self._thread.is_alive():
+        if not self._thread.is_alive():
             self._store.close()
 
     # -- the thread ---------------------------------------------------------------------------
@@ -236,11 +235,7 @@ class Dispatcher:
         try:
             sub.function(envelopes)
         except Exception:
-            sub.failures += 1
-            sub.behind = True
-            delay = min(self.retry_seconds * 2 ** (sub.failures - 1), self.MAX_RETRY_SECONDS)
-            sub.retry_at = time.monotonic() + delay
-            if sub.failures == 1:  # once per outage, not once per retry
+            if self._back_off(sub) == 1:  # once per outage, not once per retry
                 log.exception(
                     "post-commit subscriber %s failed; it resumes from %s", sub.name, sub.cursor
                 )
@@ -256,11 +251,18 @@ class Dispatcher:
         sub.cursor = cursor
         return True
 
+    def _back_off(self, sub: _Subscription) -> int:
+        """A failure: the subscriber is behind until a retry, after a delay that doubles from
+        ``retry_seconds`` up to a minute. Returns how many failures in a row this is."""
+        sub.failures += 1
+        sub.behind = True
+        delay = min(self.retry_seconds * 2 ** (sub.failures - 1), self.MAX_RETRY_SECONDS)
+        sub.retry_at = time.monotonic() + delay
+        return sub.failures
+
     def _catch_up(self, sub: _Subscription) -> None:
         """Feed a subscriber from the effect log until it has seen everything stored."""
         try:
-            if self._store is None:
-                self._store = self._store_factory()
             while not self._stopping:
                 envelopes = self._store.effects_after(sub.cursor, limit=self.batch)
                 if not envelopes:
@@ -276,10 +278,7 @@ class Dispatcher:
                 if not self._deliver(sub, envelopes):
                     return
         except Exception:
-            sub.failures += 1
-            sub.retry_at = time.monotonic() + min(
-                self.retry_seconds * 2 ** (sub.failures - 1), self.MAX_RETRY_SECONDS
-            )
+            self._back_off(sub)
             log.exception("reading the effect log for %s failed", sub.name)
             return
         with self._cond:

@@ -97,8 +97,6 @@ class Engine:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.cache_size = cache_size
-        self.acw_grace_ms = acw_grace_ms
         self.effects = Effects()
         #: Called inside each unit's transaction, before the commit (see ``engine.effects``).
         self.in_transaction: list[InTransaction] = []

@@ -155,10 +155,9 @@ class WebProjector:
         before = {visitor.session_of[e.key] for e in cluster if e.key in visitor.session_of}
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
-        known_link = visitor.link is not None  # after a cache miss: as stored, so unchanged
-        relinked = known_link and visitor.link is not None and visitor.link[0] != contact_id
-        old_name = visitor.name if known_link else customer_name
-        renamed = old_name != customer_name
+        # after a cache miss the link and name are as stored: taken as unchanged
+        relinked = visitor.link is not None and visitor.link[0] != contact_id
+        old_name = visitor.name if visitor.link is not None else customer_name
         visitor.link, visitor.name = link, customer_name
         moved: list[tuple[WebEvent, str]] = []  # events a re-keyed session handed to another
         after: set[str] = set()
@@ -170,7 +169,7 @@ class WebProjector:
                 contact_id,
                 now_ms,
                 (old_name, customer_name),
-                relinked or renamed,
+                relinked,  # a new name shows on the card itself
             )
             visitor.sessions[session.id] = session
             known = session.id in before and all(
@@ -237,8 +236,3 @@ class WebProjector:
         )
         if before != after or relinked:
             self.effects.emit(SessionChanged(session.id, session.type, contact_id, before, after))
-
-    def session(self, partition: str, session_id: str) -> WebSession | None:
-        """A cached session as last stored (None: not in memory)."""
-        visitor = self._cache.get(partition)
-        return visitor.sessions.get(session_id) if visitor is not None else None
