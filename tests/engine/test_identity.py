@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from builders import web_event
+from builders import web_event, web_inputs
 from conftest import SAMPLES, FakeClock
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
@@ -264,3 +264,44 @@ def test_a_rebuild_says_which_log_entry_it_cannot_read(store: Store) -> None:
         store.append([bad])
     with pytest.raises(JourneylineError, match="bad-1"):
         rebuild(store, FakeClock())
+
+
+def test_a_batch_of_visitors_decides_as_the_same_events_one_by_one(tmp_path: Path) -> None:
+    """A batch reads its visitors' identity in one query per kind and writes it in one
+    statement per kind: the contacts, identifiers and links are those of one event per batch,
+    for visitors that claim the same email in one batch, a cookie with web and app events, and
+    a returning visitor (the same store is fed both ways)."""
+    bob, cat, dan = (
+        "1c9e2b7a-3f4d-4e5a-9b6c-7d8e9f0a1b2c",
+        "2d0f3c8b-4e5a-4f6b-8c7d-8e9f0a1b2c3d",
+        "3e1a4d9c-5f6b-4a7c-9d8e-9f0a1b2c3d4e",
+    )
+    traits = {"email": {"dataType": "String", "value": "ada@example.com"}}
+    earlier = [web_event(dan, 1), web_event(ADA, 2)]
+    events = [
+        web_event(ADA, 60, name="form_submitted", traits=traits),
+        web_event(bob, 61),
+        web_event(bob, 62, name="form_submitted", traits=traits),  # Ada's email: a match
+        web_event(cat, 63),
+        {**web_event(cat, 64), "sessionType": "app"},
+        web_event(dan, 65),  # returning
+        web_event(EVE, 66, traits={"email": {"dataType": "String", "value": "eve@example.com"}}),
+    ]
+    stores = []
+    for name, batches in (("one", [earlier, events]), ("each", [[e] for e in earlier + events])):
+        store = open_store(f"sqlite:///{tmp_path / name}.db")
+        engine = Engine(store, FakeClock(AT))
+        for batch in batches:
+            outcome = engine.apply(web_inputs(*batch))
+            assert all(a.status == "accepted" for a in outcome.results), outcome.results
+        stores.append(store)
+    one, each = stores
+    try:
+        assert one.snapshot() == each.snapshot()
+        assert _owner(one, "Email", "ada@example.com") == _owner(one, "Cookie", ADA)
+        bob_contact = _contact(one, _owner(one, "Cookie", bob))
+        assert bob_contact.unverified_match == _owner(one, "Cookie", ADA)
+        assert _owner(one, "Email", "eve@example.com") == _owner(one, "Cookie", EVE)
+    finally:
+        one.close()
+        each.close()

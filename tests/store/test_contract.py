@@ -514,6 +514,42 @@ def test_contacts(store: Store) -> None:
     assert store.contacts_page(page_number=1, page_size=10)[1] == 2
 
 
+def test_contacts_in_one_read_and_one_write(store: Store) -> None:
+    many = [contact(f"c{n:04}", T0 + n) for n in range(1200)]  # more than one IN (...) list
+    with store.transaction():
+        store.contacts_put(many)
+        store.contacts_put([replace(many[0], first_name="Ada")])
+        store.contacts_put([])
+    wanted = [c.id for c in many[::3]] + ["nope"]
+    expected = {c.id: c for c in many[::3]} | {"c0000": replace(many[0], first_name="Ada")}
+    assert store.contacts_get(wanted) == expected
+    assert store.contacts_get([]) == {}
+
+
+def test_identifiers_in_one_read_and_one_write(store: Store) -> None:
+    cookies = [Identifier("Cookie", f"k{n:04}", f"c{n}", False, T0 + n) for n in range(1100)]
+    email = Identifier("Email", "k0001", "c9", True, T0)  # same value, another type
+    with store.transaction():
+        store.identifiers_put([*cookies, email])
+        store.identifiers_put([replace(cookies[1], verified=True)])
+    keys = [("Cookie", f"k{n:04}") for n in range(0, 1100, 7)] + [("Email", "k0001")]
+    found = store.identifiers_get([*keys, ("Phone", "k0001"), ("Cookie", "none")])
+    expected = {(i.type, i.value): i for i in cookies[::7]} | {("Email", "k0001"): email}
+    assert found == expected
+    assert store.identifiers_get([("Cookie", "k0001")]) == {
+        ("Cookie", "k0001"): replace(cookies[1], verified=True)
+    }
+
+
+def test_customers_with_sessions(store: Store) -> None:
+    with store.transaction():
+        save_web(store, web_session(1, T0, cookie="cookie-1"), contact="c1")
+        save_web(store, web_session(2, T0, cookie="cookie-2"), contact="c2")
+    assert store.customers_with_sessions(["cookie-1", "cookie-3"], "web") == {"cookie-1"}
+    assert store.customers_with_sessions(["cookie-1", "cookie-2"], "app") == set()
+    assert store.customers_with_sessions([], "web") == set()
+
+
 def test_identifiers(store: Store) -> None:
     email = Identifier("Email", "ada@example.com", "c1", False, T0)
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
@@ -748,10 +784,15 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "customer_web_sessions": lambda s: s.customer_web_sessions("cookie-1", "web"),
     "contact_put": lambda s: s.contact_put(contact("c1")),
     "contact_get": lambda s: s.contact_get("c1"),
+    "contacts_get": lambda s: s.contacts_get(["c1", "c2"]),
+    "contacts_put": lambda s: s.contacts_put([contact("c1")]),
+    "customers_with_sessions": lambda s: s.customers_with_sessions(["cookie-1"], "web"),
     "contact_delete": lambda s: s.contact_delete("c1"),
     "contact_members": lambda s: s.contact_members("c1"),
     "contacts_page": lambda s: s.contacts_page(page_number=1, page_size=5),
     "identifier_get": lambda s: s.identifier_get("Email", "a@x"),
+    "identifiers_get": lambda s: s.identifiers_get([("Email", "a@x")]),
+    "identifiers_put": lambda s: s.identifiers_put([Identifier("Email", "a@x", "c1", True, T0)]),
     "identifier_put": lambda s: s.identifier_put(Identifier("Email", "a@x", "c1", True, T0)),
     "identifier_delete": lambda s: s.identifier_delete("Email", "a@x"),
     "identifiers_of": lambda s: s.identifiers_of("c1"),

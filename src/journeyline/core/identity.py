@@ -31,9 +31,10 @@ calls the rule and writes its decision in the unit of work.
 from __future__ import annotations
 
 import functools
+import operator
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
@@ -452,6 +453,11 @@ def with_identifier(contact: Contact, kind: str, value: str) -> Contact:
     return contact
 
 
-def _undated(contact: Contact) -> Contact:
+_DATES = frozenset({"created_ms", "modified_ms", "last_activity_ms"})
+#: A contact's fields but its dates (a field added to Contact joins them by itself).
+_UNDATED = operator.attrgetter(*(f.name for f in fields(Contact) if f.name not in _DATES))
+
+
+def _undated(contact: Contact) -> tuple[Any, ...]:
     """A contact without its dates, to tell a real change from a visit."""
-    return replace(contact, created_ms=0, modified_ms=0, last_activity_ms=0)
+    return _UNDATED(contact)

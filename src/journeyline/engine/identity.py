@@ -15,7 +15,8 @@ first shape (``{"name", "actor", "at_ms", "args"}``) are converted when they are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -89,11 +90,24 @@ def decode_command(body: bytes) -> Command:
     return converted
 
 
+class _Known:
+    """Contacts and identifiers read (or decided) during a run of visitors, shared by their
+    loaders; the contacts and identifiers decided wait in ``put_*`` to be written together."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[str, Contact | None] = {}
+        self.identifiers: dict[Key, Identifier | None] = {}
+        self.seen_cookies: set[tuple[str, str]] = set()  # (session type, cookie) with sessions
+        self.put_contacts: dict[str, Contact] = {}
+        self.put_identifiers: dict[Key, Identifier] = {}
+
+
 class _Loader:
     """Reads the identity state a rule may consult, each row once."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, known: _Known | None = None) -> None:
         self.store = store
+        self.known = known
         self.contacts: dict[str, Contact | None] = {}
         self.identifiers: dict[Key, Identifier | None] = {}
         self.owned: dict[str, Sequence[Identifier]] = {}
@@ -101,12 +115,20 @@ class _Loader:
 
     def contact(self, contact_id: str) -> Contact | None:
         if contact_id not in self.contacts:
-            self.contacts[contact_id] = self.store.contact_get(contact_id)
+            known = self.known
+            if known is not None and contact_id in known.contacts:
+                self.contacts[contact_id] = known.contacts[contact_id]
+            else:
+                self.contacts[contact_id] = self.store.contact_get(contact_id)
         return self.contacts[contact_id]
 
     def identifier(self, key: Key) -> Identifier | None:
         if key not in self.identifiers:
-            self.identifiers[key] = self.store.identifier_get(*key)
+            known = self.known
+            if known is not None and key in known.identifiers:
+                self.identifiers[key] = known.identifiers[key]
+            else:
+                self.identifiers[key] = self.store.identifier_get(*key)
         return self.identifiers[key]
 
     def owner(self, key: Key) -> Contact | None:
@@ -120,6 +142,7 @@ class _Loader:
 
     def identifiers_of(self, contact_id: str) -> None:
         if contact_id not in self.owned:
+            self._write_waiting()
             found = self.store.identifiers_of(contact_id)
             self.owned[contact_id] = found
             for identifier in found:
@@ -127,6 +150,7 @@ class _Loader:
 
     def members_of(self, head_id: str) -> None:
         if head_id not in self.members:
+            self._write_waiting()
             found = self.store.contact_members(head_id)
             self.members[head_id] = found
             for member in found:
@@ -141,8 +165,22 @@ class _Loader:
             self.members_of(head.id)
             self.identifiers_of(head.id)
 
+    def _write_waiting(self) -> None:
+        """A query over many rows reads the store: what waits to be written must be there."""
+        if self.known is not None:
+            _write_known(self.store, self.known)
+
     def state(self) -> IdentityState:
         return IdentityState(self.contacts, self.identifiers, self.owned, self.members)
+
+
+def _write_known(store: Store, known: _Known) -> None:
+    if known.put_contacts:
+        store.contacts_put(list(known.put_contacts.values()))
+        known.put_contacts.clear()
+    if known.put_identifiers:
+        store.identifiers_put(list(known.put_identifiers.values()))
+        known.put_identifiers.clear()
 
 
 class Identity:
@@ -150,15 +188,31 @@ class Identity:
         self.store = store
         #: Where identity's effects go (contact created/changed/..., identifier claimed/...).
         self.effects = effects if effects is not None else Effects()
+        self._known: _Known | None = None
 
     def _write(self, decision: Decision) -> None:
         store = self.store
-        for contact in decision.put_contacts:
-            store.contact_put(contact)
-        for kind, value in decision.delete_identifiers:
-            store.identifier_delete(kind, value)
-        for identifier in decision.put_identifiers:
-            store.identifier_put(identifier)
+        known = self._known
+        if known is None:
+            for contact in decision.put_contacts:
+                store.contact_put(contact)
+            for kind, value in decision.delete_identifiers:
+                store.identifier_delete(kind, value)
+            for identifier in decision.put_identifiers:
+                store.identifier_put(identifier)
+        else:  # a run of visitors: remembered, and written together at its end
+            for contact in decision.put_contacts:
+                known.contacts[contact.id] = known.put_contacts[contact.id] = contact
+            for key in decision.delete_identifiers:
+                known.put_identifiers.pop(key, None)
+                known.identifiers[key] = None
+                store.identifier_delete(*key)
+            for identifier in decision.put_identifiers:
+                key = (identifier.type, identifier.value)
+                known.identifiers[key] = known.put_identifiers[key] = identifier
+            for contact_id in decision.delete_contacts:
+                known.put_contacts.pop(contact_id, None)
+                known.contacts[contact_id] = None
         for link in decision.links:
             match link:
                 case LinkSession(session_id, contact_id, level):
@@ -182,6 +236,35 @@ class Identity:
 
     # -- web visitors ---------------------------------------------------------------------
 
+    @contextmanager
+    def visitors(self, runs: Iterable[Sequence[WebEvent]]) -> Iterator[None]:
+        """A run of :meth:`visitor` calls, one per visitor of ``runs``: their cookies'
+        identifiers, the contacts those name and the cookies' own contacts are read in one
+        query each up front, and the contacts and identifiers they decide are written in one
+        statement each at the end (reads of many rows write what waits first)."""
+        known = _Known()
+        cookies = {(events[0].session_type, events[0].customer_cookie_id) for events in runs}
+        keys = list({("Cookie", cookie) for _, cookie in cookies})
+        found = self.store.identifiers_get(keys)
+        known.identifiers.update({key: found.get(key) for key in keys})
+        wanted = {i.contact_id for i in found.values()}
+        wanted.update(rules.cookie_contact_id(cookie) for _, cookie in cookies)
+        contacts = self.store.contacts_get(wanted)
+        known.contacts.update({contact_id: contacts.get(contact_id) for contact_id in wanted})
+        unknown: dict[str, list[str]] = {}
+        for session_type, cookie in cookies:
+            if ("Cookie", cookie) not in found:
+                unknown.setdefault(session_type, []).append(cookie)
+        for session_type, ids in unknown.items():
+            seen = self.store.customers_with_sessions(ids, session_type)
+            known.seen_cookies.update((session_type, cookie) for cookie in seen)
+        self._known = known
+        try:
+            yield
+            _write_known(self.store, known)
+        finally:
+            self._known = None
+
     def visitor(self, events: Sequence[WebEvent]) -> tuple[str, bool, bool, str | None]:
         """The contact a visitor is, whether that is verified, whether the cookie is new, and
         the name the visitor's cards show (the contact's, or its merge head's).
@@ -192,7 +275,8 @@ class Identity:
         """
         first = events[0]
         cookie = first.customer_cookie_id
-        load = _Loader(self.store)
+        known = self._known
+        load = _Loader(self.store, known)
         found = load.identifier(("Cookie", cookie))
         holder = load.owner(("Cookie", cookie))
         load.contact(rules.cookie_contact_id(cookie))
@@ -200,7 +284,12 @@ class Identity:
             load.identifiers_of(holder.id)
         for event in events:
             load.owners(rules.pii_of(event))
-        seen = found is None and bool(self.store.customer_web_sessions(cookie, first.session_type))
+        if found is not None:
+            seen = False
+        elif known is not None and ("Cookie", cookie) in known.identifiers:
+            seen = (first.session_type, cookie) in known.seen_cookies  # read for the run
+        else:
+            seen = bool(self.store.customer_web_sessions(cookie, first.session_type))
         decision, link = recognition.visitor(load.state(), events, cookie_seen=seen)
         self._write(decision)
         written = {c.id: c for c in decision.put_contacts}

@@ -219,19 +219,20 @@ class Engine:
         def flush() -> None:
             """Project the events gathered so far (before a command changes identity)."""
             conversation_sessions.update(self.conversations.apply(touched, now))
-            for partition, new_events in visitors.items():
-                self.effects.at(partition)
-                contact_id, verified, new_cookie, name = self.identity.visitor(new_events)
-                web_sessions.update(
-                    self.web.apply(
-                        partition,
-                        new_events,
-                        (contact_id, verified),
-                        new_visitor=new_cookie,
-                        now_ms=now,
-                        customer_name=name,
+            with self.identity.visitors(visitors.values()):
+                for partition, new_events in visitors.items():
+                    self.effects.at(partition)
+                    contact_id, verified, new_cookie, name = self.identity.visitor(new_events)
+                    web_sessions.update(
+                        self.web.apply(
+                            partition,
+                            new_events,
+                            (contact_id, verified),
+                            new_visitor=new_cookie,
+                            now_ms=now,
+                            customer_name=name,
+                        )
                     )
-                )
             self.web.write()
             touched.clear()
             visitors.clear()

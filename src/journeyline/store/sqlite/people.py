@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -14,6 +14,14 @@ from journeyline.model.contact import Contact, Identifier
 _contact_decoder = msgspec.json.Decoder(Contact)
 _encoder = msgspec.json.Encoder()
 
+#: Ids per ``IN (...)`` list: well inside SQLite's limit on bound parameters.
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield list(items[start : start + _CHUNK])
+
 
 class PeopleMixin:
     _db: sqlite3.Connection
@@ -21,26 +29,44 @@ class PeopleMixin:
     # -- contacts and identifiers ---------------------------------------------------------
 
     def contact_put(self, contact: Contact) -> None:
-        self._db.execute(
+        self.contacts_put([contact])
+
+    def contacts_put(self, contacts: Sequence[Contact]) -> None:
+        """Upsert contacts in one statement."""
+        self._db.executemany(
             "INSERT INTO contacts (id, type, canonical_id, doc, created_ms, modified_ms,"
             " last_activity_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " type = excluded.type, canonical_id = excluded.canonical_id, doc = excluded.doc,"
             " created_ms = excluded.created_ms,"
             " modified_ms = excluded.modified_ms, last_activity_ms = excluded.last_activity_ms",
-            (
-                contact.id,
-                contact.type,
-                contact.canonical_id,
-                _encoder.encode(contact),
-                contact.created_ms,
-                contact.modified_ms,
-                contact.last_activity_ms,
-            ),
+            [
+                (
+                    c.id,
+                    c.type,
+                    c.canonical_id,
+                    _encoder.encode(c),
+                    c.created_ms,
+                    c.modified_ms,
+                    c.last_activity_ms,
+                )
+                for c in contacts
+            ],
         )
 
     def contact_get(self, contact_id: str) -> Contact | None:
         row = self._db.execute("SELECT doc FROM contacts WHERE id = ?", (contact_id,)).fetchone()
         return _contact_decoder.decode(row[0]) if row else None
+
+    def contacts_get(self, contact_ids: Collection[str]) -> dict[str, Contact]:
+        found: dict[str, Contact] = {}
+        for chunk in _chunks(sorted(contact_ids)):
+            rows = self._db.execute(
+                f"SELECT doc FROM contacts WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            for (doc,) in rows:
+                contact = _contact_decoder.decode(doc)
+                found[contact.id] = contact
+        return found
 
     def contact_delete(self, contact_id: str) -> None:
         self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
@@ -67,19 +93,35 @@ class PeopleMixin:
         ).fetchone()
         return Identifier(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
 
+    def identifiers_get(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], Identifier]:
+        found: dict[tuple[str, str], Identifier] = {}
+        by_type: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_type.setdefault(kind, []).append(value)
+        for kind, values in sorted(by_type.items()):
+            for chunk in _chunks(sorted(set(values))):
+                rows = self._db.execute(
+                    "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+                    f" WHERE type = ? AND value IN ({','.join('?' * len(chunk))})",
+                    [kind, *chunk],
+                )
+                for r in rows:
+                    found[(r[0], r[1])] = Identifier(r[0], r[1], r[2], bool(r[3]), r[4])
+        return found
+
     def identifier_put(self, identifier: Identifier) -> None:
-        self._db.execute(
+        self.identifiers_put([identifier])
+
+    def identifiers_put(self, identifiers: Sequence[Identifier]) -> None:
+        """Upsert identifiers in one statement."""
+        self._db.executemany(
             "INSERT INTO identifiers (type, value, contact_id, verified, created_ms)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (type, value) DO UPDATE SET"
             " contact_id = excluded.contact_id, verified = excluded.verified,"
             " created_ms = excluded.created_ms",
-            (
-                identifier.type,
-                identifier.value,
-                identifier.contact_id,
-                int(identifier.verified),
-                identifier.created_ms,
-            ),
+            [(i.type, i.value, i.contact_id, int(i.verified), i.created_ms) for i in identifiers],
         )
 
     def identifier_delete(self, kind: str, value: str) -> bool:

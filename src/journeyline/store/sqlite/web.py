@@ -4,7 +4,7 @@ events (``session_events`` of type ``WebEvent`` or ``AppEvent``)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import msgspec
 
@@ -100,6 +100,19 @@ class WebMixin:
             (customer_id, session_type),
         )
         return [r[0] for r in rows]
+
+    def customers_with_sessions(self, customer_ids: Collection[str], session_type: str) -> set[str]:
+        found: set[str] = set()
+        ids = sorted(customer_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT DISTINCT customer_id FROM sessions WHERE type = ?"
+                f" AND customer_id IN ({','.join('?' * len(chunk))})",
+                [session_type, *chunk],
+            )
+            found.update(r[0] for r in rows)
+        return found
 
     def web_events_page(
         self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
