@@ -15,7 +15,11 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
      ├── ProjectionStore    what a replay needs: clear the projections, snapshot them
      ├── DirectoryStore     queues, users and wrap-up codes
      ├── DeploymentStore    web deployments
-     └── AuthStore          OAuth clients and tokens
+     ├── AuthStore          OAuth clients and tokens
+     ├── EffectStore        the effect log, partition positions, deadlines
+     └── DefinitionStore    segments, outcomes, action maps, action templates, and what
+                            evaluating them decided (progress, assignments, achievements,
+                            actions)
 """
 
 from __future__ import annotations
@@ -30,13 +34,17 @@ from journeyline.model.effects import Cursor, Envelope
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.records import (
+    Achievement,
     AnySession,
+    Assignment,
     ConversationWrite,
     DirectoryEntry,
+    JourneyAction,
     LogRecord,
     OAuthClient,
     Page,
     Snapshot,
+    StoredDefinition,
     WebSessionWrite,
 )
 
@@ -209,6 +217,51 @@ class EffectStore(Protocol):
     def next_deadline(self) -> int | None: ...
 
 
+class DefinitionStore(Protocol):
+    def definition_put(self, definition: StoredDefinition) -> None: ...
+    def definition_get(self, kind: str, definition_id: str) -> StoredDefinition | None: ...
+    def definition_delete(self, kind: str, definition_id: str) -> bool: ...
+    def definitions(self, kind: str) -> list[StoredDefinition]:
+        """Every definition of a kind, by id."""
+        ...
+
+    def definitions_page(
+        self,
+        kind: str,
+        *,
+        page_number: int,
+        page_size: int,
+        sort_by: str = "displayName",
+        descending: bool = False,
+        is_active: bool | None = None,
+        name_contains: str | None = None,
+    ) -> tuple[list[StoredDefinition], int]:
+        """A page of a kind's definitions and their total; ``sort_by``: ``displayName``,
+        ``createdDate`` or ``modifiedDate``."""
+        ...
+
+    def progress_get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """``(definition id, scope) -> state`` for the keys that have one."""
+        ...
+
+    def progress_put(self, states: Sequence[tuple[str, str, bytes]]) -> None: ...
+    def assignment_put(self, assignment: Assignment) -> None: ...
+    def assignment_get(self, segment_id: str, scope: str) -> Assignment | None: ...
+    def assignments_of(
+        self, *, session_id: str | None = None, contact_ids: Sequence[str] = ()
+    ) -> list[Assignment]: ...
+    def achievement_put(self, achievement: Achievement) -> bool:
+        """False (and nothing written) when the outcome was achieved on the session before."""
+        ...
+
+    def achievements_of(self, session_id: str) -> list[Achievement]: ...
+    def action_put(self, action: JourneyAction) -> None: ...
+    def action_get(self, action_id: str) -> JourneyAction | None: ...
+    def actions_of(
+        self, session_id: str, action_map_id: str | None = None
+    ) -> list[JourneyAction]: ...
+
+
 class Store(
     UnitOfWork,
     LogStore,
@@ -220,6 +273,7 @@ class Store(
     DeploymentStore,
     AuthStore,
     EffectStore,
+    DefinitionStore,
     Protocol,
 ):
     """The whole store: what ``open_store`` returns."""

@@ -151,3 +151,61 @@ class Snapshot:
     @property
     def session_count(self) -> int:
         return len(self.conversations) + len(self.web_sessions)
+
+
+# -- segments, outcomes, action maps -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDefinition:
+    """A segment, outcome, action map or action template: its Genesys JSON (``doc``) with the
+    columns a listing sorts and filters by."""
+
+    kind: str  # segment | outcome | actionmap | actiontemplate
+    id: str
+    version: int
+    display_name: str
+    is_active: bool
+    created_ms: int
+    modified_ms: int
+    doc: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A segment assigned to a session (session scope) or a contact (customer scope)."""
+
+    segment_id: str
+    scope: str
+    session_id: str
+    contact_id: str | None
+    assigned_ms: int
+    modified_ms: int
+    unassign_ms: int | None
+    state: str  # Assigned | Unassigned
+
+
+@dataclass(frozen=True, slots=True)
+class Achievement:
+    outcome_id: str
+    session_id: str
+    contact_id: str | None
+    achieved_ms: int
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyAction:
+    """What an action map did on a session: its state, and in ``doc`` the rest (the trigger,
+    a blocking reason, the flow delivery's id)."""
+
+    id: str
+    action_map_id: str
+    action_map_version: int
+    session_id: str
+    contact_id: str | None
+    media_type: str
+    state: str
+    created_ms: int
+    modified_ms: int
+    doc: bytes

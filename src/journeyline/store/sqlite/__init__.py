@@ -12,6 +12,7 @@ on their own connections. The store is one mixin per piece of the interface
     people.py         contacts, identifiers, audits, session links
     projections.py    clear and snapshot the projections
     effects.py        the effect log, partition positions, deadlines
+    definitions.py    segments, outcomes, action maps, templates and their decisions
     directory.py  deployments.py  auth.py
 """
 
@@ -24,6 +25,7 @@ from journeyline.store.boundary import translate_errors
 from journeyline.store.sqlite.auth import AuthMixin
 from journeyline.store.sqlite.connection import MIGRATIONS, Connection, migrate, path_of
 from journeyline.store.sqlite.conversations import ConversationMixin
+from journeyline.store.sqlite.definitions import DefinitionsMixin
 from journeyline.store.sqlite.deployments import DeploymentMixin
 from journeyline.store.sqlite.directory import DirectoryMixin
 from journeyline.store.sqlite.effects import EffectsMixin
@@ -46,6 +48,7 @@ class SqliteStore(
     DeploymentMixin,
     AuthMixin,
     EffectsMixin,
+    DefinitionsMixin,
     Connection,
 ):
     @classmethod

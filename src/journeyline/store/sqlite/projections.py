@@ -12,7 +12,19 @@ from journeyline.model.web import WebSession
 from journeyline.store import codec
 from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
 
-PROJECTIONS = ("session_events", "sessions", "contacts", "identifiers", "audits", "deadlines")
+PROJECTIONS = (
+    "session_events",
+    "sessions",
+    "contacts",
+    "identifiers",
+    "audits",
+    "deadlines",
+    "definitions",
+    "criteria_progress",
+    "segment_assignments",
+    "outcome_achievements",
+    "journey_actions",
+)
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 _details_decoder = msgspec.json.Decoder(dict[str, object])

@@ -1,0 +1,239 @@
+"""SQLite: segments, outcomes, action maps and action templates (``definitions``), and what
+evaluating them decided: criteria progress, segment assignments, outcome achievements and
+journey actions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from journeyline.store.records import (
+    Achievement,
+    Assignment,
+    JourneyAction,
+    StoredDefinition,
+)
+
+_DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
+_ASSIGNMENT = (
+    "segment_id, scope, session_id, contact_id, assigned_ms, modified_ms, unassign_ms, state"
+)
+_ACTION = (
+    "id, action_map_id, action_map_version, session_id, contact_id, media_type, state,"
+    " created_ms, modified_ms, doc"
+)
+
+#: What a definitions listing may be sorted by, and the column it means.
+SORTS = {"displayName": "display_name", "createdDate": "created_ms", "modifiedDate": "modified_ms"}
+
+
+def _definition(row: tuple[Any, ...]) -> StoredDefinition:
+    kind, id_, version, name, active, created, modified, doc = row
+    return StoredDefinition(kind, id_, version, name, bool(active), created, modified, bytes(doc))
+
+
+def _action(row: tuple[Any, ...]) -> JourneyAction:
+    id_, map_id, version, session_id, contact_id, media_type, state, created, modified, doc = row
+    return JourneyAction(
+        id_,
+        map_id,
+        version,
+        session_id,
+        contact_id,
+        media_type,
+        state,
+        created,
+        modified,
+        bytes(doc),
+    )
+
+
+class DefinitionsMixin:
+    _db: sqlite3.Connection
+
+    def definition_put(self, definition: StoredDefinition) -> None:
+        d = definition
+        self._db.execute(
+            f"INSERT OR REPLACE INTO definitions ({_DEFINITION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                d.kind,
+                d.id,
+                d.version,
+                d.display_name,
+                int(d.is_active),
+                d.created_ms,
+                d.modified_ms,
+                d.doc,
+            ),
+        )
+
+    def definition_get(self, kind: str, definition_id: str) -> StoredDefinition | None:
+        row = self._db.execute(
+            f"SELECT {_DEFINITION} FROM definitions WHERE kind = ? AND id = ?",
+            (kind, definition_id),
+        ).fetchone()
+        return _definition(row) if row else None
+
+    def definition_delete(self, kind: str, definition_id: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM definitions WHERE kind = ? AND id = ?", (kind, definition_id)
+        )
+        return cursor.rowcount > 0
+
+    def definitions(self, kind: str) -> list[StoredDefinition]:
+        rows = self._db.execute(
+            f"SELECT {_DEFINITION} FROM definitions WHERE kind = ? ORDER BY id", (kind,)
+        )
+        return [_definition(r) for r in rows]
+
+    def definitions_page(
+        self,
+        kind: str,
+        *,
+        page_number: int,
+        page_size: int,
+        sort_by: str = "displayName",
+        descending: bool = False,
+        is_active: bool | None = None,
+        name_contains: str | None = None,
+    ) -> tuple[list[StoredDefinition], int]:
+        where, args = ["kind = ?"], [kind]
+        if is_active is not None:
+            where.append("is_active = ?")
+            args.append(str(int(is_active)))
+        if name_contains:
+            where.append("instr(lower(display_name), ?) > 0")
+            args.append(name_contains.lower())
+        clause = " AND ".join(where)
+        (total,) = self._db.execute(
+            f"SELECT count(*) FROM definitions WHERE {clause}", args
+        ).fetchone()
+        order = f"{SORTS[sort_by]} {'DESC' if descending else 'ASC'}, id"
+        rows = self._db.execute(
+            f"SELECT {_DEFINITION} FROM definitions WHERE {clause} ORDER BY {order}"
+            " LIMIT ? OFFSET ?",
+            [*args, page_size, (page_number - 1) * page_size],
+        )
+        return [_definition(r) for r in rows], int(total)
+
+    # -- evaluation state -----------------------------------------------------------------
+
+    def progress_get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        found: dict[tuple[str, str], bytes] = {}
+        for definition_id, scope in keys:
+            row = self._db.execute(
+                "SELECT state FROM criteria_progress WHERE definition_id = ? AND scope = ?",
+                (definition_id, scope),
+            ).fetchone()
+            if row:
+                found[(definition_id, scope)] = bytes(row[0])
+        return found
+
+    def progress_put(self, states: Sequence[tuple[str, str, bytes]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO criteria_progress (definition_id, scope, state)"
+            " VALUES (?, ?, ?)",
+            states,
+        )
+
+    def assignment_put(self, assignment: Assignment) -> None:
+        a = assignment
+        self._db.execute(
+            f"INSERT OR REPLACE INTO segment_assignments ({_ASSIGNMENT})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                a.segment_id,
+                a.scope,
+                a.session_id,
+                a.contact_id,
+                a.assigned_ms,
+                a.modified_ms,
+                a.unassign_ms,
+                a.state,
+            ),
+        )
+
+    def assignment_get(self, segment_id: str, scope: str) -> Assignment | None:
+        row = self._db.execute(
+            f"SELECT {_ASSIGNMENT} FROM segment_assignments WHERE segment_id = ? AND scope = ?",
+            (segment_id, scope),
+        ).fetchone()
+        return Assignment(*row) if row else None
+
+    def assignments_of(
+        self, *, session_id: str | None = None, contact_ids: Sequence[str] = ()
+    ) -> list[Assignment]:
+        """Assignments made on a session, or held by any of the contacts, oldest first."""
+        if session_id is not None:
+            rows = self._db.execute(
+                f"SELECT {_ASSIGNMENT} FROM segment_assignments WHERE session_id = ?"
+                " ORDER BY assigned_ms, segment_id",
+                (session_id,),
+            )
+        else:
+            marks = ",".join("?" * len(contact_ids))
+            rows = self._db.execute(
+                f"SELECT {_ASSIGNMENT} FROM segment_assignments WHERE contact_id IN ({marks})"
+                " ORDER BY assigned_ms, segment_id",
+                list(contact_ids),
+            )
+        return [Assignment(*r) for r in rows]
+
+    def achievement_put(self, achievement: Achievement) -> bool:
+        """Record an achievement; False when the outcome was achieved on that session before."""
+        a = achievement
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO outcome_achievements"
+            " (outcome_id, session_id, contact_id, achieved_ms, value) VALUES (?, ?, ?, ?, ?)",
+            (a.outcome_id, a.session_id, a.contact_id, a.achieved_ms, a.value),
+        )
+        return cursor.rowcount > 0
+
+    def achievements_of(self, session_id: str) -> list[Achievement]:
+        rows = self._db.execute(
+            "SELECT outcome_id, session_id, contact_id, achieved_ms, value"
+            " FROM outcome_achievements WHERE session_id = ? ORDER BY achieved_ms, outcome_id",
+            (session_id,),
+        )
+        return [Achievement(*r) for r in rows]
+
+    def action_put(self, action: JourneyAction) -> None:
+        a = action
+        self._db.execute(
+            f"INSERT OR REPLACE INTO journey_actions ({_ACTION})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                a.id,
+                a.action_map_id,
+                a.action_map_version,
+                a.session_id,
+                a.contact_id,
+                a.media_type,
+                a.state,
+                a.created_ms,
+                a.modified_ms,
+                a.doc,
+            ),
+        )
+
+    def action_get(self, action_id: str) -> JourneyAction | None:
+        row = self._db.execute(
+            f"SELECT {_ACTION} FROM journey_actions WHERE id = ?", (action_id,)
+        ).fetchone()
+        return _action(row) if row else None
+
+    def actions_of(self, session_id: str, action_map_id: str | None = None) -> list[JourneyAction]:
+        if action_map_id is None:
+            rows = self._db.execute(
+                f"SELECT {_ACTION} FROM journey_actions WHERE session_id = ?"
+                " ORDER BY created_ms, id",
+                (session_id,),
+            )
+        else:
+            rows = self._db.execute(
+                f"SELECT {_ACTION} FROM journey_actions WHERE action_map_id = ? AND session_id = ?"
+                " ORDER BY created_ms, id",
+                (action_map_id, session_id),
+            )
+        return [_action(r) for r in rows]
