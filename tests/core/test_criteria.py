@@ -16,7 +16,7 @@ from journeyline.core.criteria import (
     read_key,
     value_matches,
 )
-from journeyline.model.definitions import OPERATORS, ContextPattern, Criterion, Operator
+from journeyline.model.definitions import OPERATORS, ContextPattern, Criterion, Operator, StreamType
 from journeyline.model.web import Browser, Campaign, Device, Geolocation, Page, WebSession
 
 
@@ -182,7 +182,7 @@ def test_read_key(attributes: dict[str, object], key: str, expected: Value | Non
         ("Conversation", "page.url", False),
     ],
 )
-def test_known_event_keys(stream: criteria.StreamType, key: str, known: bool) -> None:
+def test_known_event_keys(stream: StreamType, key: str, known: bool) -> None:
     assert known_event_key(stream, key) is known
 
 
