@@ -56,11 +56,11 @@ BOOTS_THEN_CHECKOUT = (web_pattern(2, page("/boots")), web_pattern(1, page("/che
 
 def test_patterns_in_sequence_with_counts() -> None:
     events = [
-        web("e1", page_url="/checkout"),  # too early: pattern 0 is not satisfied
-        web("e2", page_url="/boots/red"),
-        web("e3", page_url="/hats"),
-        web("e4", page_url="/boots/blue"),
-        web("e5", page_url="/checkout"),
+        web("e1", t=1, page_url="/checkout"),  # too early: pattern 0 is not satisfied
+        web("e2", t=2, page_url="/boots/red"),
+        web("e3", t=3, page_url="/hats"),
+        web("e4", t=4, page_url="/boots/blue"),
+        web("e5", t=5, page_url="/checkout"),
     ]
     steps = []
     progress = START
@@ -81,18 +81,29 @@ def test_the_event_that_satisfies_a_pattern_does_not_count_for_the_next() -> Non
     same = (web_pattern(1, page("/boots")), web_pattern(1, page("/boots")))
     progress = advance_all(same, START, [web("e1", page_url="/boots")] * 3)
     assert (progress.pattern_index, progress.matched) == (1, 0)
-    assert advance(same, progress, web("e2", page_url="/boots")).complete(same)
+    assert advance(same, progress, web("e2", t=1, page_url="/boots")).complete(same)
 
 
-def test_an_event_older_than_the_previous_satisfaction_does_not_count() -> None:
+def test_only_an_event_after_the_previous_satisfaction_counts() -> None:
     satisfied = advance_all(
         BOOTS_THEN_CHECKOUT, START, [web(f"b{i}", t=100, page_url="/boots") for i in range(2)]
     )
-    late = web("late", t=50, page_url="/checkout")
+    late = web("late", t=50, page_url="/checkout")  # arrived late: it happened before
     assert advance(BOOTS_THEN_CHECKOUT, satisfied, late) is satisfied
-    assert advance(BOOTS_THEN_CHECKOUT, satisfied, web("c", t=100, page_url="/checkout")).complete(
-        BOOTS_THEN_CHECKOUT
-    )
+    same_ms = web("same", t=100, page_url="/checkout")
+    assert advance(BOOTS_THEN_CHECKOUT, satisfied, same_ms) is satisfied
+    after = web("c", t=101, page_url="/checkout")
+    assert advance(BOOTS_THEN_CHECKOUT, satisfied, after).complete(BOOTS_THEN_CHECKOUT)
+
+
+def test_an_event_evaluated_again_later_counts_by_when_it_happened() -> None:
+    """An event that arrived before the previous pattern was satisfied but happened after it
+    (out of order) counts when it is evaluated again, e.g. changed by a late detail event."""
+    hats_then_boots = (web_pattern(1, page("/hats")), web_pattern(1, page("/boots")))
+    boots, hats = web("b", t=5, page_url="/boots"), web("h", t=3, page_url="/hats")
+    progress = advance_all(hats_then_boots, START, [boots, hats])
+    assert progress.pattern_index == 1
+    assert advance(hats_then_boots, progress, boots).complete(hats_then_boots)
 
 
 def test_an_unrelated_event_returns_the_same_progress() -> None:
@@ -211,14 +222,23 @@ JOURNEYS = st.lists(
     min_size=1,
     max_size=3,
 )
+
+
+def _timed(specs: list[tuple[str, str, int]]) -> list[CriteriaEvent]:
+    """Events arriving in the order they happened (ties allowed): ``(path, name, gap)``."""
+    events, t = [], 0
+    for i, (path, name, gap) in enumerate(specs):
+        t += gap
+        events.append(web(f"e{i}", name, t, page_url=path))
+    return events
+
+
 EVENTS = st.lists(
     st.tuples(
-        st.sampled_from(PAGES), st.sampled_from(["page_viewed", "searched"]), st.integers(0, 5)
+        st.sampled_from(PAGES), st.sampled_from(["page_viewed", "searched"]), st.integers(0, 2)
     ),
     max_size=12,
-).map(
-    lambda specs: [web(f"e{i}", name, t, page_url=path) for i, (path, name, t) in enumerate(specs)]
-)
+).map(_timed)
 
 
 def _reference(patterns: Sequence[JourneyPattern], events: Sequence[CriteriaEvent]) -> int:
@@ -230,7 +250,7 @@ def _reference(patterns: Sequence[JourneyPattern], events: Sequence[CriteriaEven
         while position < len(unique) and needed:
             e = unique[position]
             position += 1
-            if (since is None or e.created_ms >= since) and pattern_matches(p, e):
+            if (since is None or e.created_ms > since) and pattern_matches(p, e):
                 needed -= 1
                 if not needed:
                     since = e.created_ms

@@ -4,8 +4,10 @@ Nothing here rescans a session's history. A journey's state for one scope (a ses
 customer) is a small immutable :class:`JourneyProgress`; :func:`advance` takes it and one
 :class:`CriteriaEvent` and returns the next one:
 
-- the patterns are a sequence: pattern N counts only events evaluated *after* pattern N-1 was
-  satisfied, and not older (``created_ms``) than the event that satisfied it;
+- the patterns are a sequence: pattern N counts only events evaluated after pattern N-1 was
+  satisfied that also happened (``created_ms``) strictly after the event that satisfied it, so
+  neither a late-arriving earlier event nor one evaluated again counts out of order (two
+  events in the same millisecond are not in sequence);
 - a pattern is satisfied by ``count`` distinct events of its stream type, session type and
   (when given) event name on which every criterion holds;
 - an event counts at most once, for one pattern: its id is remembered, so an event evaluated
@@ -131,12 +133,12 @@ def advance(
     patterns: Sequence[JourneyPattern], progress: JourneyProgress, event: CriteriaEvent
 ) -> JourneyProgress:
     """The progress after ``event``; ``progress`` itself (the same object) when it changes
-    nothing: the journey is complete, the event was counted already, is older than the
+    nothing: the journey is complete, the event was counted already, did not happen after the
     previous pattern's satisfaction, or is not one the current pattern counts."""
     index = progress.pattern_index
     if index >= len(patterns) or event.event_id in progress.counted_event_ids:
         return progress
-    if progress.since_ms is not None and event.created_ms < progress.since_ms:
+    if progress.since_ms is not None and event.created_ms <= progress.since_ms:
         return progress
     pattern = patterns[index]
     if not pattern_matches(pattern, event):
