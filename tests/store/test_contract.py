@@ -24,15 +24,19 @@ from journeyline.model.web import Page as WebPage
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import open_store
 from journeyline.store.base import (
+    Achievement,
+    Assignment,
     Audit,
     ConversationWrite,
     DirectoryEntry,
+    JourneyAction,
     LogRecord,
     OAuthClient,
     Page,
     SessionLink,
     Snapshot,
     Store,
+    StoredDefinition,
     StoredWebEvent,
     WebSessionWrite,
     methods_of,
@@ -550,6 +554,99 @@ def test_customers_with_sessions(store: Store) -> None:
     assert store.customers_with_sessions([], "web") == set()
 
 
+def definition(kind: str, definition_id: str, name: str = "One", **fields: Any) -> StoredDefinition:
+    values: dict[str, Any] = {"version": 1, "is_active": True, "created_ms": T0, "modified_ms": T0}
+    values.update(fields)
+    return StoredDefinition(kind, definition_id, display_name=name, doc=b'{"x": 1}', **values)
+
+
+def assignment(segment_id: str, scope: str, **fields: Any) -> Assignment:
+    values: dict[str, Any] = {
+        "session_id": scope,
+        "contact_id": None,
+        "assigned_ms": T0,
+        "modified_ms": T0,
+        "unassign_ms": None,
+        "state": "Assigned",
+    }
+    values.update(fields)
+    return Assignment(segment_id, scope, **values)
+
+
+def action(action_id: str, session_id: str, **fields: Any) -> JourneyAction:
+    values: dict[str, Any] = {
+        "action_map_id": "m1",
+        "action_map_version": 1,
+        "contact_id": None,
+        "media_type": "architectFlow",
+        "state": "qualified",
+        "created_ms": T0,
+        "modified_ms": T0,
+        "doc": b"{}",
+    }
+    values.update(fields)
+    return JourneyAction(action_id, session_id=session_id, **values)
+
+
+def test_definitions_are_kept_by_kind_and_paged(store: Store) -> None:
+    first = definition("segment", "g1", "Bargain hunters", created_ms=T0 + 2)
+    second = definition("segment", "g2", "all visitors", is_active=False, created_ms=T0 + 1)
+    outcome = definition("outcome", "g1", "Bought")  # the same id, another kind
+    with store.transaction():
+        for one in (first, second, outcome):
+            store.definition_put(one)
+        store.definition_put(replace(first, version=2, doc=b'{"x": 2}'))
+    assert store.definition_get("segment", "g1") == replace(first, version=2, doc=b'{"x": 2}')
+    assert store.definition_get("outcome", "g1") == outcome
+    assert store.definition_get("segment", "nope") is None
+    assert [d.id for d in store.definitions("segment")] == ["g1", "g2"]
+    page = store.definitions_page
+    assert [d.id for d in page("segment", page_number=1, page_size=5)[0]] == ["g2", "g1"]
+    assert page("segment", page_number=1, page_size=1)[1] == 2
+    newest = page("segment", page_number=1, page_size=5, sort_by="createdDate", descending=True)
+    assert [d.id for d in newest[0]] == ["g1", "g2"]
+    assert [d.id for d in page("segment", page_number=1, page_size=5, is_active=False)[0]] == ["g2"]
+    found = page("segment", page_number=1, page_size=5, name_contains="HUNT")
+    assert [d.id for d in found[0]] == ["g1"]
+    assert page("segment", page_number=2, page_size=5) == ([], 2)
+    with store.transaction():
+        assert store.definition_delete("segment", "g1") is True
+        assert store.definition_delete("segment", "g1") is False
+    assert store.definition_get("segment", "g1") is None
+    assert store.definition_get("outcome", "g1") == outcome
+
+
+def test_what_evaluating_definitions_decided(store: Store) -> None:
+    with store.transaction():
+        store.progress_put([("g1", "s01", b"[1]"), ("g1", "c1", b"[2]")])
+        store.progress_put([("g1", "s01", b"[3]")])
+        store.assignment_put(assignment("g1", "s01", assigned_ms=T0 + 5))
+        store.assignment_put(assignment("g2", "c1", session_id="s01", contact_id="c1"))
+        store.assignment_put(assignment("g2", "c1", session_id="s01", contact_id="c1", state="X"))
+        assert store.achievement_put(Achievement("o1", "s01", "c1", T0, 12.5)) is True
+        assert store.achievement_put(Achievement("o1", "s01", "c1", T0 + 9, 1.0)) is False
+        store.action_put(action("a2", "s01", created_ms=T0 + 1, action_map_id="m2"))
+        store.action_put(action("a1", "s01"))
+        store.action_put(action("a1", "s01", state="offered"))
+    assert store.progress_get([("g1", "s01"), ("g1", "c1"), ("g9", "s01")]) == {
+        ("g1", "s01"): b"[3]",
+        ("g1", "c1"): b"[2]",
+    }
+    assert store.assignment_get("g2", "c1") == assignment(
+        "g2", "c1", session_id="s01", contact_id="c1", state="X"
+    )
+    assert [a.segment_id for a in store.assignments_of(session_id="s01")] == ["g2", "g1"]
+    assert [a.segment_id for a in store.assignments_of(contact_ids=["c1", "c9"])] == ["g2"]
+    assert store.achievements_of("s01") == [Achievement("o1", "s01", "c1", T0, 12.5)]
+    assert store.action_get("a1") == action("a1", "s01", state="offered")
+    assert [a.id for a in store.actions_of("s01")] == ["a1", "a2"]
+    assert [a.id for a in store.actions_of("s01", "m2")] == ["a2"]
+    with store.transaction():
+        store.clear_projections()  # all of it is a projection: a replay decides it again
+    assert store.progress_get([("g1", "s01")]) == {}
+    assert store.actions_of("s01") == []
+
+
 def test_identifiers(store: Store) -> None:
     email = Identifier("Email", "ada@example.com", "c1", False, T0)
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
@@ -785,6 +882,21 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "contact_put": lambda s: s.contact_put(contact("c1")),
     "contact_get": lambda s: s.contact_get("c1"),
     "contacts_get": lambda s: s.contacts_get(["c1", "c2"]),
+    "definition_put": lambda s: s.definition_put(definition("segment", "g1")),
+    "definition_get": lambda s: s.definition_get("segment", "g1"),
+    "definition_delete": lambda s: s.definition_delete("segment", "g1"),
+    "definitions": lambda s: s.definitions("segment"),
+    "definitions_page": lambda s: s.definitions_page("segment", page_number=1, page_size=5),
+    "progress_get": lambda s: s.progress_get([("g1", "s01")]),
+    "progress_put": lambda s: s.progress_put([("g1", "s01", b"{}")]),
+    "assignment_put": lambda s: s.assignment_put(assignment("g1", "s01")),
+    "assignment_get": lambda s: s.assignment_get("g1", "s01"),
+    "assignments_of": lambda s: s.assignments_of(session_id="s01"),
+    "achievement_put": lambda s: s.achievement_put(Achievement("o1", "s01", None, T0, None)),
+    "achievements_of": lambda s: s.achievements_of("s01"),
+    "action_put": lambda s: s.action_put(action("a1", "s01")),
+    "action_get": lambda s: s.action_get("a1"),
+    "actions_of": lambda s: s.actions_of("s01"),
     "contacts_put": lambda s: s.contacts_put([contact("c1")]),
     "customers_with_sessions": lambda s: s.customers_with_sessions(["cookie-1"], "web"),
     "contact_delete": lambda s: s.contact_delete("c1"),
