@@ -24,10 +24,10 @@ from journeyline.core.identity import (
 from journeyline.core.identity_commands import execute
 from journeyline.model.commands import (
     ClaimIdentifier,
-    Command,
     ContactFields,
     CreateContact,
     DeleteContact,
+    IdentityCommand,
     MergeContacts,
     ReleaseIdentifier,
     UnmergeContact,
@@ -657,7 +657,7 @@ class Who(TypedDict):
 WHO = Who(actor="agent-1", at_ms=AT)
 
 
-def run(state: IdentityState, command: Command) -> Decision:
+def run(state: IdentityState, command: IdentityCommand) -> Decision:
     return execute(state, command)
 
 
@@ -742,7 +742,7 @@ def test_claiming_what_one_owns_again_verifies_it() -> None:
 class Refusal:
     name: str
     state: IdentityState
-    command: Command
+    command: IdentityCommand
     error: type[Exception]
     field: str
 

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from journeyline.api import intake, sessions
 from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
+from journeyline.api.definitions import DEFINITION_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.segment import SEGMENT_ROUTES
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *DIRECTORY_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
+        *DEFINITION_ROUTES,
         *SEGMENT_ROUTES,
         *STATIC_ROUTES,
     ]

@@ -28,7 +28,14 @@ from journeyline.store.base import OAuthClient, Store
 #: What each role may do.
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(
-        {"events:write", "journey:read", "directory:write", "contacts:write", "deployments:write"}
+        {
+            "events:write",
+            "journey:read",
+            "directory:write",
+            "contacts:write",
+            "deployments:write",
+            "definitions:write",
+        }
     ),
     "agent": frozenset({"journey:read", "contacts:write"}),
     "ingest": frozenset({"events:write"}),

@@ -34,9 +34,9 @@ from journeyline.core.identity import (
 )
 from journeyline.model.commands import (
     ClaimIdentifier,
-    Command,
     CreateContact,
     DeleteContact,
+    IdentityCommand,
     MergeContacts,
     ReleaseIdentifier,
     UnmergeContact,
@@ -49,7 +49,7 @@ from journeyline.model.effects import ContactMerged, ContactUnmerged, ContactVer
 from journeyline.model.errors import InvalidInput, NotFound
 
 
-def execute(state: IdentityState, command: Command) -> Decision:
+def execute(state: IdentityState, command: IdentityCommand) -> Decision:
     """Apply an identity command. Refuses with ``NotFound`` (an unknown or expired contact, an
     identifier the contact does not own) or ``InvalidInput`` (a merge of too few or too many
     contacts, an unmerge of a contact that heads no merge)."""

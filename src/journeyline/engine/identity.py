@@ -41,6 +41,7 @@ from journeyline.model.commands import (
     Command,
     CreateContact,
     DeleteContact,
+    IdentityCommand,
     MergeContacts,
     ReleaseIdentifier,
     UnmergeContact,
@@ -332,14 +333,14 @@ class Identity:
 
     # -- agent commands -------------------------------------------------------------------
 
-    def execute(self, command: Command) -> dict[str, Any]:
+    def execute(self, command: IdentityCommand) -> dict[str, Any]:
         """Apply an agent's command; returns its answer (the ids it made or touched). Raises
         ``NotFound`` or ``InvalidInput`` when the command is refused: nothing is written."""
         decision = decide_command(self._load(command), command)
         self._write(decision)
         return dict(decision.answer)
 
-    def _load(self, command: Command) -> IdentityState:
+    def _load(self, command: IdentityCommand) -> IdentityState:
         load = _Loader(self.store)
         match command:
             case CreateContact():

@@ -40,6 +40,7 @@ from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine import queries
 from journeyline.engine.conversations import ConversationProjector
+from journeyline.engine.definitions import Definitions
 from journeyline.engine.effects import (
     COMMANDS_KEY,
     Effects,
@@ -70,6 +71,7 @@ from journeyline.engine.web import WebProjector, partition_of, partition_of_sess
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
+from journeyline.model.commands import DeleteDefinition, PutDefinition
 from journeyline.model.effects import (
     PARTITIONS,
     AnyCard,
@@ -101,6 +103,7 @@ class Engine:
         #: Called inside each unit's transaction, before the commit (see ``engine.effects``).
         self.in_transaction: list[InTransaction] = []
         self.identity = Identity(store, self.effects)
+        self.definitions = Definitions(store)
         self.conversations = ConversationProjector(
             store, self.effects, self.identity, acw_grace_ms=acw_grace_ms, cache_size=cache_size
         )
@@ -295,7 +298,11 @@ class Engine:
                     record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
                     self.store.append([record])
                 self.effects.at(COMMANDS_KEY)
-                result = self.identity.execute(item.command)
+                command = item.command
+                if isinstance(command, PutDefinition | DeleteDefinition):
+                    result = self.definitions.execute(command)
+                else:
+                    result = self.identity.execute(command)
         except StoreError:
             raise  # the transaction itself is in doubt (a full disk rolls it back whole)
         except JourneylineError as exc:
@@ -347,6 +354,7 @@ class Engine:
         """Drop the in-memory state (after a failed unit of work, or another writer's)."""
         self._forget_cached()
         self.conversations.names_changed()
+        self.definitions.forget()
         self._positions = None
         self._unit = None
         self.effects.clear()

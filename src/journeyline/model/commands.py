@@ -1,4 +1,5 @@
-"""Identity commands: an agent's or an integration's change to contacts and identifiers.
+"""Commands: an agent's or an integration's change to contacts and identifiers, or to the
+definitions (segments, outcomes, action maps, action templates) the engine evaluates.
 
 One frozen class per command, each tagged with its name in the field ``command``, so that the
 union :data:`Command` is decoded by msgspec in one step (``msgspec.json.decode(body,
@@ -16,6 +17,8 @@ ReleaseIdentifier  ``release``             ``contact_id`` gives the identifier u
 VerifySession      ``verify_session``      an agent says who a session (and its cookie) is
 MergeContacts      ``merge``               2 to 25 contacts under a new canonical contact ``id``
 UnmergeContact     ``unmerge``             undo the merge headed by ``id``
+PutDefinition      ``put_definition``      create or replace a segment, outcome, action map, ...
+DeleteDefinition   ``delete_definition``   delete one
 =================  ======================  =================================================
 
 Every command carries the ``actor`` (the OAuth client) and the time ``at_ms`` it was accepted.
@@ -108,7 +111,24 @@ class UnmergeContact(_Command, frozen=True, tag="unmerge"):
     id: str
 
 
-Command = (
+class PutDefinition(_Command, frozen=True, tag="put_definition"):
+    """Create (``expected_version`` None: the id must be new) or replace a segment, outcome,
+    action map or action template (``kind``: ``segment``, ``outcome``, ``actionmap``,
+    ``actiontemplate``) with ``doc``, its validated Genesys JSON; a replacement must name the
+    version it replaces (a stale one is refused with 409)."""
+
+    kind: str
+    id: str
+    doc: dict[str, Any]
+    expected_version: int | None = None
+
+
+class DeleteDefinition(_Command, frozen=True, tag="delete_definition"):
+    kind: str
+    id: str
+
+
+IdentityCommand = (
     CreateContact
     | UpdateContact
     | DeleteContact
@@ -118,6 +138,9 @@ Command = (
     | MergeContacts
     | UnmergeContact
 )
+#: Definitions are commands too, so that a replay meets each version where it was made.
+DefinitionCommand = PutDefinition | DeleteDefinition
+Command = IdentityCommand | DefinitionCommand
 
 
 def command_name(command: Command) -> str:

@@ -4,6 +4,7 @@
      ├── InvalidInput          bad input from a client: maps to 400, names the field
      │    └── PayloadTooLarge  body over the configured limit: 413
      ├── NotFound              an addressed resource does not exist: 404
+     ├── Conflict              a write that names a stale version, or an id in use: 409
      ├── Unauthorized          missing or wrong credentials: 401
      ├── Forbidden             credentials without the needed role: 403
      └── StoreError            the storage backend failed; driver errors are translated
@@ -39,6 +40,11 @@ class PayloadTooLarge(InvalidInput):
 class NotFound(JourneylineError):
     status = 404
     code = "not.found"
+
+
+class Conflict(JourneylineError):
+    status = 409
+    code = "conflict"
 
 
 class Unauthorized(JourneylineError):

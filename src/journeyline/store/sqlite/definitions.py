@@ -25,7 +25,11 @@ _ACTION = (
 )
 
 #: What a definitions listing may be sorted by, and the column it means.
-SORTS = {"displayName": "lower(display_name)", "createdDate": "created_ms", "modifiedDate": "modified_ms"}
+SORTS = {
+    "displayName": "lower(display_name)",
+    "createdDate": "created_ms",
+    "modifiedDate": "modified_ms",
+}
 
 
 def _definition(row: tuple[Any, ...]) -> StoredDefinition:

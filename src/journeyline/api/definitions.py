@@ -1,0 +1,188 @@
+"""Segments, outcomes, action maps and action templates, on the Genesys journey routes.
+
+``/api/v2/journey/segments``, ``/outcomes``, ``/actionmaps``, ``/actiontemplates``: ``GET``
+lists (``pageSize``, ``pageNumber``, ``sortBy`` — ``displayName``, ``createdDate`` or
+``modifiedDate``, ``-`` first for descending — ``isActive``, and ``queryFields=displayName``
+with ``queryValue``), ``POST`` creates, ``GET /{id}`` reads, ``PATCH /{id}`` changes the fields
+given (the body names the ``version`` it changes: a stale one is 409), ``DELETE /{id}``
+removes (409 while an action map names the segment or template). Writes need the admin role.
+Bodies are validated by ``ingest.definitions`` (400 naming the field); each write is a command
+through the single writer (``engine.definitions``).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api.errors import json_response
+from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.engine.definitions import ENCODERS, typed
+from journeyline.ingest import definitions as wire
+from journeyline.model.commands import DeleteDefinition, PutDefinition
+from journeyline.model.errors import Conflict, InvalidInput, NotFound
+
+MAX_BODY = 256 * 1024
+
+#: kind -> (path segment, how a body is decoded into a record)
+KINDS: dict[str, tuple[str, Any]] = {
+    "segment": ("segments", wire.decode_segment),
+    "outcome": ("outcomes", wire.decode_outcome),
+    "actionmap": ("actionmaps", wire.decode_action_map),
+    "actiontemplate": ("actiontemplates", wire.decode_action_template),
+}
+_SORTS = ("displayName", "createdDate", "modifiedDate")
+
+
+def _current(svc: Services, kind: str, definition_id: str) -> Any:
+    found = svc.store.definition_get(kind, definition_id)
+    if found is None:
+        raise NotFound(f"no {kind} with id {definition_id}")
+    return typed(found)
+
+
+def _check_references(svc: Services, record: Any) -> None:
+    """An action map may only name segments, templates (and flows) that exist."""
+    segments, _flows, templates = wire.references(record)
+    for index, segment_id in enumerate(segments):
+        if svc.store.definition_get("segment", segment_id) is None:
+            raise InvalidInput(
+                f"no segment with id {segment_id}", field=f"triggerWithSegments[{index}]"
+            )
+    for template_id in templates:
+        if svc.store.definition_get("actiontemplate", template_id) is None:
+            raise InvalidInput(
+                f"no action template with id {template_id}", field="action.actionTemplate.id"
+            )
+
+
+async def _put(svc: Services, kind: str, record: Any, expected: int | None, actor: str) -> Any:
+    if kind == "actionmap":
+        _check_references(svc, record)
+    command = PutDefinition(
+        actor=actor,
+        at_ms=record.modified_ms,
+        kind=kind,
+        id=record.id,
+        doc=ENCODERS[kind](record),
+        expected_version=expected,
+    )
+    await svc.run_command(command)
+    return _current(svc, kind, record.id)
+
+
+def _sort(request: Request) -> tuple[str, bool]:
+    raw = request.query_params.get("sortBy") or "displayName"
+    descending = raw.startswith("-")
+    field = raw.removeprefix("-")
+    if field not in _SORTS:
+        raise InvalidInput(f"sortBy must be one of {', '.join(_SORTS)}", field="sortBy")
+    return field, descending
+
+
+def _bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() not in ("true", "false"):
+        raise InvalidInput(f"{name} must be true or false", field=name)
+    return raw.lower() == "true"
+
+
+def routes(kind: str) -> list[Route]:
+    segment, decode = KINDS[kind]
+    path = f"/api/v2/journey/{segment}"
+    encode = ENCODERS[kind]
+
+    async def listing(request: Request) -> Response:
+        svc = services(request)
+        if request.method == "POST":
+            principal = svc.auth.require(request, "definitions:write")
+            body = await read_body(request, MAX_BODY)
+            record = decode(body, id=str(uuid.uuid4()), now_ms=svc.clock())
+            stored = await _put(svc, kind, record, None, principal.client_id)
+            return json_response(encode(stored))
+        svc.auth.require(request, "journey:read")
+        size = int_param(request, "pageSize", 25, low=1, high=500)
+        number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+        sort_by, descending = _sort(request)
+        fields = request.query_params.get("queryFields")
+        if fields not in (None, "", "displayName", "name"):
+            raise InvalidInput("queryFields may only be displayName", field="queryFields")
+        rows, total = svc.store.definitions_page(
+            kind,
+            page_number=number,
+            page_size=size,
+            sort_by=sort_by,
+            descending=descending,
+            is_active=_bool_param(request, "isActive"),
+            name_contains=request.query_params.get("queryValue") or None,
+        )
+        pages = math.ceil(total / size)
+        uri = f"{path}?pageSize={size}&pageNumber="
+        return json_response(
+            {
+                "entities": [encode(typed(r)) for r in rows],
+                "pageSize": size,
+                "pageNumber": number,
+                "total": total,
+                "pageCount": pages,
+                "firstUri": f"{uri}1",
+                "selfUri": f"{uri}{number}",
+                "lastUri": f"{uri}{max(pages, 1)}",
+                "nextUri": f"{uri}{number + 1}" if number < pages else None,
+                "previousUri": f"{uri}{number - 1}" if number > 1 else None,
+            }
+        )
+
+    async def one(request: Request) -> Response:
+        svc = services(request)
+        definition_id = request.path_params["definitionId"]
+        if request.method == "GET":
+            svc.auth.require(request, "journey:read")
+            return json_response(encode(_current(svc, kind, definition_id)))
+        principal = svc.auth.require(request, "definitions:write")
+        if request.method == "DELETE":
+            _current(svc, kind, definition_id)
+            command = DeleteDefinition(
+                actor=principal.client_id, at_ms=svc.clock(), kind=kind, id=definition_id
+            )
+            await svc.run_command(command)
+            return Response(status_code=204)
+        body = await read_body(request, MAX_BODY)
+        current = _current(svc, kind, definition_id)
+        version = _patch_version(body)
+        if version != current.version:
+            raise Conflict(
+                f"version {version} is not the current version {current.version}",
+                field="version",
+            )
+        record = decode(body, current=current, now_ms=svc.clock())
+        stored = await _put(svc, kind, record, current.version, principal.client_id)
+        return json_response(encode(stored))
+
+    return [
+        Route(path, listing, methods=["GET", "POST"]),
+        Route(path + "/{definitionId}", one, methods=["GET", "PATCH", "DELETE"]),
+    ]
+
+
+def _patch_version(body: bytes) -> int:
+    """The ``version`` a PATCH body says it changes (required, as Genesys requires it)."""
+    try:
+        doc = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidInput("version (a whole number) is required", field="version")
+    return version
+
+
+DEFINITION_ROUTES = [route for kind in KINDS for route in routes(kind)]

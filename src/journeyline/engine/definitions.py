@@ -1,0 +1,159 @@
+"""Definitions in the unit of work: segments, outcomes, action maps and action templates.
+
+A definition is created, replaced and deleted by a command in the event log
+(:class:`~journeyline.model.commands.PutDefinition`, ``DeleteDefinition``), so a replay meets
+every version where it was made and decides from it what live processing did. This module
+applies those commands (the version check is here, in the single writer, so two clients racing
+to patch one version cannot both win) and keeps the typed definitions the evaluator uses,
+read from the store once and again after each change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import msgspec
+
+from journeyline.core.patterns import DefinitionIndex
+from journeyline.ingest import definitions as wire
+from journeyline.model.commands import DefinitionCommand, DeleteDefinition, PutDefinition
+from journeyline.model.definitions import ActionMap, ActionTemplate, Outcome, Segment
+from journeyline.model.errors import Conflict, InvalidInput, NotFound
+from journeyline.store.base import Store, StoredDefinition
+
+KINDS = ("segment", "outcome", "actionmap", "actiontemplate")
+
+_encoder = msgspec.json.Encoder()
+
+#: How each kind is read back from its stored JSON (validated when it was written).
+_DECODE: dict[str, Callable[..., Any]] = {
+    "segment": wire.decode_segment,
+    "outcome": wire.decode_outcome,
+    "actionmap": wire.decode_action_map,
+    "actiontemplate": wire.decode_action_template,
+}
+
+
+#: The Genesys JSON of each kind's record.
+ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "segment": wire.encode_segment,
+    "outcome": wire.encode_outcome,
+    "actionmap": wire.encode_action_map,
+    "actiontemplate": wire.encode_action_template,
+}
+
+
+def typed(row: StoredDefinition) -> Any:
+    """A stored definition as its record (Segment, Outcome, ActionMap, ActionTemplate)."""
+    record = _DECODE[row.kind](row.doc, id=row.id, now_ms=row.modified_ms)
+    return replace(record, version=row.version, created_ms=row.created_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The definitions in force, typed and indexed for the evaluator."""
+
+    segments: DefinitionIndex[Segment]
+    outcomes: DefinitionIndex[Outcome]
+    action_maps: DefinitionIndex[ActionMap]
+    templates: dict[str, ActionTemplate]
+    segment_by_id: dict[str, Segment]
+
+
+def stored(kind: str, record: Any) -> StoredDefinition:
+    """What the store keeps of a definition record: its Genesys JSON and listing columns."""
+    doc = ENCODERS[kind](record)
+    name = doc.get("displayName", doc.get("name", ""))
+    active = doc.get("isActive", doc.get("state", "Active") == "Active")
+    return StoredDefinition(
+        kind=kind,
+        id=record.id,
+        version=record.version,
+        display_name=str(name),
+        is_active=bool(active),
+        created_ms=record.created_ms,
+        modified_ms=record.modified_ms,
+        doc=_encoder.encode(doc),
+    )
+
+
+class Definitions:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._current: Current | None = None
+
+    def forget(self) -> None:
+        self._current = None
+
+    def execute(self, command: DefinitionCommand) -> dict[str, Any]:
+        if command.kind not in KINDS:
+            raise InvalidInput(f"unknown kind of definition: {command.kind}", field="kind")
+        before = self.store.definition_get(command.kind, command.id)
+        match command:
+            case PutDefinition():
+                if command.expected_version is None and before is not None:
+                    raise Conflict(f"{command.kind} {command.id} exists already", field="id")
+                if command.expected_version is not None:
+                    if before is None:
+                        raise NotFound(f"no {command.kind} {command.id}")
+                    if before.version != command.expected_version:
+                        raise Conflict(
+                            f"version {command.expected_version} of {command.kind} "
+                            f"{command.id} is not the current one ({before.version})",
+                            field="version",
+                        )
+                record = typed(
+                    StoredDefinition(
+                        command.kind,
+                        command.id,
+                        0,
+                        "",
+                        True,
+                        0,
+                        command.at_ms,
+                        _encoder.encode(command.doc),
+                    )
+                )
+                version = 1 if before is None else before.version + 1
+                created = command.at_ms if before is None else before.created_ms
+                record = replace(record, version=version, created_ms=created)
+                self.store.definition_put(stored(command.kind, record))
+                self._current = None
+                return {"id": command.id, "version": version}
+            case DeleteDefinition():
+                if before is None:
+                    raise NotFound(f"no {command.kind} {command.id}")
+                self._refuse_when_used(command.kind, command.id)
+                self.store.definition_delete(command.kind, command.id)
+        self._current = None
+        return {"id": command.id}
+
+    def _refuse_when_used(self, kind: str, definition_id: str) -> None:
+        """A segment or action template an action map names cannot go before the map."""
+        if kind not in ("segment", "actiontemplate"):
+            return
+        for row in self.store.definitions("actionmap"):
+            segments, _, templates = wire.references(typed(row))
+            if definition_id in (segments if kind == "segment" else templates):
+                raise Conflict(
+                    f"{kind} {definition_id} is used by action map {row.id} ({row.display_name})",
+                    field="id",
+                )
+
+    def current(self) -> Current:
+        if self._current is None:
+            load = self.store.definitions
+            segments: list[Segment] = [typed(d) for d in load("segment")]
+            outcomes: list[Outcome] = [typed(d) for d in load("outcome")]
+            maps: list[ActionMap] = [typed(d) for d in load("actionmap")]
+            templates: list[ActionTemplate] = [typed(d) for d in load("actiontemplate")]
+            self._current = Current(
+                DefinitionIndex.build(segments),
+                DefinitionIndex.build(outcomes),
+                DefinitionIndex.build(maps),
+                {t.id: t for t in templates},
+                {s.id: s for s in segments},
+            )
+        return self._current
