@@ -28,7 +28,14 @@ from journeyline.store.base import OAuthClient, Store
 #: What each role may do.
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(
-        {"events:write", "journey:read", "directory:write", "contacts:write", "deployments:write"}
+        {
+            "events:write",
+            "journey:read",
+            "directory:write",
+            "contacts:write",
+            "deployments:write",
+            "flows:admin",  # flows and their dead letters: admin only (they hold secrets)
+        }
     ),
     "agent": frozenset({"journey:read", "contacts:write"}),
     "ingest": frozenset({"events:write"}),

@@ -12,6 +12,7 @@ on their own connections. The store is one mixin per piece of the interface
     people.py         contacts, identifiers, audits, session links
     projections.py    clear and snapshot the projections
     effects.py        the effect log, partition positions, deadlines
+    flows.py          flows, their secrets, the outbox of their deliveries
     directory.py  deployments.py  auth.py
 """
 
@@ -27,6 +28,7 @@ from journeyline.store.sqlite.conversations import ConversationMixin
 from journeyline.store.sqlite.deployments import DeploymentMixin
 from journeyline.store.sqlite.directory import DirectoryMixin
 from journeyline.store.sqlite.effects import EffectsMixin
+from journeyline.store.sqlite.flows import FlowsMixin
 from journeyline.store.sqlite.log import LogMixin
 from journeyline.store.sqlite.people import PeopleMixin
 from journeyline.store.sqlite.projections import ProjectionMixin
@@ -46,6 +48,7 @@ class SqliteStore(
     DeploymentMixin,
     AuthMixin,
     EffectsMixin,
+    FlowsMixin,
     Connection,
 ):
     @classmethod
