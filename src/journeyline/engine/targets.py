@@ -30,7 +30,9 @@ from journeyline.model.errors import InvalidInput
 Resolver = Callable[[str, int], list[str]]
 
 MAX_URL = 2048
-_REFUSED = ("loopback", "private", "link_local", "multicast", "unspecified", "reserved")
+#: In this order: Python counts loopback, link-local and the rest as private too.
+_REFUSED = ("loopback", "link_local", "unspecified", "multicast", "reserved", "private")
+_WORDS = {"unspecified": "the unspecified", "non-global": "a non-global"}
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -78,7 +80,8 @@ def _literal(host: str) -> str | None:
 def _refuse(url: httpx.URL, address: str, why: str) -> InvalidInput:
     named = "" if _literal(url.host) else f"{url.host} resolves to "
     return InvalidInput(
-        f"url: {named}{address} is a {why} address; flows post to public addresses only"
+        f"url: {named}{address} is {_WORDS.get(why, 'a ' + why)} address; flows post to public"
+        " addresses only"
         " (JOURNEYLINE_FLOWS_ALLOW_PRIVATE=true allows private ones)",
         field="url",
     )
