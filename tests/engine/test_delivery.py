@@ -7,10 +7,11 @@ the writer's commits.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -22,6 +23,7 @@ from flow_receiver import Answer, Receiver, running_receiver
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher, UnitView
 from journeyline.engine.flows import delivery_id_for, enqueue_flow, new_secret
+from journeyline.engine.inputs import Input
 from journeyline.engine.retries import RetryPolicy
 from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
@@ -63,7 +65,7 @@ def enqueue(store: Store, clock: FakeClock, n: int = 1, flow_id: str = "f1") -> 
 
 
 def worker(
-    store_url: str, clock: FakeClock, *, attempts: int = 5, **kwargs: object
+    store_url: str, clock: FakeClock, *, attempts: int = 5, check_seconds: float = 5.0
 ) -> DeliveryWorker:
     return DeliveryWorker(
         lambda: open_store(store_url),
@@ -72,7 +74,7 @@ def worker(
         timeout_ms=TIMEOUT_MS,
         allow_private=True,  # the receiver is on 127.0.0.1
         rng=random.Random(7),
-        **kwargs,  # type: ignore[arg-type]
+        check_seconds=check_seconds,
     )
 
 
@@ -346,7 +348,5 @@ def test_a_decision_and_its_delivery_commit_together_and_wake_the_worker(
     write_store.close()
 
 
-def _submit(writer: Writer, inputs: list) -> None:  # type: ignore[type-arg]
-    import asyncio
-
+def _submit(writer: Writer, inputs: Sequence[Input]) -> None:
     asyncio.run(writer.submit(inputs))
