@@ -84,16 +84,27 @@ def test_every_setting_is_in_the_configuration_table(monkeypatch: pytest.MonkeyP
     for variable, default_cell in documented.items():
         spans = code_spans(default_cell)
         number = len(spans) == 1 and spans[0].isdigit()
-        value = str(int(spans[0]) + 60) if number else f"value-of-{variable.lower()}"
+        flag = spans in (["true"], ["false"])
+        expected: object
+        if number:
+            value = str(int(spans[0]) + 60)
+            expected = int(value)
+        elif flag:  # a switch: set it the other way
+            value = "false" if spans == ["true"] else "true"
+            expected = value == "true"
+        else:
+            value = expected = f"value-of-{variable.lower()}"
         with monkeypatch.context() as env:
             env.setenv(variable, value)
             changed = Settings.from_env()
         differs = [n for n in names if getattr(changed, n) != getattr(defaults, n)]
         assert len(differs) == 1, f"{variable} changes {differs}"
         setting = setting_of[variable] = differs[0]
-        assert getattr(changed, setting) == (int(value) if number else value), variable
+        assert getattr(changed, setting) == expected, variable
         default = getattr(defaults, setting)
-        if spans:  # a value in code font: the default itself
+        if flag:
+            assert spans == [str(default).lower()], variable
+        elif spans:  # a value in code font: the default itself
             assert spans == [str(default)], variable
         else:  # words ("none", what is used instead): there is no default value
             assert default is None, variable

@@ -18,7 +18,7 @@ import msgspec
 
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
-from journeyline.model.errors import InvalidInput, JourneylineError
+from journeyline.model.errors import InvalidInput, JourneylineError, NotFound
 from journeyline.store import open_store
 
 
@@ -140,6 +140,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deadletters_list(args: argparse.Namespace) -> int:
+    from journeyline.api.flows import delivery_doc
+
+    store = open_store(_settings(args).store_url)
+    try:
+        found, total = store.deadletters_page(
+            page_number=args.page_number, page_size=args.page_size
+        )
+        entities = [delivery_doc(d, store.flow_get(d.flow_id)) for d in found]
+    finally:
+        store.close()
+    _print({"entities": entities, "total": total})
+    return 0
+
+
+def cmd_deadletters_replay(args: argparse.Namespace) -> int:
+    store = open_store(_settings(args).store_url)
+    try:
+        with store.transaction():
+            replayed = store.outbox_replay(None if args.all else [args.id], system_clock())
+    finally:
+        store.close()
+    if not args.all and not replayed:
+        raise NotFound(f"no dead letter with id {args.id}")
+    _print({"replayed": replayed})
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from journeyline.bench import run_bench
 
@@ -210,6 +238,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(dimport)
     dimport.add_argument("file", help="a JSON file of {id, name} entries")
     dimport.set_defaults(run=cmd_directory_import)
+
+    deadletters = commands.add_parser(
+        "deadletters", help="flow deliveries given up on (docs/flows.md)"
+    )
+    dead_commands = deadletters.add_subparsers(dest="deadletters_command", required=True)
+    dlist = dead_commands.add_parser("list", help="print the dead letters, the last tried first")
+    _add_store(dlist)
+    dlist.add_argument("--page-size", type=int, default=25, help="how many (default 25)")
+    dlist.add_argument("--page-number", type=int, default=1, help="which page (default 1)")
+    dlist.set_defaults(run=cmd_deadletters_list)
+    dreplay = dead_commands.add_parser(
+        "replay",
+        help="put dead letters back to pending, tries counted from zero; a running server"
+        " sends them within seconds",
+    )
+    _add_store(dreplay)
+    which = dreplay.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", help="the delivery's id (its webhook-id)")
+    which.add_argument("--all", action="store_true", help="every dead letter")
+    dreplay.set_defaults(run=cmd_deadletters_replay)
 
     bench = commands.add_parser(
         "bench", help="measure ingest throughput next to the raw SQLite ceiling"

@@ -20,6 +20,17 @@ def _int(name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be a whole number, not {value!r}", field=name) from None
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise InvalidInput(f"{name} must be true or false, not {value!r}", field=name)
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Where the event log and projections live (``JOURNEYLINE_STORE``).
@@ -44,6 +55,16 @@ class Settings:
     #: How long committed effects stay in the effect log for subscribers that resume by cursor
     #: (``JOURNEYLINE_EFFECT_RETENTION_HOURS``).
     effect_retention_hours: int = 168
+    #: Flows may post to private, loopback and link-local addresses
+    #: (``JOURNEYLINE_FLOWS_ALLOW_PRIVATE``).
+    flows_allow_private: bool = False
+    #: How long a flow's receiver has to connect, and to answer (``JOURNEYLINE_FLOWS_TIMEOUT_MS``).
+    flows_timeout_ms: int = 10_000
+    #: The wait after a flow delivery's first failed try, doubling after each
+    #: (``JOURNEYLINE_FLOWS_RETRY_BASE_MS``).
+    flows_retry_base_ms: int = 10_000
+    #: Tries of a flow delivery before it is a dead letter (``JOURNEYLINE_FLOWS_MAX_ATTEMPTS``).
+    flows_max_attempts: int = 12
 
     def __post_init__(self) -> None:
         if self.effect_retention_hours < 1:
@@ -56,6 +77,13 @@ class Settings:
                 "JOURNEYLINE_WEB_SESSION_TIMEOUT_SECONDS must be 60 to 1800 (visits end at 30 min)",
                 field="web_session_timeout_seconds",
             )
+        for name, variable, low, high in (
+            ("flows_timeout_ms", "JOURNEYLINE_FLOWS_TIMEOUT_MS", 1, 300_000),
+            ("flows_retry_base_ms", "JOURNEYLINE_FLOWS_RETRY_BASE_MS", 1, 3_600_000),
+            ("flows_max_attempts", "JOURNEYLINE_FLOWS_MAX_ATTEMPTS", 1, 100),
+        ):
+            if not low <= getattr(self, name) <= high:
+                raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -73,6 +101,12 @@ class Settings:
             "effect_retention_hours": _int(
                 "JOURNEYLINE_EFFECT_RETENTION_HOURS", cls.effect_retention_hours
             ),
+            "flows_allow_private": _bool(
+                "JOURNEYLINE_FLOWS_ALLOW_PRIVATE", cls.flows_allow_private
+            ),
+            "flows_timeout_ms": _int("JOURNEYLINE_FLOWS_TIMEOUT_MS", cls.flows_timeout_ms),
+            "flows_retry_base_ms": _int("JOURNEYLINE_FLOWS_RETRY_BASE_MS", cls.flows_retry_base_ms),
+            "flows_max_attempts": _int("JOURNEYLINE_FLOWS_MAX_ATTEMPTS", cls.flows_max_attempts),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

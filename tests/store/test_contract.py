@@ -19,6 +19,7 @@ from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope, SessionRemoved
 from journeyline.model.errors import InvalidInput, JourneylineError, StoreError
+from journeyline.model.flows import Delivery, Flow
 from journeyline.model.session import Channel, ConversationSession, SessionEvent
 from journeyline.model.web import Page as WebPage
 from journeyline.model.web import WebEvent, WebSession
@@ -248,6 +249,8 @@ WRITES: dict[str, Callable[[Store], object]] = {
     "directory": lambda s: s.directory_put(DirectoryEntry("queue", "q1", "Sales", T0)),
     "deployment": lambda s: s.deployment_put(Deployment("d1", "Shop", "key-1")),
     "client": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
+    "flow": lambda s: s.flow_put(Flow("f1", "Hook", "https://example.com/h")),
+    "outbox": lambda s: s.outbox_put(Delivery("msg_1", "f1", b"{}", T0, T0)),
 }
 
 
@@ -258,6 +261,8 @@ def everything(store: Store) -> tuple[object, ...]:
         store.directory_list("queue", page_number=1, page_size=100, name=None),
         store.deployments(),
         store.client_get("id"),
+        store.flows_page(page_number=1, page_size=100),
+        store.outbox_get("msg_1"),
     )
 
 
@@ -940,6 +945,19 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "deadlines_put": lambda s: s.deadlines_put([("s01", "conversation", T0)]),
     "deadlines_due": lambda s: s.deadlines_due(T0),
     "next_deadline": lambda s: s.next_deadline(),
+    "flow_put": lambda s: s.flow_put(Flow("f1", "Hook", "https://example.com/h")),
+    "flow_get": lambda s: s.flow_get("f1"),
+    "flows_page": lambda s: s.flows_page(page_number=1, page_size=5),
+    "flow_delete": lambda s: s.flow_delete("f1"),
+    "flow_secret_put": lambda s: s.flow_secret_put("f1", "whsec_x", T0),
+    "flow_secret": lambda s: s.flow_secret("f1"),
+    "outbox_put": lambda s: s.outbox_put(Delivery("msg_1", "f1", b"{}", T0, T0)),
+    "outbox_get": lambda s: s.outbox_get("msg_1"),
+    "outbox_due": lambda s: s.outbox_due(T0, limit=5),
+    "outbox_next_due": lambda s: s.outbox_next_due(),
+    "outbox_update": lambda s: s.outbox_update(Delivery("msg_1", "f1", b"{}", T0, T0)),
+    "deadletters_page": lambda s: s.deadletters_page(page_number=1, page_size=5),
+    "outbox_replay": lambda s: s.outbox_replay(["msg_1"], T0),
 }
 # -- effects, partitions, deadlines ----------------------------------------------------------
 
@@ -1055,6 +1073,120 @@ def test_deadlines_come_due_in_order_and_go(store: Store) -> None:
     with store.transaction():
         store.clear_projections()  # deadlines are a projection: a replay makes them again
     assert store.next_deadline() is None
+
+
+# -- flows and their outbox ------------------------------------------------------------------
+
+
+def test_flows_are_listed_by_name_and_their_secrets_kept_apart(store: Store) -> None:
+    flows = [
+        Flow(f"f{n}", name, f"https://example.com/{n}", None, T0, T0)
+        for n, name in enumerate(["b", "a", "c"])
+    ]
+    with store.transaction():
+        for flow in flows:
+            store.flow_put(flow)
+        store.flow_secret_put("f0", "whsec_one", T0)
+    assert store.flows_page(page_number=1, page_size=2) == ([flows[1], flows[0]], 3)
+    assert store.flows_page(page_number=2, page_size=2) == ([flows[2]], 3)
+    renamed = replace(flows[0], name="z", url="https://example.org/", modified_ms=T0 + 1)
+    with store.transaction():
+        store.flow_put(renamed)
+        store.flow_secret_put("f0", "whsec_two", T0 + 1)  # rotation replaces it
+    assert store.flow_get("f0") == renamed
+    assert store.flow_secret("f0") == "whsec_two"
+    assert store.flow_secret("f1") is None
+    with store.transaction():
+        assert store.flow_delete("f0")
+        assert not store.flow_delete("f0")
+    assert store.flow_get("f0") is None
+    assert store.flow_secret("f0") is None  # the secret goes with its flow
+
+
+def test_outbox_put_is_idempotent_by_id(store: Store) -> None:
+    first = Delivery("msg_1", "f1", b'{"n": 1}', T0, T0)
+    with store.transaction():
+        assert store.outbox_put(first)
+        assert not store.outbox_put(replace(first, body=b'{"n": 2}', created_ms=T0 + 5))
+    assert store.outbox_get("msg_1") == first
+    with store.transaction():
+        store.outbox_update(replace(first, state="delivered", attempts=1, last_status=200))
+        assert not store.outbox_put(first)  # a replay of the decision: delivered stays so
+    assert store.outbox_get("msg_1") == replace(
+        first, state="delivered", attempts=1, last_status=200
+    )
+    assert store.outbox_get("nothing") is None
+
+
+def test_pending_deliveries_come_due_earliest_first(store: Store) -> None:
+    deliveries = [
+        Delivery("msg_b", "f1", b"{}", T0, T0 + 20),
+        Delivery("msg_a", "f1", b"{}", T0, T0 + 10),
+        Delivery("msg_c", "f1", b"{}", T0, T0 + 30),
+        Delivery("msg_d", "f1", b"{}", T0, T0, state="dead"),
+        Delivery("msg_e", "f1", b"{}", T0, T0, state="delivered"),
+    ]
+    with store.transaction():
+        for delivery in deliveries:
+            store.outbox_put(delivery)
+    assert store.outbox_next_due() == T0 + 10
+    assert store.outbox_due(T0 + 20, limit=10) == [deliveries[1], deliveries[0]]
+    assert store.outbox_due(T0 + 30, limit=1) == [deliveries[1]]
+    tried = replace(
+        deliveries[1],
+        attempts=1,
+        next_attempt_ms=T0 + 50,
+        last_status=500,
+        last_error="HTTP 500",
+        last_attempt_ms=T0 + 10,
+    )
+    with store.transaction():
+        store.outbox_update(tried)
+    assert store.outbox_get("msg_a") == tried
+    assert store.outbox_next_due() == T0 + 20
+    with store.transaction():
+        for delivery in deliveries[:3]:
+            store.outbox_update(replace(delivery, state="delivered"))
+    assert store.outbox_next_due() is None
+    assert store.outbox_due(T0 + 1000, limit=10) == []
+
+
+def test_dead_letters_page_last_tried_first_and_replay(store: Store) -> None:
+    dead = [
+        Delivery(f"msg_{n}", "f1", b"{}", T0, T0, 5, "dead", 500, "HTTP 500", T0 + n)
+        for n in range(3)
+    ]
+    with store.transaction():
+        for delivery in dead:
+            store.outbox_put(delivery)
+        store.outbox_put(Delivery("msg_p", "f1", b"{}", T0, T0))
+    assert store.deadletters_page(page_number=1, page_size=2) == ([dead[2], dead[1]], 3)
+    assert store.deadletters_page(page_number=2, page_size=2) == ([dead[0]], 3)
+    with store.transaction():
+        assert store.outbox_replay(["msg_1", "msg_p", "nothing"], T0 + 100) == ["msg_1"]
+        assert store.outbox_replay([], T0 + 100) == []
+    assert store.outbox_get("msg_1") == replace(
+        dead[1], state="pending", attempts=0, next_attempt_ms=T0 + 100
+    )
+    with store.transaction():
+        assert store.outbox_replay(None, T0 + 200) == ["msg_0", "msg_2"]
+    assert store.deadletters_page(page_number=1, page_size=10) == ([], 0)
+    assert [d.id for d in store.outbox_due(T0 + 200, limit=10)] == [
+        "msg_p",
+        "msg_1",
+        "msg_0",
+        "msg_2",
+    ]
+
+
+def test_a_rebuild_keeps_flows_and_the_outbox(store: Store) -> None:
+    with store.transaction():
+        store.flow_put(Flow("f1", "Hook", "https://example.com/h"))
+        store.flow_secret_put("f1", "whsec_x", T0)
+        store.outbox_put(Delivery("msg_1", "f1", b"{}", T0, T0))
+        store.clear_projections()
+    assert store.flow_secret("f1") == "whsec_x"
+    assert store.outbox_get("msg_1") is not None
 
 
 #: Methods that touch no table: covered by the closed-store test alone.

@@ -16,12 +16,14 @@ from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.definitions import DEFINITION_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
+from journeyline.api.flows import FLOW_ROUTES
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
+from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
@@ -48,11 +50,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         )
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
-        app.state.services = Services(settings, clock, read_store, writer, auth, geo, dispatcher)
+        deliveries = DeliveryWorker.from_settings(
+            lambda: open_store(settings.store_url), settings, clock
+        )
+        dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
+        deliveries.start()
+        app.state.services = Services(
+            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries
+        )
         try:
             yield
         finally:
             writer.close()
+            deliveries.close()
             dispatcher.close()
             geo.close()
             write_store.close()
@@ -88,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *CONTACT_ROUTES,
         *DEFINITION_ROUTES,
         *SEGMENT_ROUTES,
+        *FLOW_ROUTES,
         *STATIC_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

@@ -35,6 +35,7 @@ ROLES: dict[str, frozenset[str]] = {
             "contacts:write",
             "deployments:write",
             "definitions:write",
+            "flows:admin",  # flows and their dead letters: admin only (they hold secrets)
         }
     ),
     "agent": frozenset({"journey:read", "contacts:write"}),

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
+from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.inputs import CommandInput
 from journeyline.engine.writer import Writer
@@ -29,6 +30,7 @@ class Services:
     auth: Authenticator
     geo: GeoLookup
     dispatcher: Dispatcher  # post-commit effects: the live feed subscribes here
+    deliveries: DeliveryWorker | None = None  # posts the flows' outbox; wake() when due now
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

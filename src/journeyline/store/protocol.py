@@ -17,6 +17,8 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
      ├── DeploymentStore    web deployments
      ├── AuthStore          OAuth clients and tokens
      ├── EffectStore        the effect log, partition positions, deadlines
+     ├── FlowStore          registered flows (webhooks) and their signing secrets
+     ├── OutboxStore        the flows' deliveries: pending, delivered, dead letters
      └── DefinitionStore    segments, outcomes, action maps, action templates, and what
                             evaluating them decided (progress, assignments, achievements,
                             actions)
@@ -31,6 +33,7 @@ from typing import Any, Protocol
 
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope
+from journeyline.model.flows import Delivery, Flow
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.records import (
@@ -262,6 +265,59 @@ class DefinitionStore(Protocol):
     ) -> list[JourneyAction]: ...
 
 
+class FlowStore(Protocol):
+    """Flows and their signing secrets. The secret is apart from the flow: only the delivery
+    worker reads it (``flow_secret``), so no read of a flow can show it."""
+
+    def flow_put(self, flow: Flow) -> None: ...
+    def flow_get(self, flow_id: str) -> Flow | None: ...
+    def flows_page(self, *, page_number: int, page_size: int) -> tuple[list[Flow], int]:
+        """One page of flows by name, and the total."""
+        ...
+
+    def flow_delete(self, flow_id: str) -> bool:
+        """Delete a flow and its secret; its deliveries stay (they die when next tried)."""
+        ...
+
+    def flow_secret_put(self, flow_id: str, secret: str, now_ms: int) -> None:
+        """Set (or replace: rotation) the flow's signing secret."""
+        ...
+
+    def flow_secret(self, flow_id: str) -> str | None: ...
+
+
+class OutboxStore(Protocol):
+    """Deliveries of flows. ``outbox_put`` runs inside the unit of work that decided the
+    delivery, so both commit together; the delivery worker records each try in a short
+    transaction of its own."""
+
+    def outbox_put(self, delivery: Delivery) -> bool:
+        """Add a delivery; one whose id is already there is left as it is. True when added."""
+        ...
+
+    def outbox_get(self, delivery_id: str) -> Delivery | None: ...
+    def outbox_due(self, now_ms: int, *, limit: int) -> list[Delivery]:
+        """Pending deliveries due at or before ``now_ms``, earliest first, at most ``limit``."""
+        ...
+
+    def outbox_next_due(self) -> int | None:
+        """When the earliest pending delivery is due (None: nothing pending)."""
+        ...
+
+    def outbox_update(self, delivery: Delivery) -> None:
+        """Record a try: state, attempts, next attempt, last status, error and time."""
+        ...
+
+    def deadletters_page(self, *, page_number: int, page_size: int) -> tuple[list[Delivery], int]:
+        """One page of dead deliveries, the last tried first, and the total."""
+        ...
+
+    def outbox_replay(self, delivery_ids: Sequence[str] | None, now_ms: int) -> list[str]:
+        """Dead deliveries back to pending, due now, attempts reset: those named, or every one
+        (None). Returns the ids replayed."""
+        ...
+
+
 class Store(
     UnitOfWork,
     LogStore,
@@ -274,6 +330,8 @@ class Store(
     AuthStore,
     EffectStore,
     DefinitionStore,
+    FlowStore,
+    OutboxStore,
     Protocol,
 ):
     """The whole store: what ``open_store`` returns."""

@@ -13,6 +13,7 @@ on their own connections. The store is one mixin per piece of the interface
     projections.py    clear and snapshot the projections
     effects.py        the effect log, partition positions, deadlines
     definitions.py    segments, outcomes, action maps, templates and their decisions
+    flows.py          flows, their secrets, the outbox of their deliveries
     directory.py  deployments.py  auth.py
 """
 
@@ -29,6 +30,7 @@ from journeyline.store.sqlite.definitions import DefinitionsMixin
 from journeyline.store.sqlite.deployments import DeploymentMixin
 from journeyline.store.sqlite.directory import DirectoryMixin
 from journeyline.store.sqlite.effects import EffectsMixin
+from journeyline.store.sqlite.flows import FlowsMixin
 from journeyline.store.sqlite.log import LogMixin
 from journeyline.store.sqlite.people import PeopleMixin
 from journeyline.store.sqlite.projections import ProjectionMixin
@@ -49,6 +51,7 @@ class SqliteStore(
     AuthMixin,
     EffectsMixin,
     DefinitionsMixin,
+    FlowsMixin,
     Connection,
 ):
     @classmethod

@@ -1,4 +1,4 @@
--- depends: 0004_effects
+-- depends: 0005_flows
 -- Segments, outcomes, action maps and action templates (definitions), and what evaluating them
 -- decided. All are projections: definitions are commands in the event log, so a replay makes
 -- the same definitions at the same points and the same decisions from them.

@@ -1,0 +1,208 @@
+"""Flows (``architectFlow`` actions) as registered webhooks, and their dead letters; admin only.
+
+``POST /api/v2/flows`` registers ``{name, url, description?}`` and answers the flow with its
+signing ``secret`` (``whsec_…``), shown this once; ``POST .../{flowId}/secret`` rotates it. No
+other answer carries a secret. What a receiver gets and how it verifies it: docs/flows.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api.errors import json_response
+from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.wire import Json, compact
+from journeyline.clock import iso
+from journeyline.engine.flows import FlowChanges, FlowRegistry
+from journeyline.ingest.genesys_detail import validation_error
+from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.flows import Delivery, Flow
+
+BASE = "/api/v2/flows"
+PERMISSION = "flows:admin"
+MAX_BODY = 16 * 1024
+
+
+class FlowBody(msgspec.Struct):
+    name: str | None = None
+    url: str | None = None
+    description: str | None = None
+
+
+def parse_flow(raw: bytes, *, partial: bool) -> FlowChanges:
+    """A flow's fields from a body; ``partial`` (PATCH): each may be left out."""
+    try:
+        body = msgspec.json.decode(raw, type=FlowBody)
+    except msgspec.ValidationError as exc:
+        raise validation_error(exc) from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    for required in ("name", "url"):
+        if getattr(body, required) is None and not partial:
+            raise InvalidInput(f"{required}: required field is missing", field=required)
+    if body.name is not None and not 0 < len(body.name.strip()) <= 256:
+        raise InvalidInput("name must be 1 to 256 characters", field="name")
+    if body.description is not None and len(body.description) > 1024:
+        raise InvalidInput("description must be at most 1024 characters", field="description")
+    name = None if body.name is None else body.name.strip()
+    if partial:
+        return FlowChanges(name=name, url=body.url, description=body.description)
+    return FlowChanges(name=name, url=body.url, description=body.description or "")
+
+
+def flow_doc(flow: Flow, secret: str | None = None) -> Json:
+    return compact(
+        {
+            "id": flow.id,
+            "name": flow.name,
+            "url": flow.url,
+            "description": flow.description,
+            "dateCreated": iso(flow.created_ms),
+            "dateModified": iso(flow.modified_ms),
+            "secret": secret,
+            "selfUri": f"{BASE}/{flow.id}",
+        }
+    )
+
+
+def _body(raw: bytes) -> Any:
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return raw.decode("utf-8", "replace")
+
+
+def delivery_doc(delivery: Delivery, flow: Flow | None) -> Json:
+    return compact(
+        {
+            "id": delivery.id,
+            "flow": compact(
+                {
+                    "id": delivery.flow_id,
+                    "name": flow.name if flow else None,
+                    "selfUri": f"{BASE}/{delivery.flow_id}",
+                }
+            ),
+            "state": delivery.state,
+            "attempts": delivery.attempts,
+            "lastStatus": delivery.last_status,
+            "lastError": delivery.last_error,
+            "dateCreated": iso(delivery.created_ms),
+            "dateLastAttempt": iso(delivery.last_attempt_ms)
+            if delivery.last_attempt_ms is not None
+            else None,
+            "dateNextAttempt": iso(delivery.next_attempt_ms)
+            if delivery.state == "pending"
+            else None,
+            "body": _body(delivery.body),
+            "selfUri": f"{BASE}/deadletters/{delivery.id}",
+        }
+    )
+
+
+def registry(svc: Services) -> FlowRegistry:
+    wake = svc.deliveries.wake if svc.deliveries is not None else (lambda: None)
+    return FlowRegistry(
+        svc.writer.call, svc.clock, allow_private=svc.settings.flows_allow_private, wake=wake
+    )
+
+
+def _listing(path: str, entities: list[Json], total: int, size: int, number: int) -> Json:
+    pages = math.ceil(total / size)
+    return compact(
+        {
+            "entities": entities,
+            "pageSize": size,
+            "pageNumber": number,
+            "total": total,
+            "pageCount": pages,
+            "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
+            "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}"
+            if number < pages
+            else None,
+        }
+    )
+
+
+def _page(request: Request) -> tuple[int, int]:
+    size = int_param(request, "pageSize", 25, low=1, high=500)
+    number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+    return size, number
+
+
+async def flows(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, PERMISSION)
+    if request.method == "POST":
+        changes = parse_flow(await read_body(request, MAX_BODY), partial=False)
+        assert changes.name is not None  # not partial: both are there
+        assert changes.url is not None
+        flow, secret = await registry(svc).create(
+            changes.name, changes.url, changes.description or None
+        )
+        return json_response(flow_doc(flow, secret))
+    size, number = _page(request)
+    found, total = svc.store.flows_page(page_number=number, page_size=size)
+    return json_response(_listing(BASE, [flow_doc(f) for f in found], total, size, number))
+
+
+async def flow(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, PERMISSION)
+    flow_id = request.path_params["flowId"]
+    if request.method == "GET":
+        found = svc.store.flow_get(flow_id)
+        if found is None:
+            raise NotFound(f"no flow with id {flow_id}", field="flowId")
+        return json_response(flow_doc(found))
+    if request.method == "DELETE":
+        await registry(svc).delete(flow_id)
+        return Response(status_code=204)
+    raw = await read_body(request, MAX_BODY)
+    changes = parse_flow(raw, partial=request.method == "PATCH")
+    return json_response(flow_doc(await registry(svc).change(flow_id, changes)))
+
+
+async def rotate_secret(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, PERMISSION)
+    flow_id = request.path_params["flowId"]
+    secret = await registry(svc).rotate(flow_id)
+    return json_response({"id": flow_id, "secret": secret, "selfUri": f"{BASE}/{flow_id}"})
+
+
+async def deadletters(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, PERMISSION)
+    size, number = _page(request)
+    found, total = svc.store.deadletters_page(page_number=number, page_size=size)
+    names = {d.flow_id: svc.store.flow_get(d.flow_id) for d in found}
+    entities = [delivery_doc(d, names[d.flow_id]) for d in found]
+    return json_response(_listing(f"{BASE}/deadletters", entities, total, size, number))
+
+
+async def replay(request: Request) -> Response:
+    svc = services(request)
+    svc.auth.require(request, PERMISSION)
+    delivery_id = request.path_params["deliveryId"]
+    if not await registry(svc).replay([delivery_id]):
+        raise NotFound(f"no dead letter with id {delivery_id}", field="deliveryId")
+    found = svc.store.outbox_get(delivery_id)
+    if found is None:
+        raise NotFound(f"no dead letter with id {delivery_id}", field="deliveryId")
+    return json_response(delivery_doc(found, svc.store.flow_get(found.flow_id)))
+
+
+FLOW_ROUTES = [  # the dead letters first: "deadletters" is no flow id
+    Route(f"{BASE}/deadletters", deadletters, methods=["GET"]),
+    Route(f"{BASE}/deadletters/{{deliveryId}}/replay", replay, methods=["POST"]),
+    Route(BASE, flows, methods=["GET", "POST"]),
+    Route(f"{BASE}/{{flowId}}", flow, methods=["GET", "PATCH", "PUT", "DELETE"]),
+    Route(f"{BASE}/{{flowId}}/secret", rotate_secret, methods=["POST"]),
+]

@@ -1,0 +1,279 @@
+"""The delivery worker: posts the outbox's pending deliveries to their flows, signed.
+
+Each try is an HTTP ``POST`` of the delivery's JSON body with the Standard Webhooks headers
+``webhook-id`` (the delivery's id: the same on every try), ``webhook-timestamp`` (seconds, at
+this try) and ``webhook-signature`` (``v1,`` and the base64 HMAC-SHA256 of
+``id.timestamp.body`` under the flow's current secret, made by the ``standardwebhooks``
+package). A 2xx delivers it; a 408, 429, 5xx, a timeout or a connection error is tried again
+later (``engine.retries``: backoff with jitter, ``Retry-After`` honoured), until the last try,
+when it goes to the dead-letter list; any other answer (a 4xx, a redirect), a URL the target
+rules refuse (``engine.targets``) or a deleted flow sends it there at once.
+
+How it runs, and writes:
+
+- One thread, started and stopped by the server's lifespan, with a store connection of its
+  own. It sleeps until the earliest pending delivery is due (``outbox_next_due``), at most
+  ``check_seconds``; :meth:`wake` (a post-commit subscriber, :meth:`on_commit`, calls it after
+  every commit of the writer, and the dead-letter replay does) makes it look now.
+- A round takes the due deliveries (up to ``batch``), posts them on a small thread pool, and
+  records each try as it ends in a short transaction of its own (``outbox_update``): the
+  writer's lock is taken only for that single-row update (SQLite WAL, 30 s busy timeout).
+- A try is recorded after the receiver answered, never before: a crash between the two sends
+  the delivery again, with the same ``webhook-id``. Nothing is lost (a delivery leaves
+  ``pending`` only once its answer is stored) and nothing is sent beyond at-least-once;
+  receivers dedupe by ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import httpx
+from standardwebhooks import Webhook
+
+from journeyline.clock import Clock
+from journeyline.config import Settings
+from journeyline.engine.retries import RetryPolicy, retry_after_ms, verdict
+from journeyline.engine.targets import Resolver, check_target, system_resolver
+from journeyline.model.effects import Envelope
+from journeyline.model.errors import InvalidInput
+from journeyline.model.flows import Delivery, Flow
+from journeyline.store.base import Store
+
+log = logging.getLogger("journeyline.flows")
+
+USER_AGENT = "journeyline-flows"
+SNIPPET = 200  # characters of a failed answer's body kept in last_error
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        store_factory: Callable[[], Store],
+        clock: Clock,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout_ms: int = 10_000,
+        allow_private: bool = False,
+        transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = system_resolver,
+        rng: random.Random | None = None,
+        check_seconds: float = 5.0,
+        batch: int = 100,
+        concurrency: int = 8,
+    ) -> None:
+        self._store = store_factory()  # the worker's own connection
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.timeout_ms = timeout_ms
+        self.allow_private = allow_private
+        self.resolver = resolver
+        self.rng = rng or random.Random()  # jitter, not a secret
+        self.check_seconds = check_seconds
+        self.batch = batch
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=timeout_ms / 1000,
+            follow_redirects=False,
+            trust_env=False,  # no proxy from the environment: it would bypass the target check
+        )
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="journeyline-flow")
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(
+        cls, store_factory: Callable[[], Store], settings: Settings, clock: Clock
+    ) -> DeliveryWorker:
+        return cls(
+            store_factory,
+            clock,
+            policy=RetryPolicy(
+                base_ms=settings.flows_retry_base_ms, max_attempts=settings.flows_max_attempts
+            ),
+            timeout_ms=settings.flows_timeout_ms,
+            allow_private=settings.flows_allow_private,
+        )
+
+    # -- running --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="journeyline-flows", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the outbox now (something new is due)."""
+        self._wake.set()
+
+    def on_commit(self, envelopes: Sequence[Envelope], /) -> None:
+        """A post-commit subscriber: a commit may have put deliveries in the outbox."""
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout_ms / 1000 + 10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._http.close()
+        if self._thread is None or not self._thread.is_alive():
+            self._store.close()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                if self.deliver_due() >= self.batch:
+                    continue  # more may be due at once
+                wait = self._seconds_to_next()
+            except Exception:  # never let the thread die: deliveries would stop for good
+                log.exception("delivering flows failed; trying again in %ss", self.check_seconds)
+                wait = self.check_seconds
+            self._wake.wait(wait)
+
+    def _seconds_to_next(self) -> float:
+        due = self._store.outbox_next_due()
+        if due is None:
+            return self.check_seconds
+        return min(max((due - self.clock()) / 1000, 0.0), self.check_seconds)
+
+    # -- one round ------------------------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        """Try every delivery due now once (up to ``batch``), recording each try as it ends.
+        Returns how many were tried."""
+        due = self._store.outbox_due(self.clock(), limit=self.batch)
+        if not due:
+            return 0
+        flows: dict[str, tuple[Flow | None, str | None]] = {}
+        for delivery in due:
+            if delivery.flow_id not in flows:
+                flows[delivery.flow_id] = (
+                    self._store.flow_get(delivery.flow_id),
+                    self._store.flow_secret(delivery.flow_id),
+                )
+        futures = [self._pool.submit(self.attempt, d, *flows[d.flow_id]) for d in due]
+        for future in as_completed(futures):
+            tried = future.result()
+            with self._store.transaction():
+                self._store.outbox_update(tried)
+            if tried.state == "dead":
+                log.warning(
+                    "flow delivery %s to %s is dead after %d tries: %s",
+                    tried.id,
+                    tried.flow_id,
+                    tried.attempts,
+                    tried.last_error,
+                )
+        return len(due)
+
+    def attempt(self, delivery: Delivery, flow: Flow | None, secret: str | None) -> Delivery:
+        """One try of ``delivery``: the delivery as it is after it (no store involved)."""
+        attempts = delivery.attempts + 1
+        if flow is None or secret is None:
+            return self._dead(delivery, attempts, None, "the flow was deleted")
+        try:
+            target = check_target(
+                flow.url, allow_private=self.allow_private, resolver=self.resolver
+            )
+        except InvalidInput as exc:
+            return self._dead(delivery, attempts, None, exc.message)
+        except OSError as exc:
+            return self._again(delivery, attempts, None, f"cannot resolve the host: {exc}", None)
+        try:
+            data = delivery.body.decode()
+        except UnicodeDecodeError:
+            return self._dead(delivery, attempts, None, "the body is not UTF-8")
+        seconds = self.clock() // 1000
+        signature = Webhook(secret).sign(delivery.id, datetime.fromtimestamp(seconds, UTC), data)
+        headers = {
+            **target.headers,
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": delivery.id,
+            "webhook-timestamp": str(seconds),
+            "webhook-signature": signature,
+        }
+        try:
+            with self._http.stream(
+                "POST",
+                target.url,
+                content=delivery.body,
+                headers=headers,
+                extensions=target.extensions,
+            ) as response:
+                status = response.status_code
+                outcome = verdict(status)
+                if outcome == "delivered":
+                    return replace(
+                        delivery,
+                        state="delivered",
+                        attempts=attempts,
+                        last_status=status,
+                        last_error=None,
+                        last_attempt_ms=self.clock(),
+                    )
+                error = f"HTTP {status}{_snippet(response)}"
+                if outcome == "dead":
+                    return self._dead(delivery, attempts, status, f"{error} (not retried)")
+                later = retry_after_ms(response.headers.get("retry-after"), self.clock())
+                return self._again(delivery, attempts, status, error, later)
+        except httpx.TimeoutException:
+            error = f"no answer within {self.timeout_ms} ms"
+            return self._again(delivery, attempts, None, error, None)
+        except httpx.TransportError as exc:
+            return self._again(delivery, attempts, None, f"connection failed: {exc!r}", None)
+
+    def _dead(self, delivery: Delivery, attempts: int, status: int | None, error: str) -> Delivery:
+        return replace(
+            delivery,
+            state="dead",
+            attempts=attempts,
+            last_status=status,
+            last_error=error,
+            last_attempt_ms=self.clock(),
+        )
+
+    def _again(
+        self,
+        delivery: Delivery,
+        attempts: int,
+        status: int | None,
+        error: str,
+        retry_after: int | None,
+    ) -> Delivery:
+        """A failure worth another try, unless this was the last one."""
+        if attempts >= self.policy.max_attempts:
+            return self._dead(
+                delivery, attempts, status, f"{error} (gave up after {attempts} tries)"
+            )
+        now = self.clock()
+        wait = self.policy.wait_ms(attempts, self.rng)
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        return replace(
+            delivery,
+            attempts=attempts,
+            next_attempt_ms=now + wait,
+            last_status=status,
+            last_error=error,
+            last_attempt_ms=now,
+        )
+
+
+def _snippet(response: httpx.Response) -> str:
+    """The start of an answer's body, for last_error (never more than a chunk is read)."""
+    try:
+        for chunk in response.iter_text():
+            text = " ".join(chunk.split())[:SNIPPET]
+            return f": {text}" if text else ""
+    except (httpx.HTTPError, UnicodeDecodeError):
+        pass
+    return ""
