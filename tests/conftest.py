@@ -111,6 +111,15 @@ def api(settings: Settings, clock: FakeClock) -> Iterator[Api]:
         yield Api(client, bearer(client, credentials), settings.store_url, clock)
 
 
+@contextlib.contextmanager
+def flows_api(store_url: str, clock: FakeClock, **settings: Any) -> Iterator[Api]:
+    """The app with an admin token, on settings of its own (e.g. ``flows_allow_private``)."""
+    credentials = make_client(store_url)
+    app = create_app(Settings(store_url=store_url, **settings), clock=clock)
+    with TestClient(app) as client:
+        yield Api(client, bearer(client, credentials), store_url, clock)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
-from starlette.testclient import TestClient
 
-from conftest import Api, FakeClock, bearer, make_client
+from conftest import Api, FakeClock, bearer, flows_api, make_client
 from flow_receiver import running_receiver
-from journeyline.api.app import create_app
-from journeyline.config import Settings
 from journeyline.model.flows import Delivery
 from journeyline.store import open_store
 
 PUBLIC = "https://93.184.216.34/hooks/journeyline"  # a literal public address: no DNS needed
-
-
-@contextmanager
-def flows_api(store_url: str, clock: FakeClock, **settings: Any) -> Iterator[Api]:
-    credentials = make_client(store_url)
-    app = create_app(Settings(store_url=store_url, **settings), clock=clock)
-    with TestClient(app) as client:
-        yield Api(client, bearer(client, credentials), store_url, clock)
 
 
 def patch(api: Api, path: str, body: Any) -> Any:

@@ -1011,6 +1011,9 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
         fx.ContactVerified("c1", "s1", "cookie", "agent-1"),
         fx.IdentifierClaimed(Identifier("Email", "a@x", "c1", True, T0), "c2"),
         fx.IdentifierReleased("Email", "a@x", "c1"),
+        fx.SegmentAssigned("g1", "c1", "s1", "c1", T0, T0 + 86_400_000),
+        fx.OutcomeAchieved("o1", "s1", None, T0, 12.5),
+        fx.ActionQualified("a1", "m1", 2, "architectFlow", "s1", "c1", "event:e1", T0),
     ]
     assert {type(e) for e in samples} == set(fx.EFFECT_TYPES)
     written = [Envelope(0, n, 1, T0, e) for n, e in enumerate(samples, 1)]

@@ -107,7 +107,7 @@ class ConversationProjector:
         self._stale_contacts: dict[str, str] = {}
         self._pending: list[ConversationWrite] = []  # conversation rows of the unit, to store
         #: directory names for the cards of effects; dropped by ``names_changed``
-        self._names: dict[tuple[str, str], str] = {}
+        self.names: dict[tuple[str, str], str] = {}
         self._deadlines: list[tuple[str, str, int | None]] = []
         self._now = 0
 
@@ -135,7 +135,7 @@ class ConversationProjector:
         return sessions
 
     def card(self, session: ConversationSession, now_ms: int) -> Card:
-        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self._name)
+        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self.name)
 
     def forget_cached(self) -> None:
         """Drop the cached conversations (the directory names stay: ``names_changed``)."""
@@ -236,18 +236,18 @@ class ConversationProjector:
                 self.effects.emit(JourneyEventRemoved(session.id, event_id))
 
     def _card(self, session: ConversationSession, now_ms: int) -> Card:
-        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self._name)
+        return card_for(session, now_ms=now_ms, acw_grace_ms=self.acw_grace_ms, name_of=self.name)
 
     def names_changed(self) -> None:
         """The directory may have changed: read names again for the next cards."""
-        self._names.clear()
+        self.names.clear()
 
-    def _name(self, kind: str, entry_id: str) -> str:
+    def name(self, kind: str, entry_id: str) -> str:
         """A directory name for the cards of effects, read once and then kept."""
-        name = self._names.get((kind, entry_id))
+        name = self.names.get((kind, entry_id))
         if name is None:
             name = self.store.directory_names(kind, [entry_id]).get(entry_id, entry_id)
-            self._names[(kind, entry_id)] = name
+            self.names[(kind, entry_id)] = name
         return name
 
     def _link(

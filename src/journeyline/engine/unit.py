@@ -67,6 +67,7 @@ from journeyline.engine.inputs import (
     tick_body,
 )
 from journeyline.engine.inputs import units as _units_of
+from journeyline.engine.journeys import JourneyRules
 from journeyline.engine.web import WebProjector, partition_of, partition_of_session
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import Accepted
@@ -108,6 +109,8 @@ class Engine:
             store, self.effects, self.identity, acw_grace_ms=acw_grace_ms, cache_size=cache_size
         )
         self.web = WebProjector(store, self.effects, timeout_ms=web_timeout_ms)
+        #: Segments, outcomes and action maps on the unit's journey events (engine.journeys).
+        self.journeys = JourneyRules(self.definitions, self.conversations.name)
         self._unit: int | None = None  # the last unit of work logged
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
@@ -200,6 +203,7 @@ class Engine:
     def _subscribers(self, now: int, unit: int) -> list[tuple[int, Effect]]:
         """The unit's effects, and what the in-transaction subscribers add to them."""
         effects = list(self.effects.items)
+        effects += self.journeys(UnitView(self.store, now, unit, tuple(effects)))
         for subscriber in self.in_transaction:
             added = list(subscriber(UnitView(self.store, now, unit, tuple(effects))))
             for partition, _ in added:

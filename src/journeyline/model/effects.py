@@ -31,6 +31,9 @@ contact.unmerged       a merge was undone
 contact.verified       an agent confirmed who a session (and its visitor's cookie) is
 identifier.claimed     a cookie, email, phone or external id now belongs to a contact
 identifier.released    an identifier no longer belongs to its contact
+segment.assigned       a segment's conditions held for a session (session scope) or a contact
+outcome.achieved       an outcome's conditions held on a session (once per session)
+action.qualified       an action map's trigger held on a session: its action is to be taken
 =====================  =====================================================================
 """
 
@@ -187,6 +190,49 @@ class IdentifierReleased:
     contact_id: str
 
 
+# -- segments, outcomes, action maps ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentAssigned:
+    """``scope``: the session id (session scope) or the contact id (customer scope);
+    ``unassign_ms``: when the assignment expires (None: never)."""
+
+    name: ClassVar[str] = "segment.assigned"
+    segment_id: str
+    scope: str
+    session_id: str
+    contact_id: str | None
+    assigned_ms: int
+    unassign_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeAchieved:
+    name: ClassVar[str] = "outcome.achieved"
+    outcome_id: str
+    session_id: str
+    contact_id: str | None
+    achieved_ms: int
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionQualified:
+    """An action map fired on a session: ``action_id`` is the journey action it made,
+    ``trigger`` what triggered it (``segment:<id>`` or ``event:<event id>``)."""
+
+    name: ClassVar[str] = "action.qualified"
+    action_id: str
+    action_map_id: str
+    action_map_version: int
+    media_type: str
+    session_id: str
+    contact_id: str | None
+    trigger: str
+    at_ms: int
+
+
 Effect = (
     SessionStarted
     | SessionChanged
@@ -202,6 +248,9 @@ Effect = (
     | ContactVerified
     | IdentifierClaimed
     | IdentifierReleased
+    | SegmentAssigned
+    | OutcomeAchieved
+    | ActionQualified
 )
 EFFECT_TYPES: tuple[type[Effect], ...] = (
     SessionStarted,
@@ -218,6 +267,9 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     ContactVerified,
     IdentifierClaimed,
     IdentifierReleased,
+    SegmentAssigned,
+    OutcomeAchieved,
+    ActionQualified,
 )
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 
