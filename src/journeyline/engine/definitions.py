@@ -61,6 +61,20 @@ class Current:
     templates: dict[str, ActionTemplate]
     segment_by_id: dict[str, Segment]
 
+    @property
+    def empty(self) -> bool:
+        """No active segment, outcome or action map: no event concerns any."""
+        return not any(
+            i.by_event or i.context_only for i in (self.segments, self.outcomes, self.action_maps)
+        )
+
+    def concerned(self, stream_type: str, event_name: str) -> bool:
+        """Whether any definition could care about an event of this stream and name."""
+        return any(
+            i.candidates(stream_type, event_name)
+            for i in (self.segments, self.outcomes, self.action_maps)
+        )
+
 
 def stored(kind: str, record: Any) -> StoredDefinition:
     """What the store keeps of a definition record: its Genesys JSON and listing columns."""

@@ -81,25 +81,23 @@ class JourneyRules:
 
     def __call__(self, unit: UnitView) -> Sequence[tuple[int, Effect]]:
         added: list[tuple[int, Effect]] = []
-        current: Current | None = None
+        current = self.definitions.current()
+        if current.empty:
+            return added  # nothing defined: an event costs one attribute read
         for partition, effect in unit.effects:
             if isinstance(effect, JourneyEventAdded):
                 if effect.moved_from is not None:
                     continue  # not new: it was evaluated on the session it came from
-                event = patterns.event_from_effect(effect, name_of=self.name_of)
-                contact_id = effect.contact_id
+                stream_type, contact_id = effect.stream_type, effect.contact_id
             elif isinstance(effect, JourneyEventChanged):
-                event = patterns.event_from_effect(effect, name_of=self.name_of)
-                contact_id = None
+                stream_type, contact_id = "Conversation", None  # only conversation events change
             else:
                 continue
-            if current is None:
-                current = self.definitions.current()
-            emit = [
-                (partition, e)
-                for e in self._event(unit, current, effect.session_id, contact_id, event)
-            ]
-            added += emit
+            if not current.concerned(stream_type, effect.event_name):
+                continue
+            event = patterns.event_from_effect(effect, name_of=self.name_of)
+            for found in self._event(unit, current, effect.session_id, contact_id, event):
+                added.append((partition, found))
         return added
 
     # -- one event ------------------------------------------------------------------------
