@@ -391,3 +391,17 @@ def test_a_deleted_member_leaves_its_merge_and_the_rest_unmerge(api: Api) -> Non
     assert undone.status_code == 200, undone.text
     assert sorted(e["id"] for e in undone.json()["entities"]) == sorted([a, b])
     assert api.get(f"{contacts}/{head['id']}").status_code == 404
+
+
+def test_contacts_are_listed_newest_first_a_page_at_a_time(api: Api) -> None:
+    for name in ("Ada", "Grace", "Edsger"):
+        assert api.post(CONTACTS, {"firstName": name}).status_code == 200
+        api.clock.advance(1)
+    listing = api.get(CONTACTS, params={"pageSize": 2}).json()
+    assert [c["firstName"] for c in listing["entities"]] == ["Edsger", "Grace"]
+    assert (listing["total"], listing["pageSize"], listing["pageNumber"]) == (3, 2, 1)
+    second = api.get(CONTACTS, params={"pageSize": 2, "pageNumber": 2}).json()
+    assert [c["firstName"] for c in second["entities"]] == ["Ada"]
+    too_big = api.get(CONTACTS, params={"pageSize": 201})
+    assert too_big.status_code == 400
+    assert too_big.json()["details"] == [{"fieldName": "pageSize"}]

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.services import Services, page_params, read_body, services
 from journeyline.api.wire import Json
 from journeyline.engine import queries
 from journeyline.ids import new_id
@@ -137,8 +137,7 @@ async def contacts(request: Request) -> Response:
         )
         return json_response(_contact_json(svc, _live(svc, result["id"])))
     svc.auth.require(request, "journey:read")
-    size = int_param(request, "pageSize", 25, low=1, high=200)
-    number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+    size, number = page_params(request, high=200)
     found, total = svc.store.contacts_page(page_number=number, page_size=size)
     return json_response(
         {

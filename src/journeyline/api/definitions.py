@@ -12,7 +12,6 @@ through the single writer (``engine.definitions``).
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
@@ -22,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.engine.definitions import ENCODERS, typed
 from journeyline.ingest import definitions as wire
 from journeyline.model.commands import DeleteDefinition, PutDefinition
@@ -109,8 +108,7 @@ def routes(kind: str) -> list[Route]:
             stored = await _put(svc, kind, record, None, principal.client_id)
             return json_response(encode(stored))
         svc.auth.require(request, "journey:read")
-        size = int_param(request, "pageSize", 25, low=1, high=500)
-        number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+        size, number = page_params(request)
         sort_by, descending = _sort(request)
         fields = request.query_params.get("queryFields")
         if fields not in (None, "", "displayName", "name"):
@@ -124,22 +122,12 @@ def routes(kind: str) -> list[Route]:
             is_active=_bool_param(request, "isActive"),
             name_contains=request.query_params.get("queryValue") or None,
         )
-        pages = math.ceil(total / size)
+        listing = page_listing(path, [encode(typed(r)) for r in rows], total, size, number)
         uri = f"{path}?pageSize={size}&pageNumber="
-        return json_response(
-            {
-                "entities": [encode(typed(r)) for r in rows],
-                "pageSize": size,
-                "pageNumber": number,
-                "total": total,
-                "pageCount": pages,
-                "firstUri": f"{uri}1",
-                "selfUri": f"{uri}{number}",
-                "lastUri": f"{uri}{max(pages, 1)}",
-                "nextUri": f"{uri}{number + 1}" if number < pages else None,
-                "previousUri": f"{uri}{number - 1}" if number > 1 else None,
-            }
-        )
+        listing["firstUri"] = f"{uri}1"
+        listing["lastUri"] = f"{uri}{max(listing['pageCount'], 1)}"
+        listing["previousUri"] = f"{uri}{number - 1}" if number > 1 else None
+        return json_response(listing)
 
     async def one(request: Request) -> Response:
         svc = services(request)

@@ -8,7 +8,6 @@ client may give the ``id`` too, to mirror the ids its contact centre uses); ``GE
 
 from __future__ import annotations
 
-import math
 import uuid
 
 import msgspec
@@ -18,7 +17,7 @@ from starlette.routing import Route
 
 from journeyline.api import wire
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.errors import InvalidInput, NotFound
 
@@ -57,25 +56,12 @@ def routes(path: str, kind: str) -> list[Route]:
             entry = await put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
             return json_response(wire.directory_entry(entry))
         svc.auth.require(request, "journey:read")
-        size = int_param(request, "pageSize", 25, low=1, high=500)
-        number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+        size, number = page_params(request)
         entries, total = svc.store.directory_list(
             kind, page_number=number, page_size=size, name=request.query_params.get("name")
         )
-        pages = math.ceil(total / size)
-        return json_response(
-            {
-                "entities": [wire.directory_entry(e) for e in entries],
-                "pageSize": size,
-                "pageNumber": number,
-                "total": total,
-                "pageCount": pages,
-                "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
-                "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}"
-                if number < pages
-                else None,
-            }
-        )
+        entities = [wire.directory_entry(e) for e in entries]
+        return json_response(page_listing(path, entities, total, size, number))
 
     async def one(request: Request) -> Response:
         svc = services(request)

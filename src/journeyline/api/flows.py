@@ -7,7 +7,6 @@ other answer carries a secret. What a receiver gets and how it verifies it: docs
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import msgspec
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.api.wire import Json, compact
 from journeyline.clock import iso
 from journeyline.engine.flows import FlowChanges, FlowRegistry
@@ -113,29 +112,6 @@ def registry(svc: Services) -> FlowRegistry:
     )
 
 
-def _listing(path: str, entities: list[Json], total: int, size: int, number: int) -> Json:
-    pages = math.ceil(total / size)
-    return compact(
-        {
-            "entities": entities,
-            "pageSize": size,
-            "pageNumber": number,
-            "total": total,
-            "pageCount": pages,
-            "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
-            "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}"
-            if number < pages
-            else None,
-        }
-    )
-
-
-def _page(request: Request) -> tuple[int, int]:
-    size = int_param(request, "pageSize", 25, low=1, high=500)
-    number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
-    return size, number
-
-
 async def flows(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
@@ -147,9 +123,11 @@ async def flows(request: Request) -> Response:
             changes.name, changes.url, changes.description or None
         )
         return json_response(flow_doc(flow, secret))
-    size, number = _page(request)
+    size, number = page_params(request)
     found, total = svc.store.flows_page(page_number=number, page_size=size)
-    return json_response(_listing(BASE, [flow_doc(f) for f in found], total, size, number))
+    return json_response(
+        compact(page_listing(BASE, [flow_doc(f) for f in found], total, size, number))
+    )
 
 
 async def flow(request: Request) -> Response:
@@ -180,11 +158,13 @@ async def rotate_secret(request: Request) -> Response:
 async def deadletters(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
-    size, number = _page(request)
+    size, number = page_params(request)
     found, total = svc.store.deadletters_page(page_number=number, page_size=size)
     names = {d.flow_id: svc.store.flow_get(d.flow_id) for d in found}
     entities = [delivery_doc(d, names[d.flow_id]) for d in found]
-    return json_response(_listing(f"{BASE}/deadletters", entities, total, size, number))
+    return json_response(
+        compact(page_listing(f"{BASE}/deadletters", entities, total, size, number))
+    )
 
 
 async def replay(request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,31 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def page_params(request: Request, *, high: int = 500) -> tuple[int, int]:
+    """``(pageSize, pageNumber)`` of a numbered listing: a size of 1 to ``high`` (25 unless
+    given), a page from 1."""
+    size = int_param(request, "pageSize", 25, low=1, high=high)
+    number = int_param(request, "pageNumber", 1, low=1, high=1_000_000)
+    return size, number
+
+
+def page_listing(
+    path: str, entities: list[Any], total: int, size: int, number: int
+) -> dict[str, Any]:
+    """A Genesys numbered listing: the page's entities, its place, and the next page's URI
+    (None on the last page)."""
+    pages = math.ceil(total / size)
+    return {
+        "entities": entities,
+        "pageSize": size,
+        "pageNumber": number,
+        "total": total,
+        "pageCount": pages,
+        "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
+        "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}" if number < pages else None,
+    }
 
 
 def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
