@@ -7,7 +7,7 @@ commits or rolls back as a whole, ``savepoint()`` nests a unit that is undone al
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +17,21 @@ from journeyline.model.errors import StoreError
 from journeyline.store.boundary import failed
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
+
+#: Values per ``IN (...)`` list: well inside SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+def chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    """Distinct values, sorted, in lists of at most :data:`CHUNK` for ``IN (...)``."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def marks(values: Sequence[object]) -> str:
+    """``?, ?, ...``: one placeholder per value."""
+    return ",".join("?" * len(values))
 
 
 def path_of(url: str) -> Path:

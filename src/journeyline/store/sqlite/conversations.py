@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
 from journeyline.store.records import AnySession, ConversationWrite, Page
+from journeyline.store.sqlite.connection import marks
 
 
 def _decode_session(kind: str, doc: bytes) -> AnySession:
@@ -29,7 +30,7 @@ def event_docs(
     sql = "SELECT created_ms, id, doc FROM session_events WHERE session_id = ?"
     args: list[object] = [session_id]
     if names:
-        sql += f" AND event_name IN ({','.join('?' * len(names))})"
+        sql += f" AND event_name IN ({marks(names)})"
         args += list(names)
     if after:
         created, last_id = codec.read_cursor(after)
@@ -113,7 +114,7 @@ class ConversationMixin:
         sql = "SELECT type, doc FROM sessions WHERE 1 = 1"
         args: list[object] = []
         if contact_ids is not None:
-            sql += f" AND external_contact_id IN ({','.join('?' * len(contact_ids))})"
+            sql += f" AND external_contact_id IN ({marks(contact_ids)})"
             args += list(contact_ids)
         if after:
             created, last_id = codec.read_cursor(after)

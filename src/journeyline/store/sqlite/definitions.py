@@ -14,6 +14,7 @@ from journeyline.store.records import (
     JourneyAction,
     StoredDefinition,
 )
+from journeyline.store.sqlite.connection import marks
 
 _DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
 _ASSIGNMENT = (
@@ -176,9 +177,9 @@ class DefinitionsMixin:
                 (session_id,),
             )
         else:
-            marks = ",".join("?" * len(contact_ids))
             rows = self._db.execute(
-                f"SELECT {_ASSIGNMENT} FROM segment_assignments WHERE contact_id IN ({marks})"
+                f"SELECT {_ASSIGNMENT} FROM segment_assignments"
+                f" WHERE contact_id IN ({marks(contact_ids)})"
                 " ORDER BY assigned_ms, segment_id",
                 list(contact_ids),
             )

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from journeyline.store.records import DirectoryEntry
+from journeyline.store.sqlite.connection import marks
 
 
 class DirectoryMixin:
@@ -54,8 +55,7 @@ class DirectoryMixin:
     def directory_names(self, kind: str, ids: Sequence[str]) -> dict[str, str]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            f"SELECT id, name FROM directory WHERE kind = ? AND id IN ({marks})", [kind, *ids]
+            f"SELECT id, name FROM directory WHERE kind = ? AND id IN ({marks(ids)})", [kind, *ids]
         )
         return dict(rows)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from journeyline.model.flows import Delivery, Flow
+from journeyline.store.sqlite.connection import marks
 
 _FLOW = "SELECT id, name, url, description, created_ms, modified_ms FROM flows"
 _DELIVERY = (
@@ -145,7 +146,7 @@ class FlowsMixin:
         if delivery_ids is not None:
             if not delivery_ids:
                 return []
-            where += f" AND id IN ({','.join('?' * len(delivery_ids))})"
+            where += f" AND id IN ({marks(delivery_ids)})"
             args = list(delivery_ids)
         rows = self._db.execute(
             f"UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?"

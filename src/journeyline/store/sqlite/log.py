@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from journeyline.store.records import LogRecord
+from journeyline.store.sqlite.connection import chunks, marks
 
 
 class LogMixin:
@@ -14,12 +15,11 @@ class LogMixin:
     def append(self, records: Sequence[LogRecord]) -> set[str]:
         if not records:
             return set()
-        keys = list({r.key for r in records})
         existing: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT key FROM event_log WHERE key IN ({marks})", chunk)
+        for chunk in chunks(r.key for r in records):
+            rows = self._db.execute(
+                f"SELECT key FROM event_log WHERE key IN ({marks(chunk)})", chunk
+            )
             existing.update(key for (key,) in rows)
         new: dict[str, LogRecord] = {}
         for r in records:

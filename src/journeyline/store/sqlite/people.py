@@ -4,23 +4,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
 
 from journeyline.model.contact import Contact, Identifier
+from journeyline.store.sqlite.connection import chunks, marks
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 _encoder = msgspec.json.Encoder()
-
-#: Ids per ``IN (...)`` list: well inside SQLite's limit on bound parameters.
-_CHUNK = 500
-
-
-def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield list(items[start : start + _CHUNK])
 
 
 class PeopleMixin:
@@ -59,10 +52,8 @@ class PeopleMixin:
 
     def contacts_get(self, contact_ids: Collection[str]) -> dict[str, Contact]:
         found: dict[str, Contact] = {}
-        for chunk in _chunks(sorted(contact_ids)):
-            rows = self._db.execute(
-                f"SELECT doc FROM contacts WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            )
+        for chunk in chunks(contact_ids):
+            rows = self._db.execute(f"SELECT doc FROM contacts WHERE id IN ({marks(chunk)})", chunk)
             for (doc,) in rows:
                 contact = _contact_decoder.decode(doc)
                 found[contact.id] = contact
@@ -101,10 +92,10 @@ class PeopleMixin:
         for kind, value in keys:
             by_type.setdefault(kind, []).append(value)
         for kind, values in sorted(by_type.items()):
-            for chunk in _chunks(sorted(set(values))):
+            for chunk in chunks(values):
                 rows = self._db.execute(
                     "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
-                    f" WHERE type = ? AND value IN ({','.join('?' * len(chunk))})",
+                    f" WHERE type = ? AND value IN ({marks(chunk)})",
                     [kind, *chunk],
                 )
                 for r in rows:
@@ -152,10 +143,9 @@ class PeopleMixin:
         )
 
     def audits_of(self, contact_ids: Sequence[str]) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(contact_ids))
         rows = self._db.execute(
             f"SELECT at_ms, actor, action, contact_id, doc FROM audits"
-            f" WHERE contact_id IN ({marks}) ORDER BY seq",
+            f" WHERE contact_id IN ({marks(contact_ids)}) ORDER BY seq",
             list(contact_ids),
         )
         return [

@@ -12,6 +12,7 @@ from journeyline.core.websession import web_event_id
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import codec
 from journeyline.store.records import Page, WebSessionWrite
+from journeyline.store.sqlite.connection import chunks, marks
 from journeyline.store.sqlite.conversations import event_docs
 
 _web_session_decoder = msgspec.json.Decoder(WebSession)
@@ -103,12 +104,10 @@ class WebMixin:
 
     def customers_with_sessions(self, customer_ids: Collection[str], session_type: str) -> set[str]:
         found: set[str] = set()
-        ids = sorted(customer_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(customer_ids):
             rows = self._db.execute(
                 "SELECT DISTINCT customer_id FROM sessions WHERE type = ?"
-                f" AND customer_id IN ({','.join('?' * len(chunk))})",
+                f" AND customer_id IN ({marks(chunk)})",
                 [session_type, *chunk],
             )
             found.update(r[0] for r in rows)
