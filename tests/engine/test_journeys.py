@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from builders import COOKIE, effects_of, web_event, web_inputs
+from builders import COOKIE, Conversation, accepted, answered, effects_of, web_event, web_inputs
 from conftest import FakeClock
 from journeyline.engine.definitions import ENCODERS
 from journeyline.engine.inputs import CommandInput
@@ -15,7 +15,7 @@ from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.ingest import definitions as wire
 from journeyline.model.commands import PutDefinition
-from journeyline.model.effects import OutcomeAchieved, SegmentAssigned
+from journeyline.model.effects import JourneyEventChanged, OutcomeAchieved, SegmentAssigned
 from journeyline.store.base import Store
 
 AT = 1_795_600_000_000
@@ -97,3 +97,39 @@ def test_segments_and_outcomes_on_web_events(store: Store) -> None:
         store.assignment_get("seg-products", assigned.scope),
         store.achievements_of(assigned.session_id),
     ) == live
+
+
+def test_a_late_wrap_up_assigns_a_customer_segment_to_the_callers_contact(store: Store) -> None:
+    """``journey.event.changed`` names no contact: a customer segment it completes is still the
+    caller's contact's, as one the ``ended`` event completed would be."""
+    engine = Engine(store, FakeClock(AT + 3_600_000))
+    ended = {
+        "criteria": [
+            {
+                "key": "wrapupCode.id",
+                "values": ["wu-sale"],
+                "operator": "equal",
+                "shouldIgnoreCase": False,
+            }
+        ],
+        "count": 1,
+        "streamType": "Conversation",
+        "sessionType": "conversation",
+        "eventName": "ended",
+    }
+    _define(
+        engine,
+        "segment",
+        {"displayName": "Bought by phone", "scope": "Customer", "journey": {"patterns": [ended]}},
+        "seg-sale",
+    )
+    call = answered("conv-sale").user_end(200, "u-ann").customer_end(200, "PEER")
+    first = engine.apply(accepted(call))
+    assert effects_of(first.effects, SegmentAssigned) == []  # no wrap-up yet
+    late = engine.apply(accepted(Conversation("conv-sale").acw(210, "u-ann", "wu-sale")))
+    [changed] = effects_of(late.effects, JourneyEventChanged)
+    [assigned] = effects_of(late.effects, SegmentAssigned)
+    link = store.session_link(changed.session_id)
+    assert link is not None
+    assert link[0] is not None
+    assert (assigned.scope, assigned.contact_id) == (link[0], link[0])

@@ -45,10 +45,14 @@ ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
+def _record(kind: str, definition_id: str, doc: bytes, version: int, created: int, at: int) -> Any:
+    record = _DECODE[kind](doc, id=definition_id, now_ms=at)
+    return replace(record, version=version, created_ms=created)
+
+
 def typed(row: StoredDefinition) -> Any:
     """A stored definition as its record (Segment, Outcome, ActionMap, ActionTemplate)."""
-    record = _DECODE[row.kind](row.doc, id=row.id, now_ms=row.modified_ms)
-    return replace(record, version=row.version, created_ms=row.created_ms)
+    return _record(row.kind, row.id, row.doc, row.version, row.created_ms, row.modified_ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +62,6 @@ class Current:
     segments: DefinitionIndex[Segment]
     outcomes: DefinitionIndex[Outcome]
     action_maps: DefinitionIndex[ActionMap]
-    templates: dict[str, ActionTemplate]
-    segment_by_id: dict[str, Segment]
 
     @property
     def empty(self) -> bool:
@@ -68,28 +70,30 @@ class Current:
             i.by_event or i.context_only for i in (self.segments, self.outcomes, self.action_maps)
         )
 
-    def concerned(self, stream_type: str, event_name: str) -> bool:
-        """Whether any definition could care about an event of this stream and name."""
-        return any(
-            i.candidates(stream_type, event_name)
-            for i in (self.segments, self.outcomes, self.action_maps)
+    def candidates(
+        self, stream_type: str, event_name: str
+    ) -> tuple[tuple[Segment, ...], tuple[Outcome, ...], tuple[ActionMap, ...]]:
+        """The segments, outcomes and action maps an event of this stream and name could
+        concern (see ``DefinitionIndex.candidates``)."""
+        return (
+            self.segments.candidates(stream_type, event_name),
+            self.outcomes.candidates(stream_type, event_name),
+            self.action_maps.candidates(stream_type, event_name),
         )
 
 
 def stored(kind: str, record: Any) -> StoredDefinition:
     """What the store keeps of a definition record: its Genesys JSON and listing columns."""
-    doc = ENCODERS[kind](record)
-    name = doc.get("displayName", doc.get("name", ""))
-    active = doc.get("isActive", doc.get("state", "Active") == "Active")
+    template = isinstance(record, ActionTemplate)  # a name and a state, not displayName
     return StoredDefinition(
         kind=kind,
         id=record.id,
         version=record.version,
-        display_name=str(name),
-        is_active=bool(active),
+        display_name=record.name if template else record.display_name,
+        is_active=record.state == "Active" if template else record.is_active,
         created_ms=record.created_ms,
         modified_ms=record.modified_ms,
-        doc=_encoder.encode(doc),
+        doc=_encoder.encode(ENCODERS[kind](record)),
     )
 
 
@@ -118,21 +122,10 @@ class Definitions:
                             f"{command.id} is not the current one ({before.version})",
                             field="version",
                         )
-                record = typed(
-                    StoredDefinition(
-                        command.kind,
-                        command.id,
-                        0,
-                        "",
-                        True,
-                        0,
-                        command.at_ms,
-                        _encoder.encode(command.doc),
-                    )
-                )
                 version = 1 if before is None else before.version + 1
                 created = command.at_ms if before is None else before.created_ms
-                record = replace(record, version=version, created_ms=created)
+                doc = _encoder.encode(command.doc)
+                record = _record(command.kind, command.id, doc, version, created, command.at_ms)
                 self.store.definition_put(stored(command.kind, record))
                 self._current = None
                 return {"id": command.id, "version": version}
@@ -162,12 +155,9 @@ class Definitions:
             segments: list[Segment] = [typed(d) for d in load("segment")]
             outcomes: list[Outcome] = [typed(d) for d in load("outcome")]
             maps: list[ActionMap] = [typed(d) for d in load("actionmap")]
-            templates: list[ActionTemplate] = [typed(d) for d in load("actiontemplate")]
             self._current = Current(
                 DefinitionIndex.build(segments),
                 DefinitionIndex.build(outcomes),
                 DefinitionIndex.build(maps),
-                {t.id: t for t in templates},
-                {s.id: s for s in segments},
             )
         return self._current

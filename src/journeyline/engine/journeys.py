@@ -93,10 +93,16 @@ class JourneyRules:
                 stream_type, contact_id = "Conversation", None  # only conversation events change
             else:
                 continue
-            if not current.concerned(stream_type, effect.event_name):
+            concerned = current.candidates(stream_type, effect.event_name)
+            if not any(concerned):
                 continue
+            if isinstance(effect, JourneyEventChanged):  # it names no contact: the session's
+                link = unit.store.session_link(effect.session_id)
+                contact_id = link[0] if link else None
             event = patterns.event_from_effect(effect, name_of=self.name_of)
-            for found in self._event(unit, current, effect.session_id, contact_id, event):
+            for found in self._event(
+                unit, current, concerned, effect.session_id, contact_id, event
+            ):
                 added.append((partition, found))
         return added
 
@@ -106,10 +112,13 @@ class JourneyRules:
         self,
         unit: UnitView,
         current: Current,
+        concerned: tuple[tuple[Segment, ...], tuple[Outcome, ...], tuple[ActionMap, ...]],
         session_id: str,
         contact_id: str | None,
         event: CriteriaEvent,
     ) -> list[Effect]:
+        """What one event decides for the definitions it concerns."""
+        segments, outcomes, action_maps = concerned
         store = unit.store
         out: list[Effect] = []
         context: dict[str, Any] | None = None
@@ -121,11 +130,11 @@ class JourneyRules:
                 context = dict(context_of(web)) if web is not None else {}
             return context
 
-        for segment in current.segments.candidates(event.stream_type, event.event_name):
+        for segment in segments:
             scope = contact_id if segment.scope == "Customer" and contact_id else session_id
             if self._matched(store, segment, scope, event, visit):
                 out += self._assign(unit, current, segment, scope, session_id, contact_id, event)
-        for outcome in current.outcomes.candidates(event.stream_type, event.event_name):
+        for outcome in outcomes:
             if self._matched(store, outcome, session_id, event, visit):
                 value = None
                 field = outcome.associated_value_field
@@ -138,7 +147,7 @@ class JourneyRules:
                     out.append(
                         OutcomeAchieved(outcome.id, session_id, contact_id, unit.now_ms, value)
                     )
-        for action_map in current.action_maps.candidates(event.stream_type, event.event_name):
+        for action_map in action_maps:
             if action_map.trigger_with_event_conditions and patterns.conditions_match(
                 action_map.trigger_with_event_conditions, event
             ):
