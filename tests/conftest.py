@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -118,6 +119,19 @@ def flows_api(store_url: str, clock: FakeClock, **settings: Any) -> Iterator[Api
     app = create_app(Settings(store_url=store_url, **settings), clock=clock)
     with TestClient(app) as client:
         yield Api(client, bearer(client, credentials), store_url, clock)
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait (up to 20 s) until a server answers ``GET /health``; fail if ``process`` exits."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base_url}/health", timeout=1)
+            return
+        except httpx.TransportError:
+            assert process is None or process.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
 
 
 def free_port() -> int:

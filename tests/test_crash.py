@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from conftest import SAMPLES, bearer, free_port, make_client
+from conftest import SAMPLES, bearer, free_port, make_client, wait_healthy
 from journeyline.store import open_store
 
 LINES = (SAMPLES / "inbound-call-answered.jsonl").read_text().splitlines()
@@ -57,14 +57,8 @@ def test_acknowledged_events_survive_a_kill_in_flight(store_url: str) -> None:
                         acknowledged.extend(e["id"] for e in answer.json()["entities"])
 
     try:
+        wait_healthy(base, server)
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
         with httpx.Client(base_url=base) as http:
             headers = bearer(http, credentials)
         workers = [threading.Thread(target=post, args=(w, headers)) for w in range(4)]

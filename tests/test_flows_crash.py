@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from conftest import free_port
+from conftest import free_port, wait_healthy
 from flow_receiver import Answer, running_receiver
 from journeyline.engine.flows import delivery_id_for, enqueue_flow, new_secret
 from journeyline.model.flows import Delivery, Flow
@@ -45,15 +43,7 @@ def server(store_url: str) -> Iterator[subprocess.Popen[bytes]]:
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "the server exited"
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.05)
+        wait_healthy(f"http://127.0.0.1:{port}", process)
         yield process
     finally:
         if process.poll() is None:
