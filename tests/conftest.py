@@ -174,3 +174,27 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     credentials = make_client(settings.store_url)
     with serve(create_app(settings)) as base_url:
         yield LiveServer(base_url, settings.store_url, credentials)
+
+
+# -- web intake, as a browser on the demo shop sends it -------------------------------------
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+def deployment(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Shop", "allowedDomains": ["shop.example.com"], **fields}
+    response = api.post("/api/v2/webdeployments/deployments", body)
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def send(api: Api, deployment_id: str, body: Any, **headers: str) -> Any:
+    return api.client.post(
+        f"/api/v2/journey/deployments/{deployment_id}/webevents",
+        json=body,
+        headers={"Origin": "https://shop.example.com", "User-Agent": CHROME, **headers},
+    )

@@ -7,31 +7,11 @@ from typing import Any
 import pytest
 
 from builders import T0, web_event
-from conftest import Api, bearer, make_client
+from conftest import Api, bearer, deployment, make_client, send
 from journeyline.model.errors import InvalidInput
 
 COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 OTHER = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
-    " Chrome/120.0.0.0 Safari/537.36"
-)
-
-
-def deployment(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Shop", "allowedDomains": ["shop.example.com"], **fields}
-    response = api.post("/api/v2/webdeployments/deployments", body)
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-def send(api: Api, deployment_id: str, body: Any, **headers: str) -> Any:
-    return api.client.post(
-        f"/api/v2/journey/deployments/{deployment_id}/webevents",
-        json=body,
-        headers={"Origin": "https://shop.example.com", "User-Agent": CHROME, **headers},
-    )
 
 
 def test_deployments_hold_a_snippet_and_a_write_key(api: Api) -> None:

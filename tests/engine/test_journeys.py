@@ -15,7 +15,12 @@ from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.ingest import definitions as wire
 from journeyline.model.commands import PutDefinition
-from journeyline.model.effects import JourneyEventChanged, OutcomeAchieved, SegmentAssigned
+from journeyline.model.effects import (
+    JourneyEventChanged,
+    OutcomeAchieved,
+    SegmentAssigned,
+    SegmentUnassigned,
+)
 from journeyline.store.base import Store
 
 AT = 1_795_600_000_000
@@ -133,3 +138,60 @@ def test_a_late_wrap_up_assigns_a_customer_segment_to_the_callers_contact(store:
     assert link is not None
     assert link[0] is not None
     assert (assigned.scope, assigned.contact_id) == (link[0], link[0])
+
+
+def test_an_assignment_lapses_when_its_days_run_out_and_must_be_earned_again(
+    store: Store,
+) -> None:
+    """The tick the scheduler runs at ``unassign_ms`` unassigns it (``segment.unassigned``, an
+    Unassigned journey event); its progress starts over, so one more view does not assign it
+    again but a full journey does; a replay decides the same."""
+    clock = FakeClock(AT + 3_600_000)
+    engine = Engine(store, clock)
+    _define(
+        engine,
+        "segment",
+        {
+            "displayName": "Browses products",
+            "scope": "Customer",
+            "journey": {"patterns": [_pattern("/products/", 2)]},
+            "assignmentExpirationDays": 1,
+        },
+        "seg-products",
+    )
+    views = [web_event(COOKIE, n, url=f"https://shop.example.com/products/{n}") for n in (1, 2)]
+    [assigned] = effects_of(engine.apply(web_inputs(*views)).effects, SegmentAssigned)
+    assert assigned.unassign_ms is not None
+    assert engine.next_deadline() == min(
+        d for d in (store.next_deadline(), assigned.unassign_ms) if d
+    )
+    clock.now_ms = assigned.unassign_ms - 1
+    assert effects_of(engine.tick().effects, SegmentUnassigned) == []
+    clock.now_ms = assigned.unassign_ms + 5
+    [lapsed] = effects_of(engine.tick().effects, SegmentUnassigned)
+    assert (lapsed.segment_id, lapsed.scope, lapsed.reason) == (
+        "seg-products",
+        assigned.scope,
+        "expired",
+    )
+    assert lapsed.unassigned_ms == assigned.unassign_ms
+    held = store.assignment_get("seg-products", assigned.scope)
+    assert held is not None
+    assert held.state == "Unassigned"
+    assert store.next_unassignment() is None
+    page = store.journey_events_page(assigned.session_id, after=None, page_size=9, types=())
+    states = [json.loads(r.doc)["segmentAssignmentEvent"]["assignmentState"] for r in page.items]
+    assert states == ["Assigned", "Unassigned"]
+
+    later = clock.now_ms
+    again = [
+        web_event(COOKIE, n, url=f"https://shop.example.com/products/{n}", now_ms=later)
+        for n in (10, 11)
+    ]
+    one = engine.apply(web_inputs(again[0], received_ms=later))
+    assert effects_of(one.effects, SegmentAssigned) == []  # its journey starts over
+    two = engine.apply(web_inputs(again[1], received_ms=later))
+    assert [a.segment_id for a in effects_of(two.effects, SegmentAssigned)] == ["seg-products"]
+    live = store.snapshot()
+    rebuild(store, FakeClock(clock.now_ms))
+    assert store.snapshot() == live

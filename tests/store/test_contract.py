@@ -34,6 +34,7 @@ from journeyline.store.base import (
     LogRecord,
     OAuthClient,
     Page,
+    RuleEventRow,
     SessionLink,
     Snapshot,
     Store,
@@ -652,6 +653,40 @@ def test_what_evaluating_definitions_decided(store: Store) -> None:
     assert store.actions_of("s01") == []
 
 
+def test_assignments_lapse_in_order_of_their_expiry(store: Store) -> None:
+    assert store.next_unassignment() is None
+    with store.transaction():
+        store.assignment_put(assignment("g1", "s01", unassign_ms=T0 + 30))
+        store.assignment_put(assignment("g2", "s01", unassign_ms=T0 + 10))
+        store.assignment_put(assignment("g3", "s01", unassign_ms=T0 + 5, state="Unassigned"))
+        store.assignment_put(assignment("g4", "s01"))  # never lapses
+    assert store.next_unassignment() == T0 + 10
+    assert store.assignments_due(T0 + 9) == []
+    assert [a.segment_id for a in store.assignments_due(T0 + 30)] == ["g2", "g1"]
+
+
+def test_rule_events_are_paged_by_time_then_id_and_kept_by_type(store: Store) -> None:
+    rows = [
+        RuleEventRow("e2", "s01", T0 + 1, "SegmentAssignmentEvent", b'{"a": 1}'),
+        RuleEventRow("e1", "s01", T0 + 1, "OutcomeAchievedEvent", b'{"b": 2}'),
+        RuleEventRow("e0", "s01", T0, "WebActionEvent", b"{}"),
+        RuleEventRow("e9", "s02", T0, "WebActionEvent", b"{}"),
+    ]
+    with store.transaction():
+        store.journey_events_put(rows)
+        store.journey_events_put([replace(rows[0], doc=b'{"a": 3}')])  # the same id again
+    first = store.journey_events_page("s01", after=None, page_size=2, types=())
+    assert [r.id for r in first.items] == ["e0", "e1"]
+    rest = store.journey_events_page("s01", after=first.next_cursor, page_size=2, types=())
+    assert rest.items == [replace(rows[0], doc=b'{"a": 3}')]
+    assert rest.next_cursor is None
+    only = store.journey_events_page("s01", after=None, page_size=9, types=["WebActionEvent"])
+    assert [r.id for r in only.items] == ["e0"]
+    with store.transaction():
+        store.clear_projections()
+    assert store.journey_events_page("s01", after=None, page_size=9, types=()).items == []
+
+
 def test_identifiers(store: Store) -> None:
     email = Identifier("Email", "ada@example.com", "c1", False, T0)
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
@@ -902,6 +937,14 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "action_put": lambda s: s.action_put(action("a1", "s01")),
     "action_get": lambda s: s.action_get("a1"),
     "actions_of": lambda s: s.actions_of("s01"),
+    "assignments_due": lambda s: s.assignments_due(T0),
+    "next_unassignment": lambda s: s.next_unassignment(),
+    "journey_events_put": lambda s: s.journey_events_put(
+        [RuleEventRow("e1", "s01", T0, "WebActionEvent", b"{}")]
+    ),
+    "journey_events_page": lambda s: s.journey_events_page(
+        "s01", after=None, page_size=5, types=()
+    ),
     "contacts_put": lambda s: s.contacts_put([contact("c1")]),
     "customers_with_sessions": lambda s: s.customers_with_sessions(["cookie-1"], "web"),
     "contact_delete": lambda s: s.contact_delete("c1"),
@@ -1012,6 +1055,7 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
         fx.IdentifierClaimed(Identifier("Email", "a@x", "c1", True, T0), "c2"),
         fx.IdentifierReleased("Email", "a@x", "c1"),
         fx.SegmentAssigned("g1", "c1", "s1", "c1", T0, T0 + 86_400_000),
+        fx.SegmentUnassigned("g1", "c1", "s1", "c1", T0 + 86_400_000, "expired"),
         fx.OutcomeAchieved("o1", "s1", None, T0, 12.5),
         fx.ActionQualified("a1", "m1", 2, "architectFlow", "s1", "c1", "event:e1", T0),
     ]

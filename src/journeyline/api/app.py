@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import intake, sessions
+from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.definitions import DEFINITION_ROUTES
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *WEB_ROUTES,
         *CONTACT_ROUTES,
         *DEFINITION_ROUTES,
+        *ASSIGNMENT_ROUTES,
         *SEGMENT_ROUTES,
         *FLOW_ROUTES,
         *STATIC_ROUTES,

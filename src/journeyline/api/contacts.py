@@ -16,11 +16,10 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, page_params, read_body, services
+from journeyline.api.services import Services, decode_body, page_params, read_body, services
 from journeyline.api.wire import Json
 from journeyline.engine import queries
 from journeyline.ids import new_id
-from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import normalise_email, normalise_identifier, normalise_phone
 from journeyline.model import commands
 from journeyline.model.commands import ContactFields
@@ -63,15 +62,6 @@ class MergeBody(msgspec.Struct, rename="camel"):
     value_override: ContactBody | None = None
 
 
-def _decode(raw: bytes, model: type[Any]) -> Any:
-    try:
-        return msgspec.json.decode(raw, type=model)
-    except msgspec.ValidationError as exc:
-        raise validation_error(exc) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc}") from exc
-
-
 def contact_fields(body: ContactBody) -> ContactFields:
     """Validated contact fields (emails normalised, phones to E.164) from a request body."""
     fields: dict[str, Any] = {}
@@ -109,7 +99,7 @@ def _live(svc: Services, contact_id: str) -> Contact:
 async def _body(request: Request, model: type[Any]) -> Any:
     """The request body of a write, once the caller is known to be allowed to write."""
     services(request).auth.require(request, "contacts:write")
-    return _decode(await read_body(request, 64 * 1024), model)
+    return decode_body(await read_body(request, 64 * 1024), model)
 
 
 async def _command(
@@ -186,7 +176,7 @@ async def identifiers(request: Request) -> Response:
 async def identifier_lookup(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
-    body = _decode(await read_body(request, 64 * 1024), _IdentifierBody)
+    body = decode_body(await read_body(request, 64 * 1024), _IdentifierBody)
     value = normalise_identifier(body.type, body.value)
     found = svc.store.identifier_get(body.type, value)
     contact = _live(svc, found.contact_id) if found else None

@@ -15,11 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, page_listing, page_params, read_body, services
+from journeyline.api.services import (
+    Services,
+    decode_body,
+    page_listing,
+    page_params,
+    read_body,
+    services,
+)
 from journeyline.api.wire import Json, compact
 from journeyline.clock import iso
 from journeyline.engine.flows import FlowChanges, FlowRegistry
-from journeyline.ingest.genesys_detail import validation_error
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.flows import Delivery, Flow
 
@@ -36,12 +42,7 @@ class FlowBody(msgspec.Struct):
 
 def parse_flow(raw: bytes, *, partial: bool) -> FlowChanges:
     """A flow's fields from a body; ``partial`` (PATCH): each may be left out."""
-    try:
-        body = msgspec.json.decode(raw, type=FlowBody)
-    except msgspec.ValidationError as exc:
-        raise validation_error(exc) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidInput(f"malformed JSON: {exc}") from exc
+    body = decode_body(raw, FlowBody)
     for required in ("name", "url"):
         if getattr(body, required) is None and not partial:
             raise InvalidInput(f"{required}: required field is missing", field=required)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from starlette.requests import Request
 
 from journeyline.api.auth import Authenticator
@@ -17,9 +18,12 @@ from journeyline.engine.inputs import CommandInput
 from journeyline.engine.writer import Writer
 from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
+from journeyline.ingest.genesys_detail import validation_error
 from journeyline.model.commands import Command
 from journeyline.model.errors import InvalidInput, PayloadTooLarge
 from journeyline.store.base import Store
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -59,6 +63,17 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def decode_body(raw: bytes, model: type[T]) -> T:
+    """A request body as ``model``: a 400 naming the field for a value of the wrong type or
+    a missing one, a 400 for malformed JSON."""
+    try:
+        return msgspec.json.decode(raw, type=model)
+    except msgspec.ValidationError as exc:
+        raise validation_error(exc) from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc}") from exc
 
 
 def page_params(request: Request, *, high: int = 500) -> tuple[int, int]:

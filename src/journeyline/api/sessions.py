@@ -11,15 +11,18 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from journeyline.api import wire, wire_web
+from journeyline.api import wire, wire_rules, wire_web
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.wire_rules import RULE_EVENT_TYPES
 from journeyline.core.card import card_for, web_card_for
+from journeyline.core.websession import web_event_id
 from journeyline.engine import queries
 from journeyline.model.commands import VerifySession
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
+from journeyline.store import codec
 from journeyline.store.base import AnySession, Page
 
 MAX_PAGE = 200
@@ -42,15 +45,17 @@ def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
 
 def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
     link = canonical_link(svc, s.id)
+    rules = wire_rules.session_rules(svc.store, s.id)
     if isinstance(s, ConversationSession):
-        return wire.session(s, now_ms=now_ms, link=link)
-    return wire_web.web_session(
+        return {**wire.session(s, now_ms=now_ms, link=link), **rules}
+    shown = wire_web.web_session(
         s,
         now_ms=now_ms,
         contact_id=link[0],
         verified=link[1],
         timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
     )
+    return {**shown, **rules}
 
 
 async def get_session(request: Request) -> Response:
@@ -96,10 +101,13 @@ def _self_uri(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _event_filter(event_type: str | None, session: AnySession) -> tuple[str, ...] | None:
-    """Event names to keep, ``()`` for all, ``None`` when the filter excludes everything."""
+def _event_filter(
+    event_type: str | None, session: AnySession
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """What to list of the session's own events and of its rule events: event names (own)
+    or event types (rules) to keep, ``()`` for all, ``None`` when the filter excludes them."""
     if not event_type:
-        return ()
+        return (), ()
     wanted = {t.strip() for t in event_type.split(",") if t.strip()}
     own = (
         ("ConversationEvent", *CONVERSATION_NAMES)
@@ -108,44 +116,61 @@ def _event_filter(event_type: str | None, session: AnySession) -> tuple[str, ...
         if session.type == "app"
         else ("WebEvent",)
     )
-    known = {"ConversationEvent", "WebEvent", "AppEvent", *CONVERSATION_NAMES}
+    known = {"ConversationEvent", "WebEvent", "AppEvent", *CONVERSATION_NAMES, *RULE_EVENT_TYPES}
     unknown = wanted - known
     if unknown:
         raise InvalidInput(
             f"unknown eventType {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})",
             field="eventType",
         )
+    rules = tuple(t for t in RULE_EVENT_TYPES if t in wanted) or None
     if wanted & {own[0]}:
-        return ()
+        return (), rules
     names = tuple(n for n in own[1:] if n in wanted)
-    return names or None
+    return names or None, rules
 
 
 async def get_session_events(request: Request) -> Response:
+    """The session's journey, oldest first: its own events (conversation, web or app) merged
+    with the events definitions added (segment assignments, outcomes, web actions), one cursor
+    over both (they share the ``(created, id)`` order)."""
     svc = services(request)
     svc.auth.require(request, "journey:read")
     session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     event_type = request.query_params.get("eventType")
-    names = _event_filter(event_type, session)
+    names, rule_types = _event_filter(event_type, session)
     after = request.query_params.get("after")
     params = {"pageSize": str(page_size)}
     if event_type:
         params["eventType"] = event_type
-    entities: list[wire.Json] = []
-    cursor: str | None = None
+    items: list[tuple[int, str, wire.Json]] = []
+    more = False
     if names is not None and isinstance(session, ConversationSession):
         page = svc.store.session_events(session.id, after=after, page_size=page_size, names=names)
         names_by_id = wire.NameLookup(svc.store).resolve(wire.name_keys(page.items))
-        entities = [wire.event(e, session, names_by_id) for e in page.items]
-        cursor = page.next_cursor
+        items += [(e.created_ms, e.id, wire.event(e, session, names_by_id)) for e in page.items]
+        more = page.next_cursor is not None
     elif names is not None:
         web_page = svc.store.web_events_page(session.id, after=after, page_size=page_size, names=())
-        entities = [wire_web.web_event(e, session.id) for e in web_page.items]
-        cursor = web_page.next_cursor
+        items += [
+            (e.created_ms, web_event_id(e.key), wire_web.web_event(e, session.id))
+            for e in web_page.items
+        ]
+        more = web_page.next_cursor is not None
+    if rule_types is not None:
+        rule_page = svc.store.journey_events_page(
+            session.id, after=after, page_size=page_size, types=rule_types
+        )
+        items += [(r.created_ms, r.id, wire_rules.rule_event(r, session)) for r in rule_page.items]
+        more = more or rule_page.next_cursor is not None
+    items.sort(key=lambda item: (item[0], item[1]))
+    more = more or len(items) > page_size
+    items = items[:page_size]
+    cursor = codec.make_cursor(items[-1][0], items[-1][1]) if more and items else None
     return json_response(
         {
-            "entities": entities,
+            "entities": [item[2] for item in items],
             "nextUri": _next_uri(request.url.path, params, cursor),
             "selfUri": _self_uri(request),
         }

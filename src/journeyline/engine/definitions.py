@@ -10,8 +10,8 @@ read from the store once and again after each change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -62,6 +62,8 @@ class Current:
     segments: DefinitionIndex[Segment]
     outcomes: DefinitionIndex[Outcome]
     action_maps: DefinitionIndex[ActionMap]
+    #: every segment, active or not, by id (an expiring assignment names its segment)
+    segment_of: Mapping[str, Segment] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -159,5 +161,6 @@ class Definitions:
                 DefinitionIndex.build(segments),
                 DefinitionIndex.build(outcomes),
                 DefinitionIndex.build(maps),
+                {s.id: s for s in segments},
             )
         return self._current

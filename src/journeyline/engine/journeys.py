@@ -34,6 +34,7 @@ import msgspec
 from journeyline.core import patterns
 from journeyline.core.criteria import context_of, read_key
 from journeyline.core.patterns import CriteriaEvent, JourneyProgress
+from journeyline.engine.assignments import Assignments, event_id
 from journeyline.engine.definitions import Current, Definitions
 from journeyline.engine.effects import UnitView
 from journeyline.engine.flows import delivery_id_for, enqueue_flow
@@ -44,11 +45,8 @@ from journeyline.model.effects import (
     JourneyEventAdded,
     JourneyEventChanged,
     OutcomeAchieved,
-    SegmentAssigned,
 )
-from journeyline.store.base import Achievement, Assignment, JourneyAction, Store
-
-DAY_MS = 86_400_000
+from journeyline.store.base import Achievement, JourneyAction, RuleEventRow, Store
 
 _progress_decoder = msgspec.json.Decoder(JourneyProgress)
 _encoder = msgspec.json.Encoder()
@@ -69,6 +67,29 @@ def _typed(value: Any, attribute_type: str) -> Any:
     except (TypeError, ValueError):
         return None
     return str(value)
+
+
+def _outcome_event(
+    store: Store, outcome: Outcome, session_id: str, now_ms: int, value: float | None
+) -> None:
+    """The ``OutcomeAchievedEvent`` on the session's journey."""
+    payload: dict[str, Any] = {
+        "outcome": {
+            "id": outcome.id,
+            "displayName": outcome.display_name,
+            "version": outcome.version,
+        },
+    }
+    if value is not None:
+        payload["associatedValue"] = value
+    row = RuleEventRow(
+        event_id("outcome", outcome.id, session_id),
+        session_id,
+        now_ms,
+        "OutcomeAchievedEvent",
+        _encoder.encode({"outcomeAchievedEvent": payload}),
+    )
+    store.journey_events_put([row])
 
 
 class JourneyRules:
@@ -144,6 +165,7 @@ class JourneyRules:
                 if store.achievement_put(
                     Achievement(outcome.id, session_id, contact_id, unit.now_ms, value)
                 ):
+                    _outcome_event(store, outcome, session_id, unit.now_ms, value)
                     out.append(
                         OutcomeAchieved(outcome.id, session_id, contact_id, unit.now_ms, value)
                     )
@@ -190,20 +212,12 @@ class JourneyRules:
         contact_id: str | None,
         event: CriteriaEvent,
     ) -> list[Effect]:
-        store, now = unit.store, unit.now_ms
-        held = store.assignment_get(segment.id, scope)
-        if (
-            held is not None
-            and held.state == "Assigned"
-            and (held.unassign_ms is None or held.unassign_ms > now)
-        ):
-            return []
-        days = segment.assignment_expiration_days
-        until = now + days * DAY_MS if days else None
-        store.assignment_put(
-            Assignment(segment.id, scope, session_id, contact_id, now, now, until, "Assigned")
+        assigned = Assignments(unit.store).assign(
+            segment, scope, session_id, contact_id, unit.now_ms
         )
-        out: list[Effect] = [SegmentAssigned(segment.id, scope, session_id, contact_id, now, until)]
+        if assigned is None:
+            return []
+        out: list[Effect] = [assigned]
         for action_map in current.action_maps.triggered_by(segment.id):
             out += self._fire(
                 unit,

@@ -39,6 +39,7 @@ from journeyline.core.card import web_card_for
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine import queries
+from journeyline.engine.assignments import Assignments
 from journeyline.engine.conversations import ConversationProjector
 from journeyline.engine.definitions import Definitions
 from journeyline.engine.effects import (
@@ -72,7 +73,7 @@ from journeyline.engine.web import WebProjector, partition_of, partition_of_sess
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
-from journeyline.model.commands import DeleteDefinition, PutDefinition
+from journeyline.model.commands import AssignSegments, DeleteDefinition, PutDefinition
 from journeyline.model.effects import (
     PARTITIONS,
     AnyCard,
@@ -150,7 +151,7 @@ class Engine:
                 self._unit = self.store.last_unit()
             positions = dict(stored)
             units = _units_of(batch)
-            due = self.store.next_deadline()
+            due = self.next_deadline()
             added_tick = bool(batch) and due is not None and due <= now
             if added_tick and not isinstance(batch[0], TickInput):
                 # time came first: cards change by the deadline before the batch changes them
@@ -197,8 +198,10 @@ class Engine:
         return self.apply([TickInput(new_id(), self.clock())])
 
     def next_deadline(self) -> int | None:
-        """When the earliest pending deadline falls due (epoch ms), None when there is none."""
-        return self.store.next_deadline()
+        """When the earliest pending deadline falls due (epoch ms), None when there is none:
+        a session's card changing with time, or a segment assignment lapsing."""
+        dues = [d for d in (self.store.next_deadline(), self.store.next_unassignment()) if d]
+        return min(dues) if dues else None
 
     def _subscribers(self, now: int, unit: int) -> list[tuple[int, Effect]]:
         """The unit's effects, and what the in-transaction subscribers add to them."""
@@ -305,6 +308,11 @@ class Engine:
                 command = item.command
                 if isinstance(command, PutDefinition | DeleteDefinition):
                     result = self.definitions.execute(command)
+                elif isinstance(command, AssignSegments):
+                    segment_of = self.definitions.current().segment_of
+                    effects, result = Assignments(self.store).execute(command, segment_of)
+                    for effect in effects:
+                        self.effects.emit(effect)
                 else:
                     result = self.identity.execute(command)
         except StoreError:
@@ -352,7 +360,22 @@ class Engine:
                     SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
                 )
         self.store.deadlines_put([(sid, kind, None) for sid, kind, _ in due])
-        return Applied(item.key, "accepted", result={"deadlines": len(due)})
+        segment_of = self.definitions.current().segment_of
+        lapsed = Assignments(self.store).expire(item.at_ms, segment_of)
+        for effect in lapsed:
+            self.effects.at(self._partition_key(effect.session_id))
+            self.effects.emit(effect)
+        return Applied(
+            item.key, "accepted", result={"deadlines": len(due), "unassigned": len(lapsed)}
+        )
+
+    def _partition_key(self, session_id: str) -> str:
+        """The customer key a session's effects belong to (the tick's own for no session)."""
+        conversation = self.store.get_session(session_id) if session_id else None
+        if conversation is not None:
+            return conversation.conversation_id
+        web = self.store.web_session_get(session_id) if session_id else None
+        return partition_of_session(web) if web is not None else TICK_KIND
 
     def forget(self) -> None:
         """Drop the in-memory state (after a failed unit of work, or another writer's)."""

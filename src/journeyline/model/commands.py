@@ -19,6 +19,7 @@ MergeContacts      ``merge``               2 to 25 contacts under a new canonica
 UnmergeContact     ``unmerge``             undo the merge headed by ``id``
 PutDefinition      ``put_definition``      create or replace a segment, outcome, action map, ...
 DeleteDefinition   ``delete_definition``   delete one
+AssignSegments     ``assign_segments``     assign and unassign customer segments for a contact
 =================  ======================  =================================================
 
 Every command carries the ``actor`` (the OAuth client) and the time ``at_ms`` it was accepted.
@@ -128,6 +129,15 @@ class DeleteDefinition(_Command, frozen=True, tag="delete_definition"):
     id: str
 
 
+class AssignSegments(_Command, frozen=True, tag="assign_segments"):
+    """An API client assigns (or renews the expiry of) and unassigns customer segments for a
+    contact: ``POST /api/v2/externalcontacts/contacts/{contactId}/journey/segments``."""
+
+    contact_id: str
+    assign: tuple[str, ...] = ()
+    unassign: tuple[str, ...] = ()
+
+
 IdentityCommand = (
     CreateContact
     | UpdateContact
@@ -140,7 +150,7 @@ IdentityCommand = (
 )
 #: Definitions are commands too, so that a replay meets each version where it was made.
 DefinitionCommand = PutDefinition | DeleteDefinition
-Command = IdentityCommand | DefinitionCommand
+Command = IdentityCommand | DefinitionCommand | AssignSegments
 
 
 def command_name(command: Command) -> str:

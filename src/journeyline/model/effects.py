@@ -31,7 +31,10 @@ contact.unmerged       a merge was undone
 contact.verified       an agent confirmed who a session (and its visitor's cookie) is
 identifier.claimed     a cookie, email, phone or external id now belongs to a contact
 identifier.released    an identifier no longer belongs to its contact
-segment.assigned       a segment's conditions held for a session (session scope) or a contact
+segment.assigned       a segment's conditions held for a session (session scope) or a contact,
+                       or an API client assigned it to a contact (or renewed its expiry)
+segment.unassigned     a segment assignment lapsed (``assignmentExpirationDays``) or an API
+                       client unassigned it
 outcome.achieved       an outcome's conditions held on a session (once per session)
 action.qualified       an action map's trigger held on a session: its action is to be taken
 =====================  =====================================================================
@@ -208,6 +211,20 @@ class SegmentAssigned:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentUnassigned:
+    """``reason``: ``expired`` (its ``assignmentExpirationDays`` ran out) or ``api`` (POST
+    ``/externalcontacts/contacts/{id}/journey/segments``)."""
+
+    name: ClassVar[str] = "segment.unassigned"
+    segment_id: str
+    scope: str
+    session_id: str
+    contact_id: str | None
+    unassigned_ms: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeAchieved:
     name: ClassVar[str] = "outcome.achieved"
     outcome_id: str
@@ -249,6 +266,7 @@ Effect = (
     | IdentifierClaimed
     | IdentifierReleased
     | SegmentAssigned
+    | SegmentUnassigned
     | OutcomeAchieved
     | ActionQualified
 )
@@ -268,6 +286,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     IdentifierClaimed,
     IdentifierReleased,
     SegmentAssigned,
+    SegmentUnassigned,
     OutcomeAchieved,
     ActionQualified,
 )

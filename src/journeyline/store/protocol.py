@@ -46,6 +46,7 @@ from journeyline.store.records import (
     LogRecord,
     OAuthClient,
     Page,
+    RuleEventRow,
     Snapshot,
     StoredDefinition,
     WebSessionWrite,
@@ -263,6 +264,25 @@ class DefinitionStore(Protocol):
     def actions_of(
         self, session_id: str, action_map_id: str | None = None
     ) -> list[JourneyAction]: ...
+    def assignments_due(self, now_ms: int) -> list[Assignment]:
+        """Assignments still held whose ``unassign_ms`` is at or before ``now_ms``."""
+        ...
+
+    def next_unassignment(self) -> int | None:
+        """When the earliest held assignment lapses (None: none will)."""
+        ...
+
+    def journey_events_put(self, rows: Sequence[RuleEventRow]) -> None:
+        """Add journey events decided by definitions (an id seen before is replaced)."""
+        ...
+
+    def journey_events_page(
+        self, session_id: str, *, after: str | None, page_size: int, types: Sequence[str]
+    ) -> Page[RuleEventRow]:
+        """A session's rule events, oldest first by ``(created, id)`` — the same order and
+        cursor as ``session_events``, so that a listing can merge the two; ``types``: the
+        event types to keep (empty: all)."""
+        ...
 
 
 class FlowStore(Protocol):

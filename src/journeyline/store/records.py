@@ -116,6 +116,10 @@ class Snapshot:
     links: tuple[SessionLink, ...]  # one per session, by session id
     audits: tuple[Audit, ...]  # in the order they were written
     deadlines: tuple[Deadline, ...] = ()  # by session id
+    assignments: tuple[Assignment, ...] = ()  # by segment, scope
+    achievements: tuple[Achievement, ...] = ()  # by outcome, session
+    actions: tuple[JourneyAction, ...] = ()  # by id
+    rule_events: tuple[RuleEventRow, ...] = ()  # by id
 
     @classmethod
     def of(
@@ -130,6 +134,10 @@ class Snapshot:
         links: Iterable[SessionLink],
         audits: Iterable[Audit],
         deadlines: Iterable[Deadline] = (),
+        assignments: Iterable[Assignment] = (),
+        achievements: Iterable[Achievement] = (),
+        actions: Iterable[JourneyAction] = (),
+        rule_events: Iterable[RuleEventRow] = (),
     ) -> Snapshot:
         """A snapshot of these records, sorted here (in Python, not by a database collation)."""
         return cls(
@@ -146,6 +154,10 @@ class Snapshot:
             links=tuple(sorted(links, key=lambda link: link.session_id)),
             audits=tuple(audits),
             deadlines=tuple(sorted(deadlines, key=lambda d: d.session_id)),
+            assignments=tuple(sorted(assignments, key=lambda a: (a.segment_id, a.scope))),
+            achievements=tuple(sorted(achievements, key=lambda a: (a.outcome_id, a.session_id))),
+            actions=tuple(sorted(actions, key=lambda a: a.id)),
+            rule_events=tuple(sorted(rule_events, key=lambda e: e.id)),
         )
 
     @property
@@ -208,4 +220,18 @@ class JourneyAction:
     state: str
     created_ms: int
     modified_ms: int
+    doc: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEventRow:
+    """A journey event that evaluating definitions added to a session: a
+    ``SegmentAssignmentEvent``, ``OutcomeAchievedEvent`` or ``WebActionEvent``. ``doc`` is its
+    Genesys payload as JSON (``{"segmentAssignmentEvent": {...}}``); the listing wraps it in
+    the event envelope."""
+
+    id: str
+    session_id: str
+    created_ms: int
+    event_type: str
     doc: bytes

@@ -10,10 +10,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
+from journeyline.store import codec
 from journeyline.store.boundary import failed
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
@@ -32,6 +34,39 @@ def chunks(values: Iterable[str]) -> Iterator[list[str]]:
 def marks(values: Sequence[object]) -> str:
     """``?, ?, ...``: one placeholder per value."""
     return ",".join("?" * len(values))
+
+
+def time_page(
+    db: sqlite3.Connection,
+    sql: str,
+    args: Sequence[object],
+    *,
+    after: str | None,
+    page_size: int,
+    newest_first: bool = False,
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    """A page of the rows ``sql`` selects (its columns ending with ``created_ms, id``; its
+    ``WHERE`` clause present), ordered by ``(created_ms, id)`` — oldest first, or newest
+    first — after the cursor ``after``. The rows and the next page's cursor (None: last)."""
+    params = list(args)
+    if after:
+        created, last_id = codec.read_cursor(after)
+        beyond = "<" if newest_first else ">"
+        sql += f" AND (created_ms {beyond} ? OR (created_ms = ? AND id {beyond} ?))"
+        params += [created, created, last_id]
+    order = "DESC" if newest_first else "ASC"
+    sql += f" ORDER BY created_ms {order}, id {order} LIMIT ?"
+    rows = db.execute(sql, [*params, page_size + 1]).fetchall()
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return rows, codec.make_cursor(rows[-1][-2], rows[-1][-1]) if more else None
+
+
+def where_in(column: str, values: Sequence[str]) -> tuple[str, list[object]]:
+    """`` AND column IN (?, ...)`` and its arguments; nothing for no values."""
+    if not values:
+        return "", []
+    return f" AND {column} IN ({marks(values)})", list(values)
 
 
 def path_of(url: str) -> Path:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
 from journeyline.store.records import AnySession, ConversationWrite, Page
-from journeyline.store.sqlite.connection import marks
+from journeyline.store.sqlite.connection import time_page, where_in
 
 
 def _decode_session(kind: str, doc: bytes) -> AnySession:
@@ -27,21 +27,15 @@ def event_docs(
     names: Sequence[str],
 ) -> Page[bytes]:
     """A page of a session's stored event documents, oldest first, by ``(created, id)``."""
-    sql = "SELECT created_ms, id, doc FROM session_events WHERE session_id = ?"
-    args: list[object] = [session_id]
-    if names:
-        sql += f" AND event_name IN ({marks(names)})"
-        args += list(names)
-    if after:
-        created, last_id = codec.read_cursor(after)
-        sql += " AND (created_ms > ? OR (created_ms = ? AND id > ?))"
-        args += [created, created, last_id]
-    sql += " ORDER BY created_ms, id LIMIT ?"
-    rows = db.execute(sql, [*args, page_size + 1]).fetchall()
-    more = len(rows) > page_size
-    rows = rows[:page_size]
-    cursor = codec.make_cursor(rows[-1][0], rows[-1][1]) if more else None
-    return Page([bytes(row[2]) for row in rows], cursor)
+    clause, args = where_in("event_name", names)
+    rows, cursor = time_page(
+        db,
+        f"SELECT doc, created_ms, id FROM session_events WHERE session_id = ?{clause}",
+        [session_id, *args],
+        after=after,
+        page_size=page_size,
+    )
+    return Page([bytes(row[0]) for row in rows], cursor)
 
 
 class ConversationMixin:
@@ -111,20 +105,18 @@ class ConversationMixin:
         self, *, after: str | None, page_size: int, contact_ids: Sequence[str] | None = None
     ) -> Page[AnySession]:
         """Sessions newest first, all of them or those linked to some contacts."""
-        sql = "SELECT type, doc FROM sessions WHERE 1 = 1"
-        args: list[object] = []
-        if contact_ids is not None:
-            sql += f" AND external_contact_id IN ({marks(contact_ids)})"
-            args += list(contact_ids)
-        if after:
-            created, last_id = codec.read_cursor(after)
-            sql += " AND (created_ms < ? OR (created_ms = ? AND id < ?))"
-            args += [created, created, last_id]
-        sql += " ORDER BY created_ms DESC, id DESC LIMIT ?"
-        rows = self._db.execute(sql, [*args, page_size + 1]).fetchall()
-        items = [_decode_session(kind, doc) for kind, doc in rows[:page_size]]
-        more = len(rows) > page_size
-        cursor = codec.make_cursor(items[-1].created_ms, items[-1].id) if more else None
+        clause, args = where_in("external_contact_id", contact_ids or ())
+        if contact_ids is not None and not contact_ids:
+            clause = " AND 0"  # no contacts: no sessions
+        rows, cursor = time_page(
+            self._db,
+            f"SELECT type, doc, created_ms, id FROM sessions WHERE 1 = 1{clause}",
+            args,
+            after=after,
+            page_size=page_size,
+            newest_first=True,
+        )
+        items = [_decode_session(kind, doc) for kind, doc, _, _ in rows]
         return Page(items, cursor)
 
     def session_events(

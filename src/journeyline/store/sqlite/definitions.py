@@ -12,9 +12,11 @@ from journeyline.store.records import (
     Achievement,
     Assignment,
     JourneyAction,
+    Page,
+    RuleEventRow,
     StoredDefinition,
 )
-from journeyline.store.sqlite.connection import marks
+from journeyline.store.sqlite.connection import marks, time_page, where_in
 
 _DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
 _ASSIGNMENT = (
@@ -52,6 +54,30 @@ def _action(row: tuple[Any, ...]) -> JourneyAction:
         modified,
         bytes(doc),
     )
+
+
+def rule_rows(
+    db: sqlite3.Connection,
+) -> tuple[list[Assignment], list[Achievement], list[JourneyAction], list[RuleEventRow]]:
+    """Everything evaluating definitions decided, for the replay oracle (``snapshot``)."""
+    assignments = [
+        Assignment(*r) for r in db.execute(f"SELECT {_ASSIGNMENT} FROM segment_assignments")
+    ]
+    achievements = [
+        Achievement(*r)
+        for r in db.execute(
+            "SELECT outcome_id, session_id, contact_id, achieved_ms, value"
+            " FROM outcome_achievements"
+        )
+    ]
+    actions = [_action(r) for r in db.execute(f"SELECT {_ACTION} FROM journey_actions")]
+    events = [
+        RuleEventRow(i, s, c, t, bytes(d))
+        for i, s, c, t, d in db.execute(
+            "SELECT id, session_id, created_ms, event_type, doc FROM rule_events"
+        )
+    ]
+    return assignments, achievements, actions, events
 
 
 class DefinitionsMixin:
@@ -242,3 +268,41 @@ class DefinitionsMixin:
                 (action_map_id, session_id),
             )
         return [_action(r) for r in rows]
+
+    def assignments_due(self, now_ms: int) -> list[Assignment]:
+        rows = self._db.execute(
+            f"SELECT {_ASSIGNMENT} FROM segment_assignments"
+            " WHERE state = 'Assigned' AND unassign_ms <= ? ORDER BY unassign_ms, segment_id",
+            (now_ms,),
+        )
+        return [Assignment(*r) for r in rows]
+
+    def next_unassignment(self) -> int | None:
+        (due,) = self._db.execute(
+            "SELECT min(unassign_ms) FROM segment_assignments WHERE state = 'Assigned'"
+        ).fetchone()
+        return int(due) if due is not None else None
+
+    # -- the journey events they add ------------------------------------------------------
+
+    def journey_events_put(self, rows: Sequence[RuleEventRow]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO rule_events (id, session_id, created_ms, event_type, doc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(r.id, r.session_id, r.created_ms, r.event_type, r.doc) for r in rows],
+        )
+
+    def journey_events_page(
+        self, session_id: str, *, after: str | None, page_size: int, types: Sequence[str]
+    ) -> Page[RuleEventRow]:
+        clause, args = where_in("event_type", types)
+        rows, cursor = time_page(
+            self._db,
+            "SELECT session_id, event_type, doc, created_ms, id FROM rule_events"
+            f" WHERE session_id = ?{clause}",
+            [session_id, *args],
+            after=after,
+            page_size=page_size,
+        )
+        items = [RuleEventRow(i, s, c, t, bytes(d)) for s, t, d, c, i in rows]
+        return Page(items, cursor)

@@ -11,6 +11,7 @@ from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebSession
 from journeyline.store import codec
 from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
+from journeyline.store.sqlite.definitions import rule_rows
 
 PROJECTIONS = (
     "session_events",
@@ -24,6 +25,7 @@ PROJECTIONS = (
     "segment_assignments",
     "outcome_achievements",
     "journey_actions",
+    "rule_events",
 )
 
 _contact_decoder = msgspec.json.Decoder(Contact)
@@ -70,6 +72,7 @@ class ProjectionMixin:
                 "SELECT at_ms, actor, action, contact_id, doc FROM audits ORDER BY seq"
             )
         ]
+        assignments, achievements, actions, rule_events = rule_rows(self._db)
         return Snapshot.of(
             conversations=conversations,
             conversation_events=conversation_events,
@@ -87,4 +90,8 @@ class ProjectionMixin:
                     "SELECT session_id, kind, due_ms FROM deadlines"
                 )
             ],
+            assignments=assignments,
+            achievements=achievements,
+            actions=actions,
+            rule_events=rule_events,
         )

@@ -1,0 +1,120 @@
+"""A contact's segment assignments, on the Genesys routes.
+
+``GET /api/v2/externalcontacts/contacts/{contactId}/journey/segments`` lists the assignments in
+force for the contact (customer segments, and session segments assigned on its sessions), with
+``includeMerged`` (its whole merge set) and ``limit`` (1 to 500, 25 unless given): a Genesys
+``SegmentAssignmentListing``.
+
+``POST`` on the same route assigns (or renews the expiry of) and unassigns up to 10 customer
+segments each, through the single writer (``engine.assignments``): a Genesys
+``UpdateSegmentAssignmentResponse`` whose ``unprocessedItems`` names the segments that could not
+be (unknown, inactive, session-scoped, or not assigned when unassigning) "for the client to
+retry".
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journeyline.api.errors import json_response
+from journeyline.api.services import decode_body, int_param, read_body, services
+from journeyline.api.wire import Json, compact, session_uri
+from journeyline.clock import iso
+from journeyline.engine import queries
+from journeyline.engine.assignments import held
+from journeyline.model.commands import AssignSegments
+from journeyline.model.errors import InvalidInput
+
+ROUTE = "/api/v2/externalcontacts/contacts/{contactId}/journey/segments"
+
+
+class _SegmentRef(msgspec.Struct):
+    id: str
+
+
+class _Segments(msgspec.Struct):
+    segments: list[_SegmentRef] = []
+
+
+class _Body(msgspec.Struct, forbid_unknown_fields=True):
+    assign: _Segments | None = None
+    unassign: _Segments | None = None
+
+
+def _flag(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise InvalidInput(f"{name} must be true or false", field=name)
+    return raw == "true"
+
+
+async def contact_segments(request: Request) -> Response:
+    svc = services(request)
+    contact_id = request.path_params["contactId"]
+    if request.method == "POST":
+        principal = svc.auth.require(request, "contacts:write")
+        body = decode_body(await read_body(request, 64 * 1024), _Body)
+        queries.live_contact(svc.store, contact_id, svc.clock())
+        command = AssignSegments(
+            actor=principal.client_id,
+            at_ms=svc.clock(),
+            contact_id=contact_id,
+            assign=tuple(s.id for s in (body.assign.segments if body.assign else [])),
+            unassign=tuple(s.id for s in (body.unassign.segments if body.unassign else [])),
+        )
+        unprocessed = await svc.run_command(command)
+        count = sum(len(ids) for ids in unprocessed.values())
+        return json_response(
+            {
+                "unprocessedItems": {
+                    "assign": {"segments": [{"id": i} for i in unprocessed["assign"]]},
+                    "unassign": {"segments": [{"id": i} for i in unprocessed["unassign"]]},
+                    "count": count,
+                }
+            }
+        )
+    svc.auth.require(request, "journey:read")
+    limit = int_param(request, "limit", 25, low=1, high=500)
+    include_merged = _flag(request, "includeMerged")
+    now = svc.clock()
+    queries.live_contact(svc.store, contact_id, now)
+    ids = queries.journey_contact_ids(svc.store, contact_id, include_merged=include_merged)
+    entities: list[Json] = []
+    for a in svc.store.assignments_of(contact_ids=ids):
+        if not held(a, now):
+            continue
+        session: Json | None = None
+        if a.scope == a.session_id:  # a session segment: the session it holds for
+            session = {"id": a.session_id, "selfUri": session_uri(a.session_id)}
+            if svc.store.get_session(a.session_id) is not None:
+                session["type"] = "conversation"
+            elif (web := svc.store.web_session_get(a.session_id)) is not None:
+                session["type"] = web.type
+        entities.append(
+            compact(
+                {
+                    "dateAssigned": iso(a.assigned_ms),
+                    "dateForUnassignment": iso(a.unassign_ms) if a.unassign_ms else None,
+                    "segment": {
+                        "id": a.segment_id,
+                        "selfUri": f"/api/v2/journey/segments/{a.segment_id}",
+                    },
+                    "externalContact": {
+                        "id": a.contact_id,
+                        "selfUri": f"/api/v2/externalcontacts/contacts/{a.contact_id}",
+                    }
+                    if a.contact_id
+                    else None,
+                    "session": session,
+                }
+            )
+        )
+        if len(entities) == limit:
+            break
+    return json_response({"entities": entities})
+
+
+ASSIGNMENT_ROUTES = [Route(ROUTE, contact_segments, methods=["GET", "POST"])]
