@@ -73,6 +73,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from journeyline.engine.replay import rebuild
+    from journeyline.engine.unit import offer_policy_of
 
     settings = _settings(args)
     store = open_store(settings.store_url)
@@ -82,6 +83,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             system_clock,
             web_timeout_ms=settings.web_session_timeout_seconds * 1000,
             acw_grace_ms=settings.acw_grace_seconds * 1000,
+            offer_policy=offer_policy_of(settings),
         )
         sessions = store.snapshot().session_count
     finally:

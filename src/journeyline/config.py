@@ -65,6 +65,13 @@ class Settings:
     flows_retry_base_ms: int = 10_000
     #: Tries of a flow delivery before it is a dead letter (``JOURNEYLINE_FLOWS_MAX_ATTEMPTS``).
     flows_max_attempts: int = 12
+    #: Frequency capping of web offers: none after a rejected one of its type in the session
+    #: (``JOURNEYLINE_OFFERS_CAP_AFTER_REJECTION``), none after an accepted one
+    #: (``JOURNEYLINE_OFFERS_CAP_AFTER_ACCEPTANCE``), and a wait between two
+    #: (``JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS``; Genesys allows up to 23:59).
+    offers_cap_after_rejection: bool = True
+    offers_cap_after_acceptance: bool = True
+    offers_min_wait_seconds: int = 0
 
     def __post_init__(self) -> None:
         if self.effect_retention_hours < 1:
@@ -81,6 +88,7 @@ class Settings:
             ("flows_timeout_ms", "JOURNEYLINE_FLOWS_TIMEOUT_MS", 1, 300_000),
             ("flows_retry_base_ms", "JOURNEYLINE_FLOWS_RETRY_BASE_MS", 1, 3_600_000),
             ("flows_max_attempts", "JOURNEYLINE_FLOWS_MAX_ATTEMPTS", 1, 100),
+            ("offers_min_wait_seconds", "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", 0, 86_340),
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
@@ -107,6 +115,15 @@ class Settings:
             "flows_timeout_ms": _int("JOURNEYLINE_FLOWS_TIMEOUT_MS", cls.flows_timeout_ms),
             "flows_retry_base_ms": _int("JOURNEYLINE_FLOWS_RETRY_BASE_MS", cls.flows_retry_base_ms),
             "flows_max_attempts": _int("JOURNEYLINE_FLOWS_MAX_ATTEMPTS", cls.flows_max_attempts),
+            "offers_cap_after_rejection": _bool(
+                "JOURNEYLINE_OFFERS_CAP_AFTER_REJECTION", cls.offers_cap_after_rejection
+            ),
+            "offers_cap_after_acceptance": _bool(
+                "JOURNEYLINE_OFFERS_CAP_AFTER_ACCEPTANCE", cls.offers_cap_after_acceptance
+            ),
+            "offers_min_wait_seconds": _int(
+                "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", cls.offers_min_wait_seconds
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -648,6 +648,11 @@ def test_what_evaluating_definitions_decided(store: Store) -> None:
     assert [a.id for a in store.actions_of("s01")] == ["a1", "a2"]
     assert [a.id for a in store.actions_of("s01", "m2")] == ["a2"]
     with store.transaction():
+        store.action_put(action("a3", "s01", contact_id="c1", state="waiting"))
+        store.action_put(action("a4", "s02", contact_id="c1", state="qualified"))
+        store.action_put(action("a5", "s03", contact_id="c2", state="waiting"))
+    assert [a.id for a in store.actions_waiting("c1")] == ["a3"]
+    with store.transaction():
         store.clear_projections()  # all of it is a projection: a replay decides it again
     assert store.progress_get([("g1", "s01")]) == {}
     assert store.actions_of("s01") == []
@@ -938,6 +943,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "action_get": lambda s: s.action_get("a1"),
     "actions_of": lambda s: s.actions_of("s01"),
     "assignments_due": lambda s: s.assignments_due(T0),
+    "actions_waiting": lambda s: s.actions_waiting("c1"),
     "next_unassignment": lambda s: s.next_unassignment(),
     "journey_events_put": lambda s: s.journey_events_put(
         [RuleEventRow("e1", "s01", T0, "WebActionEvent", b"{}")]
@@ -1058,6 +1064,7 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
         fx.SegmentUnassigned("g1", "c1", "s1", "c1", T0 + 86_400_000, "expired"),
         fx.OutcomeAchieved("o1", "s1", None, T0, 12.5),
         fx.ActionQualified("a1", "m1", 2, "architectFlow", "s1", "c1", "event:e1", T0),
+        fx.ActionBlocked("a2", "m2", 1, "contentOffer", "s1", "c1", "FrequencyCapping", T0),
     ]
     assert {type(e) for e in samples} == set(fx.EFFECT_TYPES)
     written = [Envelope(0, n, 1, T0, e) for n, e in enumerate(samples, 1)]

@@ -64,6 +64,8 @@ class Current:
     action_maps: DefinitionIndex[ActionMap]
     #: every segment, active or not, by id (an expiring assignment names its segment)
     segment_of: Mapping[str, Segment] = field(default_factory=dict)
+    #: every action map, active or not, by id (a waiting action names its map)
+    action_map_of: Mapping[str, ActionMap] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -162,5 +164,6 @@ class Definitions:
                 DefinitionIndex.build(outcomes),
                 DefinitionIndex.build(maps),
                 {s.id: s for s in segments},
+                {m.id: m for m in maps},
             )
         return self._current

@@ -51,17 +51,24 @@ def delivery_id_for(*causes: str) -> str:
 
 
 def enqueue_flow(
-    store: Store, *, delivery_id: str, flow_id: str, payload: dict[str, Any], now_ms: int
+    store: Store,
+    *,
+    delivery_id: str,
+    flow_id: str,
+    payload: dict[str, Any],
+    now_ms: int,
+    due_ms: int | None = None,
 ) -> bool:
-    """Put a delivery of ``payload`` (as JSON) to ``flow_id`` in the outbox, due now, in the
-    caller's transaction. True when it is new; a delivery with this id already there (pending,
-    delivered or dead) is left alone. The worker is woken after the commit (the dispatcher)."""
+    """Put a delivery of ``payload`` (as JSON) to ``flow_id`` in the outbox, due at ``due_ms``
+    (now unless given: an action map's activation delay), in the caller's transaction. True
+    when it is new; a delivery with this id already there (pending, delivered or dead) is left
+    alone. The worker is woken after the commit (the dispatcher)."""
     delivery = Delivery(
         id=delivery_id,
         flow_id=flow_id,
         body=_encoder.encode(payload),
         created_ms=now_ms,
-        next_attempt_ms=now_ms,
+        next_attempt_ms=now_ms if due_ms is None else max(now_ms, due_ms),
     )
     return store.outbox_put(delivery)
 

@@ -10,18 +10,15 @@ segments) is advanced by the event alone — never a rescan of history — and s
 - a **segment** whose journey is complete and whose context holds is assigned (once while
   assigned; ``assignmentExpirationDays`` sets when it lapses): ``segment.assigned``;
 - an **outcome** is achieved at most once per session, with its value: ``outcome.achieved``;
-- an **action map** fires when an event meets all its event conditions, or when one of its
-  segments is assigned, if it is active and inside its start and end dates. Its journey action
-  is recorded (``action.qualified``); an ``architectFlow`` action queues a signed delivery in
-  the outbox in the same transaction (``engine.flows``), its id made from the map, the session
-  and the trigger, so a replay can never queue it twice. Triggered by visitor activity alone
-  it fires on every matching event; triggered by a segment, once per session.
+- an **action map** is triggered when an event meets all its event conditions, or when one of
+  its segments is assigned; the maps one event triggers go to ``engine.action_maps``, which
+  judges them (dates, once per session, page URL conditions, frequency capping, weight: the
+  pure rules of ``core.actions``) and records each as qualified (a flow queued in the outbox in
+  the same transaction, due when its activation says), blocked (with its Genesys reason) or
+  waiting for the contact's next session — taken there when that session starts.
 
-What this first version leaves out (docs/definitions.md says so): context patterns for
-conversation sessions (they have no visit), activation ``delay`` and ``on-next-session``
-(treated as immediate and recorded as such), frequency capping, weights between maps, page
-URL conditions, schedule groups, and web offers (``contentOffer``, ``webMessagingOffer``
-actions are recorded as qualified, not yet served on the ping).
+What this version leaves out (docs/definitions.md says so): context patterns for conversation
+sessions (they have no visit), and schedule groups.
 """
 
 from __future__ import annotations
@@ -32,41 +29,40 @@ from typing import Any
 import msgspec
 
 from journeyline.core import patterns
+from journeyline.core.actions import OfferPolicy
 from journeyline.core.criteria import context_of, read_key
 from journeyline.core.patterns import CriteriaEvent, JourneyProgress
+from journeyline.engine.action_maps import ActionMaps, Triggered, typed
 from journeyline.engine.assignments import Assignments, event_id
 from journeyline.engine.definitions import Current, Definitions
 from journeyline.engine.effects import UnitView
-from journeyline.engine.flows import delivery_id_for, enqueue_flow
 from journeyline.model.definitions import ActionMap, Outcome, Segment
 from journeyline.model.effects import (
-    ActionQualified,
     Effect,
     JourneyEventAdded,
     JourneyEventChanged,
     OutcomeAchieved,
+    SessionStarted,
 )
-from journeyline.store.base import Achievement, JourneyAction, RuleEventRow, Store
+from journeyline.store.base import Achievement, RuleEventRow, Store
 
 _progress_decoder = msgspec.json.Decoder(JourneyProgress)
 _encoder = msgspec.json.Encoder()
 
 
-def _typed(value: Any, attribute_type: str) -> Any:
-    """A flow input as its ``attributeType`` says (None when it cannot be one)."""
-    if value is None:
-        return None
-    try:
-        match attribute_type:
-            case "Number":
-                return float(value)
-            case "Integer":
-                return int(float(value))
-            case "Boolean":
-                return value if isinstance(value, bool) else str(value).lower() == "true"
-    except (TypeError, ValueError):
-        return None
-    return str(value)
+def _visit(store: Store, session_id: str) -> Callable[[], dict[str, Any]]:
+    """The session's visit attributes (``core.criteria.context_of``), read once when first
+    asked for; none for a conversation session."""
+    context: dict[str, Any] | None = None
+
+    def visit() -> dict[str, Any]:
+        nonlocal context
+        if context is None:
+            web = store.web_session_get(session_id)
+            context = dict(context_of(web)) if web is not None else {}
+        return context
+
+    return visit
 
 
 def _outcome_event(
@@ -96,9 +92,15 @@ class JourneyRules:
     """The in-transaction subscriber (see the module docstring). ``name_of(kind, id)`` gives
     the directory names (queues, agents, wrap-up codes) conversation criteria use."""
 
-    def __init__(self, definitions: Definitions, name_of: Callable[[str, str], str]) -> None:
+    def __init__(
+        self,
+        definitions: Definitions,
+        name_of: Callable[[str, str], str],
+        policy: OfferPolicy | None = None,
+    ) -> None:
         self.definitions = definitions
         self.name_of = name_of
+        self.action_maps = ActionMaps(policy or OfferPolicy())
 
     def __call__(self, unit: UnitView) -> Sequence[tuple[int, Effect]]:
         added: list[tuple[int, Effect]] = []
@@ -106,6 +108,11 @@ class JourneyRules:
         if current.empty:
             return added  # nothing defined: an event costs one attribute read
         for partition, effect in unit.effects:
+            if isinstance(effect, SessionStarted):
+                visit = _visit(unit.store, effect.session_id)
+                for found in self.action_maps.activate(unit, effect, current.action_map_of, visit):
+                    added.append((partition, found))
+                continue
             if isinstance(effect, JourneyEventAdded):
                 if effect.moved_from is not None:
                     continue  # not new: it was evaluated on the session it came from
@@ -142,26 +149,28 @@ class JourneyRules:
         segments, outcomes, action_maps = concerned
         store = unit.store
         out: list[Effect] = []
-        context: dict[str, Any] | None = None
-
-        def visit() -> dict[str, Any]:
-            nonlocal context
-            if context is None:
-                web = store.web_session_get(session_id)
-                context = dict(context_of(web)) if web is not None else {}
-            return context
-
+        visit = _visit(store, session_id)
+        triggered: list[Triggered] = []
         for segment in segments:
             scope = contact_id if segment.scope == "Customer" and contact_id else session_id
             if self._matched(store, segment, scope, event, visit):
-                out += self._assign(unit, current, segment, scope, session_id, contact_id, event)
+                assigned = Assignments(store).assign(
+                    segment, scope, session_id, contact_id, unit.now_ms
+                )
+                if assigned is not None:
+                    out.append(assigned)
+                    trigger = f"segment:{segment.id}"
+                    triggered += [
+                        Triggered(m, trigger, every_time=False)
+                        for m in current.action_maps.triggered_by(segment.id)
+                    ]
         for outcome in outcomes:
             if self._matched(store, outcome, session_id, event, visit):
                 value = None
                 field = outcome.associated_value_field
                 if field is not None:
                     raw = read_key(event.attributes, field.name)
-                    value = _typed(raw, field.data_type)
+                    value = typed(raw, field.data_type)
                 if store.achievement_put(
                     Achievement(outcome.id, session_id, contact_id, unit.now_ms, value)
                 ):
@@ -169,19 +178,13 @@ class JourneyRules:
                     out.append(
                         OutcomeAchieved(outcome.id, session_id, contact_id, unit.now_ms, value)
                     )
-        for action_map in action_maps:
-            if action_map.trigger_with_event_conditions and patterns.conditions_match(
-                action_map.trigger_with_event_conditions, event
-            ):
-                out += self._fire(
-                    unit,
-                    action_map,
-                    session_id,
-                    contact_id,
-                    f"event:{event.event_id}",
-                    event,
-                    every_time=not action_map.trigger_with_segments,
-                )
+        triggered += [
+            Triggered(m, f"event:{event.event_id}", every_time=not m.trigger_with_segments)
+            for m in action_maps
+            if m.trigger_with_event_conditions
+            and patterns.conditions_match(m.trigger_with_event_conditions, event)
+        ]
+        out += self.action_maps.take(unit, triggered, session_id, contact_id, event, visit)
         return out
 
     def _matched(
@@ -201,125 +204,3 @@ class JourneyRules:
         if not after.complete(definition.journey_patterns):
             return False
         return not definition.context_patterns or patterns.is_matched(definition, after, visit())
-
-    def _assign(
-        self,
-        unit: UnitView,
-        current: Current,
-        segment: Segment,
-        scope: str,
-        session_id: str,
-        contact_id: str | None,
-        event: CriteriaEvent,
-    ) -> list[Effect]:
-        assigned = Assignments(unit.store).assign(
-            segment, scope, session_id, contact_id, unit.now_ms
-        )
-        if assigned is None:
-            return []
-        out: list[Effect] = [assigned]
-        for action_map in current.action_maps.triggered_by(segment.id):
-            out += self._fire(
-                unit,
-                action_map,
-                session_id,
-                contact_id,
-                f"segment:{segment.id}",
-                event,
-                every_time=False,
-            )
-        return out
-
-    def _fire(
-        self,
-        unit: UnitView,
-        action_map: ActionMap,
-        session_id: str,
-        contact_id: str | None,
-        trigger: str,
-        event: CriteriaEvent,
-        *,
-        every_time: bool,
-    ) -> list[Effect]:
-        store, now = unit.store, unit.now_ms
-        if action_map.start_ms is not None and now < action_map.start_ms:
-            return []
-        if action_map.end_ms is not None and now >= action_map.end_ms:
-            return []
-        if not every_time and store.actions_of(session_id, action_map.id):
-            return []  # once per session, unless triggered by visitor activity alone
-        action = action_map.action
-        cause = trigger if every_time else "session"
-        action_id = delivery_id_for("action", action_map.id, session_id, cause).removeprefix("msg_")
-        doc: dict[str, Any] = {"trigger": trigger, "activation": action_map.activation.type}
-        if action.media_type == "architectFlow" and action.architect_flow_id:
-            delivery_id = delivery_id_for("flow", action_map.id, session_id, cause)
-            payload = self._payload(action_map, session_id, contact_id, action_id, event)
-            enqueue_flow(
-                store,
-                delivery_id=delivery_id,
-                flow_id=action.architect_flow_id,
-                payload=payload,
-                now_ms=now,
-            )
-            doc["deliveryId"] = delivery_id
-        store.action_put(
-            JourneyAction(
-                action_id,
-                action_map.id,
-                action_map.version,
-                session_id,
-                contact_id,
-                action.media_type,
-                "qualified",
-                now,
-                now,
-                _encoder.encode(doc),
-            )
-        )
-        return [
-            ActionQualified(
-                action_id,
-                action_map.id,
-                action_map.version,
-                action.media_type,
-                session_id,
-                contact_id,
-                trigger,
-                now,
-            )
-        ]
-
-    def _payload(
-        self,
-        action_map: ActionMap,
-        session_id: str,
-        contact_id: str | None,
-        action_id: str,
-        event: CriteriaEvent,
-    ) -> dict[str, Any]:
-        """The flow's request: its ``flowRequestMappings`` (looked up from the triggering
-        event's attributes, or hard-coded), typed by ``attributeType``, and the ids of what
-        triggered it."""
-        inputs: dict[str, Any] = {}
-        for mapping in action_map.action.flow_request_mappings:
-            raw: Any = mapping.value
-            if mapping.mapping_type == "Lookup":
-                raw = read_key(event.attributes, mapping.value)
-            inputs[mapping.name] = _typed(raw, mapping.attribute_type)
-        return {
-            "actionId": action_id,
-            "actionMap": {
-                "id": action_map.id,
-                "version": action_map.version,
-                "displayName": action_map.display_name,
-            },
-            "session": {"id": session_id},
-            "externalContact": {"id": contact_id} if contact_id else None,
-            "event": {
-                "id": event.event_id,
-                "eventName": event.event_name,
-                "streamType": event.stream_type,
-            },
-            "inputs": inputs,
-        }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from journeyline.clock import Clock
+from journeyline.core.actions import OfferPolicy
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine.effects import InTransaction
 from journeyline.engine.unit import ACW_GRACE_MS, Engine
@@ -22,13 +23,20 @@ def rebuild(
     *,
     web_timeout_ms: int = SESSION_TIMEOUT_MS,
     acw_grace_ms: int = ACW_GRACE_MS,
+    offer_policy: OfferPolicy | None = None,
     in_transaction: Sequence[InTransaction] = (),
 ) -> int:
     """Replay the whole log, unit by unit, into fresh projections; returns the entries applied.
 
     The effect log and the partitions' positions are left as they are: they record what was
     announced, and a replay announces nothing again."""
-    engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
+    engine = Engine(
+        store,
+        clock,
+        web_timeout_ms=web_timeout_ms,
+        acw_grace_ms=acw_grace_ms,
+        offer_policy=offer_policy,
+    )
     engine.in_transaction.extend(in_transaction)
     count = 0
     with store.transaction():

@@ -35,6 +35,7 @@ import msgspec
 
 from journeyline.clock import Clock
 from journeyline.config import Settings
+from journeyline.core.actions import OfferPolicy
 from journeyline.core.card import web_card_for
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
@@ -89,6 +90,15 @@ ACW_GRACE_MS = 600_000
 __all__ = ["ACW_GRACE_MS", "Applied", "CommandInput", "Engine", "Input", "Outcome", "TickInput"]
 
 
+def offer_policy_of(settings: Settings) -> OfferPolicy:
+    """The frequency capping of web offers the settings ask for (``JOURNEYLINE_OFFERS_*``)."""
+    return OfferPolicy(
+        cap_after_rejection=settings.offers_cap_after_rejection,
+        cap_after_acceptance=settings.offers_cap_after_acceptance,
+        min_wait_ms=settings.offers_min_wait_seconds * 1000,
+    )
+
+
 class Engine:
     def __init__(
         self,
@@ -98,6 +108,7 @@ class Engine:
         cache_size: int = 20_000,
         web_timeout_ms: int = SESSION_TIMEOUT_MS,
         acw_grace_ms: int = ACW_GRACE_MS,
+        offer_policy: OfferPolicy | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -111,7 +122,7 @@ class Engine:
         )
         self.web = WebProjector(store, self.effects, timeout_ms=web_timeout_ms)
         #: Segments, outcomes and action maps on the unit's journey events (engine.journeys).
-        self.journeys = JourneyRules(self.definitions, self.conversations.name)
+        self.journeys = JourneyRules(self.definitions, self.conversations.name, offer_policy)
         self._unit: int | None = None  # the last unit of work logged
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
@@ -124,6 +135,7 @@ class Engine:
             clock,
             web_timeout_ms=settings.web_session_timeout_seconds * 1000,
             acw_grace_ms=settings.acw_grace_seconds * 1000,
+            offer_policy=offer_policy_of(settings),
         )
 
     def apply(self, batch: Sequence[Input]) -> Outcome:

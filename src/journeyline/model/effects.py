@@ -36,7 +36,10 @@ segment.assigned       a segment's conditions held for a session (session scope)
 segment.unassigned     a segment assignment lapsed (``assignmentExpirationDays``) or an API
                        client unassigned it
 outcome.achieved       an outcome's conditions held on a session (once per session)
-action.qualified       an action map's trigger held on a session: its action is to be taken
+action.qualified       an action map's trigger held on a session and its filters passed: its
+                       action is to be taken (now, after a delay, or on the next session)
+action.blocked         an action map's trigger held but a filter blocked it (its Genesys
+                       ``blockingReason``: FrequencyCapping, AlreadyExistingOffer, ...)
 =====================  =====================================================================
 """
 
@@ -250,6 +253,23 @@ class ActionQualified:
     at_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class ActionBlocked:
+    """An action map fired on a session but was blocked: ``reason`` is the Genesys
+    ``blockingReason`` (``PageUrlConditionsNotMatching``, ``AlreadyExistingOffer``,
+    ``TriggerDateInFuture``, ``MultipleSimultaneousOffers``, ``FrequencyCapping``)."""
+
+    name: ClassVar[str] = "action.blocked"
+    action_id: str
+    action_map_id: str
+    action_map_version: int
+    media_type: str
+    session_id: str
+    contact_id: str | None
+    reason: str
+    at_ms: int
+
+
 Effect = (
     SessionStarted
     | SessionChanged
@@ -269,6 +289,7 @@ Effect = (
     | SegmentUnassigned
     | OutcomeAchieved
     | ActionQualified
+    | ActionBlocked
 )
 EFFECT_TYPES: tuple[type[Effect], ...] = (
     SessionStarted,
@@ -289,6 +310,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     SegmentUnassigned,
     OutcomeAchieved,
     ActionQualified,
+    ActionBlocked,
 )
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 

@@ -264,6 +264,10 @@ class DefinitionStore(Protocol):
     def actions_of(
         self, session_id: str, action_map_id: str | None = None
     ) -> list[JourneyAction]: ...
+    def actions_waiting(self, contact_id: str) -> list[JourneyAction]:
+        """A contact's actions in state ``waiting`` (for its next session), oldest first."""
+        ...
+
     def assignments_due(self, now_ms: int) -> list[Assignment]:
         """Assignments still held whose ``unassign_ms`` is at or before ``now_ms``."""
         ...

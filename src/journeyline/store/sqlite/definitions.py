@@ -269,6 +269,14 @@ class DefinitionsMixin:
             )
         return [_action(r) for r in rows]
 
+    def actions_waiting(self, contact_id: str) -> list[JourneyAction]:
+        rows = self._db.execute(
+            f"SELECT {_ACTION} FROM journey_actions WHERE contact_id = ? AND state = 'waiting'"
+            " ORDER BY created_ms, id",
+            (contact_id,),
+        )
+        return [_action(r) for r in rows]
+
     def assignments_due(self, now_ms: int) -> list[Assignment]:
         rows = self._db.execute(
             f"SELECT {_ASSIGNMENT} FROM segment_assignments"

@@ -14,3 +14,6 @@ CREATE INDEX rule_events_session ON rule_events (session_id, created_ms, id);
 
 -- Assignments still to lapse, by when (the scheduler's next deadline looks here too).
 CREATE INDEX segment_assignments_due ON segment_assignments (unassign_ms) WHERE state = 'Assigned';
+
+-- Actions waiting for their contact's next session (activation on-next-session).
+CREATE INDEX journey_actions_waiting ON journey_actions (contact_id) WHERE state = 'waiting';
