@@ -19,9 +19,10 @@ segments) is advanced by the event alone — never a rescan of history — and s
 
 What this first version leaves out (docs/definitions.md says so): context patterns for
 conversation sessions (they have no visit), activation ``delay`` and ``on-next-session``
-(treated as immediate and recorded as such), frequency capping, weights between maps, page
-URL conditions, schedule groups, and web offers (``contentOffer``, ``webMessagingOffer``
-actions are recorded as qualified, not yet served on the ping).
+(treated as immediate and recorded as such), frequency capping, weights between maps and
+schedule groups. A web offer (``contentOffer``, ``webMessagingOffer``) is recorded as
+qualified with what the ping serves of it (``engine.actions.offer_doc``); the ping checks
+its page URL conditions, and the browser reports the rest of its lifecycle.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import msgspec
 from journeyline.core import patterns
 from journeyline.core.criteria import context_of, read_key
 from journeyline.core.patterns import CriteriaEvent, JourneyProgress
+from journeyline.engine.actions import offer_doc
 from journeyline.engine.assignments import Assignments, event_id
 from journeyline.engine.definitions import Current, Definitions
 from journeyline.engine.effects import UnitView
@@ -252,6 +254,7 @@ class JourneyRules:
         cause = trigger if every_time else "session"
         action_id = delivery_id_for("action", action_map.id, session_id, cause).removeprefix("msg_")
         doc: dict[str, Any] = {"trigger": trigger, "activation": action_map.activation.type}
+        doc.update(offer_doc(store, action_map))  # what the ping serves of a web offer
         if action.media_type == "architectFlow" and action.architect_flow_id:
             delivery_id = delivery_id_for("flow", action_map.id, session_id, cause)
             payload = self._payload(action_map, session_id, contact_id, action_id, event)

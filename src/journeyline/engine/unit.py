@@ -39,6 +39,7 @@ from journeyline.core.card import web_card_for
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine import queries
+from journeyline.engine.actions import WebActions
 from journeyline.engine.assignments import Assignments
 from journeyline.engine.conversations import ConversationProjector
 from journeyline.engine.definitions import Definitions
@@ -73,7 +74,12 @@ from journeyline.engine.web import WebProjector, partition_of, partition_of_sess
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
-from journeyline.model.commands import AssignSegments, DeleteDefinition, PutDefinition
+from journeyline.model.commands import (
+    AssignSegments,
+    DeleteDefinition,
+    PutDefinition,
+    RecordActionEvent,
+)
 from journeyline.model.effects import (
     PARTITIONS,
     AnyCard,
@@ -106,6 +112,8 @@ class Engine:
         self.in_transaction: list[InTransaction] = []
         self.identity = Identity(store, self.effects)
         self.definitions = Definitions(store)
+        #: What browsers report of the web offers they were served (engine.actions).
+        self.actions = WebActions(store, self.effects)
         self.conversations = ConversationProjector(
             store, self.effects, self.identity, acw_grace_ms=acw_grace_ms, cache_size=cache_size
         )
@@ -313,6 +321,8 @@ class Engine:
                     effects, result = Assignments(self.store).execute(command, segment_of)
                     for effect in effects:
                         self.effects.emit(effect)
+                elif isinstance(command, RecordActionEvent):
+                    result = self.actions.execute(command)
                 else:
                     result = self.identity.execute(command)
         except StoreError:
@@ -320,7 +330,8 @@ class Engine:
         except JourneylineError as exc:
             del self.effects.items[emitted:]  # undone with the savepoint
             return Applied(item.key, "failed", error=exc)
-        self._forget_cached()  # links and cookies may have moved: reload from the store
+        if not isinstance(command, RecordActionEvent):  # an action's state moves no identity
+            self._forget_cached()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
     def names_changed(self) -> None:

@@ -37,6 +37,8 @@ segment.unassigned     a segment assignment lapsed (``assignmentExpirationDays``
                        client unassigned it
 outcome.achieved       an outcome's conditions held on a session (once per session)
 action.qualified       an action map's trigger held on a session: its action is to be taken
+action.changed         a web offer's state changed as the browser reported it (offered,
+                       accepted, rejected, ignored, timedout, errored, ...)
 =====================  =====================================================================
 """
 
@@ -250,6 +252,25 @@ class ActionQualified:
     at_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class ActionChanged:
+    """A web action's state changed from ``before`` to ``state``, as the browser reported it
+    (``POST …/actionevent``); ``error_code``/``error_message`` as reported (``errored``)."""
+
+    name: ClassVar[str] = "action.changed"
+    action_id: str
+    action_map_id: str
+    action_map_version: int
+    media_type: str
+    session_id: str
+    contact_id: str | None
+    before: str
+    state: str
+    at_ms: int
+    error_code: str | None = None
+    error_message: str | None = None
+
+
 Effect = (
     SessionStarted
     | SessionChanged
@@ -269,6 +290,7 @@ Effect = (
     | SegmentUnassigned
     | OutcomeAchieved
     | ActionQualified
+    | ActionChanged
 )
 EFFECT_TYPES: tuple[type[Effect], ...] = (
     SessionStarted,
@@ -289,6 +311,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     SegmentUnassigned,
     OutcomeAchieved,
     ActionQualified,
+    ActionChanged,
 )
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 
