@@ -15,6 +15,7 @@ The ids are fixed, so they can be named in docs and found again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from journeyline.engine.definitions import ENCODERS
@@ -110,7 +111,7 @@ DEFINITIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
 ]
 
-_DECODE = {
+_DECODE: dict[str, Callable[..., Any]] = {
     "actiontemplate": wire.decode_action_template,
     "segment": wire.decode_segment,
     "actionmap": wire.decode_action_map,
