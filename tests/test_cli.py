@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import SAMPLES
 from journeyline.cli import build_parser, main
@@ -115,6 +116,14 @@ def test_directory_import(store_url: str, tmp_path: Path) -> None:
     assert "invalid directory file" in failed.stderr
 
 
+def store_definitions(store_url: str, kind: str) -> list[Any]:
+    store = open_store(store_url)
+    try:
+        return list(store.definitions(kind))
+    finally:
+        store.close()
+
+
 def test_demo_loads_a_day_once(store_url: str) -> None:
     assert main(["demo", "--store", store_url, "--conversations", "40"]) == 0
     store = open_store(store_url)
@@ -127,6 +136,9 @@ def test_demo_loads_a_day_once(store_url: str) -> None:
     assert len(snapshot.conversations) == 40
     assert browsed  # some callers browsed the shop first ...
     assert browsed & called - {None}  # ... and are one person
+    maps = {m.display_name for m in store_definitions(store_url, "actionmap")}
+    assert {"Linen 10% off for browsers", "Help at the cart"} <= maps  # the shop's web offers
+    assert {a.media_type for a in snapshot.actions} >= {"webMessagingOffer"}  # a visit qualified
     second = run("demo", "--store", store_url, "--conversations", "40")
     assert json.loads(second.stdout)["loaded"] is False
     store = open_store(store_url)

@@ -692,6 +692,42 @@ def test_rule_events_are_paged_by_time_then_id_and_kept_by_type(store: Store) ->
     assert store.journey_events_page("s01", after=None, page_size=9, types=()).items == []
 
 
+def test_a_customers_actions_by_state_and_media_type(store: Store) -> None:
+    offer = {"media_type": "contentOffer"}
+    with store.transaction():
+        save_web(store, web_session(1, T0, last_ms=T0 + 100))
+        save_web(store, web_session(2, T0, last_ms=T0 + 10))  # the same cookie, gone quiet
+        save_web(store, web_session(3, T0, last_ms=T0 + 100, cookie="cookie-2"))
+        store.action_put(action("a3", "s01", created_ms=T0 + 3, **offer))
+        store.action_put(action("a1", "s01", created_ms=T0 + 1, media_type="webMessagingOffer"))
+        store.action_put(action("a2", "s01", created_ms=T0 + 2, **offer, state="accepted"))
+        store.action_put(action("a4", "s01", created_ms=T0 + 4))  # an architectFlow
+        store.action_put(action("a5", "s02", **offer))
+        store.action_put(action("a6", "s03", **offer))
+
+    def found(**fields: Any) -> list[str]:
+        wanted: dict[str, Any] = {
+            "session_type": "web",
+            "states": {"qualified"},
+            "media_types": {"contentOffer", "webMessagingOffer"},
+            "active_since_ms": T0 + 50,
+        }
+        wanted.update(fields)
+        return [a.id for a in store.customer_actions("cookie-1", **wanted)]
+
+    assert found() == ["a1", "a3"]
+    assert found(active_since_ms=T0) == ["a5", "a1", "a3"]
+    assert found(states={"qualified", "accepted"}) == ["a1", "a2", "a3"]
+    assert found(session_type="app") == []
+    assert found(states=set()) == []
+    assert (
+        store.customer_actions(
+            "nobody", session_type="web", states={"qualified"}, media_types={"x"}, active_since_ms=0
+        )
+        == []
+    )
+
+
 def test_identifiers(store: Store) -> None:
     email = Identifier("Email", "ada@example.com", "c1", False, T0)
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
@@ -951,6 +987,9 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "journey_events_page": lambda s: s.journey_events_page(
         "s01", after=None, page_size=5, types=()
     ),
+    "customer_actions": lambda s: s.customer_actions(
+        "c", session_type="web", states={"qualified"}, media_types={"x"}, active_since_ms=0
+    ),
     "contacts_put": lambda s: s.contacts_put([contact("c1")]),
     "customers_with_sessions": lambda s: s.customers_with_sessions(["cookie-1"], "web"),
     "contact_delete": lambda s: s.contact_delete("c1"),
@@ -1065,6 +1104,9 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
         fx.OutcomeAchieved("o1", "s1", None, T0, 12.5),
         fx.ActionQualified("a1", "m1", 2, "architectFlow", "s1", "c1", "event:e1", T0),
         fx.ActionBlocked("a2", "m2", 1, "contentOffer", "s1", "c1", "FrequencyCapping", T0),
+        fx.ActionChanged(
+            "a1", "m1", 2, "contentOffer", "s1", None, "offered", "errored", T0, "E1", "x"
+        ),
     ]
     assert {type(e) for e in samples} == set(fx.EFFECT_TYPES)
     written = [Envelope(0, n, 1, T0, e) for n, e in enumerate(samples, 1)]

@@ -50,7 +50,7 @@ def test_tracker_route(static_client: TestClient) -> None:
     assert response.headers["cache-control"] == "public, max-age=300"
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.content == TRACKER_PATH.read_bytes()
-    assert len(response.text.splitlines()) < 350
+    assert len(response.text.splitlines()) < 400
 
 
 def test_demo_pages_carry_the_demo_deployment(static_client: TestClient) -> None:
@@ -341,14 +341,19 @@ def test_form_abandon(tab: Tab) -> None:
 
 def test_ping_polls_and_offers_reach_callbacks(tab: Tab) -> None:
     answers = {"count": 0}
+    reports: list[dict[str, Any]] = []
 
     def answer(route: Any) -> None:
         answers["count"] += 1
         offer = {
             "id": "act-1",
             "mediaType": "contentOffer",
-            "state": "offered",
-            "actionTemplate": {"name": "10% off linen today"},
+            "sessionId": "s-1",
+            "contentOfferProperties": {
+                "displayMode": "Toast",
+                "layoutMode": "TextOnly",
+                "headline": "10% off linen today",
+            },
         }
         route.fulfill(
             status=200,
@@ -356,7 +361,12 @@ def test_ping_polls_and_offers_reach_callbacks(tab: Tab) -> None:
             body=json.dumps({"pollIntervalMilliseconds": 150, "actions": [offer]}),
         )
 
+    def report(route: Any) -> None:
+        reports.append(json.loads(route.request.post_data or "{}"))
+        route.fulfill(status=204)
+
     tab.context.route(lambda url: "/ping?" in url, answer)
+    tab.context.route("**/actionevent", report)
     # Queued through the stub before the tracker loads, like a site's own callbacks.
     tab.context.add_init_script(
         """window.journeyline = function () {
@@ -377,9 +387,11 @@ def test_ping_polls_and_offers_reach_callbacks(tab: Tab) -> None:
     assert query["dt"] == ["Linen throw | Lumen & Loom"]
     # The first ping follows the first page view; then every pollIntervalMilliseconds.
     assert tab.event_requests[0].timing["startTime"] <= tab.pings[0].timing["startTime"]
-    tab.wait_until(lambda: tab.page.is_visible(".offer"), "the offer box")
-    assert tab.page.text_content(".offer p") == "10% off linen today"
-    assert tab.page.locator(".offer").count() == 1  # the same action id is offered once
+    tab.wait_until(lambda: tab.page.get_by_role("dialog").count() == 1, "the offer")
+    assert tab.page.get_by_role("dialog").text_content() == "\u00d710% off linen today"
+    tab.wait_until(lambda: len(tab.pings) >= 5, "two more pings")
+    assert tab.page.get_by_role("dialog").count() == 1  # the same action id is offered once
+    assert reports == [{"sessionId": "s-1", "actionId": "act-1", "actionState": "offered"}]
     tab.wait_until(lambda: tab.run("window.offers.length") >= 1, "the test callback")
     assert tab.run("window.offers") == ["act-1"]
     assert any("onOffer callback failed" in w for w in tab.warnings)

@@ -18,6 +18,7 @@ from journeyline.api.definitions import DEFINITION_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
+from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             sessions.contact_sessions,
         ),
         *DIRECTORY_ROUTES,
+        *OFFER_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
         *DEFINITION_ROUTES,

@@ -1,7 +1,8 @@
 """Browser-facing static routes: a home page, the ``journeyline.js`` tracker, the demo shop.
 
 ``GET /journeyline.js`` serves the tracker to any site (``Access-Control-Allow-Origin: *``, five
-minutes of caching). ``GET /demo/`` and ``GET /demo/{page}`` serve the demo shop with the
+minutes of caching), and ``GET /journeyline-offers.js``, which the tracker loads to show web
+offers, the same way. ``GET /demo/`` and ``GET /demo/{page}`` serve the demo shop with the
 ``{{DEPLOYMENT_ID}}`` placeholder of its tag replaced by ``DEMO_DEPLOYMENT_ID``. Only files that
 exist directly in the demo folder are served, by exact name, so no path can leave it; anything
 else is a 404 in the Genesys error shape.
@@ -22,6 +23,7 @@ from journeyline.ui import (
     DEMO_DIR,
     DEPLOYMENT_PLACEHOLDER,
     HOME_PATH,
+    OFFERS_PATH,
     TRACKER_PATH,
 )
 
@@ -35,13 +37,14 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".js": "application/javascript; charset=utf-8",
 }
 PAGE_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[a-z]+)?")
 
 
 @cache
-def tracker_source() -> bytes:
-    return TRACKER_PATH.read_bytes()
+def script_source(name: str) -> bytes:
+    return {"tracker": TRACKER_PATH, "offers": OFFERS_PATH}[name].read_bytes()
 
 
 @cache
@@ -60,7 +63,13 @@ def demo_files() -> dict[str, bytes]:
 
 
 async def tracker(request: Request) -> Response:
-    return Response(tracker_source(), media_type="application/javascript", headers=TRACKER_HEADERS)
+    source = script_source("tracker")
+    return Response(source, media_type="application/javascript", headers=TRACKER_HEADERS)
+
+
+async def offers_script(request: Request) -> Response:
+    source = script_source("offers")
+    return Response(source, media_type="application/javascript", headers=TRACKER_HEADERS)
 
 
 def not_found(what: str) -> Response:
@@ -88,6 +97,7 @@ async def home(request: Request) -> Response:
 STATIC_ROUTES: list[BaseRoute] = [
     Route("/", home, methods=["GET"]),
     Route("/journeyline.js", tracker, methods=["GET"]),
+    Route("/journeyline-offers.js", offers_script, methods=["GET"]),
     Route("/demo/", demo_page, methods=["GET"]),
     Route("/demo/{page}", demo_page, methods=["GET"]),
 ]

@@ -1,15 +1,16 @@
-"""Web and app event intake, offers ping, and web deployments.
+"""Web and app event intake, and web deployments (the offers' ``ping`` and ``actionevent`` are
+``api.offers``).
 
-Browser routes (``webevents``, ``appevents``, ``ping``) need no token: as in Genesys, they are
-authenticated by the deployment id and checked against the deployment's allowed domains (the
-rule is ``core.origin``), with matching CORS headers. Deployments are managed with an admin token.
+Browser routes (``webevents``, ``appevents``, ``ping``, ``actionevent``) need no token: as in
+Genesys, they are authenticated by the deployment id and checked against the deployment's
+allowed domains (the rule is ``core.origin``), with matching CORS headers (errors keep them:
+``browser_error``). Deployments are managed with an admin token.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
-import uuid
 from typing import Any
 
 import msgspec
@@ -25,7 +26,7 @@ from journeyline.core.websession import web_event_id
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_web as web
 from journeyline.model.contact import Deployment
-from journeyline.model.errors import Forbidden, InvalidInput, NotFound
+from journeyline.model.errors import Conflict, Forbidden, InvalidInput, JourneylineError, NotFound
 
 MAX_EVENT_BYTES = 32 * 1024
 POLL_INTERVAL_MS = 10_000
@@ -47,6 +48,16 @@ def cors_headers(
     }
 
 
+#: What a browser route answers in the Genesys error shape, with the CORS headers it has.
+BROWSER_ERRORS = (InvalidInput, Forbidden, NotFound, Conflict)
+
+
+def browser_error(exc: JourneylineError, headers: dict[str, str]) -> Response:
+    return json_response(
+        error_body(exc.status, exc.code, exc.message, exc.field), exc.status, headers
+    )
+
+
 def _refused_host(request: Request, deployment: Deployment) -> str | None:
     headers = request.headers
     return refused_host(deployment, headers.get("origin"), headers.get("referer"))
@@ -59,7 +70,8 @@ def check_origin(request: Request, deployment: Deployment) -> None:
         raise Forbidden(f"the domain {host} is not allowed for this deployment")
 
 
-def _deployment(svc: Services, request: Request) -> Deployment:
+def browser_deployment(svc: Services, request: Request) -> Deployment:
+    """The deployment a browser route names, checked against the request's origin."""
     deployment_id = request.path_params["deploymentId"]
     deployment = svc.store.deployment_get(deployment_id)
     if deployment is None:
@@ -90,7 +102,7 @@ async def _intake(request: Request, app: bool) -> Response:
     svc = services(request)
     headers: dict[str, str] = {}  # CORS only for an allowed origin
     try:
-        deployment = _deployment(svc, request)
+        deployment = browser_deployment(svc, request)
         headers = cors_headers(request)
         raw = await read_body(request, MAX_EVENT_BYTES)
         try:
@@ -100,9 +112,8 @@ async def _intake(request: Request, app: bool) -> Response:
         ctx = intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
         [applied] = await svc.writer.submit([parsed])
-    except (InvalidInput, Forbidden, NotFound) as exc:
-        body = error_body(exc.status, exc.code, exc.message, exc.field)
-        return json_response(body, exc.status, headers)
+    except BROWSER_ERRORS as exc:
+        return browser_error(exc, headers)
     session = svc.store.web_session_get(applied.session_id or "")
     if session is None:  # a later event re-keyed the session meanwhile: find it again
         event_id = web_event_id(parsed.event.key)
@@ -118,26 +129,6 @@ async def post_web_event(request: Request) -> Response:
 
 async def post_app_event(request: Request) -> Response:
     return await _intake(request, app=True)
-
-
-async def ping(request: Request) -> Response:
-    """Genesys ``DeploymentPing``: offers for the visitor (none until action maps arrive)."""
-    svc = services(request)
-    headers: dict[str, str] = {}
-    try:
-        _deployment(svc, request)
-        headers = cors_headers(request)
-        cookie = request.path_params["customerCookieId"]
-        try:
-            uuid.UUID(cookie)
-        except ValueError as exc:
-            raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
-    except (InvalidInput, Forbidden, NotFound) as exc:
-        body = error_body(exc.status, exc.code, exc.message, exc.field)
-        return json_response(body, exc.status, headers)
-    return json_response(
-        {"pollIntervalMilliseconds": POLL_INTERVAL_MS, "actions": []}, 200, headers
-    )
 
 
 async def preflight(request: Request) -> Response:
@@ -253,11 +244,6 @@ WEB_ROUTES = [
         "/api/v2/journey/deployments/{deploymentId}/appevents",
         post_app_event,
         methods=["POST"],
-    ),
-    Route(
-        "/api/v2/journey/deployments/{deploymentId}/customers/{customerCookieId}/ping",
-        ping,
-        methods=["GET"],
     ),
     Route("/api/v2/journey/deployments/{deploymentId}/{rest:path}", preflight, methods=["OPTIONS"]),
     Route("/api/v2/webdeployments/deployments", deployments, methods=["GET", "POST"]),

@@ -11,6 +11,7 @@ from typing import Any
 
 from journeyline.clock import Clock
 from journeyline.demo.day import demo_day
+from journeyline.demo.offers import offer_commands
 from journeyline.demo.visits import demo_visits
 from journeyline.engine.batch import ingest_objects, put_all
 from journeyline.engine.unit import ACW_GRACE_MS, Engine
@@ -65,6 +66,7 @@ def load_demo(
     day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
     engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
+    engine.apply(offer_commands(now))  # the shop's web offers (demo/offers.py), before its visits
     visits = demo_visits(day.events, base_url="http://127.0.0.1:8000")
     geo = GeoLookup(None)
     web_events = [

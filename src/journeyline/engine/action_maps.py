@@ -2,8 +2,8 @@
 
 The evaluator (``engine.journeys``) gathers, for one journey event, every action map it
 triggered — by its event conditions or by a segment the event assigned — and hands them here.
-Each is judged by the pure rules of ``core.actions`` (dates, once per session, page URL
-conditions, an offer already pending, frequency capping), the web offers that pass are weighed
+Each is judged by the pure rules of ``core.action_maps`` (dates, once per session, page URL
+an offer already pending, frequency capping), the web offers that pass are weighed
 against each other (one is shown), and then:
 
 - a **qualified** action is recorded (``journey_actions``, state ``qualified``) with
@@ -28,12 +28,13 @@ from typing import Any
 
 import msgspec
 
-from journeyline.core import actions as rules
-from journeyline.core.actions import Earlier, OfferPolicy, Verdict
+from journeyline.core import action_maps as rules
+from journeyline.core.action_maps import Earlier, OfferPolicy, Verdict
 from journeyline.core.criteria import read_key
 from journeyline.core.patterns import CriteriaEvent
 from journeyline.engine.effects import UnitView
 from journeyline.engine.flows import delivery_id_for, enqueue_flow
+from journeyline.engine.offers import offer_doc
 from journeyline.model.definitions import ActionMap
 from journeyline.model.effects import ActionBlocked, ActionQualified, Effect, SessionStarted
 from journeyline.store.base import JourneyAction, Store
@@ -109,8 +110,6 @@ class ActionMaps:
             return []
         store, now = unit.store, unit.now_ms
         earlier = _earlier(store, session_id)
-        page = read_key(event.attributes, "page.url")
-        page_url = page if isinstance(page, str) else None
         verdicts: list[tuple[Triggered, Verdict]] = []
         seen: set[str] = set()
         for t in triggered:
@@ -122,7 +121,6 @@ class ActionMaps:
                 now_ms=now,
                 every_time=t.every_time,
                 earlier=earlier,
-                page_url=page_url,
                 policy=self.policy,
             )
             if verdict.state != "skip":
@@ -210,6 +208,7 @@ class ActionMaps:
         if store.action_get(action_id) is not None:
             return None
         doc: dict[str, Any] = {"trigger": t.trigger, "activation": action_map.activation.type}
+        doc.update(offer_doc(store, action_map))  # what the ping serves of a web offer
         if waiting:
             doc["activatedFrom"] = waiting
         state = "qualified"

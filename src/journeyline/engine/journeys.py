@@ -13,7 +13,7 @@ segments) is advanced by the event alone — never a rescan of history — and s
 - an **action map** is triggered when an event meets all its event conditions, or when one of
   its segments is assigned; the maps one event triggers go to ``engine.action_maps``, which
   judges them (dates, once per session, page URL conditions, frequency capping, weight: the
-  pure rules of ``core.actions``) and records each as qualified (a flow queued in the outbox in
+  pure rules of ``core.action_maps``) and records each as qualified (a flow queued in the outbox in
   the same transaction, due when its activation says), blocked (with its Genesys reason) or
   waiting for the contact's next session — taken there when that session starts.
 
@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from journeyline.core import patterns
-from journeyline.core.actions import OfferPolicy
+from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.criteria import context_of, read_key
 from journeyline.core.patterns import CriteriaEvent, JourneyProgress
 from journeyline.engine.action_maps import ActionMaps, Triggered, typed

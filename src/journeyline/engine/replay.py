@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from journeyline.clock import Clock
-from journeyline.core.actions import OfferPolicy
+from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine.effects import InTransaction
 from journeyline.engine.unit import ACW_GRACE_MS, Engine

@@ -35,7 +35,7 @@ import msgspec
 
 from journeyline.clock import Clock
 from journeyline.config import Settings
-from journeyline.core.actions import OfferPolicy
+from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.card import web_card_for
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
@@ -70,11 +70,17 @@ from journeyline.engine.inputs import (
 )
 from journeyline.engine.inputs import units as _units_of
 from journeyline.engine.journeys import JourneyRules
+from journeyline.engine.offers import WebActions
 from journeyline.engine.web import WebProjector, partition_of, partition_of_session
 from journeyline.ids import new_id
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.ingest.genesys_web import AcceptedWeb
-from journeyline.model.commands import AssignSegments, DeleteDefinition, PutDefinition
+from journeyline.model.commands import (
+    AssignSegments,
+    DeleteDefinition,
+    PutDefinition,
+    RecordActionEvent,
+)
 from journeyline.model.effects import (
     PARTITIONS,
     AnyCard,
@@ -117,6 +123,8 @@ class Engine:
         self.in_transaction: list[InTransaction] = []
         self.identity = Identity(store, self.effects)
         self.definitions = Definitions(store)
+        #: What browsers report of the web offers they were served (engine.offers).
+        self.actions = WebActions(store, self.effects)
         self.conversations = ConversationProjector(
             store, self.effects, self.identity, acw_grace_ms=acw_grace_ms, cache_size=cache_size
         )
@@ -325,6 +333,8 @@ class Engine:
                     effects, result = Assignments(self.store).execute(command, segment_of)
                     for effect in effects:
                         self.effects.emit(effect)
+                elif isinstance(command, RecordActionEvent):
+                    result = self.actions.execute(command)
                 else:
                     result = self.identity.execute(command)
         except StoreError:
@@ -332,7 +342,8 @@ class Engine:
         except JourneylineError as exc:
             del self.effects.items[emitted:]  # undone with the savepoint
             return Applied(item.key, "failed", error=exc)
-        self._forget_cached()  # links and cookies may have moved: reload from the store
+        if not isinstance(command, RecordActionEvent):  # an action's state moves no identity
+            self._forget_cached()  # links and cookies may have moved: reload from the store
         return Applied(item.key, "accepted", result=result)
 
     def names_changed(self) -> None:

@@ -20,10 +20,12 @@ UnmergeContact     ``unmerge``             undo the merge headed by ``id``
 PutDefinition      ``put_definition``      create or replace a segment, outcome, action map, ...
 DeleteDefinition   ``delete_definition``   delete one
 AssignSegments     ``assign_segments``     assign and unassign customer segments for a contact
+RecordActionEvent  ``action_event``        a browser reports a web offer's new state
 =================  ======================  =================================================
 
 Every command carries the ``actor`` (the OAuth client) and the time ``at_ms`` it was accepted.
-The rules that apply them are in ``journeyline.core.identity``.
+The rules that apply them are in ``journeyline.core.identity`` (contacts),
+``journeyline.engine.definitions`` and ``journeyline.core.offers`` (action states).
 """
 
 from __future__ import annotations
@@ -138,6 +140,19 @@ class AssignSegments(_Command, frozen=True, tag="assign_segments"):
     unassign: tuple[str, ...] = ()
 
 
+class RecordActionEvent(_Command, frozen=True, tag="action_event", omit_defaults=True):
+    """A Genesys ``ActionEventRequest`` a browser sent to ``deployment_id``: the web action
+    ``action_id`` of ``session_id`` is now ``action_state`` (``errored``: with ``error_code``
+    and ``error_message``). ``actor`` is ``deployment:<id>``."""
+
+    deployment_id: str
+    session_id: str
+    action_id: str
+    action_state: str
+    error_code: str | None = None
+    error_message: str | None = None
+
+
 IdentityCommand = (
     CreateContact
     | UpdateContact
@@ -150,7 +165,9 @@ IdentityCommand = (
 )
 #: Definitions are commands too, so that a replay meets each version where it was made.
 DefinitionCommand = PutDefinition | DeleteDefinition
-Command = IdentityCommand | DefinitionCommand | AssignSegments
+#: What a browser reports of the web actions it was served.
+ActionCommand = RecordActionEvent
+Command = IdentityCommand | DefinitionCommand | AssignSegments | ActionCommand
 
 
 def command_name(command: Command) -> str:

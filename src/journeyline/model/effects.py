@@ -40,6 +40,8 @@ action.qualified       an action map's trigger held on a session and its filters
                        action is to be taken (now, after a delay, or on the next session)
 action.blocked         an action map's trigger held but a filter blocked it (its Genesys
                        ``blockingReason``: FrequencyCapping, AlreadyExistingOffer, ...)
+action.changed         a web offer's state changed as the browser reported it (offered,
+                       accepted, rejected, ignored, timedout, errored, ...)
 =====================  =====================================================================
 """
 
@@ -256,7 +258,7 @@ class ActionQualified:
 @dataclass(frozen=True, slots=True)
 class ActionBlocked:
     """An action map fired on a session but was blocked: ``reason`` is the Genesys
-    ``blockingReason`` (``PageUrlConditionsNotMatching``, ``AlreadyExistingOffer``,
+    ``blockingReason`` (``AlreadyExistingOffer``,
     ``TriggerDateInFuture``, ``MultipleSimultaneousOffers``, ``FrequencyCapping``)."""
 
     name: ClassVar[str] = "action.blocked"
@@ -268,6 +270,25 @@ class ActionBlocked:
     contact_id: str | None
     reason: str
     at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionChanged:
+    """A web action's state changed from ``before`` to ``state``, as the browser reported it
+    (``POST …/actionevent``); ``error_code``/``error_message`` as reported (``errored``)."""
+
+    name: ClassVar[str] = "action.changed"
+    action_id: str
+    action_map_id: str
+    action_map_version: int
+    media_type: str
+    session_id: str
+    contact_id: str | None
+    before: str
+    state: str
+    at_ms: int
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 Effect = (
@@ -290,6 +311,7 @@ Effect = (
     | OutcomeAchieved
     | ActionQualified
     | ActionBlocked
+    | ActionChanged
 )
 EFFECT_TYPES: tuple[type[Effect], ...] = (
     SessionStarted,
@@ -311,6 +333,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     OutcomeAchieved,
     ActionQualified,
     ActionBlocked,
+    ActionChanged,
 )
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 

@@ -259,6 +259,20 @@ class DefinitionStore(Protocol):
         ...
 
     def achievements_of(self, session_id: str) -> list[Achievement]: ...
+    def customer_actions(
+        self,
+        customer_id: str,
+        *,
+        session_type: str,
+        states: Collection[str],
+        media_types: Collection[str],
+        active_since_ms: int,
+    ) -> list[JourneyAction]:
+        """Actions in one of ``states`` and ``media_types`` on the customer's sessions of
+        ``session_type`` whose last event is at or after ``active_since_ms``, oldest first
+        (what the tracker's ping serves)."""
+        ...
+
     def action_put(self, action: JourneyAction) -> None: ...
     def action_get(self, action_id: str) -> JourneyAction | None: ...
     def actions_of(

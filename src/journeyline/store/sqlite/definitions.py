@@ -5,7 +5,7 @@ journey actions."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from journeyline.store.records import (
@@ -253,6 +253,28 @@ class DefinitionsMixin:
             f"SELECT {_ACTION} FROM journey_actions WHERE id = ?", (action_id,)
         ).fetchone()
         return _action(row) if row else None
+
+    def customer_actions(
+        self,
+        customer_id: str,
+        *,
+        session_type: str,
+        states: Collection[str],
+        media_types: Collection[str],
+        active_since_ms: int,
+    ) -> list[JourneyAction]:
+        wanted, media = sorted(states), sorted(media_types)
+        if not wanted or not media:
+            return []
+        columns = ", ".join(f"a.{c.strip()}" for c in _ACTION.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns} FROM sessions s JOIN journey_actions a ON a.session_id = s.id"
+            " WHERE s.customer_id = ? AND s.type = ? AND s.last_event_ms >= ?"
+            f" AND a.state IN ({marks(wanted)}) AND a.media_type IN ({marks(media)})"
+            " ORDER BY a.created_ms, a.id",
+            [customer_id, session_type, active_since_ms, *wanted, *media],
+        )
+        return [_action(r) for r in rows]
 
     def actions_of(self, session_id: str, action_map_id: str | None = None) -> list[JourneyAction]:
         if action_map_id is None:

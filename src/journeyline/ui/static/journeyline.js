@@ -9,8 +9,11 @@
  *   journeyline('record', 'event_name', {k: v}), journeyline('search', 'query', attrs?),
  *   journeyline('identify', {email, phone, givenName, familyName, ...}),
  *   journeyline('forms:track', 'css selector', {captureFormDataOnSubmit, captureFormDataOnAbandon}),
- *   journeyline('onOffer', function (action) {...}).
- * Optional tag attribute: data-auto-pageview="false" turns off automatic page views.
+ *   journeyline('onOffer', function (action) {...}),
+ *   journeyline('recordActionStateChange', action, 'accepted', {errorCode, errorMessage}).
+ * Optional tag attributes: data-auto-pageview="false" turns off automatic page views;
+ * data-offers="none" leaves showing web offers to the site (onOffer + recordActionStateChange);
+ * otherwise journeyline-offers.js (loaded when the first offer arrives) shows them.
  */
 (function () {
   "use strict";
@@ -88,6 +91,7 @@
   var referrer = d.referrer || "";
   var lastPageUrl = null;
   var autoPageviews = !script || script.getAttribute("data-auto-pageview") !== "false";
+  var showOffers = !script || script.getAttribute("data-offers") !== "none";
 
   function send(eventName, extra) {
     if (!EVENT_NAME.test(String(eventName || ""))) {
@@ -262,6 +266,40 @@
     offerCallbacks.forEach(function (cb) {
       try { cb(action); } catch (e) { warn("an onOffer callback failed", e); }
     });
+    if (showOffers && key && /^(contentOffer|webMessagingOffer)$/.test(action.mediaType)) {
+      offersUi().then(function (ui) { ui.show(action, report); }, function (e) {
+        offersModule = null; // try loading again for the next offer
+        report(action, "errored", { errorCode: "load", errorMessage: String(e && e.message) });
+      });
+    }
+  }
+
+  // The offers' lifecycle (POST …/actionevent), and the script that shows them.
+  function report(action, state, error) {
+    error = error || {};
+    return fetch(api + "/actionevent", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sessionId: action.sessionId, actionId: action.id, actionState: state,
+        errorCode: error.errorCode, errorMessage: error.errorMessage }),
+      keepalive: true,
+      credentials: "omit"
+    }).then(function (r) {
+      if (!r.ok) warn("actionevent " + state + " refused (" + r.status + ")");
+    }).catch(function () { /* offline: never break the page */ });
+  }
+
+  var offersModule = null;
+  function offersUi() {
+    offersModule = offersModule || new Promise(function (resolve, reject) {
+      if (w.journeylineOffers) return resolve(w.journeylineOffers);
+      var tag = d.createElement("script");
+      tag.src = base + "/journeyline-offers.js";
+      tag.onload = function () { w.journeylineOffers ? resolve(w.journeylineOffers) : reject(new Error("no offers script")); };
+      tag.onerror = function () { reject(new Error("the offers script did not load")); };
+      (d.head || d.documentElement).appendChild(tag);
+    });
+    return offersModule;
   }
 
   d.addEventListener("visibilitychange", function () {
@@ -290,6 +328,10 @@
     onOffer: function (cb) {
       if (typeof cb === "function") offerCallbacks.push(cb);
       else warn("onOffer needs a function");
+    },
+    recordActionStateChange: function (action, state, error) {
+      if (!action || !action.id || typeof state !== "string") { warn("recordActionStateChange needs an action and a state"); return; }
+      return report(action, state, error);
     }
   };
 

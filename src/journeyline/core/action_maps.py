@@ -2,7 +2,8 @@
 
 An action map whose trigger held on a session (``engine.journeys``) passes these filters, in
 the order Genesys documents them (reference §11): start and end dates, page URL conditions,
-frequency capping, then weight between the maps of the same web-offer type that fire together.
+frequency capping, then weight between the web offers that fire together (page URL conditions
+are checked when the offer is shown, by the ping).
 What passes is **qualified**, due now or later (activation); what fails a filter that concerns
 the visitor is **blocked** with its Genesys ``blockingReason``; what is simply not in force
 (not started, ended) is skipped without a trace.
@@ -15,8 +16,9 @@ dates                  before ``startDate`` or from ``endDate`` on: skipped (a w
 once                   an ``architectFlow`` map triggered by visitor activity alone fires on
                        every matching event; any other map acts once per session (a web offer
                        is never offered twice in a session by the same map)
-page URL               a web offer's ``pageUrlConditions`` must hold for the triggering event's
-                       page (when it has one): else blocked ``PageUrlConditionsNotMatching``
+page URL               a web offer's ``pageUrlConditions`` say on which pages it may be shown:
+                       the ping checks them against the visitor's page (``core.offers``), so an
+                       offer qualified on one page is shown on the next one that matches
 already offered        a web offer while another of the session is still pending (qualified or
                        offered): blocked ``AlreadyExistingOffer``
 frequency cap          unless ``ignoreFrequencyCap``: a web offer of a type whose earlier offer
@@ -44,15 +46,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from journeyline.core.patterns import page_url_matches
+from journeyline.core.offers import WEB_OFFERS
 from journeyline.model.definitions import ActionMap
 
-#: The media types shown to a visitor in the browser (the others act on the server).
-WEB_OFFERS = frozenset({"contentOffer", "webMessagingOffer"})
-#: Action states after which an offer is over (it can no longer be shown or answered).
-FINAL_STATES = frozenset(
-    {"accepted", "rejected", "ignored", "timedout", "errored", "completed", "abandoned"}
-)
 PENDING_STATES = frozenset({"qualified", "offered"})
 ACCEPTED_STATES = frozenset({"accepted", "engaged", "started", "completed"})
 
@@ -102,7 +98,6 @@ def judge(
     now_ms: int,
     every_time: bool,
     earlier: Sequence[Earlier],
-    page_url: str | None,
     policy: OfferPolicy,
 ) -> Verdict:
     """The filters of one triggered map on one session (see the module docstring), before
@@ -116,8 +111,6 @@ def judge(
     if own and (offer or not every_time):
         return SKIP  # once per session
     if offer:
-        if page_url is not None and not page_url_matches(action_map.page_url_conditions, page_url):
-            return Verdict("blocked", "PageUrlConditionsNotMatching")
         if any(e.media_type in WEB_OFFERS and e.state in PENDING_STATES for e in earlier):
             return Verdict("blocked", "AlreadyExistingOffer")
         if not action_map.ignore_frequency_cap and _capped(action_map, earlier, now_ms, policy):

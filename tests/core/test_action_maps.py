@@ -1,4 +1,4 @@
-"""Action map filters and activation as tables of cases (core/actions.py)."""
+"""Action map filters and activation as tables of cases (core/action_maps.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from journeyline.core.actions import Earlier, OfferPolicy, Verdict, judge, weigh
+from journeyline.core.action_maps import Earlier, OfferPolicy, Verdict, judge, weigh
 from journeyline.model.definitions import (
     ActionMap,
     ActionMapAction,
     Activation,
     MediaType,
-    PageUrlCondition,
 )
 
 NOW = 1_795_600_000_000
-CART = "https://shop.example.com/cart"
 
 
 def action_map(
@@ -34,10 +32,8 @@ def earlier(
     return Earlier(map_id, media_type, state, NOW - ago_s * 1000)
 
 
-ON_CART = (PageUrlCondition(("/cart",), "containsAll"),)
-
 DEFAULT = OfferPolicy()
-Case = tuple[str, ActionMap, bool, list[Earlier], str | None, OfferPolicy, Verdict]
+Case = tuple[str, ActionMap, bool, list[Earlier], OfferPolicy, Verdict]
 
 
 def case(
@@ -47,10 +43,9 @@ def case(
     *,
     every_time: bool = False,
     before: tuple[Earlier, ...] = (),
-    page: str | None = CART,
     policy: OfferPolicy = DEFAULT,
 ) -> Case:
-    return (what, action, every_time, list(before), page, policy, expected)
+    return (what, action, every_time, list(before), policy, expected)
 
 
 NOW_OK = Verdict("qualified", due_ms=NOW)
@@ -91,22 +86,6 @@ CASES: list[Case] = [
         before=(earlier("ignored", "m1"),),
     ),
     case("blocked before is no bar", action_map(), NOW_OK, before=(earlier("blocked", "m1"),)),
-    # page URL conditions: for web offers, on the triggering page when it has one
-    case("page URL matches", action_map(page_url_conditions=ON_CART), NOW_OK),
-    case(
-        "page URL does not",
-        action_map(page_url_conditions=ON_CART),
-        Verdict("blocked", "PageUrlConditionsNotMatching"),
-        page="https://shop.example.com/",
-    ),
-    case("no page to check", action_map(page_url_conditions=ON_CART), NOW_OK, page=None),
-    case(
-        "a flow ignores page URLs",
-        replace(FLOW, page_url_conditions=ON_CART),
-        NOW_OK,
-        every_time=True,
-        page="https://x/",
-    ),
     # one pending offer at a time
     case(
         "another offer pending",
@@ -179,13 +158,12 @@ CASES: list[Case] = [
         "on the next visit",
         replace(FLOW, activation=Activation("on-next-visit")),
         Verdict("qualified", due_ms=None),
-        page=None,
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("action", "every_time", "before", "page_url", "policy", "expected"),
+    ("action", "every_time", "before", "policy", "expected"),
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
@@ -193,13 +171,10 @@ def test_judge(
     action: ActionMap,
     every_time: bool,
     before: list[Earlier],
-    page_url: str | None,
     policy: OfferPolicy,
     expected: Verdict,
 ) -> None:
-    verdict = judge(
-        action, now_ms=NOW, every_time=every_time, earlier=before, page_url=page_url, policy=policy
-    )
+    verdict = judge(action, now_ms=NOW, every_time=every_time, earlier=before, policy=policy)
     assert verdict == expected
 
 
