@@ -118,6 +118,11 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local(host: str) -> str:
+    """How this machine reaches a server bound to ``host`` (any address: the loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (we compare)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from journeyline.api.auth import create_client
     from journeyline.demo.load import load_demo
@@ -131,6 +136,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             conversations=args.conversations,
             web_timeout_ms=settings.web_session_timeout_seconds * 1000,
             acw_grace_ms=settings.acw_grace_seconds * 1000,
+            base_url=f"http://{_local(args.host)}:{args.port}",
         )
         client_id, secret = create_client(store, name="demo", role="admin", now_ms=system_clock())
     finally:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from builders import Conversation, answered
 from conftest import FakeClock, flows_api
 from flow_receiver import running_receiver
+from journeyline.demo.rules import ended_condition
 from journeyline.engine.replay import rebuild
 from journeyline.store import open_store
 
@@ -27,23 +27,12 @@ def _abandoned(conversation_id: str, wait: float, queue: str = "q-sales") -> Con
     )
 
 
-def _condition(key: str, value: str, operator: str = "equal") -> dict[str, Any]:
-    return {
-        "key": key,
-        "values": [value],
-        "operator": operator,
-        "streamType": "Conversation",
-        "sessionType": "conversation",
-        "eventName": "ended",
-    }
-
-
 CALL_BACK = {
     "displayName": "Call back abandoned Sales callers",
     "triggerWithEventConditions": [
-        _condition("queue.name", "Sales"),
-        _condition("endedBy", "customer"),
-        _condition("waitSeconds", "60", "greaterThan"),
+        ended_condition("queue.name", "Sales"),
+        ended_condition("endedBy", "customer"),
+        ended_condition("waitSeconds", "60", "greaterThan"),
     ],
     "activation": {"type": "immediate"},
     "action": {

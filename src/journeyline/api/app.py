@@ -15,6 +15,7 @@ from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.definitions import DEFINITION_ROUTES
+from journeyline.api.demo_callbacks import DEMO_CALLBACK_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *ASSIGNMENT_ROUTES,
         *SEGMENT_ROUTES,
         *FLOW_ROUTES,
+        *DEMO_CALLBACK_ROUTES,
         *STATIC_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

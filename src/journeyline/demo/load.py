@@ -12,6 +12,8 @@ from typing import Any
 from journeyline.clock import Clock
 from journeyline.demo.day import demo_day
 from journeyline.demo.offers import offer_commands
+from journeyline.demo.rules import DEFINITIONS as RULES
+from journeyline.demo.rules import definition_commands, ensure_callback_flow
 from journeyline.demo.visits import demo_visits
 from journeyline.engine.batch import ingest_objects, put_all
 from journeyline.engine.unit import ACW_GRACE_MS, Engine
@@ -54,7 +56,10 @@ def load_demo(
     conversations: int = 160,
     web_timeout_ms: int = 1_200_000,
     acw_grace_ms: int = ACW_GRACE_MS,
+    base_url: str = "http://127.0.0.1:8000",
 ) -> dict[str, Any]:
+    """Load the demo into an empty store; ``base_url`` is where it will be served (the shop's
+    pages, and the call-back flow's receiver ``/demo/callbacks``)."""
     deployment = ensure_demo_deployment(store, clock())
     if store.log_count():
         return {
@@ -66,8 +71,12 @@ def load_demo(
     day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
     engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
+    ensure_callback_flow(store, now, url=f"{base_url}/demo/callbacks")
     engine.apply(offer_commands(now))  # the shop's web offers (demo/offers.py), before its visits
-    visits = demo_visits(day.events, base_url="http://127.0.0.1:8000")
+    engine.apply(
+        definition_commands(RULES, now)
+    )  # the contact centre's segments, outcome, call-back flow
+    visits = demo_visits(day.events, base_url=base_url)
     geo = GeoLookup(None)
     web_events = [
         web.parse_web(request, web.Context(deployment, created + 1000, None, DEMO_UA, geo))

@@ -14,14 +14,10 @@ The ids are fixed, so they can be named in docs and found again.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
-from journeyline.engine.definitions import ENCODERS
+from journeyline.demo.rules import definition_commands
 from journeyline.engine.inputs import CommandInput
-from journeyline.ingest import definitions as wire
-from journeyline.model.commands import PutDefinition
 
 LINEN_TEMPLATE_ID = "3c2d1e0f-7a6b-4c5d-8e9f-0a1b2c3d4e01"
 BROWSED_SEGMENT_ID = "3c2d1e0f-7a6b-4c5d-8e9f-0a1b2c3d4e02"
@@ -111,20 +107,7 @@ DEFINITIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
 ]
 
-_DECODE: dict[str, Callable[..., Any]] = {
-    "actiontemplate": wire.decode_action_template,
-    "segment": wire.decode_segment,
-    "actionmap": wire.decode_action_map,
-}
-
 
 def offer_commands(now_ms: int, *, actor: str = "demo") -> list[CommandInput]:
     """The demo's offers as the commands that create them (validated as a POST would be)."""
-    commands: list[CommandInput] = []
-    for kind, definition_id, body in DEFINITIONS:
-        record = _DECODE[kind](json.dumps(body).encode(), id=definition_id, now_ms=now_ms)
-        command = PutDefinition(
-            actor=actor, at_ms=now_ms, kind=kind, id=definition_id, doc=ENCODERS[kind](record)
-        )
-        commands.append(CommandInput(f"demo-{kind}-{definition_id}", command))
-    return commands
+    return definition_commands(DEFINITIONS, now_ms, actor=actor)
