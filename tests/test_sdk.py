@@ -21,6 +21,7 @@ from PureCloudPlatformClientV2 import (
     ApiClient,
     Configuration,
     EventListing,
+    ExternalContactsApi,
     JourneyApi,
     Session,
     SessionListing,
@@ -311,3 +312,83 @@ def test_unknown_session_is_404(live_server: LiveServer, sdk: ApiClient) -> None
     with pytest.raises(ApiException) as failure:
         JourneyApi(sdk).get_journey_session("no-such-session")
     assert failure.value.status == 404
+
+
+def _ended_with(media_type: str) -> dict[str, Any]:
+    return {
+        "criteria": [{"key": "mediaType", "values": [media_type], "operator": "equal"}],
+        "count": 1,
+        "streamType": "Conversation",
+        "sessionType": "conversation",
+        "eventName": "ended",
+    }
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated function:DeprecationWarning")  # outcomes
+def test_segments_and_outcomes_with_the_sdk(live_server: LiveServer, sdk: ApiClient) -> None:
+    """Definitions made and read with the SDK; what they decide read back with it: the
+    session's segment assignments and outcome achievements, their journey events, and a
+    contact's segments assigned and listed through ExternalContactsApi."""
+    journey = JourneyApi(sdk)
+    segment = journey.post_journey_segments(
+        body={
+            "displayName": "Calls",
+            "color": "#2a4fd6",
+            "journey": {"patterns": [_ended_with("Voice")]},
+        }
+    )
+    assert segment.id
+    assert segment.version == 1
+    raw = get_raw(live_server, f"/api/v2/journey/segments/{segment.id}")
+    assert_round_trip(sdk, journey.get_journey_segment(segment.id), raw, set())
+    outcome = journey.post_journey_outcomes(
+        body={"displayName": "Served", "journey": {"patterns": [_ended_with("Voice")]}}
+    )
+    patched = journey.patch_journey_segment(
+        segment.id, body={"version": 1, "description": "every voice call"}
+    )
+    assert (patched.version, patched.description) == (2, "every voice call")
+    listed = journey.get_journey_segments(page_size=10)
+    assert [s.id for s in listed.entities] == [segment.id]
+
+    session_id = post_events(live_server, fixture_events())  # a voice call that ends
+    session = journey.get_journey_session(session_id)
+    assert [a.segment.id for a in session.segment_assignments] == [segment.id]
+    assert [a.outcome.id for a in session.outcome_achievements] == [outcome.id]
+    events = journey.get_journey_session_events(
+        session_id, event_type="SegmentAssignmentEvent,OutcomeAchievedEvent"
+    ).entities
+    assert {e.event_type for e in events} == {"SegmentAssignmentEvent", "OutcomeAchievedEvent"}
+    for e in events:
+        if e.event_type == "SegmentAssignmentEvent":
+            assert e.segment_assignment_event.segment.id == segment.id
+        else:
+            assert e.outcome_achieved_event.outcome.id == outcome.id
+        assert e.session.id == session_id
+
+    vip = journey.post_journey_segments(
+        body={
+            "displayName": "VIP",
+            "scope": "Customer",
+            "assignmentExpirationDays": 30,
+            "journey": {"patterns": [_ended_with("Fax")]},
+        }
+    )
+    with httpx.Client(base_url=live_server.base_url) as http:
+        made = http.post(
+            "/api/v2/externalcontacts/contacts",
+            json={"firstName": "Ada", "lastName": "Lovelace"},
+            headers=bearer(http, live_server.credentials),
+        )
+    contact_id = made.json()["id"]
+    contacts = ExternalContactsApi(sdk)
+    answer = contacts.post_externalcontacts_contact_journey_segments(
+        contact_id, body={"assign": {"segments": [{"id": vip.id}, {"id": segment.id}]}}
+    )
+    assert [s.id for s in answer.unprocessed_items.assign.segments] == [segment.id]  # a session one
+    assert answer.unprocessed_items.count == 1
+    held = contacts.get_externalcontacts_contact_journey_segments(contact_id, limit=10)
+    [assignment] = held.entities
+    assert assignment.segment.id == vip.id
+    assert assignment.external_contact.id == contact_id
+    assert assignment.date_for_unassignment > assignment.date_assigned
