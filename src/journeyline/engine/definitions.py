@@ -66,6 +66,8 @@ class Current:
     segment_of: Mapping[str, Segment] = field(default_factory=dict)
     #: every action map, active or not, by id (a waiting action names its map)
     action_map_of: Mapping[str, ActionMap] = field(default_factory=dict)
+    #: some action map waits for a contact's next session (a session start may take it)
+    any_waits: bool = False
 
     @property
     def empty(self) -> bool:
@@ -165,5 +167,6 @@ class Definitions:
                 DefinitionIndex.build(maps),
                 {s.id: s for s in segments},
                 {m.id: m for m in maps},
+                any(m.activation.type in ("on-next-session", "on-next-visit") for m in maps),
             )
         return self._current

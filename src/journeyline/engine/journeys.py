@@ -107,8 +107,11 @@ class JourneyRules:
         current = self.definitions.current()
         if current.empty:
             return added  # nothing defined: an event costs one attribute read
+        waits = current.any_waits
         for partition, effect in unit.effects:
             if isinstance(effect, SessionStarted):
+                if not waits:
+                    continue
                 visit = _visit(unit.store, effect.session_id)
                 for found in self.action_maps.activate(unit, effect, current.action_map_of, visit):
                     added.append((partition, found))
