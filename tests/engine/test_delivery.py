@@ -211,7 +211,7 @@ def test_each_try_is_recorded_as_it_ends_not_after_a_stalled_one(
     store: Store, store_url: str, now: FakeClock, receiver: Receiver
 ) -> None:
     """A round records the tries that have ended while another one is still waiting for its
-    receiver (one commit for those that ended together, not one at the end of the round)."""
+    receiver (those that ended together in one commit, not all at the end of the round)."""
     add_flow(store, receiver.url)
     ids = [enqueue(store, now, n) for n in range(1, 4)]
     stall = threading.Event()

@@ -16,10 +16,11 @@ How it runs, and writes:
   ``check_seconds``; :meth:`wake` (a post-commit subscriber, :meth:`on_commit`, calls it after
   every commit of the writer, and the dead-letter replay does) makes it look now.
 - A round takes the due deliveries (up to ``batch``), posts them on a small thread pool, and
-  records each try as it ends (``outbox_update``) in a short transaction shared only with the
-  tries that ended meanwhile: the writer's lock is taken only for those few row updates
-  (SQLite WAL, 30 s busy timeout), and a busy round commits a handful of times, not once per
-  delivery (each commit waits for the disk).
+  records the tries as they end (``outbox_update``): every 50 ms, those that ended in that
+  time in one short transaction (a fast round all at once). The writer's lock is taken only
+  for those few row updates (SQLite WAL, 30 s busy timeout), and a round commits a handful of
+  times, not once per delivery (each commit must win the lock from the writer, and waits for
+  the disk).
 - Connections to receivers are kept open between deliveries (a delivered answer's short body
   is read to its end, so that its connection goes back to the pool).
 - A try is recorded after the receiver answered, never before: a crash between the two sends
@@ -35,7 +36,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -56,6 +57,10 @@ log = logging.getLogger("journeyline.flows")
 USER_AGENT = "journeyline-flows"
 SNIPPET = 200  # characters of a failed answer's body kept in last_error
 KEEP_READING = 64 * 1024  # bytes of a delivered answer read to keep its connection open
+#: A round records the tries that ended in each such time together (a fast round all at
+#: once): each transaction must win the write lock from the busy writer, and waits for the
+#: disk to commit.
+RECORD_SECONDS = 0.05
 
 
 class DeliveryWorker:
@@ -153,8 +158,9 @@ class DeliveryWorker:
     # -- one round ------------------------------------------------------------------------------
 
     def deliver_due(self) -> int:
-        """Try every delivery due now once (up to ``batch``), recording each try as it ends
-        (with those that ended meanwhile, in one transaction). Returns how many were tried."""
+        """Try every delivery due now once (up to ``batch``), recording the tries as they end
+        (every 50 ms, those that ended in that time, in one transaction). Returns how many
+        were tried."""
         due = self._store.outbox_due(self.clock(), limit=self.batch)
         if not due:
             return 0
@@ -167,9 +173,11 @@ class DeliveryWorker:
                 )
         running = {self._pool.submit(self.attempt, d, *flows[d.flow_id]) for d in due}
         while running:
-            ended, running = wait(running, return_when=FIRST_COMPLETED)
+            ended, running = wait(running, timeout=RECORD_SECONDS)
+            if not ended:
+                continue
             tried = [future.result() for future in ended]
-            with self._store.transaction():  # the tries that ended meanwhile: one commit
+            with self._store.transaction():  # the tries that ended by now: one commit
                 for delivery in tried:
                     self._store.outbox_update(delivery)
             for delivery in tried:
