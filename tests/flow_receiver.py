@@ -1,5 +1,6 @@
 """A real webhook receiver on 127.0.0.1 for the flows' tests: it answers from a script and
-keeps every request it got, as a receiver's own log would."""
+keeps every request it got, as a receiver's own log would. It speaks HTTP/1.1 and keeps
+connections open, as most receivers do; each request notes the connection it came on."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Answer:
 class Received:
     headers: dict[str, str]
     body: bytes
+    connection: tuple[str, int] = ("", 0)  # the sender's address and port
 
     @property
     def id(self) -> str:
@@ -70,10 +72,14 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: one connection may carry many requests
+
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             request = Received(
-                {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+                (str(self.client_address[0]), int(self.client_address[1])),
             )
             answer = receiver.next_answer(request)
             if answer.hold is not None:

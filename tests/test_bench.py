@@ -1,7 +1,8 @@
 """Functional test of ``journeyline bench``: every figure is measured and the events are stored.
 
 Not a timed test: it runs the whole bench (real server subprocesses included) on a few hundred
-events and checks the report's shape, never the speeds.
+events, 30 definitions and one second of paced page views, and checks the report's shape and
+what was stored and delivered, never the speeds.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,26 +21,42 @@ from journeyline.bench import (
     genesys_request,
     make_web_hits,
     make_workload,
+    related_definitions,
     render,
     segment_message,
+    unrelated_definitions,
 )
+from journeyline.bench.latency import percentile
+from journeyline.bench.rules import Definition, Workload
 from journeyline.cli import main
 from journeyline.clock import system_clock
+from journeyline.core.patterns import DefinitionIndex
+from journeyline.ingest import definitions as wire
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest import segment
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
+from journeyline.model.definitions import ActionMap, Outcome, Segment
 
 FIGURES = ("ceiling", "engine", "http_single", "http_batch")
 WEB_FIGURES = ("web_engine", "web_http_single", "web_http_batch")
 WEB_ARGS = ["--web-events", "200", "--web-single-events", "50", "--web-batch-events", "200"]
+# 3 and 30 unrelated definitions, then the 30 with 10 related; 100 page views at 100/s
+RULES_ARGS = ["--definitions", "30", "--related", "10"]
+LATENCY_ARGS = ["--latency-rate", "100", "--latency-seconds", "1"]
+DEFINITION_FIGURES = tuple(
+    f"{engine}_defs_{suffix}"
+    for engine in ("engine", "web_engine")
+    for suffix in ("3", "30", "30_related")
+)
 
 
 def test_bench_reports_every_figure_as_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["bench", "--events", "300", "--runs", "1", "--dir", str(tmp_path), "--json"]
-    assert main([*argv, "--single-events", "120", "--timeout", "60", *WEB_ARGS]) == 0
+    argv += ["--single-events", "120", "--timeout", "60", *WEB_ARGS, *RULES_ARGS, *LATENCY_ARGS]
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
 
     assert report["events"] == 300
@@ -48,8 +66,8 @@ def test_bench_reports_every_figure_as_json(
     assert machine["python"]
     assert machine["sqlite"]
     figures = report["figures"]
-    assert set(figures) == {*FIGURES, *WEB_FIGURES}
-    for name in (*FIGURES, *WEB_FIGURES):
+    assert set(figures) == {*FIGURES, *WEB_FIGURES, *DEFINITION_FIGURES, "flow_latency"}
+    for name in (*FIGURES, *WEB_FIGURES, *DEFINITION_FIGURES, "flow_latency"):
         figure = figures[name]
         rate = figure["events_per_s"]
         assert isinstance(rate, float | int), name
@@ -93,9 +111,49 @@ def test_bench_reports_every_figure_as_json(
     # the single web events and the Segment batches went to one server store
     assert web_batch["stored_events"] == 250
     assert web_batch["sessions"] > 0
+    assert report["definitions"] == [3, 30]
+    assert report["related_definitions"] == 10
+    for name in DEFINITION_FIGURES:
+        figure = figures[name]
+        engine = "web_engine" if name.startswith("web_") else "engine"
+        assert figure["events_per_run"] == figures[engine]["events_per_run"], name
+        assert figure["stored_events"] == figures[engine]["stored_events"], name
+        assert figure["sessions"] == figures[engine]["sessions"], name
+        assert figure["pct_of_no_definitions"] > 0, name
+        related = name.endswith("_related")
+        assert figure["unrelated_definitions"] == (30 if related else int(name.split("_")[-1]))
+        assert figure["related_definitions"] == (10 if related else 0), name
+        decided = [figure[k] for k in ("progress_rows", "assignments", "actions")]
+        if related:  # these concern the events: journeys advance, segments and maps fire
+            assert all(count > 0 for count in decided), (name, decided)
+            assert figure["achievements"] > 0, name
+            assert figure["flow_deliveries"] > 0, name  # the maps with a flow queued some
+        else:  # the index never offered the unrelated ones to an event
+            assert decided == [0, 0, 0], name
+            assert figure["achievements"] == figure["flow_deliveries"] == 0, name
+    for engine in ("engine", "web_engine"):
+        assert isinstance(figures[f"{engine}_defs_30"]["passed"], bool)
+        assert figures[f"{engine}_defs_3"]["passed"] is None
+        assert figures[f"{engine}_defs_30_related"]["passed"] is None
+
+    flow = figures["flow_latency"]
+    assert flow["rate_asked"] == 100
+    assert flow["batches"] == 10  # one /v1/batch every 100 ms for one second
+    # every page view fired its flow once, delivered, signed with the flow's secret
+    assert flow["expected"] == flow["events_per_run"] == 100
+    assert flow["received"] == flow["verified"] == flow["outbox_delivered"] == 100
+    assert flow["outbox_pending"] == flow["outbox_dead"] == 0
+    assert flow["repeats"] == 0
+    assert flow["min_ms"] <= flow["p50_ms"] <= flow["p99_ms"] <= flow["max_ms"]
+    assert flow["max_ms"] > 0
+    assert isinstance(flow["passed"], bool)
+
     # the table made from this report has a line with a rate for every figure
     table = render(report)
-    for name in (*FIGURES, *WEB_FIGURES):
+    assert "flow latency (one run: 100 page views paced at 100/s" in table
+    assert "100 of 100 deliveries received" in table
+    assert "web_engine with definitions, % of its rate with none: 3 unrelated " in table
+    for name in (*FIGURES, *WEB_FIGURES, *DEFINITION_FIGURES, "flow_latency"):
         label = re.escape(figures[name]["label"])
         rate = f"{figures[name]['events_per_s']:,.0f}"
         assert re.search(rf"^{label} +{re.escape(rate)} ", table, re.MULTILINE), name
@@ -105,7 +163,8 @@ def test_bench_reports_every_figure_as_json(
 
 def test_bench_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["bench", "--events", "100", "--runs", "1", "--dir", str(tmp_path)]
-    assert main([*argv, "--single-events", "20", "--concurrency", "4", *WEB_ARGS]) == 0
+    argv += ["--single-events", "20", "--concurrency", "4", *WEB_ARGS]
+    assert main([*argv, "--definitions", "0", "--related", "0", "--latency-seconds", "0"]) == 0
     out = capsys.readouterr().out
     assert "ceiling" in out
     assert "engine + store" in out
@@ -116,6 +175,82 @@ def test_bench_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "web HTTP Segment /v1/batch of 100" in out
     assert "SQLite" in out
     assert "Python" in out
+    assert "definitions" not in out  # --definitions 0 --related 0: no such lines
+    assert "flow latency" not in out  # --latency-seconds 0
+
+
+def _records(definitions: list[Definition]) -> list[Segment | Outcome | ActionMap]:
+    """Each definition decoded as the API decodes a POST body (invalid ones would raise)."""
+    decoders: dict[str, Callable[..., Segment | Outcome | ActionMap]] = {
+        "segment": wire.decode_segment,
+        "outcome": wire.decode_outcome,
+        "actionmap": wire.decode_action_map,
+    }
+    return [decoders[d.kind](json.dumps(d.body).encode(), id=d.id, now_ms=0) for d in definitions]
+
+
+#: Every (stream type, event name) the bench's workloads produce.
+CALL_EVENTS = ("routed", "connected", "ended")
+WEB_EVENTS = (
+    "page_viewed",
+    "search_performed",
+    "form_submitted",
+    "product_added",
+    "wishlist_added",
+    "video_played",
+    "promotion_clicked",
+    "checkout_started",
+    "identified",  # a Segment identify call
+)
+WORKLOAD_EVENTS = [("Conversation", n) for n in CALL_EVENTS] + [("Web", n) for n in WEB_EVENTS]
+
+
+def test_unrelated_definitions_are_a_valid_mix_that_no_workload_event_is_offered() -> None:
+    definitions = unrelated_definitions(1000)
+    assert len({d.id for d in definitions}) == 1000
+    kinds = [d.kind for d in definitions]
+    assert (kinds.count("segment"), kinds.count("outcome"), kinds.count("actionmap")) == (
+        400,
+        200,
+        400,
+    )
+    assert unrelated_definitions(100) == definitions[:100]  # a smaller count is a prefix
+    records = _records(definitions)
+    patterns = [p for r in records if not isinstance(r, ActionMap) for p in r.journey_patterns]
+    streams = {p.stream_type for p in patterns}
+    assert streams == {"Web", "App", "Custom"}
+    assert any(isinstance(r, ActionMap) and r.trigger_with_segments for r in records)
+    media = {r.action.media_type for r in records if isinstance(r, ActionMap)}
+    assert media == {"contentOffer", "webMessagingOffer", "architectFlow", "openAction"}
+    segments = DefinitionIndex.build([r for r in records if isinstance(r, Segment)])
+    outcomes = DefinitionIndex.build([r for r in records if isinstance(r, Outcome)])
+    maps = DefinitionIndex.build([r for r in records if isinstance(r, ActionMap)])
+    hits = make_web_hits(2000, system_clock(), seed=5)
+    assert {h.name for h in hits} <= {name for _, name in WORKLOAD_EVENTS}
+    for stream, name in WORKLOAD_EVENTS:
+        for index in (segments, outcomes, maps):
+            assert index.candidates(stream, name) == (), (stream, name)
+
+
+@pytest.mark.parametrize("workload", ["web", "conversation"])
+def test_related_definitions_concern_the_workload(workload: Workload) -> None:
+    records = _records(related_definitions(workload, 25))
+    assert len({r.id for r in records}) == 25  # past ten: copies under other ids
+    stream = "Web" if workload == "web" else "Conversation"
+    index = DefinitionIndex.build([r for r in records if isinstance(r, ActionMap)])
+    for segment_map in [r for r in records if isinstance(r, ActionMap) and r.trigger_with_segments]:
+        [segment_id] = segment_map.trigger_with_segments
+        assert segment_id in {r.id for r in records if isinstance(r, Segment)}
+    commonest = {"web": "page_viewed", "conversation": "ended"}[workload]
+    assert index.candidates(stream, commonest)  # an action map on it
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
 
 
 def test_workload_events_are_unique_and_valid() -> None:

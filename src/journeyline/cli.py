@@ -268,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     dreplay.set_defaults(run=cmd_deadletters_replay)
 
     bench = commands.add_parser(
-        "bench", help="measure ingest throughput next to the raw SQLite ceiling"
+        "bench",
+        help="measure ingest throughput next to the raw SQLite ceiling, with definitions,"
+        " and the flow latency",
     )
     bench.add_argument("--events", type=int, default=50_000, help="events per run")
     bench.add_argument("--dir", default=None, help="where to put the bench databases")
@@ -306,6 +308,32 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=20_000,
         help="web events per run sent as Segment /v1/batch arrays of 100 (default 20000)",
+    )
+    bench.add_argument(
+        "--definitions",
+        type=int,
+        default=1000,
+        help="the engine lines again with this many unrelated definitions and a tenth of it"
+        " (0: not; default 1000)",
+    )
+    bench.add_argument(
+        "--related",
+        type=int,
+        default=10,
+        help="definitions about the events, added to the most unrelated ones (0: no such"
+        " line; default 10)",
+    )
+    bench.add_argument(
+        "--latency-rate",
+        type=int,
+        default=1000,
+        help="page views per second paced at a server whose flow they fire (default 1000)",
+    )
+    bench.add_argument(
+        "--latency-seconds",
+        type=int,
+        default=10,
+        help="seconds of paced page views for the flow latency (0: not measured; default 10)",
     )
     bench.set_defaults(run=cmd_bench)
     return parser

@@ -190,6 +190,50 @@ def test_another_4xx_or_a_redirect_is_dead_at_once(
     assert receiver.ids() == [delivery_id]  # the redirect was not followed
 
 
+def test_deliveries_one_after_another_share_one_kept_connection(
+    store: Store, store_url: str, now: FakeClock, receiver: Receiver
+) -> None:
+    """The answer's body is read, so its connection goes back to the pool for the next
+    delivery: no new connection (and host lookup) per delivery."""
+    add_flow(store, receiver.url)
+    w = worker(store_url, now)
+    try:
+        for n in range(1, 4):
+            enqueue(store, now, n)
+            assert w.deliver_due() == 1
+    finally:
+        w.close()
+    assert len(receiver.received) == 3
+    assert len({r.connection for r in receiver.received}) == 1
+
+
+def test_each_try_is_recorded_as_it_ends_not_after_a_stalled_one(
+    store: Store, store_url: str, now: FakeClock, receiver: Receiver
+) -> None:
+    """A round records the tries that have ended while another one is still waiting for its
+    receiver (those that ended together in one commit, not all at the end of the round)."""
+    add_flow(store, receiver.url)
+    ids = [enqueue(store, now, n) for n in range(1, 4)]
+    stall = threading.Event()
+    receiver.script = [Answer(200, hold=stall)]  # the first to arrive waits; the others not
+    w = DeliveryWorker(lambda: open_store(store_url), now, timeout_ms=10_000, allow_private=True)
+    thread = threading.Thread(target=w.deliver_due)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            states = sorted(d.state for d in map(store.outbox_get, ids) if d is not None)
+            if states == ["delivered", "delivered", "pending"]:
+                break  # two recorded while the third is still on its way
+            assert time.monotonic() < deadline, states
+            time.sleep(0.01)
+    finally:
+        stall.set()
+        thread.join(10)
+        w.close()
+    assert [d.state for d in map(store.outbox_get, ids) if d is not None] == ["delivered"] * 3
+
+
 def test_a_refused_connection_is_tried_again(store: Store, store_url: str, now: FakeClock) -> None:
     with running_receiver() as gone:
         url = gone.url

@@ -1,6 +1,8 @@
-"""``journeyline bench``: ingest throughput on this machine, next to the raw SQLite ceiling.
+"""``journeyline bench``: ingest throughput on this machine, next to the raw SQLite ceiling, with
+and without definitions, and the latency of the flows that events fire.
 
-Seven figures, each the median of ``--runs`` runs, every run on a fresh database file:
+Each figure is the median of ``--runs`` runs (the flow latency: one run), every run on a fresh
+database file:
 
 ``ceiling``
     The same ``event_log`` rows (the migration's table with its UNIQUE key and partition index,
@@ -23,6 +25,16 @@ Seven figures, each the median of ``--runs`` runs, every run on a fresh database
     A server with a deployment made through the API: one ``WebEventRequest`` per POST to
     ``/api/v2/journey/deployments/{id}/webevents``, then Segment-spec ``/v1/batch`` bodies of
     100 messages (write key as Basic user name).
+``engine_defs_N`` / ``web_engine_defs_N``, ``..._N_related``
+    The ``engine`` and ``web_engine`` runs again, each on a copy of a store given active
+    definitions first (``bench.rules``): ``--definitions`` N and a tenth of it that concern no
+    event of the workloads, then those N and ``--related`` that do. Interleaved with the runs
+    without definitions (run 1 of each line, then run 2 of each...), so that the lines compared
+    were measured close in time.
+``flow_latency``
+    ``bench.latency``: a server and a receiver on 127.0.0.1, an action map running a flow on
+    every page view; page views paced at ``--latency-rate`` for ``--latency-seconds``; p50 and
+    p99 of the time from an event's acceptance to its flow's delivery. One run.
 
 The conversation events are realistic demo days (``journeyline.demo``), one day per seed, with
 the duplicate deliveries dropped so that every event is new. The web events are many visitors
@@ -48,15 +60,27 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from journeyline.bench import latency, rules
 from journeyline.bench.errors import BenchError
 from journeyline.bench.http import HTTP_BATCH, SEGMENT_BATCH, http_run, live_server, web_http_run
-from journeyline.bench.runs import Run, ceiling_run, engine_run, event_log_ddl, web_engine_run
+from journeyline.bench.latency import latency_run
+from journeyline.bench.rules import Prepared, prepare, related_definitions, unrelated_definitions
+from journeyline.bench.runs import (
+    Run,
+    ceiling_run,
+    engine_run,
+    event_log_ddl,
+    warm_up,
+    web_engine_run,
+)
 from journeyline.bench.workload import (
     WEB_OLDEST_MS,
     WebHit,
@@ -79,14 +103,18 @@ __all__ = [
     "event_log_ddl",
     "genesys_request",
     "http_run",
+    "latency_run",
     "live_server",
     "machine",
     "make_web_hits",
     "make_workload",
     "measure",
+    "prepare",
+    "related_definitions",
     "render",
     "run_bench",
     "segment_message",
+    "unrelated_definitions",
     "web_engine_run",
     "web_http_run",
 ]
@@ -98,6 +126,10 @@ ENGINE_GOAL_SHARE = 25.0  # % of the ceiling
 HTTP_BATCH_GOAL = 5_000.0  # events/s
 WEB_GOAL = 10_000.0  # events/s
 WEB_GOAL_SHARE = 25.0  # % of the ceiling
+DEFINITIONS_GOAL_SHARE = 80.0  # % of the same engine's rate without definitions
+MAX_DEFINITIONS = 100_000
+MAX_RELATED = 1_000
+LABEL = 50  # the width of the table's first column
 
 
 @dataclass(slots=True)
@@ -137,23 +169,86 @@ def _progress(quiet: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def _measure(
-    figure: Figure, runs: int, root: Path, quiet: bool, once: Callable[[Path], Run]
-) -> None:
+Job = tuple[Figure, Callable[[Path], Run]]
+
+
+def _measure(runs: int, root: Path, quiet: bool, jobs: Sequence[Job]) -> None:
+    """Run ``once`` of each job ``runs`` times, interleaved: run 1 of each, then run 2..."""
     for number in range(1, runs + 1):
-        workdir = root / f"{figure.name}-{number}"
-        workdir.mkdir()
-        try:
-            run = once(workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        figure.runs.append(run)
-        _progress(quiet, f"  {figure.name} run {number}/{runs}: {run.rate:,.0f} events/s")
+        for figure, once in jobs:
+            workdir = root / f"{figure.name}-{number}"
+            workdir.mkdir()
+            try:
+                run = once(workdir)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            figure.runs.append(run)
+            _progress(quiet, f"  {figure.name} run {number}/{runs}: {run.rate:,.0f} events/s")
 
 
 def _check_count(value: int, option: str) -> None:
     if not 1 <= value <= MAX_EVENTS:
         raise BenchError(f"{option} must be between 1 and {MAX_EVENTS:,}")
+
+
+def _engine_defs(
+    main: Workload, start: Path, counts: tuple[int, int], timeout: float, workdir: Path
+) -> Run:
+    path = workdir / "engine.db"
+    return rules.decided(path, engine_run(path, main, timeout, start=start), *counts)
+
+
+def _web_defs(
+    events: int, start: Path, counts: tuple[int, int], timeout: float, workdir: Path
+) -> Run:
+    path = workdir / "web.db"
+    return rules.decided(path, web_engine_run(path, events, timeout, start=start), *counts)
+
+
+def _definition_jobs(
+    args: argparse.Namespace, main: Workload, prepared: Prepared, timeout: float
+) -> tuple[list[Job], list[Job]]:
+    """The engine and web engine figures on the stores given definitions first (bench.rules)."""
+    lines = [
+        (f"defs_{count}", f"{count:,} unrelated definitions", (count, 0), path, path)
+        for count, path in sorted(prepared.unrelated.items())
+    ]
+    if prepared.related:
+        most, related = max(prepared.unrelated, default=0), args.related
+        label = f"{most:,} unrelated + {related} related"
+        stores = prepared.related["conversation"], prepared.related["web"]
+        lines.append((f"defs_{most}_related", label, (most, related), *stores))
+    conversation: list[Job] = []
+    web: list[Job] = []
+    for suffix, label, counts, conversation_store, web_store in lines:
+        conversation_once = partial(_engine_defs, main, conversation_store, counts, timeout)
+        conversation.append(
+            (Figure(f"engine_{suffix}", f"engine + store, {label}"), conversation_once)
+        )
+        web_once = partial(_web_defs, args.web_events, web_store, counts, timeout)
+        web.append((Figure(f"web_engine_{suffix}", f"web engine + store, {label}"), web_once))
+    return conversation, web
+
+
+def _check_definitions(args: argparse.Namespace) -> None:
+    if not 0 <= args.definitions <= MAX_DEFINITIONS:
+        raise BenchError(f"--definitions must be between 0 and {MAX_DEFINITIONS:,}")
+    if not 0 <= args.related <= MAX_RELATED:
+        raise BenchError(f"--related must be between 0 and {MAX_RELATED:,}")
+    if not 0 <= args.latency_seconds <= 600:
+        raise BenchError("--latency-seconds must be between 0 (no latency figure) and 600")
+    top = latency.MAX_BATCH / latency.TICK
+    if not 10 <= args.latency_rate <= top:
+        raise BenchError(f"--latency-rate must be between 10 and {top:,.0f}")
+
+
+def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
+    """The goal, on the line with the most unrelated definitions: >= 80% of ``base``."""
+    unrelated = [f for f in figures if not f.name.endswith("_related")]
+    if unrelated and base.rate:
+        top = unrelated[-1]
+        top.goal = f">= {DEFINITIONS_GOAL_SHARE:.0f}% of 0 definitions"
+        top.passed = 100.0 * top.rate / base.rate >= DEFINITIONS_GOAL_SHARE
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -165,6 +260,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     _check_count(args.web_events, "--web-events")
     _check_count(args.web_single_events, "--web-single-events")
     _check_count(args.web_batch_events, "--web-batch-events")
+    _check_definitions(args)
     if not 0 < args.timeout <= 3600:
         raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
@@ -186,6 +282,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     web_batch = Figure(
         "web_http_batch", f"web HTTP Segment /v1/batch of {SEGMENT_BATCH}, {conns} conns"
     )
+    rate: int = args.latency_rate
+    flow = Figure("flow_latency", f"flow latency, page views paced at {rate:,}/s")
 
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -193,12 +291,26 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         root = Path(tmp)
         timeout: float = args.timeout
         ddl = event_log_ddl()
+        counts = sorted({args.definitions // 10, args.definitions} - {0})
+        related: int = args.related
+        began = time.perf_counter()
+        named = " and ".join(f"{n:,}" for n in counts) or "no"
+        _progress(quiet, f"defining {named} unrelated definitions (+ {related} related)...")
+        prepared = prepare(root, counts, related)
+        took = time.perf_counter() - began
+        _progress(quiet, f"  through Engine.apply (PutDefinition) in {took:.1f} s")
+        conversation_jobs, web_jobs = _definition_jobs(args, main, prepared, timeout)
 
         def ceiling_once(workdir: Path) -> Run:
             return ceiling_run(workdir / "ceiling.db", main, ddl, timeout)
 
-        _measure(ceiling, runs, root, quiet, ceiling_once)
-        _measure(engine, runs, root, quiet, lambda d: engine_run(d / "engine.db", main, timeout))
+        def engine_once(workdir: Path) -> Run:
+            return engine_run(workdir / "engine.db", main, timeout)
+
+        _measure(runs, root, quiet, [(ceiling, ceiling_once)])
+        _progress(quiet, "warming up the engine paths (untimed)...")
+        warm_up(root, main, args.web_events, timeout)
+        _measure(runs, root, quiet, [(engine, engine_once), *conversation_jobs])
 
         def http_once(workdir: Path) -> Run:
             one, many = http_run(workdir, single, main.wire, concurrency=conns, timeout=timeout)
@@ -206,12 +318,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             _progress(quiet, f"  http_single run {len(http_single.runs)}: {one.rate:,.0f} events/s")
             return many
 
-        _measure(http_batch, runs, root, quiet, http_once)
+        _measure(runs, root, quiet, [(http_batch, http_once)])
 
         def web_engine_once(workdir: Path) -> Run:
             return web_engine_run(workdir / "web.db", args.web_events, timeout)
 
-        _measure(web_engine, runs, root, quiet, web_engine_once)
+        _measure(runs, root, quiet, [(web_engine, web_engine_once), *web_jobs])
 
         for number in range(1, runs + 1):
             workdir = root / f"web_http-{number}"
@@ -231,6 +343,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             web_batch.runs.append(many)
             _progress(quiet, f"  web_http_batch run {number}/{runs}: {many.rate:,.0f} events/s")
 
+        if args.latency_seconds:
+
+            def latency_once(workdir: Path) -> Run:
+                seconds = args.latency_seconds
+                return latency_run(workdir, rate=rate, seconds=seconds, timeout=timeout)
+
+            _measure(1, root, quiet, [(flow, latency_once)])
+
     share = 100.0 * engine.rate / ceiling.rate if ceiling.rate else 0.0
     engine.goal = f">= {ENGINE_GOAL:,.0f}/s and >= {ENGINE_GOAL_SHARE:.0f}% of ceiling"
     engine.passed = engine.rate >= ENGINE_GOAL and share >= ENGINE_GOAL_SHARE
@@ -239,9 +359,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     web_share = 100.0 * web_engine.rate / ceiling.rate if ceiling.rate else 0.0
     web_engine.goal = f">= {WEB_GOAL:,.0f}/s and >= {WEB_GOAL_SHARE:.0f}% of ceiling"
     web_engine.passed = web_engine.rate >= WEB_GOAL and web_share >= WEB_GOAL_SHARE
+    conversation_defs = [figure for figure, _ in conversation_jobs]
+    web_defs = [figure for figure, _ in web_jobs]
+    _judge_definitions(engine, conversation_defs)
+    _judge_definitions(web_engine, web_defs)
+    if flow.runs:
+        flow.goal = f"p99 < {latency.GOAL_P99_MS:.0f} ms, all delivered"
+        flow.passed = latency.passed(flow.runs[0])
 
+    order = [ceiling, engine, *conversation_defs, http_single, http_batch, web_engine, *web_defs]
+    order += [web_single, web_batch, *([flow] if flow.runs else [])]
     figures: dict[str, Any] = {}
-    for figure in (ceiling, engine, http_single, http_batch, web_engine, web_single, web_batch):
+    for figure in order:
         median_run = sorted(figure.runs, key=lambda r: r.rate)[len(figure.runs) // 2]
         figures[figure.name] = {
             "label": figure.label,
@@ -253,6 +382,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "passed": figure.passed,
             **median_run.details,
         }
+    for base, defs in ((engine, conversation_defs), (web_engine, web_defs)):
+        for figure in defs:
+            share_of_base = 100.0 * figure.rate / base.rate if base.rate else 0.0
+            figures[figure.name]["pct_of_no_definitions"] = round(share_of_base, 1)
     figures["http_single"]["requests_per_s"] = figures["http_single"]["events_per_s"]
     figures["web_http_single"]["requests_per_s"] = figures["web_http_single"]["events_per_s"]
     return {
@@ -268,6 +401,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "mean_web_event_bytes": figures["web_engine"]["mean_request_bytes"],
         "runs": runs,
         "concurrency": conns,
+        "definitions": counts,
+        "related_definitions": related,
+        "definitions_seconds": round(took, 1),
+        "latency_rate": rate,
+        "latency_seconds": args.latency_seconds,
         "figures": figures,
     }
 
@@ -283,13 +421,13 @@ def render(report: dict[str, Any]) -> str:
         f"machine: {m['cores']} cores ({m['cpu']}), Python {m['python']}, SQLite {m['sqlite']},"
         f" {m['platform']}, {m['date']}",
         "",
-        f"{'what':<46} {'events/s':>10} {'% ceil':>7}  {'goal':<34} result",
+        f"{'what':<{LABEL}} {'events/s':>10} {'% ceil':>7}  {'goal':<34} result",
     ]
     for figure in report["figures"].values():
         passed = figure["passed"]
         result = "-" if passed is None else "PASS" if passed else "below goal"
         lines.append(
-            f"{figure['label']:<46} {figure['events_per_s']:>10,.0f}"
+            f"{figure['label']:<{LABEL}} {figure['events_per_s']:>10,.0f}"
             f" {figure['pct_of_ceiling']:>6.0f}%  {figure['goal'] or '-':<34} {result}"
         )
     f = report["figures"]
@@ -310,8 +448,56 @@ def render(report: dict[str, Any]) -> str:
         f" ({w['identified_contacts']:,} identified); web HTTP single:"
         f" {f['web_http_single']['events_per_run']:,} requests"
         f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s",
+        *_definition_lines(report),
+        *_latency_lines(report),
     ]
     return "\n".join(lines)
+
+
+def _definition_lines(report: dict[str, Any]) -> list[str]:
+    """Each definitions line as a share of its engine's rate without any, and what the
+    definitions decided (the unrelated ones: nothing)."""
+    lines = []
+    for engine in ("engine", "web_engine"):
+        found = [f for n, f in report["figures"].items() if n.startswith(f"{engine}_defs_")]
+        if not found:
+            continue
+        names = [
+            f"{f['unrelated_definitions']:,} unrelated"
+            + (f" + {f['related_definitions']:,} related" if f["related_definitions"] else "")
+            for f in found
+        ]
+        shares = ", ".join(
+            f"{name} {f['pct_of_no_definitions']:.0f}%"
+            for name, f in zip(names, found, strict=True)
+        )
+        decided = "; ".join(
+            f"{name}: {f['assignments']:,} segment assignments, {f['achievements']:,} outcome"
+            f" achievements, {f['actions']:,} actions ({f['flow_deliveries']:,} flow"
+            " deliveries queued)"
+            for name, f in zip(names, found, strict=True)
+        )
+        lines.append(f"{engine} with definitions, % of its rate with none: {shares}")
+        lines.append(f"  decided: {decided}")
+    if report["definitions"] or report["related_definitions"]:
+        lines.append(f"definitions made in {report['definitions_seconds']:.1f} s (not timed)")
+    return lines
+
+
+def _latency_lines(report: dict[str, Any]) -> list[str]:
+    flow = report["figures"].get("flow_latency")
+    if flow is None:
+        return []
+    return [
+        f"flow latency (one run: {flow['expected']:,} page views paced at"
+        f" {flow['rate_asked']:,}/s, a /v1/batch every {latency.TICK * 1000:.0f} ms): p50"
+        f" {flow['p50_ms']:,.0f} ms, p99 {flow['p99_ms']:,.0f} ms, max {flow['max_ms']:,.0f} ms;"
+        f" {flow['received']:,} of {flow['expected']:,} deliveries received"
+        f" ({flow['verified']:,} verified, {flow['repeats']:,} repeats); accepted at"
+        f" {flow['events_per_s']:,.0f} events/s; latest batch {flow['late_ms']:,.0f} ms late;"
+        f" outbox after: {flow['outbox_delivered']:,} delivered, {flow['outbox_pending']:,}"
+        f" pending, {flow['outbox_dead']:,} dead"
+    ]
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -12,14 +12,16 @@ import base64
 import contextlib
 import http.client
 import json
+import os
 import random
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -51,7 +53,7 @@ def _free_port() -> int:
         return port
 
 
-def _request(
+def request(
     port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
 ) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -70,8 +72,13 @@ def _log_tail(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def live_server(workdir: Path, timeout: float) -> Iterator[tuple[int, str]]:
-    """``journeyline serve`` on a free 127.0.0.1 port with a fresh store; yields (port, token)."""
+def live_server(
+    workdir: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[int, str]]:
+    """``journeyline serve`` on a free 127.0.0.1 port with a fresh store; yields (port, token).
+
+    ``env``: settings for the server (``JOURNEYLINE_*``) on top of this process's environment.
+    """
     url = f"sqlite:///{workdir / 'http.db'}"
     store = open_store(url)
     try:
@@ -85,20 +92,22 @@ def live_server(workdir: Path, timeout: float) -> Iterator[tuple[int, str]]:
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         try:
             deadline = time.monotonic() + min(timeout, 30.0)
             while True:
                 if process.poll() is not None:
                     raise BenchError(f"the server exited early:\n{_log_tail(log_path)}")
                 with contextlib.suppress(OSError, http.client.HTTPException):
-                    if _request(port, "GET", "/health")[0] == 200:
+                    if request(port, "GET", "/health")[0] == 200:
                         break
                 if time.monotonic() > deadline:
                     raise BenchError(f"the server did not start:\n{_log_tail(log_path)}")
                 time.sleep(0.05)
             basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-            status, body = _request(
+            status, body = request(
                 port,
                 "POST",
                 "/oauth/token",
@@ -127,7 +136,7 @@ class _Counts(msgspec.Struct):
     rejected: int = 0
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split(b" ", 2)[1])
@@ -144,12 +153,42 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
-def _http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+def http_request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
     """One pre-built HTTP/1.1 POST (keep-alive)."""
     lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    port: int, count: int, timeout: float, what: str
+) -> AsyncIterator[list[Connection]]:
+    """``count`` connections to the server on ``port``, closed afterwards. The block must end
+    within ``timeout`` seconds; its task group's first failure becomes one BenchError naming
+    ``what`` (a BenchError as it is)."""
+    connections: list[Connection] = []
+    try:
+        async with asyncio.timeout(timeout):
+            for _ in range(count):
+                connections.append(await asyncio.open_connection("127.0.0.1", port))
+            yield connections
+    except TimeoutError:
+        raise BenchError(f"{what} did not finish within {timeout:.0f} s") from None
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        if isinstance(first, BenchError):
+            raise first from None
+        raise BenchError(f"{what} failed: {first!r}") from first
+    finally:
+        for _, writer in connections:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
 
 async def _load(
@@ -171,31 +210,16 @@ async def _load(
             index = position
             position += 1
             writer.write(requests[index])
-            status, body = await _read_response(reader)
+            status, body = await read_response(reader)
             check(index, status, body)
 
-    connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-    try:
-        async with asyncio.timeout(timeout):
-            for _ in range(max(1, min(concurrency, len(requests)))):
-                connections.append(await asyncio.open_connection("127.0.0.1", port))
-            start = time.perf_counter()
-            async with asyncio.TaskGroup() as group:
-                for reader, writer in connections:
-                    group.create_task(worker(reader, writer))
-            seconds = time.perf_counter() - start
-    except TimeoutError:
-        raise BenchError(f"HTTP load did not finish within {timeout:.0f} s") from None
-    except ExceptionGroup as failed:
-        first = failed.exceptions[0]
-        if isinstance(first, BenchError):
-            raise first from None
-        raise BenchError(f"HTTP load failed: {first!r}") from first
-    finally:
-        for _, writer in connections:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+    count = max(1, min(concurrency, len(requests)))
+    async with connected(port, count, timeout, "HTTP load") as connections:
+        start = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for reader, writer in connections:
+                group.create_task(worker(reader, writer))
+        seconds = time.perf_counter() - start
     return seconds
 
 
@@ -204,7 +228,7 @@ async def _post_all(
 ) -> tuple[float, _Counts]:
     """POST conversation events; (seconds, the summed counts of the 202 answers)."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    requests = [_http_request(port, PATH, body, headers) for body in bodies]
+    requests = [http_request(port, PATH, body, headers) for body in bodies]
     totals = _Counts()
 
     def check(index: int, status: int, body: bytes) -> None:
@@ -251,19 +275,24 @@ def http_run(
     return one, many
 
 
-def _create_deployment(port: int, token: str) -> tuple[str, str]:
-    """A web deployment on the live server, as an admin makes one: (id, write key)."""
-    body = {"name": "bench", "allowedDomains": [SITE_DOMAIN]}
-    status, answer = _request(
+def post_json(port: int, token: str, path: str, doc: Any) -> Any:
+    """``POST path`` with a JSON body as an admin; the JSON answer (BenchError unless 200)."""
+    status, answer = request(
         port,
         "POST",
-        "/api/v2/webdeployments/deployments",
-        json.dumps(body).encode(),
+        path,
+        json.dumps(doc).encode(),
         {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     if status != 200:
-        raise BenchError(f"POST /api/v2/webdeployments/deployments answered {status}: {answer!r}")
-    doc = json.loads(answer)
+        raise BenchError(f"POST {path} answered {status}: {answer[:300]!r}")
+    return json.loads(answer)
+
+
+def create_deployment(port: int, token: str) -> tuple[str, str]:
+    """A web deployment on the live server, as an admin makes one: (id, write key)."""
+    body = {"name": "bench", "allowedDomains": [SITE_DOMAIN]}
+    doc = post_json(port, token, "/api/v2/webdeployments/deployments", body)
     return str(doc["id"]), str(doc["writeKey"])
 
 
@@ -271,7 +300,7 @@ def _web_single_requests(port: int, deployment_id: str, hits: Sequence[WebHit]) 
     """One WebEventRequest per POST, as the visitors' browsers send them (through a proxy)."""
     path = WEB_PATH.format(deployment_id)
     return [
-        _http_request(
+        http_request(
             port,
             path,
             msgspec.json.encode(genesys_request(hit)),
@@ -286,26 +315,39 @@ def _web_single_requests(port: int, deployment_id: str, hits: Sequence[WebHit]) 
     ]
 
 
-def _segment_requests(
-    port: int, write_key: str, hits: Sequence[WebHit], now_ms: int, *, seed: int
-) -> list[bytes]:
-    """Segment ``/v1/batch`` bodies of 100 messages, with the write key as Basic user name."""
-    rng = random.Random(seed)
+def segment_batch(port: int, write_key: str, messages: Sequence[Any], now_ms: int) -> bytes:
+    """One Segment ``/v1/batch`` POST of ``messages``, the write key as Basic user name."""
     basic = base64.b64encode(f"{write_key}:".encode()).decode()
     headers = {
         "Authorization": f"Basic {basic}",
         "User-Agent": "analytics-python/2.3.3",
         "Content-Type": "application/json",
     }
-    requests: list[bytes] = []
-    for offset in range(0, len(hits), SEGMENT_BATCH):
-        messages = [
-            segment_message(hit, f"ajs-next-{uuid.UUID(int=rng.getrandbits(128), version=4)}")
-            for hit in hits[offset : offset + SEGMENT_BATCH]
-        ]
-        body = msgspec.json.encode({"batch": messages, "sentAt": iso(now_ms)})
-        requests.append(_http_request(port, SEGMENT_PATH, body, headers))
-    return requests
+    body = msgspec.json.encode({"batch": messages, "sentAt": iso(now_ms)})
+    return http_request(port, SEGMENT_PATH, body, headers)
+
+
+def message_ids(seed: int) -> Iterator[str]:
+    """analytics.js-style message ids, the same for the same seed."""
+    rng = random.Random(seed)
+    while True:
+        yield f"ajs-next-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+
+
+def _segment_requests(
+    port: int, write_key: str, hits: Sequence[WebHit], now_ms: int, *, seed: int
+) -> list[bytes]:
+    """Segment ``/v1/batch`` bodies of 100 messages."""
+    ids = message_ids(seed)
+    return [
+        segment_batch(
+            port,
+            write_key,
+            [segment_message(hit, next(ids)) for hit in hits[offset : offset + SEGMENT_BATCH]],
+            now_ms,
+        )
+        for offset in range(0, len(hits), SEGMENT_BATCH)
+    ]
 
 
 def web_http_run(
@@ -314,7 +356,7 @@ def web_http_run(
     """One server, one fresh store, one deployment: web events one per request, then Segment
     batches of 100 (other visitors)."""
     with live_server(workdir, timeout) as (port, token):
-        deployment_id, write_key = _create_deployment(port, token)
+        deployment_id, write_key = create_deployment(port, token)
         now = system_clock()
         hits = make_web_hits(single, now, seed=2)
         requests = _web_single_requests(port, deployment_id, hits)

@@ -1,15 +1,18 @@
 """The in-process figures: the raw SQLite ceiling, the conversation engine, the web engine.
 
-Each run stores into a fresh database file and checks that every event was stored.
+Each run stores into a fresh database file and checks that every event was stored. The engine
+runs may start from a copy of a prepared store (``start``: one holding definitions, made by
+``bench.rules``) instead of an empty one.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.store import open_store
+from journeyline.store.base import Store
 from journeyline.store.sqlite import MIGRATIONS, migrate
 
 BATCH = 1000  # events per transaction for the ceiling and the engine
@@ -34,7 +38,7 @@ WEB_BATCH = 1000  # events per Engine.apply for the web engine figure
 class Run:
     events: int
     seconds: float
-    details: dict[str, int] = field(default_factory=dict)
+    details: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -107,19 +111,47 @@ def count_rows(path: Path, table: str) -> int:
     return int(count)
 
 
-def engine_run(path: Path, workload: Workload, timeout: float) -> Run:
-    """parse_item + Engine.apply in batches of 1000 into a freshly migrated store."""
+def copy_store(source: Path, target: Path) -> None:
+    """A copy of the SQLite store file ``source`` at ``target`` (SQLite's online backup: the
+    copy is consistent even if a write-ahead log is still beside the source)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def _open(path: Path, start: Path | None) -> tuple[Store, Engine, int]:
+    """A store at ``path`` (a copy of ``start`` when given, else empty), its engine with the
+    definitions already indexed (as in a server that has been up a while), and how many rows
+    its log holds before the run."""
+    if start is not None:
+        copy_store(start, path)
     store = open_store(f"sqlite:///{path}")
     try:
         engine = Engine(store, system_clock)
+        engine.definitions.current()
+        return store, engine, store.log_count()
+    except BaseException:
+        store.close()
+        raise
+
+
+def engine_run(path: Path, workload: Workload, timeout: float, *, start: Path | None = None) -> Run:
+    """parse_item + Engine.apply in batches of 1000 into a freshly migrated store (or a copy of
+    ``start``)."""
+    store, engine, before = _open(path, start)
+    try:
         items = workload.items
         parse = genesys_detail.parse_item
-        start = time.perf_counter()
+        began = time.perf_counter()
         for offset in range(0, len(items), BATCH):
             engine.apply([parse(item) for item in items[offset : offset + BATCH]])
-            _deadline(start, timeout, "the engine run")
-        seconds = time.perf_counter() - start
-        stored = store.log_count()
+            _deadline(began, timeout, "the engine run")
+        seconds = time.perf_counter() - began
+        stored = store.log_count() - before
     finally:
         store.close()
     if stored != len(items):
@@ -149,12 +181,15 @@ def web_counts(path: Path) -> dict[str, int]:
         db.close()
 
 
-def web_engine_run(path: Path, count: int, timeout: float, *, seed: int = 1) -> Run:
-    """parse_web + Engine.apply in batches of 1000 into a freshly migrated store.
+def web_engine_run(
+    path: Path, count: int, timeout: float, *, seed: int = 1, start: Path | None = None
+) -> Run:
+    """parse_web + Engine.apply in batches of 1000 into a freshly migrated store (or a copy of
+    ``start``).
 
     The events are made just before the clock starts, dated from the run's own clock.
     """
-    store = open_store(f"sqlite:///{path}")
+    store, engine, _ = _open(path, start)
     try:
         now = system_clock()
         deployment = Deployment(
@@ -170,10 +205,9 @@ def web_engine_run(path: Path, count: int, timeout: float, *, seed: int = 1) -> 
         hits = make_web_hits(count, now, seed=seed)
         items = [(genesys_request(h), h.ip, h.user_agent) for h in hits]
         size = sum(len(msgspec.json.encode(item)) for item, _, _ in items)
-        engine = Engine(store, system_clock)
         geo = GeoLookup(None)
         parse, context = web.parse_web, web.Context
-        start = time.perf_counter()
+        began = time.perf_counter()
         for offset in range(0, len(items), WEB_BATCH):
             now_ms = system_clock()  # as the HTTP edge reads the clock per request
             engine.apply(
@@ -182,8 +216,8 @@ def web_engine_run(path: Path, count: int, timeout: float, *, seed: int = 1) -> 
                     for item, ip, user_agent in items[offset : offset + WEB_BATCH]
                 ]
             )
-            _deadline(start, timeout, "the web engine run")
-        seconds = time.perf_counter() - start
+            _deadline(began, timeout, "the web engine run")
+        seconds = time.perf_counter() - began
     finally:
         store.close()
     details = web_counts(path)
@@ -192,3 +226,21 @@ def web_engine_run(path: Path, count: int, timeout: float, *, seed: int = 1) -> 
     details["visitors"] = len({h.cookie for h in hits})
     details["mean_request_bytes"] = round(size / len(items))
     return Run(len(items), seconds, details)
+
+
+WARM_UP = 2000  # events of the untimed first runs
+
+
+def warm_up(root: Path, workload: Workload, web_events: int, timeout: float) -> None:
+    """An untimed engine run and web engine run of up to 2,000 events each, so that no measured
+    line pays the process's first imports and the enrichment caches' first fill (the first
+    line measured would otherwise look slower than the lines it is compared with)."""
+    workdir = root / "warm-up"
+    workdir.mkdir()
+    try:
+        count = min(WARM_UP, len(workload.items))
+        first = Workload(workload.wire[:count], workload.items[:count], workload.rows[:count])
+        engine_run(workdir / "engine.db", first, timeout)
+        web_engine_run(workdir / "web.db", min(WARM_UP, web_events), timeout, seed=9)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -326,8 +326,8 @@ class FlowStore(Protocol):
 
 class OutboxStore(Protocol):
     """Deliveries of flows. ``outbox_put`` runs inside the unit of work that decided the
-    delivery, so both commit together; the delivery worker records each try in a short
-    transaction of its own."""
+    delivery, so both commit together; the delivery worker records the tries as they end,
+    every 50 ms those that ended meanwhile in one short transaction."""
 
     def outbox_put(self, delivery: Delivery) -> bool:
         """Add a delivery; one whose id is already there is left as it is. True when added."""
