@@ -50,6 +50,10 @@ _progress_decoder = msgspec.json.Decoder(JourneyProgress)
 _encoder = msgspec.json.Encoder()
 
 
+#: The effects definitions are evaluated on.
+_EVALUATED = (JourneyEventAdded, JourneyEventChanged, SessionStarted)
+
+
 def _visit(store: Store, session_id: str) -> Callable[[], dict[str, Any]]:
     """The session's visit attributes (``core.criteria.context_of``), read once when first
     asked for; none for a conversation session."""
@@ -104,6 +108,8 @@ class JourneyRules:
 
     def __call__(self, unit: UnitView) -> Sequence[tuple[int, Effect]]:
         added: list[tuple[int, Effect]] = []
+        if not any(isinstance(e, _EVALUATED) for _, e in unit.effects):
+            return added  # a unit that changed no journey (a definition, say) decides nothing
         current = self.definitions.current()
         if current.empty:
             return added  # nothing defined: an event costs one attribute read
