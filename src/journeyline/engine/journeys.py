@@ -23,7 +23,8 @@ sessions (they have no visit), and schedule groups.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -48,6 +49,15 @@ from journeyline.store.base import Achievement, RuleEventRow, Store
 
 _progress_decoder = msgspec.json.Decoder(JourneyProgress)
 _encoder = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The criteria progress of the definitions one event concerns: as stored before it
+    (read in one go), and what it advanced (written in one go)."""
+
+    before: Mapping[tuple[str, str], bytes]
+    after: list[tuple[str, str, bytes]]
 
 
 #: The effects definitions are evaluated on.
@@ -160,9 +170,14 @@ class JourneyRules:
         out: list[Effect] = []
         visit = _visit(store, session_id)
         triggered: list[Triggered] = []
-        for segment in segments:
-            scope = contact_id if segment.scope == "Customer" and contact_id else session_id
-            if self._matched(store, segment, scope, event, visit):
+        scoped = [
+            (s, contact_id if s.scope == "Customer" and contact_id else session_id)
+            for s in segments
+        ]
+        keys = [(s.id, scope) for s, scope in scoped] + [(o.id, session_id) for o in outcomes]
+        progress = Progress(store.progress_get(keys) if keys else {}, [])
+        for segment, scope in scoped:
+            if self._matched(progress, segment, scope, event, visit):
                 assigned = Assignments(store).assign(
                     segment, scope, session_id, contact_id, unit.now_ms
                 )
@@ -174,7 +189,7 @@ class JourneyRules:
                         for m in current.action_maps.triggered_by(segment.id)
                     ]
         for outcome in outcomes:
-            if self._matched(store, outcome, session_id, event, visit):
+            if self._matched(progress, outcome, session_id, event, visit):
                 value = None
                 field = outcome.associated_value_field
                 if field is not None:
@@ -187,6 +202,8 @@ class JourneyRules:
                     out.append(
                         OutcomeAchieved(outcome.id, session_id, contact_id, unit.now_ms, value)
                     )
+        if progress.after:
+            store.progress_put(progress.after)
         triggered += [
             Triggered(m, f"event:{event.event_id}", every_time=not m.trigger_with_segments)
             for m in action_maps
@@ -198,18 +215,17 @@ class JourneyRules:
 
     def _matched(
         self,
-        store: Store,
+        progress: Progress,
         definition: Segment | Outcome,
         scope: str,
         event: CriteriaEvent,
         visit: Callable[[], dict[str, Any]],
     ) -> bool:
-        key = (definition.id, scope)
-        stored = store.progress_get([key]).get(key)
+        stored = progress.before.get((definition.id, scope))
         before = _progress_decoder.decode(stored) if stored is not None else patterns.START
         after = patterns.advance(definition.journey_patterns, before, event)
         if after is not before:
-            store.progress_put([(definition.id, scope, _encoder.encode(after))])
+            progress.after.append((definition.id, scope, _encoder.encode(after)))
         if not after.complete(definition.journey_patterns):
             return False
         return not definition.context_patterns or patterns.is_matched(definition, after, visit())

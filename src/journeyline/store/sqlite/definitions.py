@@ -16,7 +16,7 @@ from journeyline.store.records import (
     RuleEventRow,
     StoredDefinition,
 )
-from journeyline.store.sqlite.connection import marks, time_page, where_in
+from journeyline.store.sqlite.connection import CHUNK, marks, time_page, where_in
 
 _DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
 _ASSIGNMENT = (
@@ -152,13 +152,15 @@ class DefinitionsMixin:
 
     def progress_get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
         found: dict[tuple[str, str], bytes] = {}
-        for definition_id, scope in keys:
-            row = self._db.execute(
-                "SELECT state FROM criteria_progress WHERE definition_id = ? AND scope = ?",
-                (definition_id, scope),
-            ).fetchone()
-            if row:
-                found[(definition_id, scope)] = bytes(row[0])
+        wanted = sorted(set(keys))
+        for start in range(0, len(wanted), CHUNK // 2):
+            part = wanted[start : start + CHUNK // 2]
+            rows = self._db.execute(
+                "SELECT definition_id, scope, state FROM criteria_progress"
+                f" WHERE (definition_id, scope) IN (VALUES {','.join(['(?, ?)'] * len(part))})",
+                [value for key in part for value in key],
+            )
+            found.update({(d, scope): bytes(state) for d, scope, state in rows})
         return found
 
     def progress_put(self, states: Sequence[tuple[str, str, bytes]]) -> None:
