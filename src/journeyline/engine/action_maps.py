@@ -69,7 +69,7 @@ class Triggered:
 
 
 def typed(value: Any, attribute_type: str) -> Any:
-    """A value as its ``attributeType`` says (None when it cannot be one)."""
+    """A value as its ``attributeType`` says (None when it cannot be one, e.g. too large)."""
     if value is None:
         return None
     try:
@@ -80,7 +80,7 @@ def typed(value: Any, attribute_type: str) -> Any:
                 return int(float(value))
             case "Boolean":
                 return value if isinstance(value, bool) else str(value).lower() == "true"
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("1e999"))
         return None
     return str(value)
 
