@@ -174,7 +174,7 @@ def _patch_version(body: bytes) -> int:
     """The ``version`` a PATCH body says it changes (required, as Genesys requires it)."""
     try:
         doc = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
