@@ -65,6 +65,19 @@ def test_import_then_rebuild(store_url: str, tmp_path: Path) -> None:
     store.close()
 
 
+def test_import_reports_a_line_nested_too_deeply_and_keeps_the_others(
+    store_url: str, tmp_path: Path
+) -> None:
+    """A line of 3,000 nested arrays is a rejected line like any malformed one. (Before, the
+    decoder's RecursionError ended the command with a traceback, keeping nothing.)"""
+    lines = (SAMPLES / "inbound-call-answered.jsonl").read_text().splitlines()
+    file = tmp_path / "events.jsonl"
+    file.write_text("\n".join(["[" * 3000 + "]" * 3000, *lines]) + "\n")
+    result = run("import", str(file), "--store", store_url)
+    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 0, "rejected": 1}
+    assert "line 1: rejected: malformed JSON" in result.stderr
+
+
 def test_store_from_the_environment(store_url: str, tmp_path: Path) -> None:
     file = tmp_path / "one.jsonl"
     file.write_text((SAMPLES / "inbound-call-answered.jsonl").read_text().splitlines()[0])

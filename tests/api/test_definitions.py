@@ -3,6 +3,8 @@ the real app and store: create, read, list, patch with a version check, delete, 
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import httpx2
@@ -216,3 +218,48 @@ def test_definitions_are_commands_a_rebuild_replays(settings: Settings, api: Api
         assert again.json() == live
         assert again.json()["color"] == "#000000"
         assert again.json()["version"] == 2
+
+
+def test_a_segment_deleted_while_an_action_map_naming_it_is_created_is_not_left_named(
+    api: Api,
+) -> None:
+    """Two admins race: one deletes a segment, the other creates an action map on it. The
+    DELETE's command is queued first (the single writer is busy), then the POST checks its
+    references before the DELETE is applied. Whichever wins, no action map may name a segment
+    that is gone. (Before, the references were checked in the request only: both were 2xx and
+    the map named the deleted segment.)"""
+    segment = _created(api, "/api/v2/journey/segments", ABANDONED)
+    template = _created(api, "/api/v2/journey/actiontemplates", OFFER)
+    svc = api.client.app.state.services  # type: ignore[attr-defined]
+    gate = threading.Event()
+    busy = threading.Event()
+
+    def hold(_store: Any) -> None:
+        busy.set()
+        gate.wait(10)
+
+    portal = api.client.portal
+    assert portal is not None
+    portal.start_task_soon(svc.writer.call, hold)
+    assert busy.wait(5)
+    answers: dict[str, int] = {}
+
+    def delete() -> None:
+        answers["delete"] = api.delete(f"/api/v2/journey/segments/{segment['id']}").status_code
+
+    def create() -> None:
+        body = _action_map(segment["id"], template["id"])
+        answers["create"] = api.post("/api/v2/journey/actionmaps", body).status_code
+
+    threads = [threading.Thread(target=delete), threading.Thread(target=create)]
+    for thread in threads:
+        queued = svc.writer._queue.qsize()
+        thread.start()
+        deadline = time.monotonic() + 5
+        while svc.writer._queue.qsize() == queued and time.monotonic() < deadline:
+            time.sleep(0.01)  # until its command is queued behind the busy writer
+    gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert answers == {"delete": 204, "create": 400}
+    assert api.get("/api/v2/journey/actionmaps").json()["total"] == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 
-from builders import Conversation, answered
+from builders import Conversation, answered, web_event
 from conftest import FakeClock, flows_api
 from flow_receiver import running_receiver
 from journeyline.demo.rules import ended_condition
@@ -124,3 +124,63 @@ def test_an_abandoned_sales_call_fires_a_signed_flow_and_other_calls_do_not(
         assert store.outbox_due(clock() + 10**9, limit=10) == []
     finally:
         store.close()
+
+
+def test_a_lookup_that_overflows_its_attribute_type_maps_to_null_not_a_500(
+    store_url: str, clock: FakeClock
+) -> None:
+    """A visitor's own attribute ``"1e999"`` looked up as an ``Integer``: the input is null
+    and the event is taken. (Before, ``int(float("1e999"))`` raised OverflowError in the writer:
+    a 500, for this event and every other one committed with it.)"""
+    clock.now_ms = int(time.time() * 1000)
+    with flows_api(store_url, clock, flows_allow_private=True) as api:
+        flow = api.post("/api/v2/flows", {"name": "Count", "url": "http://127.0.0.1:9/hook"})
+        assert flow.status_code == 200, flow.text
+        body = {
+            "displayName": "Big numbers",
+            "triggerWithEventConditions": [
+                {
+                    "key": "page.url",
+                    "values": ["/cart"],
+                    "operator": "containsAny",
+                    "streamType": "Web",
+                    "sessionType": "web",
+                    "eventName": "page_viewed",
+                }
+            ],
+            "action": {
+                "mediaType": "architectFlow",
+                "architectFlowFields": {
+                    "architectFlow": {"id": flow.json()["id"]},
+                    "flowRequestMappings": [
+                        {
+                            "name": "big",
+                            "attributeType": "Integer",
+                            "mappingType": "Lookup",
+                            "value": "attributes.big",
+                        }
+                    ],
+                },
+            },
+        }
+        assert api.post("/api/v2/journey/actionmaps", body).status_code == 200
+        deployment = api.post(
+            "/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True}
+        ).json()["id"]
+        event = web_event(
+            "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10",
+            0,
+            url="https://shop.example.com/cart",
+            now_ms=clock(),
+            attributes={"big": {"dataType": "string", "value": "1e999"}},
+        )
+        response = api.post(f"/api/v2/journey/deployments/{deployment}/webevents", event)
+        assert response.status_code == 200, response.text
+        store = open_store(store_url)
+        try:
+            [action] = store.actions_of(response.json()["session"]["id"])
+            delivery = store.outbox_get(json.loads(action.doc)["deliveryId"])
+            assert delivery is not None
+            assert json.loads(delivery.body)["inputs"] == {"big": None}
+        finally:
+            store.close()

@@ -190,6 +190,29 @@ def test_bad_web_events_are_400s_naming_the_field(
     assert response.json()["details"] == [{"fieldName": field}]
 
 
+def test_a_number_too_large_for_a_float_is_a_400_and_not_a_crash_of_the_rules(
+    api: Api,
+) -> None:
+    """A segment compares ``attributes.n`` as a number; a browser sends 10**400. It is refused
+    naming the field. (Before, it was taken, and comparing it raised OverflowError in the
+    writer: a 500, for it and every other input committed with it.) 2**53 still goes in."""
+    d = deployment(api)
+    criterion = {"key": "attributes.n", "values": ["5"], "operator": "greaterThan"}
+    pattern = {"criteria": [criterion], "count": 1, "streamType": "Web", "sessionType": "web"}
+    segment = {"displayName": "Big n", "journey": {"patterns": [pattern]}}
+    assert api.post("/api/v2/journey/segments", segment).status_code == 200
+    for kind in ("integer", "number"):
+        attributes = {"n": {"dataType": kind, "value": 10**400}}
+        response = send(api, d["id"], web_event(COOKIE, 0, attributes=attributes))
+        assert response.status_code == 400, response.text
+        assert response.json()["details"] == [{"fieldName": "attributes.n.value"}]
+    attributes = {"n": {"dataType": "integer", "value": 2**53}}
+    response = send(api, d["id"], web_event(COOKIE, 0, attributes=attributes))
+    assert response.status_code == 200, response.text
+    session = api.get(f"/api/v2/journey/sessions/{response.json()['session']['id']}").json()
+    assert len(session["segmentAssignments"]) == 1
+
+
 def test_origins_are_checked_against_the_deployment(api: Api) -> None:
     d = deployment(api)
     event = web_event(COOKIE, 0)

@@ -223,3 +223,39 @@ def test_a_late_change_to_its_event_does_not_take_an_action_again(store: Store) 
     assert effects_of(late.effects, ActionQualified) == []
     assert store.action_get(taken.action_id) == before
     assert len(store.actions_of(taken.session_id)) == 1
+
+
+def _redefine(engine: Engine, map_id: str, body: dict[str, Any], version: int) -> None:
+    record = wire.decode_action_map(json.dumps(body).encode(), id=map_id, now_ms=AT)
+    doc = ENCODERS["actionmap"](record)
+    command = PutDefinition(
+        actor="admin", at_ms=AT, kind="actionmap", id=map_id, doc=doc, expected_version=version
+    )
+    [applied] = engine.apply([CommandInput(f"redefine-{map_id}-{version}", command)]).results
+    assert applied.error is None, applied.error
+
+
+def test_an_action_waiting_for_the_next_session_is_not_taken_once_its_map_is_off(
+    store: Store,
+) -> None:
+    """A map switched off (``isActive: false``) or ended (``endDate`` passed) acts no more:
+    its waiting actions stay waiting when the next session starts. (Before, they were taken
+    there, as long as any other definition was active.)"""
+    clock = FakeClock(NOW)
+    engine = Engine(store, clock)
+    _define(engine, "m-other", _flow_map("Other", "/elsewhere"))  # keeps the evaluator awake
+    off = _flow_map("Switched off", "/cart", activation={"type": "on-next-session"})
+    ended = _flow_map("Ended", "/cart", activation={"type": "on-next-session"})
+    _define(engine, "m-off", off)
+    _define(engine, "m-ended", ended)
+    waiting = effects_of(_view(engine, 0, "/cart").effects, ActionQualified)
+    assert sorted(w.action_map_id for w in waiting) == ["m-ended", "m-off"]
+    _redefine(engine, "m-off", {**off, "isActive": False}, 1)
+    _redefine(engine, "m-ended", {**ended, "endDate": "2026-11-25T11:00:00.000Z"}, 1)
+
+    later = NOW + 3_600_000  # a new web session, after the end date
+    assert NOW < 1_795_604_400_000 < later  # 2026-11-25T11:00Z, the end date
+    clock.now_ms = later
+    assert effects_of(_view(engine, 0, "/", at=later).effects, ActionQualified) == []
+    assert store.outbox_due(later, limit=10) == []
+    assert {store.action_get(w.action_id).state for w in waiting} == {"waiting"}  # type: ignore[union-attr]

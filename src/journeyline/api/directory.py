@@ -32,7 +32,7 @@ def parse_entry(raw: bytes) -> EntryBody:
         body = msgspec.json.decode(raw, type=EntryBody)
     except msgspec.ValidationError as exc:
         raise InvalidInput(f"invalid body: {exc}", field="name") from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not body.name.strip() or len(body.name) > 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")

@@ -72,7 +72,7 @@ def decode_body(raw: bytes, model: type[T]) -> T:
         return msgspec.json.decode(raw, type=model)
     except msgspec.ValidationError as exc:
         raise validation_error(exc) from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # too deeply nested
         raise InvalidInput(f"malformed JSON: {exc}") from exc
 
 

@@ -241,7 +241,7 @@ async def verify_session(request: Request) -> Response:
     session = load(svc, request.path_params["sessionId"])
     try:
         body = msgspec.json.decode(await read_body(request, 64 * 1024), type=_Link)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f'body must be {{"id": contactId}}: {exc}', field="id") from exc
     cookie = session.customer_cookie_id if isinstance(session, WebSession) else None
     await svc.run_command(

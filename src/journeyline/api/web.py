@@ -107,7 +107,7 @@ async def _intake(request: Request, app: bool) -> Response:
         raw = await read_body(request, MAX_EVENT_BYTES)
         try:
             item = msgspec.json.decode(raw)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise InvalidInput(f"malformed JSON: {exc}") from exc
         ctx = intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
@@ -156,7 +156,7 @@ def _parse_deployment(raw: bytes) -> DeploymentBody:
         body = msgspec.json.decode(raw, type=DeploymentBody)
     except msgspec.ValidationError as exc:
         raise InvalidInput(f"invalid deployment: {exc}") from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not 0 < len(body.name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")

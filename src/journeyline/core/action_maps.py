@@ -92,6 +92,16 @@ def is_web_offer(action_map: ActionMap) -> bool:
     return action_map.action.media_type in WEB_OFFERS
 
 
+def in_force(action_map: ActionMap, now_ms: int) -> bool:
+    """Whether a map acts at all at ``now_ms``: active, started and not ended (an action that
+    waited for the contact's next session is taken then only if its map still is)."""
+    return (
+        action_map.is_active
+        and (action_map.start_ms is None or action_map.start_ms <= now_ms)
+        and (action_map.end_ms is None or now_ms < action_map.end_ms)
+    )
+
+
 def judge(
     action_map: ActionMap,
     *,

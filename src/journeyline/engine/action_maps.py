@@ -13,8 +13,8 @@ against each other (one is shown), and then:
   document), once per session and reason, with ``action.blocked``;
 - an action whose activation is ``on-next-session`` (or ``on-next-visit``) is recorded as
   ``waiting``; when the contact's next session starts (a web session for a web offer, any
-  session for a flow) it is taken there (:meth:`ActionMaps.activate`) and the waiting one
-  becomes ``activated``.
+  session for a flow) it is taken there (:meth:`ActionMaps.activate`), if its map is still
+  active and within its dates, and the waiting one becomes ``activated``.
 
 Ids are made from the map, the session and the cause, so a replay records and queues the same
 and never a second delivery.
@@ -69,7 +69,7 @@ class Triggered:
 
 
 def typed(value: Any, attribute_type: str) -> Any:
-    """A value as its ``attributeType`` says (None when it cannot be one)."""
+    """A value as its ``attributeType`` says (None when it cannot be one, e.g. too large)."""
     if value is None:
         return None
     try:
@@ -80,7 +80,7 @@ def typed(value: Any, attribute_type: str) -> Any:
                 return int(float(value))
             case "Boolean":
                 return value if isinstance(value, bool) else str(value).lower() == "true"
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("1e999"))
         return None
     return str(value)
 
@@ -156,8 +156,10 @@ class ActionMaps:
                 continue
             action_map = action_map_of.get(waiting.action_map_id)
             web = started.kind in ("web", "app")
-            if action_map is None or (rules.is_web_offer(action_map) and not web):
-                continue  # an offer waits for a web session; a deleted map acts no more
+            if action_map is None or not rules.in_force(action_map, now):
+                continue  # a deleted, switched-off or ended map acts no more
+            if rules.is_web_offer(action_map) and not web:
+                continue  # an offer waits for a web session
             doc = _doc.decode(waiting.doc)
             store.action_put(replace(waiting, state="activated", modified_ms=now))
             event = CriteriaEvent(

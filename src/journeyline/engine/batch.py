@@ -66,7 +66,7 @@ def ingest_lines(engine: Engine, lines: Iterable[tuple[int, bytes]]) -> Summary:
         for number, line in lines:
             try:
                 yield number, msgspec.json.decode(line)
-            except msgspec.DecodeError as exc:
+            except (msgspec.DecodeError, RecursionError) as exc:
                 rejected.append((number, f"malformed JSON: {exc}"))
 
     summary = ingest_objects(engine, decoded())

@@ -3,9 +3,9 @@
 A definition is created, replaced and deleted by a command in the event log
 (:class:`~journeyline.model.commands.PutDefinition`, ``DeleteDefinition``), so a replay meets
 every version where it was made and decides from it what live processing did. This module
-applies those commands (the version check is here, in the single writer, so two clients racing
-to patch one version cannot both win) and keeps the typed definitions the evaluator uses,
-read from the store once and again after each change.
+applies those commands (the version check and an action map's references to segments and
+templates are here, in the single writer, so two clients racing cannot both win) and keeps the
+typed definitions the evaluator uses, read from the store once and again after each change.
 """
 
 from __future__ import annotations
@@ -132,6 +132,8 @@ class Definitions:
                 created = command.at_ms if before is None else before.created_ms
                 doc = _encoder.encode(command.doc)
                 record = _record(command.kind, command.id, doc, version, created, command.at_ms)
+                if command.kind == "actionmap":
+                    self._require_references(record)
                 self.store.definition_put(stored(command.kind, record))
                 self._current = None
                 return {"id": command.id, "version": version}
@@ -142,6 +144,23 @@ class Definitions:
                 self.store.definition_delete(command.kind, command.id)
         self._current = None
         return {"id": command.id}
+
+    def _require_references(self, action_map: ActionMap) -> None:
+        """An action map may only name segments and action templates that exist: checked here,
+        in the single writer, so a DELETE applied between a request's own check and its PUT
+        cannot leave it naming one that is gone. (Flows are not in the event log, so a replay
+        could not check them: the API checks those.)"""
+        segments, _, templates = wire.references(action_map)
+        for index, segment_id in enumerate(segments):
+            if self.store.definition_get("segment", segment_id) is None:
+                raise InvalidInput(
+                    f"no segment with id {segment_id}", field=f"triggerWithSegments[{index}]"
+                )
+        for template_id in templates:
+            if self.store.definition_get("actiontemplate", template_id) is None:
+                raise InvalidInput(
+                    f"no action template with id {template_id}", field="action.actionTemplate.id"
+                )
 
     def _refuse_when_used(self, kind: str, definition_id: str) -> None:
         """A segment or action template an action map names cannot go before the map."""

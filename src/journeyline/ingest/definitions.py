@@ -101,7 +101,7 @@ def _fail(field: str, message: str) -> InvalidInput:
 def _object(body: bytes) -> Json:
     try:
         data = msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")

@@ -23,7 +23,7 @@ def parse_directory(raw: bytes, *, now_ms: int) -> tuple[list[DirectoryEntry], d
     """The entries of a directory file, and how many of each kind it names."""
     try:
         doc = msgspec.json.decode(raw, type=DirectoryFile)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"invalid directory file: {exc}") from exc
     entries = [
         DirectoryEntry(kind, e.id, e.name, now_ms)

@@ -295,7 +295,7 @@ def decode_items(raw: bytes) -> list[Any]:
     """Decode a request body holding one object or an array of them."""
     try:
         data = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if isinstance(data, dict):
         return [data]

@@ -29,6 +29,7 @@ KIND = "web.event"
 MAX_AGE_MS = 3_600_000
 MAX_SKEW_MS = 300_000
 MAX_ATTRIBUTES = 100
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # an integer attribute's range
 EVENT_NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 DATA_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -146,6 +147,11 @@ def _attributes(raw: dict[str, _Attr] | None, field: str) -> dict[str, Attribute
         if (kind != "boolean" and isinstance(value, bool)) or not isinstance(value, expected):
             raise InvalidInput(
                 f"{field}.{name}.value is not a {kind}", field=f"{field}.{name}.value"
+            )
+        if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:  # rules compare floats
+            raise InvalidInput(
+                f"{field}.{name}.value is out of range (a 64-bit integer)",
+                field=f"{field}.{name}.value",
             )
         result[name] = Attribute(kind, value)
     return result

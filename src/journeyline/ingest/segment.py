@@ -421,7 +421,7 @@ def decode_body(raw: bytes) -> dict[str, Any]:
     """A Segment request body: one JSON object."""
     try:
         body = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
