@@ -103,6 +103,9 @@ def test_a_session_shows_its_segments_and_outcomes_and_its_journey_lists_them(ap
     bad = api.get(f"/api/v2/journey/sessions/{session_id}/events?eventType=SegmentEvent")
     assert bad.status_code == 400
     assert "SegmentAssignmentEvent" in bad.json()["message"]
+    empty = api.get(f"/api/v2/journey/sessions/{session_id}/events?eventType=,")
+    assert empty.status_code == 400  # not a listing of nothing
+    assert empty.json()["details"] == [{"fieldName": "eventType"}]
 
 
 def test_a_replay_decides_the_same_assignments_achievements_and_journey_events(

@@ -259,3 +259,26 @@ def test_an_action_waiting_for_the_next_session_is_not_taken_once_its_map_is_off
     assert effects_of(_view(engine, 0, "/", at=later).effects, ActionQualified) == []
     assert store.outbox_due(later, limit=10) == []
     assert {store.action_get(w.action_id).state for w in waiting} == {"waiting"}  # type: ignore[union-attr]
+
+
+def test_offers_that_waited_for_the_next_session_are_weighed_there_like_any_other(
+    store: Store,
+) -> None:
+    clock = FakeClock(NOW)
+    engine = Engine(store, clock)
+    next_session = {"type": "on-next-session"}
+    _define(engine, "m-soft", _offer_map("Soft", "/cart", weight=1, activation=next_session))
+    _define(engine, "m-loud", _offer_map("Loud", "/help", weight=3, activation=next_session))
+    waiting = effects_of(_view(engine, 0, "/cart").effects, ActionQualified)
+    waiting += effects_of(_view(engine, 1, "/help").effects, ActionQualified)
+    assert sorted(a.action_map_id for a in waiting) == ["m-loud", "m-soft"]  # both wait
+    later = NOW + 3_600_000
+    clock.now_ms = later
+    outcome = _view(engine, 0, "/", at=later)
+    [shown] = effects_of(outcome.effects, ActionQualified)
+    assert shown.action_map_id == "m-loud"  # one offer at a time, the heavier
+    [(blocked_map, reason)] = [
+        (b.action_map_id, b.reason) for b in effects_of(outcome.effects, ActionBlocked)
+    ]
+    assert (blocked_map, reason) == ("m-soft", "MultipleSimultaneousOffers")
+    assert {a.state for a in store.actions_of(waiting[0].session_id)} == {"activated"}

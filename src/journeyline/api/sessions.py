@@ -109,6 +109,8 @@ def _event_filter(
     if not event_type:
         return (), ()
     wanted = {t.strip() for t in event_type.split(",") if t.strip()}
+    if not wanted:
+        raise InvalidInput("eventType names no event type", field="eventType")
     own = (
         ("ConversationEvent", *CONVERSATION_NAMES)
         if isinstance(session, ConversationSession)

@@ -35,7 +35,7 @@ from journeyline.core.patterns import CriteriaEvent
 from journeyline.engine.effects import UnitView
 from journeyline.engine.flows import delivery_id_for, enqueue_flow
 from journeyline.engine.offers import offer_doc
-from journeyline.model.definitions import ActionMap
+from journeyline.model.definitions import ActionMap, Activation
 from journeyline.model.effects import ActionBlocked, ActionQualified, Effect, SessionStarted
 from journeyline.store.base import JourneyAction, Store
 
@@ -146,11 +146,13 @@ class ActionMaps:
         action_map_of: Mapping[str, ActionMap],
         visit: Callable[[], Mapping[str, Any]],
     ) -> list[Effect]:
-        """Take the actions waiting for this contact's next session, on this session."""
+        """Take the actions waiting for this contact's next session, on this session: judged
+        and weighed there as if triggered now (one offer pending at a time, frequency capping),
+        each waiting one ``activated`` either way."""
         if started.contact_id is None:
             return []
         store, now = unit.store, unit.now_ms
-        out: list[Effect] = []
+        woken: list[tuple[JourneyAction, Triggered, CriteriaEvent]] = []
         for waiting in store.actions_waiting(started.contact_id):
             if waiting.session_id == started.session_id:
                 continue
@@ -170,19 +172,34 @@ class ActionMaps:
                 {},
                 now,
             )
-            trigger = Triggered(action_map, str(doc.get("trigger", "")), every_time=False)
-            taken = self._qualified(
-                store,
-                trigger,
-                Verdict("qualified", due_ms=now),
-                started.session_id,
-                started.contact_id,
-                now,
+            now_map = replace(action_map, activation=Activation("immediate"))
+            woken.append((waiting, Triggered(now_map, str(doc.get("trigger", "")), False), event))
+        earlier = _earlier(store, started.session_id)
+        judged = [
+            (
+                waiting,
+                t,
                 event,
-                visit,
-                waiting=waiting.id,
+                rules.judge(
+                    t.action_map, now_ms=now, every_time=False, earlier=earlier, policy=self.policy
+                ),
             )
-            if taken is not None:
+            for waiting, t, event in woken
+        ]
+        qualified = [t.action_map for _, t, _, v in judged if v.state == "qualified"]
+        losers = {m.id for m in rules.weigh(qualified, started.session_id)}
+        out: list[Effect] = []
+        session_id, contact_id = started.session_id, started.contact_id
+        for waiting, t, event, verdict in judged:
+            if t.action_map.id in losers:
+                verdict = Verdict("blocked", "MultipleSimultaneousOffers")
+            if verdict.state == "blocked":
+                out.append(self._blocked(store, t, verdict, session_id, contact_id, now))
+            elif verdict.state == "qualified" and (
+                taken := self._qualified(
+                    store, t, verdict, session_id, contact_id, now, event, visit, waiting=waiting.id
+                )
+            ):
                 out.append(taken)
         return out
 
