@@ -16,7 +16,7 @@ from journeyline.store.records import (
     RuleEventRow,
     StoredDefinition,
 )
-from journeyline.store.sqlite.connection import CHUNK, marks, time_page, where_in
+from journeyline.store.sqlite.connection import chunks, marks, time_page, where_in
 
 _DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
 _ASSIGNMENT = (
@@ -151,16 +151,21 @@ class DefinitionsMixin:
     # -- evaluation state -----------------------------------------------------------------
 
     def progress_get(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+        """One query per scope (an event's keys share one or two: its session, its contact),
+        on the primary key."""
+        wanted = set(keys)
+        by_scope: dict[str, list[str]] = {}
+        for definition_id, scope in wanted:
+            by_scope.setdefault(scope, []).append(definition_id)
         found: dict[tuple[str, str], bytes] = {}
-        wanted = sorted(set(keys))
-        for start in range(0, len(wanted), CHUNK // 2):
-            part = wanted[start : start + CHUNK // 2]
-            rows = self._db.execute(
-                "SELECT definition_id, scope, state FROM criteria_progress"
-                f" WHERE (definition_id, scope) IN (VALUES {','.join(['(?, ?)'] * len(part))})",
-                [value for key in part for value in key],
-            )
-            found.update({(d, scope): bytes(state) for d, scope, state in rows})
+        for scope, ids in by_scope.items():
+            for part in chunks(ids):
+                rows = self._db.execute(
+                    "SELECT definition_id, state FROM criteria_progress"
+                    f" WHERE scope = ? AND definition_id IN ({marks(part)})",
+                    [scope, *part],
+                )
+                found.update({(d, scope): bytes(state) for d, state in rows})
         return found
 
     def progress_put(self, states: Sequence[tuple[str, str, bytes]]) -> None:
