@@ -11,7 +11,7 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -394,3 +394,63 @@ def test_a_decision_and_its_delivery_commit_together_and_wake_the_worker(
 
 def _submit(writer: Writer, inputs: Sequence[Input]) -> None:
     asyncio.run(writer.submit(inputs))
+
+
+def test_in_the_server_the_tries_are_recorded_by_the_writer_and_never_left_waiting(
+    store_url: str, now: FakeClock, receiver: Receiver
+) -> None:
+    """The worker records its tries through ``Writer.run`` (on the writer's connection,
+    queued with its units); once the writer has stopped, a record is refused at once rather
+    than left waiting, and the delivery stays pending to be sent again."""
+    write_store = open_store(store_url)
+    writer = Writer(Engine(write_store, now))
+    made = open_store(store_url)
+    try:
+        add_flow(made, receiver.url)
+        first, second = enqueue(made, now, 1), enqueue(made, now, 2)
+    finally:
+        made.close()
+    recorded: list[int] = []
+
+    def record(put: Callable[[Store], None]) -> None:
+        recorded.append(1)
+        writer.run(put)
+
+    w = DeliveryWorker(
+        lambda: open_store(store_url),
+        now,
+        timeout_ms=TIMEOUT_MS,
+        allow_private=True,
+        record=record,
+    )
+    try:
+        assert w.deliver_due() == 2
+        assert recorded  # through the writer ...
+        store = open_store(store_url)
+        try:
+            tried = [store.outbox_get(i) for i in (first, second)]
+            assert [d.state if d else None for d in tried] == ["delivered", "delivered"]
+        finally:
+            store.close()
+        writer.close()
+        third = _enqueue_again(store_url, now)
+        with pytest.raises(RuntimeError, match="writer has stopped"):
+            w.deliver_due()
+        store = open_store(store_url)
+        try:
+            pending = store.outbox_get(third)
+            assert pending is not None
+            assert pending.state == "pending"  # not recorded: it will be sent again
+        finally:
+            store.close()
+    finally:
+        w.close()
+        write_store.close()
+
+
+def _enqueue_again(store_url: str, clock: FakeClock) -> str:
+    store = open_store(store_url)
+    try:
+        return enqueue(store, clock, 3)
+    finally:
+        store.close()

@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
         deliveries = DeliveryWorker.from_settings(
-            lambda: open_store(settings.store_url), settings, clock
+            lambda: open_store(settings.store_url), settings, clock, record=writer.run
         )
         dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
         deliveries.start()
@@ -64,8 +64,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         try:
             yield
         finally:
+            deliveries.close()  # first: it records its last tries through the writer
             writer.close()
-            deliveries.close()
             dispatcher.close()
             geo.close()
             write_store.close()

@@ -17,10 +17,11 @@ How it runs, and writes:
   every commit of the writer, and the dead-letter replay does) makes it look now.
 - A round takes the due deliveries (up to ``batch``), posts them on a small thread pool, and
   records the tries as they end (``outbox_update``): every 50 ms, those that ended in that
-  time in one short transaction (a fast round all at once). The writer's lock is taken only
-  for those few row updates (SQLite WAL, 30 s busy timeout), and a round commits a handful of
-  times, not once per delivery (each commit must win the lock from the writer, and waits for
-  the disk).
+  time in one short transaction (a fast round all at once), so a round commits a handful of
+  times, not once per delivery. In the server the transaction runs on the single writer
+  (``record``: ``Writer.run``), queued with its units of work, so the worker never contends
+  with a busy writer for SQLite's write lock (it spent most of its time waiting for it);
+  without ``record`` (tests, tools) it is the worker's own connection's.
 - Connections to receivers are kept open between deliveries (a delivered answer's short body
   is read to its end, so that its connection goes back to the pool).
 - A try is recorded after the receiver answered, never before: a crash between the two sends
@@ -57,6 +58,10 @@ log = logging.getLogger("journeyline.flows")
 USER_AGENT = "journeyline-flows"
 SNIPPET = 200  # characters of a failed answer's body kept in last_error
 KEEP_READING = 64 * 1024  # bytes of a delivered answer read to keep its connection open
+#: How the tries are recorded when not on the worker's own connection: ``record(put)`` runs
+#: ``put(store)`` in a transaction and waits (the server passes ``Writer.run``).
+Record = Callable[[Callable[["Store"], None]], None]
+
 #: A round records the tries that ended in each such time together (a fast round all at
 #: once): each transaction must win the write lock from the busy writer, and waits for the
 #: disk to commit.
@@ -78,8 +83,10 @@ class DeliveryWorker:
         check_seconds: float = 5.0,
         batch: int = 100,
         concurrency: int = 8,
+        record: Record | None = None,
     ) -> None:
         self._store = store_factory()  # the worker's own connection
+        self._record = record
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.timeout_ms = timeout_ms
@@ -101,11 +108,17 @@ class DeliveryWorker:
 
     @classmethod
     def from_settings(
-        cls, store_factory: Callable[[], Store], settings: Settings, clock: Clock
+        cls,
+        store_factory: Callable[[], Store],
+        settings: Settings,
+        clock: Clock,
+        *,
+        record: Record | None = None,
     ) -> DeliveryWorker:
         return cls(
             store_factory,
             clock,
+            record=record,
             policy=RetryPolicy(
                 base_ms=settings.flows_retry_base_ms, max_attempts=settings.flows_max_attempts
             ),
@@ -177,9 +190,16 @@ class DeliveryWorker:
             if not ended:
                 continue
             tried = [future.result() for future in ended]
-            with self._store.transaction():  # the tries that ended by now: one commit
+
+            def put(store: Store, tried: list[Delivery] = tried) -> None:
                 for delivery in tried:
-                    self._store.outbox_update(delivery)
+                    store.outbox_update(delivery)
+
+            if self._record is not None:
+                self._record(put)  # on the writer's connection, queued with its units
+            else:
+                with self._store.transaction():  # the tries that ended by now: one commit
+                    put(self._store)
             for delivery in tried:
                 if delivery.state == "dead":
                     log.warning(

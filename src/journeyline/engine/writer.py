@@ -48,6 +48,7 @@ class _Batch:
 class _Call:
     function: Callable[[Store], Any]
     future: Future[Any]
+    renames: bool = True  # an administrative write may rename queues, agents, codes
 
 
 _STOP = object()
@@ -90,6 +91,18 @@ class Writer:
         self._queue.put(_Call(function, future))
         return await asyncio.wrap_future(future)
 
+    def run(self, function: Callable[[Store], T]) -> T:
+        """From another thread (not the event loop): run ``function(store)`` in a transaction
+        of its own on the writer's connection, and wait for it. The delivery worker records
+        its tries this way, queued with the writer's units rather than contending with them
+        for SQLite's write lock. Raises what ``function`` raised, or RuntimeError when the
+        writer has stopped."""
+        future: Future[T] = Future()
+        if not self._thread.is_alive():
+            raise RuntimeError("the writer has stopped")
+        self._queue.put(_Call(function, future, renames=False))
+        return future.result()
+
     def wake(self) -> None:
         """Look at the deadlines now rather than at the next check."""
         self._queue.put(_WAKE)
@@ -97,6 +110,13 @@ class Writer:
     def close(self) -> None:
         self._queue.put(_STOP)
         self._thread.join()
+        while True:  # whatever came after the stop is answered, never left waiting
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, _Batch | _Call):
+                item.future.set_exception(RuntimeError("the writer has stopped"))
 
     def _wait(self) -> float:
         """Seconds until the earliest deadline (at most ``tick_check_seconds``)."""
@@ -195,7 +215,8 @@ class Writer:
             offset += len(batch.inputs)
 
     def _call(self, call: _Call) -> None:
-        self.engine.names_changed()  # an administrative write may rename queues, agents, codes
+        if call.renames:
+            self.engine.names_changed()
         store = self.engine.store
         try:
             with store.transaction():
