@@ -26,7 +26,7 @@ from journeyline.bench import (
     segment_message,
     unrelated_definitions,
 )
-from journeyline.bench.latency import percentile
+from journeyline.bench.latency import latency_run, percentile
 from journeyline.bench.rules import Definition, Workload
 from journeyline.cli import main
 from journeyline.clock import system_clock
@@ -303,3 +303,13 @@ def test_web_events_are_realistic_and_valid() -> None:
         assert mapped.created_ms == event.created_ms
     assert len(keys) == len(hits)  # no duplicates: every event is new
     assert {"search", "paid", "social", "internal"} <= mediums
+
+
+def test_the_latency_line_can_fire_a_flow_for_some_events_only(tmp_path: Path) -> None:
+    """``--latency-fire-every 10``: every event is load, one in ten fires the flow."""
+    run = latency_run(tmp_path, rate=100, seconds=1, timeout=60, fire_every=10)
+    d = run.details
+    assert run.events == 100
+    assert d["fire_every"] == 10
+    assert d["expected"] == d["received"] == d["verified"] == d["outbox_delivered"] == 10
+    assert d["outbox_pending"] == d["outbox_dead"] == 0

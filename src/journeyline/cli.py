@@ -335,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         help="seconds of paced page views for the flow latency (0: not measured; default 10)",
     )
+    bench.add_argument(
+        "--latency-fire-every",
+        type=int,
+        default=1,
+        help="one page view in this many fires the flow, the others are load (default 1: all)",
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -240,6 +240,8 @@ def _check_definitions(args: argparse.Namespace) -> None:
     top = latency.MAX_BATCH / latency.TICK
     if not 10 <= args.latency_rate <= top:
         raise BenchError(f"--latency-rate must be between 10 and {top:,.0f}")
+    if not 1 <= args.latency_fire_every <= 1000:
+        raise BenchError("--latency-fire-every must be between 1 and 1000")
 
 
 def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
@@ -283,7 +285,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "web_http_batch", f"web HTTP Segment /v1/batch of {SEGMENT_BATCH}, {conns} conns"
     )
     rate: int = args.latency_rate
-    flow = Figure("flow_latency", f"flow latency, page views paced at {rate:,}/s")
+    every: int = args.latency_fire_every
+    firing = "each firing a flow" if every == 1 else f"1 in {every:,} firing a flow"
+    flow = Figure("flow_latency", f"flow latency, page views paced at {rate:,}/s, {firing}")
 
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -346,8 +350,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if args.latency_seconds:
 
             def latency_once(workdir: Path) -> Run:
-                seconds = args.latency_seconds
-                return latency_run(workdir, rate=rate, seconds=seconds, timeout=timeout)
+                seconds, every = args.latency_seconds, args.latency_fire_every
+                return latency_run(
+                    workdir, rate=rate, seconds=seconds, timeout=timeout, fire_every=every
+                )
 
             _measure(1, root, quiet, [(flow, latency_once)])
 
@@ -406,6 +412,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "definitions_seconds": round(took, 1),
         "latency_rate": rate,
         "latency_seconds": args.latency_seconds,
+        "latency_fire_every": every,
         "figures": figures,
     }
 

@@ -7,9 +7,10 @@ the bench process, on one event loop: a minimal asyncio HTTP/1.1 receiver on 127
 sender. Made through the API as an administrator would: a flow whose URL is the receiver
 (``POST /api/v2/flows``), a web deployment, and one action map — every page view
 (``page_viewed`` whose ``page.url`` starts with the site) runs the flow, with the flow input
-``seq`` looked up from the event's attribute ``bench_seq`` (Integer). So each event fires one
-delivery (its id is made from the map, the session and the event), and the receiver's copy says
-which event it is for.
+``seq`` looked up from the event's attribute ``bench_seq`` (Integer) — if the page view's
+``bench_fire`` attribute is ``yes``: one in ``--latency-fire-every`` (1: every event fires one
+delivery, its id made from the map, the session and the event; 10: a tenth of them, the load
+still every event). The receiver's copy says which event it is for.
 
 The events: page views of the web workload's visitors (``make_web_hits``, page views only), each
 a Segment ``page`` call with ``properties.bench_seq``, its number, dated when its batch is due
@@ -22,7 +23,7 @@ from this process's ``perf_counter``. After the last batch the bench waits for t
 still on their way, at most ``--timeout`` seconds (60 at most).
 
 Reported: p50, p99 and the largest latency of the deliveries received (nearest-rank
-percentiles); the deliveries received of those expected (one per event; a second try of a
+percentiles); the deliveries received of those expected (one per firing event; a second try of a
 delivery, by ``webhook-id``, is counted apart); how many verify under the flow's secret
 (Standard Webhooks, checked after the clock stopped); the rate the events were accepted at
 (events / the time from the first send to the last acceptance, counted as no less than the time
@@ -69,21 +70,18 @@ GOAL_RATE_SHARE = 0.95  # of the rate asked: below it the server did not keep up
 MAX_DRAIN_SECONDS = 60.0
 SETTINGS = {"JOURNEYLINE_FLOWS_ALLOW_PRIVATE": "true"}  # the receiver is on 127.0.0.1
 SEQ = "bench_seq"  # the page views' property (an event attribute) naming each event
+FIRE = "bench_fire"  # the property saying whether the page view fires the flow (yes / no)
 
 
 def action_map(flow_id: str) -> dict[str, Any]:
-    """Every page view of the site runs the flow, its number as the flow input ``seq``."""
+    """Every page view of the site marked to fire (``bench_fire``: yes) runs the flow, its
+    number as the flow input ``seq``."""
+    on_page = {"streamType": "Web", "sessionType": "web", "eventName": "page_viewed"}
     return {
-        "displayName": "Bench: every page view runs the receiver's flow",
+        "displayName": "Bench: page views run the receiver's flow",
         "triggerWithEventConditions": [
-            {
-                "key": "page.url",
-                "values": [SITE],
-                "operator": "startsWith",
-                "streamType": "Web",
-                "sessionType": "web",
-                "eventName": "page_viewed",
-            }
+            {"key": "page.url", "values": [SITE], "operator": "startsWith", **on_page},
+            {"key": f"attributes.{FIRE}", "values": ["yes"], "operator": "equal", **on_page},
         ],
         "activation": {"type": "immediate"},
         "action": {
@@ -217,7 +215,9 @@ def _verifies(hook: Webhook, got: _Got) -> bool:
     return True
 
 
-async def _measure(port: int, token: str, rate: int, seconds: float, timeout: float) -> Run:
+async def _measure(
+    port: int, token: str, rate: int, seconds: float, timeout: float, fire_every: int
+) -> Run:
     receiver = _Receiver()
     server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
     try:
@@ -238,13 +238,15 @@ async def _measure(port: int, token: str, rate: int, seconds: float, timeout: fl
         for seq, hit in enumerate(_page_views(events, now)):
             due = now + round(1000 * TICK * batch_of[seq])  # happening live: as it is sent
             message = segment_message(replace(hit, created_ms=due), next(ids))
-            message["properties"] = {**message["properties"], SEQ: seq}
+            fires = "yes" if seq % fire_every == 0 else "no"
+            message["properties"] = {**message["properties"], SEQ: seq, FIRE: fires}
             messages.append(message)
+        firing = len(range(0, events, fire_every))
         requests = [segment_batch(port, write_key, [messages[n] for n in b], now) for b in batches]
 
         sent, accepted = await _paced(port, requests, timeout)
         drain = time.perf_counter() + min(timeout, MAX_DRAIN_SECONDS)
-        while len(receiver.first) < events and time.perf_counter() < drain:
+        while len(receiver.first) < firing and time.perf_counter() < drain:
             await asyncio.sleep(0.01)
         got = dict(receiver.first)
         repeats = receiver.repeats
@@ -258,7 +260,7 @@ async def _measure(port: int, token: str, rate: int, seconds: float, timeout: fl
     latencies: list[float] = []
     for delivery in got.values():
         seq = json.loads(delivery.body).get("inputs", {}).get("seq")
-        if not isinstance(seq, int) or not 0 <= seq < events:
+        if not isinstance(seq, int) or not 0 <= seq < events or seq % fire_every:
             raise BenchError(f"a delivery for no event the bench sent: {delivery.body[:300]!r}")
         latencies.append(delivery.at - accepted[batch_of[seq]])
     latencies.sort()
@@ -266,8 +268,9 @@ async def _measure(port: int, token: str, rate: int, seconds: float, timeout: fl
     span = max(max(accepted) - sent[0], len(requests) * TICK)
     details = {
         "rate_asked": rate,
+        "fire_every": fire_every,
         "batches": len(requests),
-        "expected": events,
+        "expected": firing,
         "received": len(got),
         "repeats": repeats,
         "verified": sum(_verifies(hook, delivery) for delivery in got.values()),
@@ -291,14 +294,19 @@ def _outbox(path: Path) -> dict[str, int]:
     return {f"outbox_{state}": found.get(state, 0) for state in ("delivered", "pending", "dead")}
 
 
-def latency_run(workdir: Path, *, rate: int, seconds: float, timeout: float) -> Run:
-    """One server, one receiver, ``rate * seconds`` page views, paced (module docstring)."""
+def latency_run(
+    workdir: Path, *, rate: int, seconds: float, timeout: float, fire_every: int = 1
+) -> Run:
+    """One server, one receiver, ``rate * seconds`` page views, paced (module docstring);
+    one in ``fire_every`` of them fires the flow."""
     if not 10 <= rate <= MAX_BATCH / TICK:
         raise BenchError(f"--latency-rate must be between 10 and {MAX_BATCH / TICK:,.0f}")
     if not 0 < seconds <= 600:
         raise BenchError("--latency-seconds must be more than 0 and at most 600")
+    if not 1 <= fire_every <= 1000:
+        raise BenchError("--latency-fire-every must be 1 to 1000")
     with live_server(workdir, timeout, SETTINGS) as (port, token):
-        run = asyncio.run(_measure(port, token, rate, seconds, timeout))
+        run = asyncio.run(_measure(port, token, rate, seconds, timeout, fire_every))
     return Run(run.events, run.seconds, {**run.details, **_outbox(workdir / "http.db")})
 
 
