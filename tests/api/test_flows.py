@@ -219,3 +219,34 @@ def test_dead_letters_are_listed_and_replayed_to_the_receiver(
             assert api.post("/api/v2/flows/deadletters/nothing/replay", {}).status_code == 404
         finally:
             store.close()
+
+
+def test_a_flow_an_action_map_names_cannot_be_deleted_before_the_map(api: Api) -> None:
+    flow = api.post("/api/v2/flows", {"name": "Call back", "url": PUBLIC}).json()
+    action_map = api.post(
+        "/api/v2/journey/actionmaps",
+        {
+            "displayName": "Call back after a page",
+            "triggerWithEventConditions": [
+                {
+                    "key": "page.url",
+                    "values": ["/cart"],
+                    "operator": "containsAll",
+                    "streamType": "Web",
+                    "sessionType": "web",
+                    "eventName": "page_viewed",
+                }
+            ],
+            "action": {
+                "mediaType": "architectFlow",
+                "architectFlowFields": {"architectFlow": {"id": flow["id"]}},
+            },
+        },
+    )
+    assert action_map.status_code == 200, action_map.text
+    refused = api.delete(flow["selfUri"])
+    assert refused.status_code == 409
+    assert action_map.json()["id"] in refused.json()["message"]
+    assert api.get(flow["selfUri"]).status_code == 200  # still there
+    assert api.delete(f"/api/v2/journey/actionmaps/{action_map.json()['id']}").status_code == 204
+    assert api.delete(flow["selfUri"]).status_code == 204

@@ -25,9 +25,11 @@ from typing import Any, TypeVar
 import msgspec
 
 from journeyline.clock import Clock
+from journeyline.engine.definitions import typed
 from journeyline.engine.targets import Resolver, check_registration, system_resolver
 from journeyline.ids import new_id
-from journeyline.model.errors import NotFound
+from journeyline.ingest.definitions import references
+from journeyline.model.errors import Conflict, NotFound
 from journeyline.model.flows import Delivery, Flow
 from journeyline.store.base import Store
 
@@ -157,7 +159,16 @@ class FlowRegistry:
         return secret
 
     async def delete(self, flow_id: str) -> None:
+        """Delete a flow and its secret; refused (409) while an action map names it, as a
+        segment or an action template is."""
+
         def delete(store: Store) -> None:
+            for row in store.definitions("actionmap"):
+                if flow_id in references(typed(row))[1]:
+                    raise Conflict(
+                        f"flow {flow_id} is used by action map {row.id} ({row.display_name})",
+                        field="flowId",
+                    )
             if not store.flow_delete(flow_id):
                 raise NotFound(f"no flow with id {flow_id}", field="flowId")
 
