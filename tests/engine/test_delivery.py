@@ -454,3 +454,37 @@ def _enqueue_again(store_url: str, clock: FakeClock) -> str:
         return enqueue(store, clock, 3)
     finally:
         store.close()
+
+
+def test_a_stalled_receiver_does_not_hold_up_a_delivery_due_after_it(
+    store: Store, store_url: str, now: FakeClock, receiver: Receiver
+) -> None:
+    """While one try waits for a stalled receiver, a delivery that comes due meanwhile is
+    started and delivered: a round does not wait for its slowest receiver."""
+    add_flow(store, receiver.url)
+    first = enqueue(store, now, 1)
+    stall = threading.Event()
+    receiver.script = [Answer(200, hold=stall)]  # the first to arrive waits
+    w = DeliveryWorker(lambda: open_store(store_url), now, timeout_ms=10_000, allow_private=True)
+    thread = threading.Thread(target=w.deliver_due)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not receiver.received:  # the first try is on its way, and stalled
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        second = enqueue(store, now, 2)  # due now, while the first still waits
+        while True:
+            found = store.outbox_get(second)
+            if found is not None and found.state == "delivered":
+                break
+            assert time.monotonic() < deadline, "the second waited for the stalled first"
+            time.sleep(0.01)
+        stalled = store.outbox_get(first)
+        assert stalled is not None
+        assert stalled.state == "pending"  # still on its way
+    finally:
+        stall.set()
+        thread.join(10)
+        w.close()
+    assert [d.state for d in map(store.outbox_get, (first, second)) if d] == ["delivered"] * 2

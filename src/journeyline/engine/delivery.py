@@ -15,13 +15,16 @@ How it runs, and writes:
   own. It sleeps until the earliest pending delivery is due (``outbox_next_due``), at most
   ``check_seconds``; :meth:`wake` (a post-commit subscriber, :meth:`on_commit`, calls it after
   every commit of the writer, and the dead-letter replay does) makes it look now.
-- A round takes the due deliveries (up to ``batch``), posts them on a small thread pool, and
-  records the tries as they end (``outbox_update``): every 50 ms, those that ended in that
-  time in one short transaction (a fast round all at once), so a round commits a handful of
-  times, not once per delivery. In the server the transaction runs on the single writer
-  (``record``: ``Writer.run``), queued with its units of work, so the worker never contends
-  with a busy writer for SQLite's write lock (it spent most of its time waiting for it);
-  without ``record`` (tests, tools) it is the worker's own connection's.
+- A round takes the due deliveries (up to ``batch`` on their way at once), posts them on a
+  small thread pool, and records the tries as they end (``outbox_update``): every 50 ms, those
+  that ended in that time in one short transaction (a fast round all at once), so a round
+  commits a handful of times, not once per delivery. While tries are on their way it looks
+  for newly due deliveries every 50 ms and starts them as there is room: one stalled receiver
+  holds up only its own deliveries, never the other flows'. In the server the transaction
+  runs on the single writer (``record``: ``Writer.run``), queued with its units of work, so
+  the worker never contends with a busy writer for SQLite's write lock (it spent most of its
+  time waiting for it); without ``record`` (tests, tools) it is the worker's own
+  connection's.
 - Connections to receivers are kept open between deliveries (a delivered answer's short body
   is read to its end, so that its connection goes back to the pool).
 - A try is recorded after the receiver answered, never before: a crash between the two sends
@@ -37,7 +40,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -171,45 +174,58 @@ class DeliveryWorker:
     # -- one round ------------------------------------------------------------------------------
 
     def deliver_due(self) -> int:
-        """Try every delivery due now once (up to ``batch``), recording the tries as they end
-        (every 50 ms, those that ended in that time, in one transaction). Returns how many
-        were tried."""
-        due = self._store.outbox_due(self.clock(), limit=self.batch)
-        if not due:
-            return 0
+        """Try every delivery due once, until none is due and none is on its way,
+        recording the tries as they end (every 50 ms, those that ended in that time, in one
+        transaction). While some are on their way it looks for newly due ones every 50 ms and
+        starts them as the pool has room, so one slow receiver never holds up the others.
+        Returns how many were tried."""
+        running: dict[Future[Delivery], str] = {}  # a try on its way -> its delivery's id
         flows: dict[str, tuple[Flow | None, str | None]] = {}
-        for delivery in due:
-            if delivery.flow_id not in flows:
-                flows[delivery.flow_id] = (
-                    self._store.flow_get(delivery.flow_id),
-                    self._store.flow_secret(delivery.flow_id),
-                )
-        running = {self._pool.submit(self.attempt, d, *flows[d.flow_id]) for d in due}
-        while running:
-            ended, running = wait(running, timeout=RECORD_SECONDS)
+        seen: set[str] = set()  # tried in this call: once each, even if due again at once
+        while True:
+            room = 0 if self._stopping else self.batch - len(running)
+            if room > 0:
+                due = self._store.outbox_due(self.clock(), limit=room + len(seen))
+                for delivery in [d for d in due if d.id not in seen][:room]:
+                    if delivery.flow_id not in flows:
+                        flows[delivery.flow_id] = (
+                            self._store.flow_get(delivery.flow_id),
+                            self._store.flow_secret(delivery.flow_id),
+                        )
+                    future = self._pool.submit(self.attempt, delivery, *flows[delivery.flow_id])
+                    running[future] = delivery.id
+                    seen.add(delivery.id)
+            if not running:
+                return len(seen)
+            ended, _ = wait(running, timeout=RECORD_SECONDS, return_when=FIRST_COMPLETED)
             if not ended:
                 continue
             tried = [future.result() for future in ended]
+            for future in ended:
+                del running[future]
+            self._record_tries(tried)
 
-            def put(store: Store, tried: list[Delivery] = tried) -> None:
-                for delivery in tried:
-                    store.outbox_update(delivery)
+    def _record_tries(self, tried: list[Delivery]) -> None:
+        """Store the tries that ended, in one transaction (the writer's, in the server)."""
 
-            if self._record is not None:
-                self._record(put)  # on the writer's connection, queued with its units
-            else:
-                with self._store.transaction():  # the tries that ended by now: one commit
-                    put(self._store)
+        def put(store: Store) -> None:
             for delivery in tried:
-                if delivery.state == "dead":
-                    log.warning(
-                        "flow delivery %s to %s is dead after %d tries: %s",
-                        delivery.id,
-                        delivery.flow_id,
-                        delivery.attempts,
-                        delivery.last_error,
-                    )
-        return len(due)
+                store.outbox_update(delivery)
+
+        if self._record is not None:
+            self._record(put)  # on the writer's connection, queued with its units
+        else:
+            with self._store.transaction():  # the tries that ended by now: one commit
+                put(self._store)
+        for delivery in tried:
+            if delivery.state == "dead":
+                log.warning(
+                    "flow delivery %s to %s is dead after %d tries: %s",
+                    delivery.id,
+                    delivery.flow_id,
+                    delivery.attempts,
+                    delivery.last_error,
+                )
 
     def attempt(self, delivery: Delivery, flow: Flow | None, secret: str | None) -> Delivery:
         """One try of ``delivery``: the delivery as it is after it (no store involved)."""
