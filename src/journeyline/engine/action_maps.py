@@ -68,6 +68,16 @@ class Triggered:
     every_time: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A triggered map to judge on a session: the event it is for, and the id of the action
+    that waited for this session, if it is one."""
+
+    triggered: Triggered
+    event: CriteriaEvent
+    waiting: str | None
+
+
 def typed(value: Any, attribute_type: str) -> Any:
     """A value as its ``attributeType`` says (None when it cannot be one, e.g. too large)."""
     if value is None:
@@ -106,38 +116,14 @@ class ActionMaps:
         visit: Callable[[], Mapping[str, Any]],
     ) -> list[Effect]:
         """Judge, weigh and act on the maps one event triggered on a session."""
-        if not triggered:
-            return []
-        store, now = unit.store, unit.now_ms
-        earlier = _earlier(store, session_id)
-        verdicts: list[tuple[Triggered, Verdict]] = []
+        candidates: list[_Candidate] = []
         seen: set[str] = set()
         for t in triggered:
             if t.action_map.id in seen:
                 continue  # its event conditions and one of its segments held together
             seen.add(t.action_map.id)
-            verdict = rules.judge(
-                t.action_map,
-                now_ms=now,
-                every_time=t.every_time,
-                earlier=earlier,
-                policy=self.policy,
-            )
-            if verdict.state != "skip":
-                verdicts.append((t, verdict))
-        qualified = [t.action_map for t, v in verdicts if v.state == "qualified"]
-        losers = {m.id for m in rules.weigh(qualified, session_id)}
-        out: list[Effect] = []
-        for t, verdict in verdicts:
-            if t.action_map.id in losers:
-                verdict = Verdict("blocked", "MultipleSimultaneousOffers")
-            if verdict.state == "blocked":
-                out.append(self._blocked(store, t, verdict, session_id, contact_id, now))
-            elif found := self._qualified(
-                store, t, verdict, session_id, contact_id, now, event, visit, waiting=None
-            ):
-                out.append(found)
-        return out
+            candidates.append(_Candidate(t, event, None))
+        return self._act(unit, candidates, session_id, contact_id, visit)
 
     def activate(
         self,
@@ -152,7 +138,7 @@ class ActionMaps:
         if started.contact_id is None:
             return []
         store, now = unit.store, unit.now_ms
-        woken: list[tuple[JourneyAction, Triggered, CriteriaEvent]] = []
+        woken: list[_Candidate] = []
         for waiting in store.actions_waiting(started.contact_id):
             if waiting.session_id == started.session_id:
                 continue
@@ -173,34 +159,48 @@ class ActionMaps:
                 now,
             )
             now_map = replace(action_map, activation=Activation("immediate"))
-            woken.append((waiting, Triggered(now_map, str(doc.get("trigger", "")), False), event))
-        earlier = _earlier(store, started.session_id)
-        judged = [
-            (
-                waiting,
-                t,
-                event,
-                rules.judge(
-                    t.action_map, now_ms=now, every_time=False, earlier=earlier, policy=self.policy
-                ),
+            trigger = Triggered(now_map, str(doc.get("trigger", "")), every_time=False)
+            woken.append(_Candidate(trigger, event, waiting.id))
+        return self._act(unit, woken, started.session_id, started.contact_id, visit)
+
+    def _act(
+        self,
+        unit: UnitView,
+        candidates: Sequence[_Candidate],
+        session_id: str,
+        contact_id: str | None,
+        visit: Callable[[], Mapping[str, Any]],
+    ) -> list[Effect]:
+        """Judge the candidates on the session, weigh the offers that qualify, record each
+        as qualified or blocked."""
+        if not candidates:
+            return []  # nothing to judge: not even the session's earlier actions to read
+        store, now = unit.store, unit.now_ms
+        earlier = _earlier(store, session_id)
+        judged: list[tuple[_Candidate, Verdict]] = []
+        for c in candidates:
+            verdict = rules.judge(
+                c.triggered.action_map,
+                now_ms=now,
+                every_time=c.triggered.every_time,
+                earlier=earlier,
+                policy=self.policy,
             )
-            for waiting, t, event in woken
-        ]
-        qualified = [t.action_map for _, t, _, v in judged if v.state == "qualified"]
-        losers = {m.id for m in rules.weigh(qualified, started.session_id)}
+            if verdict.state != "skip":
+                judged.append((c, verdict))
+        qualified = [c.triggered.action_map for c, v in judged if v.state == "qualified"]
+        losers = {m.id for m in rules.weigh(qualified, session_id)}
         out: list[Effect] = []
-        session_id, contact_id = started.session_id, started.contact_id
-        for waiting, t, event, verdict in judged:
+        for c, verdict in judged:
+            t = c.triggered
             if t.action_map.id in losers:
                 verdict = Verdict("blocked", "MultipleSimultaneousOffers")
             if verdict.state == "blocked":
                 out.append(self._blocked(store, t, verdict, session_id, contact_id, now))
-            elif verdict.state == "qualified" and (
-                taken := self._qualified(
-                    store, t, verdict, session_id, contact_id, now, event, visit, waiting=waiting.id
-                )
+            elif found := self._qualified(
+                store, t, verdict, session_id, contact_id, now, c.event, visit, waiting=c.waiting
             ):
-                out.append(taken)
+                out.append(found)
         return out
 
     # -- the writes -----------------------------------------------------------------------
