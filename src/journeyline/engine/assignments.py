@@ -18,7 +18,6 @@ they record, so a replay writes the same rows.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +25,7 @@ import msgspec
 
 from journeyline.clock import iso
 from journeyline.core.patterns import START
+from journeyline.ids import rule_event_id
 from journeyline.model.commands import AssignSegments
 from journeyline.model.definitions import Segment
 from journeyline.model.effects import Effect, SegmentAssigned, SegmentUnassigned
@@ -36,13 +36,7 @@ DAY_MS = 86_400_000
 #: Segments one POST may assign, and unassign (Genesys: "up to 10 segments").
 MAX_PER_REQUEST = 10
 
-_NAMESPACE = uuid.UUID("5b0f1d7e-3c1a-4d55-9f6e-7a4f3b8d2c10")
 _encoder = msgspec.json.Encoder()
-
-
-def event_id(*parts: object) -> str:
-    """A stable id for a rule event, from what it records."""
-    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
 
 
 def held(assignment: Assignment | None, now_ms: int) -> bool:
@@ -192,7 +186,7 @@ class Assignments:
         if until is not None:
             payload["dateForUnassignment"] = iso(until)
         row = RuleEventRow(
-            event_id("segment", segment.id, session_id, state, at_ms),
+            rule_event_id("segment", segment.id, session_id, state, at_ms),
             session_id,
             at_ms,
             "SegmentAssignmentEvent",

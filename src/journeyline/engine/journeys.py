@@ -34,9 +34,10 @@ from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.criteria import context_of, read_key
 from journeyline.core.patterns import CriteriaEvent, JourneyProgress
 from journeyline.engine.action_maps import ActionMaps, Triggered, typed
-from journeyline.engine.assignments import Assignments, event_id
+from journeyline.engine.assignments import Assignments
 from journeyline.engine.definitions import Current, Definitions
 from journeyline.engine.effects import UnitView
+from journeyline.ids import rule_event_id
 from journeyline.model.definitions import ActionMap, Outcome, Segment
 from journeyline.model.effects import (
     Effect,
@@ -93,7 +94,7 @@ def _outcome_event(
     if value is not None:
         payload["associatedValue"] = value
     row = RuleEventRow(
-        event_id("outcome", outcome.id, session_id),
+        rule_event_id("outcome", outcome.id, session_id),
         session_id,
         now_ms,
         "OutcomeAchievedEvent",

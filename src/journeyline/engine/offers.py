@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
 import msgspec
@@ -25,13 +24,13 @@ from journeyline.clock import iso
 from journeyline.core.offers import TERMINAL, WEB_OFFERS, transition
 from journeyline.engine.effects import Effects
 from journeyline.engine.web import partition_of_session
+from journeyline.ids import rule_event_id
 from journeyline.model.commands import RecordActionEvent
 from journeyline.model.definitions import ActionMap
 from journeyline.model.effects import ActionChanged
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.store.base import JourneyAction, RuleEventRow, Store
 
-_NAMESPACE = uuid.UUID("1f6f1d0c-5d3a-4f07-9c1e-6a4f2b8e7d51")
 _encoder = msgspec.json.Encoder()
 
 
@@ -58,12 +57,6 @@ def offer_doc(store: Store, action_map: ActionMap) -> dict[str, Any]:
             doc["contentOfferProperties"] = content
             doc["prompt"] = content.get("headline") or content.get("title")
     return doc
-
-
-def event_id_for(action_id: str, state: str) -> str:
-    """The id of the ``WebActionEvent`` of an action reaching a state (once: a state reported
-    again changes nothing), the same on a replay."""
-    return str(uuid.uuid5(_NAMESPACE, f"{action_id}\x1f{state}"))
 
 
 def web_action_event(action: JourneyAction, doc: dict[str, Any], at_ms: int) -> dict[str, Any]:
@@ -138,7 +131,7 @@ class WebActions:
         store.action_put(changed)
         payload = {"webActionEvent": web_action_event(changed, doc, at)}
         row = RuleEventRow(
-            event_id_for(action.id, changed.state),
+            rule_event_id("action", action.id, changed.state),  # once per state reached
             action.session_id,
             at,
             "WebActionEvent",
