@@ -19,6 +19,7 @@ they record, so a replay writes the same rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -48,6 +49,12 @@ def held(assignment: Assignment | None, now_ms: int) -> bool:
     )
 
 
+def _until(segment: Segment, now_ms: int) -> int | None:
+    """When an assignment made now lapses (None: never)."""
+    days = segment.assignment_expiration_days
+    return now_ms + days * DAY_MS if days else None
+
+
 class Assignments:
     """Writes assignments and their journey events; returns the effects."""
 
@@ -65,8 +72,7 @@ class Assignments:
         """Assign (None when it is held already)."""
         if held(self.store.assignment_get(segment.id, scope), now_ms):
             return None
-        days = segment.assignment_expiration_days
-        until = now_ms + days * DAY_MS if days else None
+        until = _until(segment, now_ms)
         self.store.assignment_put(
             Assignment(segment.id, scope, session_id, contact_id, now_ms, now_ms, until, "Assigned")
         )
@@ -104,28 +110,16 @@ class Assignments:
                 unprocessed["assign"].append(segment_id)
                 continue
             before = self.store.assignment_get(segment_id, contact)
-            days = segment.assignment_expiration_days
-            until = now + days * DAY_MS if days else None
             if held(before, now) and before is not None:  # renew its expiry
-                self.store.assignment_put(
-                    Assignment(
-                        segment_id,
-                        contact,
-                        before.session_id,
-                        contact,
-                        before.assigned_ms,
-                        now,
-                        until,
-                        "Assigned",
-                    )
-                )
+                until = _until(segment, now)
+                self.store.assignment_put(replace(before, modified_ms=now, unassign_ms=until))
                 effects.append(
                     SegmentAssigned(
                         segment_id, contact, before.session_id, contact, before.assigned_ms, until
                     )
                 )
-            else:
-                effects.append(self._assign_unscoped(segment_id, contact, now, until))
+            elif assigned := self.assign(segment, contact, "", contact, now):  # on no session
+                effects.append(assigned)
         for segment_id in dict.fromkeys(command.unassign):
             before = self.store.assignment_get(segment_id, contact)
             if not held(before, now) or before is None:
@@ -136,29 +130,10 @@ class Assignments:
 
     # -- the writes -----------------------------------------------------------------------
 
-    def _assign_unscoped(
-        self, segment_id: str, contact_id: str, now_ms: int, until: int | None
-    ) -> Effect:
-        self.store.assignment_put(
-            Assignment(segment_id, contact_id, "", contact_id, now_ms, now_ms, until, "Assigned")
-        )
-        return SegmentAssigned(segment_id, contact_id, "", contact_id, now_ms, until)
-
     def _unassign(
         self, a: Assignment, at_ms: int, reason: str, segment: Segment | None
     ) -> SegmentUnassigned:
-        self.store.assignment_put(
-            Assignment(
-                a.segment_id,
-                a.scope,
-                a.session_id,
-                a.contact_id,
-                a.assigned_ms,
-                at_ms,
-                a.unassign_ms,
-                "Unassigned",
-            )
-        )
+        self.store.assignment_put(replace(a, modified_ms=at_ms, state="Unassigned"))
         self.store.progress_put([(a.segment_id, a.scope, _encoder.encode(START))])
         if a.session_id and segment is not None:
             self._event(segment, a.session_id, "Unassigned", at_ms, a.assigned_ms, a.unassign_ms)
