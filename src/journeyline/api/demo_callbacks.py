@@ -45,8 +45,8 @@ async def callbacks(request: Request) -> Response:
     svc = services(request)
     body = await read_body(request, MAX_BODY)
     secret = svc.store.flow_secret(CALLBACK_FLOW_ID)
-    headers = {k: request.headers.get(k, "") for k in ("webhook-id", "webhook-timestamp")}
-    headers["webhook-signature"] = request.headers.get("webhook-signature", "")
+    names = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    headers = {name: request.headers.get(name, "") for name in names}
     try:
         if secret is None:
             raise WebhookVerificationError("the demo flow is not registered")
