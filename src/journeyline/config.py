@@ -128,7 +128,7 @@ class Settings:
             "offers_min_wait_seconds": _int(
                 "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", cls.offers_min_wait_seconds
             ),
-            "phone_region": (os.environ.get("JOURNEYLINE_PHONE_REGION") or "").upper() or None,
+            "phone_region": os.environ.get("JOURNEYLINE_PHONE_REGION") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -89,7 +89,8 @@ def find_people(svc: Services, text: str, now_ms: int) -> list[Contact]:
         except InvalidInput:
             return []
     if _PHONE.fullmatch(text):
-        for number in _phones(text, svc.settings.phone_region):
+        region = svc.settings.phone_region
+        for number in _phones(text, region.upper() if region else None):
             found = _by_identifier(svc, "Phone", number, now_ms)
             if found:
                 return found

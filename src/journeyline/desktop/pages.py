@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 
 from journeyline.api.auth import ROLES
 from journeyline.api.services import Services, services
+from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
@@ -224,6 +226,28 @@ async def language(request: Request) -> Response:
     return secure(response)
 
 
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@cache
+def static_files() -> dict[str, bytes]:
+    """The desktop's scripts, styles and icons by path: only these are served, by exact name."""
+    return {
+        str(path.relative_to(STATIC_DIR)): path.read_bytes()
+        for path in sorted(STATIC_DIR.rglob("*"))
+        if path.is_file() and path.suffix in MEDIA_TYPES
+    }
+
+
+async def static_file(request: Request) -> Response:
+    name = str(request.path_params["path"])
+    content = static_files().get(name)
+    if content is None:
+        return not_found(repr(name))
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=MEDIA_TYPES[Path(name).suffix], headers=headers)
+
+
 # -- agent actions -----------------------------------------------------------------------------
 
 
@@ -302,5 +326,5 @@ DESKTOP_ROUTES: list[BaseRoute] = [
     Route("/desktop/sessions/{sessionId}/card", card_fragment, methods=["GET"]),
     Route("/desktop/sessions/{sessionId}/map", map_fragment, methods=["GET"]),
     Route("/desktop/sessions/{sessionId}/verify", verify, methods=["POST"]),
-    Mount("/desktop/static", StaticFiles(packages=[("journeyline.desktop", "static")])),
+    Route("/desktop/static/{path:path}", static_file, methods=["GET"]),
 ]
