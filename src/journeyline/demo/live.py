@@ -237,7 +237,7 @@ class ApiSender:
             retry=tenacity.retry_if_exception(_worth_retrying),
             stop=tenacity.stop_after_delay(self._give_up_after)
             | tenacity.stop_when_event_set(self.stopping),
-            wait=tenacity.wait_exponential_jitter(initial=0.5, max=10),
+            wait=tenacity.wait_exponential(multiplier=0.5, max=10) + tenacity.wait_random(0, 1),
             sleep=self._pause,
             before_sleep=functools.partial(_retrying, path),
             reraise=True,
