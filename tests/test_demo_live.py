@@ -321,7 +321,7 @@ def test_demo_live_help_documents_its_options(capsys: pytest.CaptureFixture[str]
     assert exit_.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     for option in ("--live ", "--live-rate PER_MINUTE", "--live-visitors PER_MINUTE",
-                   "--live-seed LIVE_SEED"):  # fmt: skip
+                   "--live-seed N"):  # fmt: skip
         assert option in text
     assert "until Ctrl-C" in text
     assert "one every 20-40 s" in text

@@ -284,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--live-seed",
         type=int,
         default=None,
+        metavar="N",
         help="seed of the living demo, the same one gives the same demo (default: a new one"
         " each run, printed)",
     )
