@@ -24,7 +24,8 @@ from journeyline.api.app import create_app
 from journeyline.api.services import Services
 from journeyline.config import Settings
 from journeyline.core.conversation import session_id_for
-from journeyline.desktop.feed import Feed, FeedOptions, message, visible
+from journeyline.desktop.feed import Feed, FeedOptions, visible
+from journeyline.desktop.messages import message
 from journeyline.model import effects as fx
 from journeyline.model.contact import Contact, Identifier
 from journeyline.model.effects import Cursor, Envelope
