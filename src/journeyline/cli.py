@@ -337,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="measure ingest throughput next to the raw SQLite ceiling, with definitions,"
-        " and the flow latency",
+        " and the flow and live feed latencies",
     )
     bench.add_argument("--events", type=int, default=50_000, help="events per run")
     bench.add_argument("--dir", default=None, help="where to put the bench databases")
@@ -407,6 +407,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="one page view in this many fires the flow, the others are load (default 1: all)",
+    )
+    bench.add_argument(
+        "--feed-clients",
+        type=int,
+        default=100,
+        help="live feed clients (GET /desktop/feed) open for the feed latency (default 100)",
+    )
+    bench.add_argument(
+        "--feed-rate",
+        type=int,
+        default=1000,
+        help="conversation events per second paced at the server for the feed latency"
+        " (default 1000)",
+    )
+    bench.add_argument(
+        "--feed-seconds",
+        type=int,
+        default=10,
+        help="seconds of paced events for the feed latency (0: not measured; default 10)",
     )
     bench.set_defaults(run=cmd_bench)
     return parser
