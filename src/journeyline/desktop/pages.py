@@ -6,12 +6,16 @@ page's permission (else a 403 page). Every form posts with the session's CSRF to
 actions run the same engine commands as the API, through the single writer, audited under the
 user's id; the live feed then changes every open desktop.
 
+Each answer of a signed-in route carries ``Server-Timing: app;dur=<ms>``: the server time
+from the route's start to its response (``journeyline bench`` reads it).
+
 Fragments (``.../card``, ``.../map``, ``/desktop/now/body``) are what ``desktop.js`` fetches
 when the live feed says something changed; without JavaScript the pages still work whole.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -89,6 +93,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
+            started = time.perf_counter()
             svc = services(request)
             accounts = svc.accounts
             signed = accounts.user_for(request) if accounts is not None else None
@@ -106,9 +111,12 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
                     await accounts.check_csrf(request, signed)
                 if permission not in viewer.permissions:
                     raise Forbidden(f"your role ({viewer.role}) may not do this")
-                return await handler(request, svc, viewer)
+                response = await handler(request, svc, viewer)
             except (NotFound, Forbidden, Conflict, InvalidInput) as exc:
-                return error_page(request, viewer, exc)
+                response = error_page(request, viewer, exc)
+            elapsed = (time.perf_counter() - started) * 1000
+            response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+            return response
 
         return run
 
