@@ -72,6 +72,10 @@ class Settings:
     offers_cap_after_rejection: bool = True
     offers_cap_after_acceptance: bool = True
     offers_min_wait_seconds: int = 0
+    #: The region (ISO 3166 code, e.g. ``US``, ``FR``) of phone numbers typed without a
+    #: country code in the desktop's search (``JOURNEYLINE_PHONE_REGION``; none: a number
+    #: needs its ``+`` country code, or is tried with one).
+    phone_region: str | None = None
 
     def __post_init__(self) -> None:
         if self.effect_retention_hours < 1:
@@ -124,6 +128,7 @@ class Settings:
             "offers_min_wait_seconds": _int(
                 "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", cls.offers_min_wait_seconds
             ),
+            "phone_region": os.environ.get("JOURNEYLINE_PHONE_REGION") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

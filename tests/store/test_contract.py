@@ -546,6 +546,49 @@ def test_contacts(store: Store) -> None:
     assert store.contacts_page(page_number=1, page_size=10)[1] == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ada", ["c2", "c1"]),  # most recently active first
+        ("LOVE", ["c1"]),
+        ("ada love", ["c1"]),  # first and last name, one space between
+        ("grace", []),
+        ("%", ["c3"]),  # LIKE's wildcards are matched as themselves
+        ("_", ["c3"]),
+        ("", ["c3", "c2", "c0", "c1"]),  # a tie in activity: by id
+    ],
+)
+def test_contacts_are_searched_by_name(store: Store, text: str, expected: list[str]) -> None:
+    with store.transaction():
+        store.contact_put(contact("c0", T0))
+        store.contact_put(replace(contact("c1", T0), first_name="Ada", last_name="Lovelace"))
+        store.contact_put(replace(contact("c2", T0 + 1), first_name="Adam"))
+        store.contact_put(replace(contact("c3", T0 + 2), first_name="100%", last_name="a_b"))
+    assert [c.id for c in store.contacts_search(text, limit=10)] == expected
+    assert len(store.contacts_search("", limit=2)) == 2
+
+
+def test_live_sessions_are_the_open_and_recently_active_ones(store: Store) -> None:
+    open_call = conversation(0, T0)
+    ended_late = replace(conversation(2, T0 + 1), ended_ms=T0 + 500)
+    ended_early = replace(conversation(4, T0 + 2), ended_ms=T0 + 100)
+    with store.transaction():
+        for one in (open_call, ended_late, ended_early):
+            save_conversation(store, one)
+        save_web(store, web_session(1, T0 + 3, last_ms=T0 + 600))
+        save_web(store, web_session(3, T0 + 4, last_ms=T0 + 50, cookie="cookie-2"))
+    live = store.sessions_live(since_ms=T0 + 400, limit=10)
+    assert [s.id for s in live] == ["s01", "s02", "s00"]  # newest first
+    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=1)] == ["s01"]
+    assert {s.id for s in store.sessions_live(since_ms=T0, limit=10)} == {
+        "s00",
+        "s01",
+        "s02",
+        "s03",
+        "s04",
+    }
+
+
 def test_contacts_in_one_read_and_one_write(store: Store) -> None:
     many = [contact(f"c{n:04}", T0 + n) for n in range(1200)]  # more than one IN (...) list
     with store.transaction():
@@ -1085,6 +1128,8 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "contact_delete": lambda s: s.contact_delete("c1"),
     "contact_members": lambda s: s.contact_members("c1"),
     "contacts_page": lambda s: s.contacts_page(page_number=1, page_size=5),
+    "contacts_search": lambda s: s.contacts_search("ada", limit=5),
+    "sessions_live": lambda s: s.sessions_live(since_ms=0, limit=5),
     "identifier_get": lambda s: s.identifier_get("Email", "a@x"),
     "identifiers_get": lambda s: s.identifiers_get([("Email", "a@x")]),
     "identifiers_put": lambda s: s.identifiers_put([Identifier("Email", "a@x", "c1", True, T0)]),

@@ -36,6 +36,7 @@ class Services:
     geo: GeoLookup
     dispatcher: Dispatcher  # post-commit effects: the live feed subscribes here
     deliveries: DeliveryWorker | None = None  # posts the flows' outbox; wake() when due now
+    accounts: Any = None  # the desktop's users and sign-in sessions (desktop.accounts.Accounts)
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

@@ -18,6 +18,7 @@ from journeyline.api.wire_rules import RULE_EVENT_TYPES
 from journeyline.core.card import card_for, web_card_for
 from journeyline.core.websession import web_event_id
 from journeyline.engine import queries
+from journeyline.model.card import Card, WebCard
 from journeyline.model.commands import VerifySession
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
@@ -65,28 +66,35 @@ async def get_session(request: Request) -> Response:
     return json_response(session_json(svc, session, svc.clock()))
 
 
+def session_card(svc: Services, session: AnySession, now_ms: int) -> Card | WebCard:
+    """The session's card at ``now_ms``, names from the directory."""
+    if isinstance(session, WebSession):
+        name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
+        return web_card_for(
+            session,
+            now_ms=now_ms,
+            timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
+            customer_name=name,
+        )
+    return card_for(
+        session,
+        now_ms=now_ms,
+        acw_grace_ms=svc.settings.acw_grace_seconds * 1000,
+        name_of=wire.NameLookup(svc.store),
+    )
+
+
 async def get_card(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
     session = load(svc, request.path_params["sessionId"])
-    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
-    if isinstance(session, WebSession):
-        web = web_card_for(
-            session,
-            now_ms=svc.clock(),
-            timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
-            customer_name=name,
-        )
-        doc = wire_web.record(web) or {}
+    card = session_card(svc, session, svc.clock())
+    if isinstance(card, WebCard):
+        doc = wire_web.record(card) or {}
         doc["durationInSeconds"] = doc.pop("durationSeconds")
         doc.setdefault("searchTerms", [])
         return json_response(doc)
-    card = card_for(
-        session,
-        now_ms=svc.clock(),
-        acw_grace_ms=svc.settings.acw_grace_seconds * 1000,
-        name_of=wire.NameLookup(svc.store),
-    )
+    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
     return json_response(wire.card(card, name))
 
 
@@ -132,20 +140,14 @@ def _event_filter(
     return names or None, rules
 
 
-async def get_session_events(request: Request) -> Response:
-    """The session's journey, oldest first: its own events (conversation, web or app) merged
-    with the events definitions added (segment assignments, outcomes, web actions), one cursor
-    over both (they share the ``(created, id)`` order)."""
-    svc = services(request)
-    svc.auth.require(request, "journey:read")
-    session = load(svc, request.path_params["sessionId"])
-    page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
-    event_type = request.query_params.get("eventType")
+def journey_page(
+    svc: Services, session: AnySession, *, after: str | None, page_size: int, event_type: str | None
+) -> tuple[list[wire.Json], str | None]:
+    """A page of the session's journey, oldest first: its own events (conversation, web or
+    app) merged with the events definitions added (segment assignments, outcomes, web
+    actions), one cursor over both (they share the ``(created, id)`` order). Returns the
+    events and the cursor of the next page (None on the last)."""
     names, rule_types = _event_filter(event_type, session)
-    after = request.query_params.get("after")
-    params = {"pageSize": str(page_size)}
-    if event_type:
-        params["eventType"] = event_type
     items: list[tuple[int, str, wire.Json]] = []
     more = False
     if names is not None and isinstance(session, ConversationSession):
@@ -170,9 +172,29 @@ async def get_session_events(request: Request) -> Response:
     more = more or len(items) > page_size
     items = items[:page_size]
     cursor = codec.make_cursor(items[-1][0], items[-1][1]) if more and items else None
+    return [item[2] for item in items], cursor
+
+
+async def get_session_events(request: Request) -> Response:
+    """``GET /api/v2/journey/sessions/{sessionId}/events``: :func:`journey_page` by cursor."""
+    svc = services(request)
+    svc.auth.require(request, "journey:read")
+    session = load(svc, request.path_params["sessionId"])
+    page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
+    event_type = request.query_params.get("eventType")
+    params = {"pageSize": str(page_size)}
+    if event_type:
+        params["eventType"] = event_type
+    entities, cursor = journey_page(
+        svc,
+        session,
+        after=request.query_params.get("after"),
+        page_size=page_size,
+        event_type=event_type,
+    )
     return json_response(
         {
-            "entities": [item[2] for item in items],
+            "entities": entities,
             "nextUri": _next_uri(request.url.path, params, cursor),
             "selfUri": _self_uri(request),
         }

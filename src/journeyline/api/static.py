@@ -73,7 +73,7 @@ async def offers_script(request: Request) -> Response:
 
 
 def not_found(what: str) -> Response:
-    return json_response(error_body(404, "not.found", f"no demo page {what}", "page"), 404)
+    return json_response(error_body(404, "not.found", f"no such file {what}", "page"), 404)
 
 
 async def demo_page(request: Request) -> Response:

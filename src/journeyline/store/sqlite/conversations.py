@@ -119,6 +119,18 @@ class ConversationMixin:
         items = [_decode_session(kind, doc) for kind, doc, _, _ in rows]
         return Page(items, cursor)
 
+    def sessions_live(self, *, since_ms: int, limit: int) -> list[AnySession]:
+        rows = self._db.execute(
+            "SELECT type, doc, created_ms, id FROM sessions"
+            " WHERE type = 'conversation' AND ended_ms IS NULL"
+            " UNION ALL SELECT type, doc, created_ms, id FROM sessions WHERE ended_ms >= ?"
+            " UNION ALL SELECT type, doc, created_ms, id FROM sessions"
+            " WHERE type != 'conversation' AND last_event_ms >= ?"
+            " ORDER BY 3 DESC, 4 DESC LIMIT ?",
+            (since_ms, since_ms, limit),
+        )
+        return [_decode_session(kind, doc) for kind, doc, _, _ in rows]
+
     def session_events(
         self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
     ) -> Page[SessionEvent]:

@@ -76,6 +76,18 @@ class PeopleMixin:
         )
         return [_contact_decoder.decode(doc) for (doc,) in rows], int(total)
 
+    def contacts_search(self, text: str, *, limit: int) -> list[Contact]:
+        pattern = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        rows = self._db.execute(
+            "SELECT doc FROM contacts WHERE lower(coalesce(json_extract(CAST(doc AS TEXT),"
+            " '$.first_name'), '') || ' ' || coalesce(json_extract(CAST(doc AS TEXT),"
+            " '$.last_name'), '')) LIKE ? ESCAPE '\\' ORDER BY last_activity_ms DESC, id LIMIT ?",
+            (pattern, limit),
+        )
+        return [_contact_decoder.decode(doc) for (doc,) in rows]
+
     def identifier_get(self, kind: str, value: str) -> Identifier | None:
         row = self._db.execute(
             "SELECT type, value, contact_id, verified, created_ms FROM identifiers"

@@ -1,0 +1,1 @@
+"""The agent desktop: pages, sign-in and the live feed."""

@@ -1,0 +1,153 @@
+"""What the desktop's pages read: a person found by what an agent types, their journey (session
+cards and maps), and what is live now. Reads only, through the same helpers as the API, so the
+desktop shows what the API shows and works with any store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from journeyline.api.services import Services
+from journeyline.api.sessions import canonical_link, journey_page, session_card
+from journeyline.core import identity as rules
+from journeyline.desktop.views import CardView, MapItem, NowView, card_view, map_item, now_view
+from journeyline.engine import queries
+from journeyline.ingest.identifiers import normalise_email, normalise_phone
+from journeyline.model.contact import Contact, Identifier
+from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.session import ConversationSession
+from journeyline.store.base import AnySession
+
+#: Sessions of one person shown at once (older ones a page further).
+JOURNEY_PAGE = 200
+#: Events of one session's map shown at once.
+MAP_PAGE = 200
+#: People a name search lists at most.
+SEARCH_LIMIT = 50
+_PHONE = re.compile(r"[+\d][\d\s().-]{4,}")
+
+
+def card_of(svc: Services, session: AnySession, now_ms: int) -> CardView:
+    contact_id, verified = canonical_link(svc, session.id)
+    return card_view(
+        session, session_card(svc, session, now_ms), contact_id=contact_id, verified=verified
+    )
+
+
+def load_session(svc: Services, session_id: str) -> AnySession:
+    found: AnySession | None = svc.store.get_session(session_id) or svc.store.web_session_get(
+        session_id
+    )
+    if found is None:
+        raise NotFound(f"no session with id {session_id}", field="sessionId")
+    return found
+
+
+# -- finding a person --------------------------------------------------------------------------
+
+
+def _by_identifier(svc: Services, kind: str, value: str, now_ms: int) -> list[Contact]:
+    found = svc.store.identifier_get(kind, value)
+    contact = svc.store.contact_get(found.contact_id) if found else None
+    return _heads([contact] if contact else [], svc, now_ms)
+
+
+def _heads(contacts: list[Contact], svc: Services, now_ms: int) -> list[Contact]:
+    """The live heads of the merge sets these contacts are in, each once, in order."""
+    seen: dict[str, Contact] = {}
+    for contact in contacts:
+        head_id = rules.canonical_id(contact)
+        head = contact if head_id == contact.id else svc.store.contact_get(head_id)
+        head = rules.live(head, now_ms)
+        if head is not None and head.id not in seen:
+            seen[head.id] = head
+    return list(seen.values())
+
+
+def _phones(text: str, region: str | None) -> list[str]:
+    """The E.164 numbers ``text`` may be (as typed, then with a leading ``+``)."""
+    tries = [(text, region)] + ([("+" + text.strip(), None)] if not text.startswith("+") else [])
+    numbers: list[str] = []
+    for value, in_region in tries:
+        try:
+            numbers.append(normalise_phone(value, region=in_region))
+        except InvalidInput:
+            continue
+    return list(dict.fromkeys(numbers))
+
+
+def find_people(svc: Services, text: str, now_ms: int) -> list[Contact]:
+    """People matching what an agent typed: an email, a phone number in any format, a visitor
+    (cookie) id, a contact id, or part of a name."""
+    text = text.strip()[:256]
+    if not text:
+        return []
+    if "@" in text:
+        try:
+            return _by_identifier(svc, "Email", normalise_email(text), now_ms)
+        except InvalidInput:
+            return []
+    if _PHONE.fullmatch(text):
+        region = svc.settings.phone_region
+        for number in _phones(text, region.upper() if region else None):
+            found = _by_identifier(svc, "Phone", number, now_ms)
+            if found:
+                return found
+    for kind in ("Cookie", "ExternalId"):
+        found = _by_identifier(svc, kind, text, now_ms)
+        if found:
+            return found
+    direct = svc.store.contact_get(text)
+    if direct is not None:
+        return _heads([direct], svc, now_ms)
+    return _heads(svc.store.contacts_search(text, limit=SEARCH_LIMIT), svc, now_ms)
+
+
+# -- a person's journey ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    contact: Contact
+    members: tuple[Contact, ...]  # merged into it (a merge set's head), none otherwise
+    identifiers: tuple[Identifier, ...]
+    cards: tuple[CardView, ...]  # newest first
+    older: str | None  # the cursor of older sessions
+
+
+def person(svc: Services, contact_id: str, now_ms: int, *, after: str | None = None) -> Person:
+    contact = queries.live_contact(svc.store, contact_id, now_ms)
+    members = tuple(c for c in queries.merge_set(svc.store, contact) if c.id != contact.id)
+    ids = [contact.id, *(m.id for m in members)]
+    page = svc.store.recent_sessions(after=after, page_size=JOURNEY_PAGE, contact_ids=ids)
+    identifiers = [i for one in ids for i in svc.store.identifiers_of(one)]
+    return Person(
+        contact=contact,
+        members=members,
+        identifiers=tuple(sorted(identifiers, key=lambda i: (i.type, i.value))),
+        cards=tuple(card_of(svc, s, now_ms) for s in page.items),
+        older=page.next_cursor,
+    )
+
+
+def journey_map(svc: Services, session: AnySession) -> tuple[list[MapItem], str | None]:
+    docs, cursor = journey_page(svc, session, after=None, page_size=MAP_PAGE, event_type=None)
+    return [map_item(doc) for doc in docs], cursor
+
+
+# -- now ---------------------------------------------------------------------------------------
+
+#: Live sessions the Now view looks at, at most.
+NOW_LIMIT = 1000
+
+
+def now(svc: Services, now_ms: int) -> NowView:
+    since = now_ms - svc.settings.web_session_timeout_seconds * 1000
+    cards: list[tuple[CardView, int]] = []
+    for session in svc.store.sessions_live(since_ms=since, limit=NOW_LIMIT):
+        waited = 0
+        if isinstance(session, ConversationSession) and session.phase == "waiting":
+            waited = max(now_ms - session.latest_ms, 0) // 1000
+        cards.append((card_of(svc, session, now_ms), waited))
+    return now_view(cards)

@@ -1,0 +1,330 @@
+"""The desktop's pages: Now, finding a person, a person's journey, session cards and journey
+maps, and the agent actions (verify, merge, unmerge, wrap-up).
+
+Every page needs a signed-in user (else it redirects to the sign-in form) whose role has the
+page's permission (else a 403 page). Every form posts with the session's CSRF token. Agent
+actions run the same engine commands as the API, through the single writer, audited under the
+user's id; the live feed then changes every open desktop.
+
+Fragments (``.../card``, ``.../map``, ``/desktop/now/body``) are what ``desktop.js`` fetches
+when the live feed says something changed; without JavaScript the pages still work whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from journeyline.api.auth import ROLES
+from journeyline.api.services import Services, services
+from journeyline.api.static import MEDIA_TYPES, not_found
+from journeyline.desktop import i18n, journey
+from journeyline.desktop.render import language_of, render, secure
+from journeyline.desktop.views import N_, OFFER_STATES
+from journeyline.ids import new_id
+from journeyline.model import commands
+from journeyline.model.contact import Contact
+from journeyline.model.errors import Forbidden, InvalidInput, JourneylineError, NotFound
+from journeyline.model.web import WebSession
+
+SIGN_IN = "/desktop/signin"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in user, as the templates see them."""
+
+    user_id: str
+    name: str
+    role: str
+    csrf_token: str
+    permissions: frozenset[str]
+
+
+Handler = Callable[[Request, Services, Viewer], Awaitable[Response]]
+
+
+def local_path(target: str | None, default: str = "/desktop") -> str:
+    """``target`` when it is a path of the desktop on this site, else ``default`` (never an
+    open redirect: no scheme, no host, no ``//``, no backslash)."""
+    if not target or not target.startswith("/desktop") or "\\" in target or "//" in target:
+        return default
+    return target
+
+
+def _signin_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"{SIGN_IN}?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        return secure(Response(status_code=401, headers={"HX-Redirect": location}))
+    return secure(RedirectResponse(location, status_code=303))
+
+
+def error_page(request: Request, viewer: Viewer | None, exc: JourneylineError) -> Response:
+    titles = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Conflict")}
+    title = titles.get(exc.status, N_("Something went wrong"))
+    return render(
+        request,
+        "error.html",
+        status=exc.status,
+        user=viewer,
+        title=i18n.translations(language_of(request)).gettext(title),
+        message=exc.message,
+    )
+
+
+def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable[..., Any]]:
+    """A desktop route: a signed-in user with ``permission``; ``form``: a POST whose CSRF token
+    must match the user's session."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            svc = services(request)
+            accounts = svc.accounts
+            signed = accounts.user_for(request) if accounts is not None else None
+            if signed is None:
+                return _signin_redirect(request)
+            viewer = Viewer(
+                signed.user_id,
+                signed.name,
+                signed.role,
+                signed.csrf_token,
+                ROLES.get(signed.role, frozenset()),
+            )
+            try:
+                if form:
+                    await accounts.check_csrf(request, signed)
+                if permission not in viewer.permissions:
+                    raise Forbidden(f"your role ({viewer.role}) may not do this")
+                return await handler(request, svc, viewer)
+            except (NotFound, Forbidden) as exc:
+                return error_page(request, viewer, exc)
+
+        return run
+
+    return wrap
+
+
+def _show(request: Request, template: str, viewer: Viewer, **context: Any) -> Response:
+    return render(request, template, user=viewer, **context)
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+async def home(request: Request) -> Response:
+    return secure(RedirectResponse("/desktop/now", status_code=303))
+
+
+@page("journey:read")
+async def now_page(request: Request, svc: Services, viewer: Viewer) -> Response:
+    return _show(request, "now.html", viewer, section="now", now=journey.now(svc, svc.clock()))
+
+
+@page("journey:read")
+async def now_body(request: Request, svc: Services, viewer: Viewer) -> Response:
+    return _show(request, "now_body.html", viewer, now=journey.now(svc, svc.clock()))
+
+
+@page("journey:read")
+async def search(request: Request, svc: Services, viewer: Viewer) -> Response:
+    query = request.query_params.get("q", "").strip()
+    people = journey.find_people(svc, query, svc.clock()) if query else []
+    if len(people) == 1:
+        return secure(RedirectResponse(f"/desktop/people/{quote(people[0].id)}", status_code=303))
+    return _show(request, "search.html", viewer, query=query, people=people)
+
+
+CONTACT_DETAILS = (
+    ("title", N_("Title")),
+    ("work_email", N_("Work email")),
+    ("personal_email", N_("Personal email")),
+    ("other_email", N_("Other email")),
+    ("cell_phone", N_("Mobile phone")),
+    ("work_phone", N_("Work phone")),
+    ("home_phone", N_("Home phone")),
+    ("other_phone", N_("Other phone")),
+)
+
+
+def _details(contact: Contact) -> list[tuple[str, str]]:
+    return [(label, value) for name, label in CONTACT_DETAILS if (value := getattr(contact, name))]
+
+
+def _wrapups(svc: Services) -> list[Any]:
+    found, _ = svc.store.directory_list("wrapupcode", page_number=1, page_size=200, name=None)
+    return found
+
+
+async def _person_page(
+    request: Request, svc: Services, viewer: Viewer, contact_id: str, **extra: Any
+) -> Response:
+    after = request.query_params.get("after")
+    try:
+        shown = journey.person(svc, contact_id, svc.clock(), after=after)
+    except InvalidInput as exc:  # a cursor the store did not issue
+        raise NotFound(exc.message) from exc
+    return _show(
+        request,
+        "person.html",
+        viewer,
+        person=shown,
+        details=_details(shown.contact),
+        wrapups=_wrapups(svc),
+        **extra,
+    )
+
+
+@page("journey:read")
+async def person_page(request: Request, svc: Services, viewer: Viewer) -> Response:
+    return await _person_page(request, svc, viewer, request.path_params["contactId"])
+
+
+@page("journey:read")
+async def session_page(request: Request, svc: Services, viewer: Viewer) -> Response:
+    session = journey.load_session(svc, request.path_params["sessionId"])
+    c = journey.card_of(svc, session, svc.clock())
+    if c.contact_id is not None:
+        return secure(RedirectResponse(f"/desktop/people/{quote(c.contact_id)}", status_code=303))
+    return _show(request, "session.html", viewer, c=c, wrapups=_wrapups(svc))
+
+
+@page("journey:read")
+async def card_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
+    session = journey.load_session(svc, request.path_params["sessionId"])
+    c = journey.card_of(svc, session, svc.clock())
+    contact_id = request.query_params.get("for") or None
+    return _show(request, "card.html", viewer, c=c, wrapups=_wrapups(svc), contact_id=contact_id)
+
+
+@page("journey:read")
+async def map_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
+    session = journey.load_session(svc, request.path_params["sessionId"])
+    items, more = journey.journey_map(svc, session)
+    return _show(
+        request, "map.html", viewer, items=items, more=more is not None, offer_states=OFFER_STATES
+    )
+
+
+async def language(request: Request) -> Response:
+    """The language switch: remembered in a cookie for a year."""
+    chosen = request.query_params.get("to", "")
+    target = local_path(request.query_params.get("next"))
+    response = RedirectResponse(target, status_code=303)
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, chosen, max_age=365 * 86400, path="/desktop", samesite="lax"
+        )
+    return secure(response)
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@cache
+def static_files() -> dict[str, bytes]:
+    """The desktop's scripts, styles and icons by path: only these are served, by exact name."""
+    return {
+        str(path.relative_to(STATIC_DIR)): path.read_bytes()
+        for path in sorted(STATIC_DIR.rglob("*"))
+        if path.is_file() and path.suffix in MEDIA_TYPES
+    }
+
+
+async def static_file(request: Request) -> Response:
+    name = str(request.path_params["path"])
+    content = static_files().get(name)
+    if content is None:
+        return not_found(repr(name))
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=MEDIA_TYPES[Path(name).suffix], headers=headers)
+
+
+# -- agent actions -----------------------------------------------------------------------------
+
+
+def _back_to(contact_id: str) -> Response:
+    return secure(RedirectResponse(f"/desktop/people/{quote(contact_id)}", status_code=303))
+
+
+@page("contacts:write", form=True)
+async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
+    session = journey.load_session(svc, request.path_params["sessionId"])
+    contact_id = str((await request.form()).get("contact", ""))
+    contact = svc.store.contact_get(contact_id) if contact_id else None
+    if contact is None:
+        raise NotFound(f"no external contact with id {contact_id}")
+    cookie = session.customer_cookie_id if isinstance(session, WebSession) else None
+    await svc.run_command(
+        commands.VerifySession(
+            actor=viewer.user_id,
+            at_ms=svc.clock(),
+            contact_id=contact_id,
+            session_id=session.id,
+            cookie=cookie,
+        )
+    )
+    return _back_to(contact_id)
+
+
+@page("contacts:write", form=True)
+async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
+    contact_id = request.path_params["contactId"]
+    other = str((await request.form()).get("other", "")).strip()
+    now_ms = svc.clock()
+    found = [p for p in journey.find_people(svc, other, now_ms) if p.id != contact_id]
+    problem = None
+    if not other:
+        problem = N_("Name the contact to merge with.")
+    elif len(found) != 1:
+        problem = N_("Name exactly one other person: a contact id, an email or a phone number.")
+    if problem is not None:
+        text = i18n.translations(language_of(request)).gettext(problem)
+        return await _person_page(request, svc, viewer, contact_id, merge_error=text)
+    try:
+        result = await svc.run_command(
+            commands.MergeContacts(
+                actor=viewer.user_id,
+                at_ms=now_ms,
+                id=new_id(),
+                contact_ids=(contact_id, found[0].id),
+            )
+        )
+    except InvalidInput as exc:
+        return await _person_page(request, svc, viewer, contact_id, merge_error=exc.message)
+    return _back_to(str(result["id"]))
+
+
+@page("contacts:write", form=True)
+async def unmerge(request: Request, svc: Services, viewer: Viewer) -> Response:
+    result = await svc.run_command(
+        commands.UnmergeContact(
+            actor=viewer.user_id, at_ms=svc.clock(), id=request.path_params["contactId"]
+        )
+    )
+    return _back_to(str(result["contactIds"][0]))
+
+
+DESKTOP_ROUTES: list[BaseRoute] = [
+    Route("/desktop", home, methods=["GET"]),
+    Route("/desktop/now", now_page, methods=["GET"]),
+    Route("/desktop/now/body", now_body, methods=["GET"]),
+    Route("/desktop/search", search, methods=["GET"]),
+    Route("/desktop/language", language, methods=["GET"]),
+    Route("/desktop/people/{contactId}", person_page, methods=["GET"]),
+    Route("/desktop/people/{contactId}/merge", merge, methods=["POST"]),
+    Route("/desktop/people/{contactId}/unmerge", unmerge, methods=["POST"]),
+    Route("/desktop/sessions/{sessionId}", session_page, methods=["GET"]),
+    Route("/desktop/sessions/{sessionId}/card", card_fragment, methods=["GET"]),
+    Route("/desktop/sessions/{sessionId}/map", map_fragment, methods=["GET"]),
+    Route("/desktop/sessions/{sessionId}/verify", verify, methods=["POST"]),
+    Route("/desktop/static/{path:path}", static_file, methods=["GET"]),
+]
