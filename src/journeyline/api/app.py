@@ -23,10 +23,13 @@ from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
+from journeyline.api.users import USER_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
+from journeyline.desktop.accounts import Accounts
 from journeyline.desktop.pages import DESKTOP_ROUTES
+from journeyline.desktop.signin import SIGNIN_ROUTES
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.unit import Engine
@@ -59,8 +62,9 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         )
         dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
         deliveries.start()
+        accounts = await Accounts.start(settings, read_store, clock, writer)
         app.state.services = Services(
-            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries
+            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries, accounts
         )
         try:
             yield
@@ -98,6 +102,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
             sessions.contact_sessions,
         ),
         *DIRECTORY_ROUTES,
+        *USER_ROUTES,
         *OFFER_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
@@ -108,5 +113,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *DEMO_CALLBACK_ROUTES,
         *STATIC_ROUTES,
         *DESKTOP_ROUTES,
+        *SIGNIN_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
