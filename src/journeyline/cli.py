@@ -270,7 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(create)
     create.add_argument("--name", required=True, help="a name to recognise the client by")
     create.add_argument(
-        "--role", default="admin", choices=["admin", "agent", "ingest"], help="default admin"
+        "--role",
+        default="admin",
+        choices=["admin", "supervisor", "agent", "ingest"],
+        help="default admin",
     )
     create.set_defaults(run=cmd_clients_create)
 
