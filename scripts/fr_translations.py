@@ -44,10 +44,8 @@ FR = {
     "Ephemeral": "Éphémère",
     "ExternalId": "Identifiant externe",
     "Find a person": "Trouver une personne",
-    "Find the person to verify this session as, then verify it from their journey.": (
-        "Trouvez la personne à qui rattacher cette session, puis vérifiez-la depuis son parcours."
-    ),
     "Form abandoned": "Formulaire abandonné",
+    "Form refused": "Formulaire refusé",
     "Form submitted": "Formulaire envoyé",
     "Home phone": "Téléphone domicile",
     "Identified": "Identifié",
@@ -93,6 +91,7 @@ FR = {
     "Outcome achieved": "Objectif atteint",
     "Page viewed": "Page vue",
     "Pages viewed": "Pages vues",
+    "Password": "Mot de passe",
     "Personal email": "E-mail personnel",
     "Phone": "Téléphone",
     "Proactive web chat": "Chat web proactif",
@@ -107,12 +106,17 @@ FR = {
     "Segment no longer matched": "Segment quitté",
     "Session": "Session",
     "Show URLs": "Afficher les URL",
+    "Sign in": "Se connecter",
     "Sign out": "Se déconnecter",
     "Skip to content": "Aller au contenu",
     "Something went wrong": "Une erreur s’est produite",
     "Started": "Début",
     "Status": "Statut",
+    "The email or the password is not right.": "L’adresse e-mail ou le mot de passe est incorrect.",
+    "This form has expired or did not come from this site. Please try again.": "Ce formulaire a expiré ou ne vient pas de ce site. Veuillez réessayer.",
+    "This form has expired or did not come from this site: nothing was changed. Go back, reload the page and try again.": "Ce formulaire a expiré ou ne vient pas de ce site : rien n’a été modifié. Revenez en arrière, rechargez la page et réessayez.",
     "Title": "Fonction",
+    "Too many failed sign-ins: this account is locked. Try again in %(minutes)s min.": "Trop d’échecs de connexion : ce compte est verrouillé. Réessayez dans %(minutes)s min.",
     "Type": "Type",
     "Type a name, a phone number in any format, an email or a visitor id.": (
         "Tapez un nom, un numéro de téléphone dans n’importe quel format, un e-mail ou un id de visiteur."
@@ -121,6 +125,12 @@ FR = {
     "Value": "Valeur",
     "Verified": "Vérifié",
     "Verify as this person": "Vérifier comme cette personne",
+    "Verify": "Vérifier",
+    "Verify as (contact id, email or phone)": "Vérifier comme (id de contact, e-mail ou téléphone)",
+    "Verify it as the person it is: a contact id, an email or a phone number.": (
+        "Vérifiez-la comme la personne qu’elle est : un id de contact, un e-mail ou un numéro"
+        " de téléphone."
+    ),
     "Visitors browsing": "Visiteurs en ligne",
     "Voicemail": "Messagerie vocale",
     "Waiting": "En attente",

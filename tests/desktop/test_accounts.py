@@ -96,10 +96,10 @@ def test_the_form_and_its_refusals_in_french(api: Api) -> None:
     assert '<label for="signin-password">Mot de passe</label>' in page
     assert '<button type="submit">Se connecter</button>' in page
     wrong = sign_in(api.client, password="wrong wrong wrong")
-    assert error_of(wrong) == "L'adresse e-mail ou le mot de passe est incorrect."
+    assert error_of(wrong) == "L’adresse e-mail ou le mot de passe est incorrect."
     for _ in range(4):
         sign_in(api.client, password="wrong wrong wrong")
-    assert "Réessayez dans 15 minutes." in error_of(sign_in(api.client))
+    assert "Réessayez dans 15 min." in error_of(sign_in(api.client))
 
 
 def test_signing_in_sets_a_session_cookie_for_the_desktop_only(api: Api) -> None:
@@ -186,7 +186,7 @@ def test_failures_in_a_row_lock_the_account_until_the_lock_out_has_passed(api: A
     assert locked.status_code == 429
     assert locked.headers["retry-after"] == "900"
     assert "locked" in error_of(locked)
-    assert "15 minutes" in error_of(locked)
+    assert "15 min." in error_of(locked)
     api.clock.advance(15 * 60 - 1)
     assert sign_in(api.client).status_code == 429
     api.clock.advance(1)
