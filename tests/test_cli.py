@@ -12,10 +12,11 @@ from starlette.testclient import TestClient
 
 from conftest import SAMPLES
 from journeyline.api.app import create_app
-from journeyline.cli import build_parser, main
+from journeyline.cli import build_parser, demo_agent_sign_in, main
 from journeyline.config import Settings
 from journeyline.core.conversation import session_id_for
 from journeyline.store import open_store
+from journeyline.store.base import DirectoryEntry
 from signing_in import PASSWORD, sign_in, who
 
 
@@ -155,6 +156,29 @@ def test_users_create_help_says_where_the_password_comes_from() -> None:
     for option in ("--name", "--email", "--role", "--no-password", "--id", "--store"):
         assert option in result.stdout
     assert "stdin" in result.stdout
+
+
+def test_the_demo_agent_gets_a_new_password_each_time(store_url: str) -> None:
+    store = open_store(store_url)
+    try:
+        with store.transaction():
+            store.directory_put(DirectoryEntry("user", "maria", "Maria Gonzalez", 0))
+        first = demo_agent_sign_in(store, 0)
+        second = demo_agent_sign_in(store, 0)
+        account = store.account_by_email("demo.agent@example.com")
+    finally:
+        store.close()
+    assert first is not None
+    assert second is not None
+    assert first != second
+    assert account is not None
+    assert (account.user_id, account.role) == ("maria", "agent")
+    password = second.split("with the password ")[1].split(" ")[0]
+    with TestClient(create_app(Settings(store_url=store_url))) as client:
+        old = first.split("with the password ")[1].split(" ")[0]
+        assert sign_in(client, "demo.agent@example.com", old).status_code == 400
+        assert sign_in(client, "demo.agent@example.com", password).status_code == 303
+        assert who(client) == "Maria Gonzalez"
 
 
 def test_directory_import(store_url: str, tmp_path: Path) -> None:

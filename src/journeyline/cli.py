@@ -210,9 +210,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def demo_agent_sign_in(store: Store, now_ms: int) -> str | None:
     """How a newcomer signs in to the desktop as a demo agent, printed by ``journeyline demo``
-    when it serves: the hook for user accounts, which will create the demo agent here (once)
-    and return its email and password. Until accounts exist there is no one to sign in as."""
-    return None
+    when it serves: the demo's first agent gets an account (once), with a new random password
+    each time (only its hash is kept, so it cannot be shown again)."""
+    from journeyline.demo.day import AGENT_NAMES
+    from journeyline.desktop.users import UserChange, hash_password, put_user
+
+    name = AGENT_NAMES[0]
+    email = "demo.agent@example.com"
+    password = secrets.token_urlsafe(12)
+    hashed = hash_password(password)
+    with store.transaction():
+        holder = store.account_by_email(email)
+        named, _ = store.directory_list("user", page_number=1, page_size=1, name=name)
+        user_id = holder.user_id if holder else named[0].id if named else str(uuid.uuid4())
+        change = UserChange(name, email, "agent", password)
+        put_user(store, user_id, change, hashed, now_ms)
+    return f"sign in to the desktop as {email} with the password {password} (an agent)"
 
 
 def cmd_deadletters_list(args: argparse.Namespace) -> int:

@@ -96,7 +96,7 @@ def test_the_form_and_its_refusals_in_french(api: Api) -> None:
     assert '<label for="signin-password">Mot de passe</label>' in page
     assert '<button type="submit">Se connecter</button>' in page
     wrong = sign_in(api.client, password="wrong wrong wrong")
-    assert error_of(wrong) == "L’adresse e-mail ou le mot de passe est incorrect."
+    assert error_of(wrong) == "L\u2019adresse e-mail ou le mot de passe est incorrect."
     for _ in range(4):
         sign_in(api.client, password="wrong wrong wrong")
     assert "Réessayez dans 15 min." in error_of(sign_in(api.client))
