@@ -31,6 +31,7 @@ from journeyline.api.auth import ROLES
 from journeyline.api.services import Services, services
 from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
+from journeyline.desktop.accounts import read_form
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
 from journeyline.ids import new_id
@@ -279,7 +280,7 @@ def _back_to(contact_id: str) -> Response:
 @page("contacts:write", form=True)
 async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
     session = journey.load_session(svc, request.path_params["sessionId"])
-    named = str((await request.form()).get("contact", "")).strip()
+    named = str((await read_form(request)).get("contact", "")).strip()
     found = journey.find_people(svc, named, svc.clock()) if named else []
     if len(found) != 1:
         raise InvalidInput(
@@ -303,7 +304,7 @@ async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
 @page("contacts:write", form=True)
 async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
     contact_id = request.path_params["contactId"]
-    other = str((await request.form()).get("other", "")).strip()
+    other = str((await read_form(request)).get("other", "")).strip()
     now_ms = svc.clock()
     found = [p for p in journey.find_people(svc, other, now_ms) if p.id != contact_id]
     problem = None
@@ -344,7 +345,7 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     its last agent's leg, into the event log like the contact centre's own (so replays and
     rebuilds keep it); its notes say who assigned it on the desktop."""
     session = journey.load_session(svc, request.path_params["sessionId"])
-    code = str((await request.form()).get("code", ""))
+    code = str((await read_form(request)).get("code", ""))
     if not isinstance(session, ConversationSession) or session.ended_ms is None:
         raise Conflict("only an ended conversation takes a wrap-up code")
     if svc.store.directory_get("wrapupcode", code) is None:
