@@ -165,6 +165,7 @@ FR = {
     "Name exactly one person to verify the session as: a contact id, an email or a phone number.": "Indiquez exactement une personne pour vérifier la session : un identifiant de contact, un e-mail ou un numéro de téléphone.",
     "Only an ended conversation takes a wrap-up code.": "Seule une conversation terminée reçoit un code de clôture.",
     "There is no such wrap-up code.": "Ce code de clôture n’existe pas.",
+    "This conversation has a wrap-up code already.": "Cette conversation a déjà un code de clôture.",
 }
 
 

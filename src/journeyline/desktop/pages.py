@@ -387,6 +387,8 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     code = str((await read_form(request)).get("code", ""))
     if not isinstance(session, ConversationSession) or session.ended_ms is None:
         raise Conflict(N_("Only an ended conversation takes a wrap-up code."))
+    if journey.card_of(svc, session, svc.clock()).wrapped_up:  # a second form, or a stale page
+        raise Conflict(N_("This conversation has a wrap-up code already."))
     if svc.store.directory_get("wrapupcode", code) is None:
         raise NotFound(N_("There is no such wrap-up code."), field="code")
     body = {
