@@ -158,6 +158,15 @@ FR = {
     "supervisor": "superviseur",
     "timed out": "expirée",
     "waiting": "en attente",
+    "Unknown": "Inconnu",
+    "This was not accepted: check what you typed and try again.": "Ceci n’a pas été accepté : vérifiez ce que vous avez saisi et réessayez.",
+    "Your role may not do this.": "Votre rôle ne permet pas de faire ceci.",
+    "There is nothing here: it may have been deleted, merged or never existed.": "Il n’y a rien ici : cela a peut-être été supprimé, fusionné, ou n’a jamais existé.",
+    "This cannot be done now: reload the page and try again.": "Ceci ne peut pas être fait maintenant : rechargez la page et réessayez.",
+    "Name exactly one person to verify the session as: a contact id, an email or a phone number.": "Indiquez exactement une personne pour vérifier la session : un identifiant de contact, un e-mail ou un numéro de téléphone.",
+    "Only an ended conversation takes a wrap-up code.": "Seule une conversation terminée reçoit un code de clôture.",
+    "There is no such wrap-up code.": "Ce code de clôture n’existe pas.",
+    "This conversation has a wrap-up code already.": "Cette conversation a déjà un code de clôture.",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from journeyline.model import effects as fx
 from journeyline.model.contact import Contact, Identifier
 from journeyline.model.effects import Cursor, Envelope
 from journeyline.store import open_store
+from signing_in import PASSWORD
 
 PHONE = "5551585963"  # the callers' number in builders.answered: never on the feed
 
@@ -457,3 +459,30 @@ def test_heartbeats_keep_a_quiet_stream_alive(tmp_path: Path) -> None:
     ):
         comment = next(line for line in response.iter_lines() if line)
     assert comment.startswith(": ping")
+
+
+def test_a_stream_ends_when_its_desktop_session_ends(tmp_path: Path) -> None:
+    """Signing out (or a session ending any other way) ends the streams it opened: the feed
+    sends nothing more to a browser that is no longer signed in."""
+    with desk(tmp_path, FeedOptions(recheck_seconds=0)) as server:
+        body = {"name": "Ann", "email": "ann@example.com", "password": PASSWORD, "role": "agent"}
+        created = server.http.post("/api/v2/users", json=body, headers=server.headers)
+        assert created.status_code == 200, created.text
+        with httpx.Client(base_url=server.base_url, timeout=10) as browser:
+            form = browser.get("/desktop/signin").text
+            [token] = re.findall(r'name="csrf_token" value="([^"]+)"', form)
+            signed = browser.post(
+                "/desktop/signin",
+                data={"email": "ann@example.com", "password": PASSWORD, "csrf_token": token},
+            )
+            assert signed.status_code == 303
+            page = browser.get("/desktop/now").text
+            [csrf] = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+            cookie = {"Cookie": f"jl_session={browser.cookies['jl_session']}"}
+            with server.stream(cookie) as events:
+                server.post(call("conv-1").wire[:1])
+                assert next(events).event == "contact.created"  # signed in: it arrives
+                assert browser.post("/desktop/signout", data={"csrf_token": csrf}).is_redirect
+                server.post(call("conv-2").wire[:1])
+                rest = list(events)  # the server ends the stream
+    assert session_id_for("conv-2") not in {e.data.get("sessionId") for e in rest}

@@ -28,6 +28,10 @@ and catches up when it reconnects.
   learned from the effects); ``?session=ID``: only that session's. Neither: all that the role
   may see (the "Now" view).
 - A heartbeat comment every ``heartbeat_seconds`` (15).
+- A stream lasts only as long as its reader may read it: before sending, at most once every
+  ``recheck_seconds`` (1), the caller is authorised again, and a signed-out, expired or deleted
+  desktop session, an expired token or a changed role ends the stream (the browser's reconnect
+  then gets the 401 or the new role's view).
 
 What each role sees (:func:`visible`), desktop users (``agent``, ``supervisor``, ``admin``) and
 OAuth clients (``admin``, ``agent``, ``ingest``) alike:
@@ -49,8 +53,9 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import anyio
@@ -63,13 +68,14 @@ from journeyline.desktop.messages import Message, message
 from journeyline.engine.effects import Dispatcher
 from journeyline.model import effects as fx
 from journeyline.model.effects import PARTITIONS, Cursor, Envelope
-from journeyline.model.errors import Forbidden, InvalidInput
+from journeyline.model.errors import Forbidden, InvalidInput, JourneylineError
 from journeyline.store.base import Store
 
 log = logging.getLogger("journeyline.feed")
 
 SUBSCRIBER = "desktop-feed"
 HEARTBEAT_SECONDS = 15.0
+RECHECK_SECONDS = 1.0  # at most this often, a stream's reader is authorised again
 RING_SIZE = 10_000  # recent messages kept for resuming clients
 QUEUE_SIZE = 256  # commits' batches waiting for one client before it is disconnected
 PAGE = 1000  # effects per read of the store's log when a client resumes from it
@@ -118,11 +124,13 @@ class Client:
 class FeedOptions:
     """``ring_size``: recent messages kept for resuming clients; ``queue_size``: commits'
     batches waiting for one client before it is disconnected; ``heartbeat_seconds``: between
-    two comment lines when nothing else is sent (0: none)."""
+    two comment lines when nothing else is sent (0: none); ``recheck_seconds``: how often, at
+    most, a stream's reader is authorised again before it is sent more (0: before each send)."""
 
     ring_size: int = RING_SIZE
     queue_size: int = QUEUE_SIZE
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    recheck_seconds: float = RECHECK_SECONDS
 
 
 def _covers(cursor: Sequence[int], other: Sequence[int]) -> bool:
@@ -350,6 +358,25 @@ def last_event_id(request: Request) -> Cursor | None:
         ) from exc
 
 
+async def _while_allowed(
+    frames: AsyncIterator[bytes], allowed: Callable[[], bool], every_s: float
+) -> AsyncIterator[bytes]:
+    """``frames`` for as long as ``allowed()`` (asked at most every ``every_s`` seconds, before
+    a send): a stream must not outlive its reader's right to read it."""
+    checked = time.monotonic()
+    try:
+        async for chunk in frames:
+            now = time.monotonic()
+            if now - checked >= every_s:
+                if not allowed():
+                    return
+                checked = now
+            yield chunk
+    finally:
+        if isinstance(frames, AsyncGenerator):
+            await frames.aclose()
+
+
 def _app_feed(request: Request) -> Feed:
     found = getattr(request.app.state.services, "feed", None)
     if not isinstance(found, Feed):
@@ -372,6 +399,14 @@ def feed_routes(
         contact = request.query_params.get("contact") or None
         session = request.query_params.get("session") or None
         client, frames = feed.connect(role, contact=contact, session=session, after=after)
-        return _FeedResponse(feed, client, frames)
+
+        def allowed() -> bool:
+            try:
+                return authorize(request) == role
+            except JourneylineError:  # signed out, expired, deleted, no longer a reader
+                return False
+
+        checked = _while_allowed(frames, allowed, feed.options.recheck_seconds)
+        return _FeedResponse(feed, client, checked)
 
     return [Route("/desktop/feed", stream)]

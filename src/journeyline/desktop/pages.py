@@ -43,6 +43,18 @@ from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 
 SIGN_IN = "/desktop/signin"
+CSRF_TEXT = N_(
+    "This form has expired or did not come from this site: nothing was changed."
+    " Go back, reload the page and try again."
+)
+#: What an error page says, in the page's language, when the error's own words (the engine's,
+#: in English) are not in the catalogue.
+ERROR_TEXT = {
+    400: N_("This was not accepted: check what you typed and try again."),
+    403: N_("Your role may not do this."),
+    404: N_("There is nothing here: it may have been deleted, merged or never existed."),
+    409: N_("This cannot be done now: reload the page and try again."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +87,33 @@ def _signin_redirect(request: Request) -> Response:
     return secure(RedirectResponse(location, status_code=303))
 
 
+def error_text(request: Request, exc: JourneylineError) -> str:
+    """Why, in the request's language: the error's own words when the catalogue has them (the
+    desktop's own refusals), else, in a language other than English, what its status means."""
+    language = language_of(request)
+    gettext = i18n.translations(language).gettext
+    translated = gettext(exc.message)
+    if translated != exc.message or language == i18n.DEFAULT:
+        return translated
+    return gettext(ERROR_TEXT.get(exc.status, N_("Something went wrong")))
+
+
 def error_page(request: Request, viewer: Viewer | None, exc: JourneylineError) -> Response:
     titles = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Conflict")}
     title = titles.get(exc.status, N_("Something went wrong"))
+    message = error_text(request, exc)
+    if exc.status == 403 and exc.field == "csrf_token":
+        title, message = (
+            N_("Form refused"),
+            i18n.translations(language_of(request)).gettext(CSRF_TEXT),
+        )
     return render(
         request,
         "error.html",
         status=exc.status,
         user=viewer,
         title=i18n.translations(language_of(request)).gettext(title),
-        message=exc.message,
+        message=message,
     )
 
 
@@ -111,7 +140,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
                 if form:
                     await accounts.check_csrf(request, signed)
                 if permission not in viewer.permissions:
-                    raise Forbidden(f"your role ({viewer.role}) may not do this")
+                    raise Forbidden(ERROR_TEXT[403])
                 response = await handler(request, svc, viewer)
             except (NotFound, Forbidden, Conflict, InvalidInput) as exc:
                 response = error_page(request, viewer, exc)
@@ -290,7 +319,10 @@ async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
     found = journey.find_people(svc, named, svc.clock()) if named else []
     if len(found) != 1:
         raise InvalidInput(
-            f"name exactly one person to verify the session as (found {len(found)})",
+            N_(
+                "Name exactly one person to verify the session as:"
+                " a contact id, an email or a phone number."
+            ),
             field="contact",
         )
     contact_id = found[0].id
@@ -331,7 +363,8 @@ async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
             )
         )
     except InvalidInput as exc:
-        return await _person_page(request, svc, viewer, contact_id, merge_error=exc.message)
+        text = error_text(request, exc)
+        return await _person_page(request, svc, viewer, contact_id, merge_error=text)
     return _back_to(str(result["id"]))
 
 
@@ -353,9 +386,11 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     session = journey.load_session(svc, request.path_params["sessionId"])
     code = str((await read_form(request)).get("code", ""))
     if not isinstance(session, ConversationSession) or session.ended_ms is None:
-        raise Conflict("only an ended conversation takes a wrap-up code")
+        raise Conflict(N_("Only an ended conversation takes a wrap-up code."))
+    if journey.card_of(svc, session, svc.clock()).wrapped_up:  # a second form, or a stale page
+        raise Conflict(N_("This conversation has a wrap-up code already."))
     if svc.store.directory_get("wrapupcode", code) is None:
-        raise NotFound(f"no wrap-up code with id {code}")
+        raise NotFound(N_("There is no such wrap-up code."), field="code")
     body = {
         "eventTime": max(svc.clock(), session.latest_ms),
         "conversationId": session.conversation_id,

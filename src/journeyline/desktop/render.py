@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 
 from journeyline.clock import iso
 from journeyline.desktop import i18n
-from journeyline.desktop.views import duration_text
+from journeyline.desktop.views import Text, duration_text, person_name
+from journeyline.model.contact import Contact
 
 CSP = "; ".join(
     (
@@ -55,8 +56,18 @@ def environment(language: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(duration=duration_text, iso=_iso, clock=_clock, clock_iso=_clock_iso)
+    env.filters.update(
+        duration=duration_text,
+        iso=_iso,
+        clock=_clock,
+        clock_iso=_clock_iso,
+        person_name=_person_name,
+    )
     return env
+
+
+def _person_name(contact: Contact) -> Text:
+    return person_name(contact.first_name, contact.last_name)
 
 
 def _iso(ms: int) -> str:

@@ -24,16 +24,12 @@ from journeyline.desktop.accounts import (
     set_csrf_cookie,
     set_session_cookie,
 )
-from journeyline.desktop.pages import local_path
+from journeyline.desktop.pages import CSRF_TEXT, local_path
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_
 from journeyline.model.errors import Forbidden, SignInRefused
 
 HOME = "/desktop"
-CSRF_TEXT = N_(
-    "This form has expired or did not come from this site: nothing was changed."
-    " Go back, reload the page and try again."
-)
 
 
 def signin_form(

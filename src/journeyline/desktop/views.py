@@ -67,6 +67,16 @@ VOCABULARY = (
     N_("supervisor"),
     N_("admin"),
 )
+#: What the engine calls a person without a name (``Contact.display_name``, cards).
+UNKNOWN = N_("Unknown")
+
+
+def person_name(first_name: str | None, last_name: str | None) -> Text:
+    """A contact's name as data, or the translated word for a contact without one."""
+    name = " ".join(p for p in (first_name, last_name) if p)
+    return Text(value=name) if name else Text(key=UNKNOWN)
+
+
 ICON_TEXT = {
     "call": N_("Call"),
     "chat": N_("Chat"),
@@ -107,7 +117,7 @@ class CardView:
     agent: str | None = None
     wrapped_up: bool = False
     ended: bool = False
-    customer_name: str | None = None
+    customer_name: Text | None = None
     page_title: str | None = None
     page_url: str | None = None
     page_count: int = 0
@@ -143,7 +153,11 @@ def card_view(
             kind=session.type,
             ticking=False,  # a web session's duration runs to its last event
             ended=card.color == "gray",
-            customer_name=_named(card.customer_name),
+            customer_name=(
+                Text(key=UNKNOWN)
+                if card.customer_name == UNKNOWN
+                else Text(value=card.customer_name)
+            ),
             page_title=page.title if page else card.current_screen,
             page_url=page.url if page else None,
             page_count=card.pageview_count,
@@ -164,9 +178,12 @@ def card_view(
     )
 
 
-def _named(name: str | None) -> str | None:
-    """A person's name, or None for the engine's "Unknown" (the page says so in its language)."""
-    return None if name in (None, "", "Unknown") else name
+def _named(name: str | None) -> Text | None:
+    """A linked person's name as data, the translated word for one without a name; None when
+    no one is linked."""
+    if name is None:
+        return None
+    return Text(key=UNKNOWN) if name in ("", UNKNOWN) else Text(value=name)
 
 
 def duration_text(seconds: int) -> str:
