@@ -26,6 +26,7 @@ from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
+from journeyline.desktop.admin import ADMIN_ROUTES
 from journeyline.desktop.pages import DESKTOP_ROUTES
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
@@ -108,5 +109,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *DEMO_CALLBACK_ROUTES,
         *STATIC_ROUTES,
         *DESKTOP_ROUTES,
+        *ADMIN_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
