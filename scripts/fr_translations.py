@@ -44,9 +44,6 @@ FR = {
     "Ephemeral": "Éphémère",
     "ExternalId": "Identifiant externe",
     "Find a person": "Trouver une personne",
-    "Find the person to verify this session as, then verify it from their journey.": (
-        "Trouvez la personne à qui rattacher cette session, puis vérifiez-la depuis son parcours."
-    ),
     "Form abandoned": "Formulaire abandonné",
     "Form submitted": "Formulaire envoyé",
     "Home phone": "Téléphone domicile",
@@ -121,6 +118,12 @@ FR = {
     "Value": "Valeur",
     "Verified": "Vérifié",
     "Verify as this person": "Vérifier comme cette personne",
+    "Verify": "Vérifier",
+    "Verify as (contact id, email or phone)": "Vérifier comme (id de contact, e-mail ou téléphone)",
+    "Verify it as the person it is: a contact id, an email or a phone number.": (
+        "Vérifiez-la comme la personne qu’elle est : un id de contact, un e-mail ou un numéro"
+        " de téléphone."
+    ),
     "Visitors browsing": "Visiteurs en ligne",
     "Voicemail": "Messagerie vocale",
     "Waiting": "En attente",

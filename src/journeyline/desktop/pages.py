@@ -30,9 +30,11 @@ from journeyline.desktop import i18n, journey
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
 from journeyline.ids import new_id
+from journeyline.ingest import genesys_detail
 from journeyline.model import commands
 from journeyline.model.contact import Contact
-from journeyline.model.errors import Forbidden, InvalidInput, JourneylineError, NotFound
+from journeyline.model.errors import Conflict, Forbidden, InvalidInput, JourneylineError, NotFound
+from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 
 SIGN_IN = "/desktop/signin"
@@ -105,7 +107,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
                 if permission not in viewer.permissions:
                     raise Forbidden(f"your role ({viewer.role}) may not do this")
                 return await handler(request, svc, viewer)
-            except (NotFound, Forbidden) as exc:
+            except (NotFound, Forbidden, Conflict, InvalidInput) as exc:
                 return error_page(request, viewer, exc)
 
         return run
@@ -179,8 +181,16 @@ async def _person_page(
         person=shown,
         details=_details(shown.contact),
         wrapups=_wrapups(svc),
+        verify_as=_verify_as(shown.contact),
         **extra,
     )
+
+
+def _verify_as(contact: Contact | None) -> str | None:
+    """Whom a session shown on ``contact``'s journey is verified as with one click: the
+    contact itself, unless it is only a visitor's ephemeral contact (then the agent names
+    whom)."""
+    return contact.id if contact is not None and contact.type != "Ephemeral" else None
 
 
 @page("journey:read")
@@ -194,15 +204,18 @@ async def session_page(request: Request, svc: Services, viewer: Viewer) -> Respo
     c = journey.card_of(svc, session, svc.clock())
     if c.contact_id is not None:
         return secure(RedirectResponse(f"/desktop/people/{quote(c.contact_id)}", status_code=303))
-    return _show(request, "session.html", viewer, c=c, wrapups=_wrapups(svc))
+    return _show(request, "session.html", viewer, c=c, wrapups=_wrapups(svc), verify_as=None)
 
 
 @page("journey:read")
 async def card_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
     session = journey.load_session(svc, request.path_params["sessionId"])
     c = journey.card_of(svc, session, svc.clock())
-    contact_id = request.query_params.get("for") or None
-    return _show(request, "card.html", viewer, c=c, wrapups=_wrapups(svc), contact_id=contact_id)
+    shown_on = request.query_params.get("for")
+    contact = svc.store.contact_get(shown_on) if shown_on else None
+    return _show(
+        request, "card.html", viewer, c=c, wrapups=_wrapups(svc), verify_as=_verify_as(contact)
+    )
 
 
 @page("journey:read")
@@ -258,10 +271,14 @@ def _back_to(contact_id: str) -> Response:
 @page("contacts:write", form=True)
 async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
     session = journey.load_session(svc, request.path_params["sessionId"])
-    contact_id = str((await request.form()).get("contact", ""))
-    contact = svc.store.contact_get(contact_id) if contact_id else None
-    if contact is None:
-        raise NotFound(f"no external contact with id {contact_id}")
+    named = str((await request.form()).get("contact", "")).strip()
+    found = journey.find_people(svc, named, svc.clock()) if named else []
+    if len(found) != 1:
+        raise InvalidInput(
+            f"name exactly one person to verify the session as (found {len(found)})",
+            field="contact",
+        )
+    contact_id = found[0].id
     cookie = session.customer_cookie_id if isinstance(session, WebSession) else None
     await svc.run_command(
         commands.VerifySession(
@@ -313,6 +330,41 @@ async def unmerge(request: Request, svc: Services, viewer: Viewer) -> Response:
     return _back_to(str(result["contactIds"][0]))
 
 
+@page("contacts:write", form=True)
+async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
+    """The agent assigns a wrap-up code to an ended conversation: an ``acw`` detail event on
+    its last agent's leg, into the event log like the contact centre's own (so replays and
+    rebuilds keep it); its notes say who assigned it on the desktop."""
+    session = journey.load_session(svc, request.path_params["sessionId"])
+    code = str((await request.form()).get("code", ""))
+    if not isinstance(session, ConversationSession) or session.ended_ms is None:
+        raise Conflict("only an ended conversation takes a wrap-up code")
+    if svc.store.directory_get("wrapupcode", code) is None:
+        raise NotFound(f"no wrap-up code with id {code}")
+    body = {
+        "eventTime": max(svc.clock(), session.latest_ms),
+        "conversationId": session.conversation_id,
+        "mediaType": session.media_type,
+        "userId": session.last_user_id or viewer.user_id,
+        "queueId": session.last_queue_id,
+        "wrapupCode": code,
+        "wrapupNotes": f"Assigned on the desktop by {viewer.name} ({viewer.user_id})",
+    }
+    event = {
+        "topicName": f"v2.detail.events.conversation.{session.conversation_id}.acw",
+        "version": "2",
+        "eventBody": {k: v for k, v in body.items() if v is not None},
+    }
+    [parsed] = genesys_detail.parse_many([event])
+    if isinstance(parsed, genesys_detail.Rejected):
+        raise InvalidInput(parsed.message, field=parsed.field)
+    await svc.writer.submit([parsed])
+    contact_id = journey.card_of(svc, session, svc.clock()).contact_id
+    if contact_id is None:
+        return secure(RedirectResponse(f"/desktop/sessions/{quote(session.id)}", status_code=303))
+    return _back_to(contact_id)
+
+
 DESKTOP_ROUTES: list[BaseRoute] = [
     Route("/desktop", home, methods=["GET"]),
     Route("/desktop/now", now_page, methods=["GET"]),
@@ -326,5 +378,6 @@ DESKTOP_ROUTES: list[BaseRoute] = [
     Route("/desktop/sessions/{sessionId}/card", card_fragment, methods=["GET"]),
     Route("/desktop/sessions/{sessionId}/map", map_fragment, methods=["GET"]),
     Route("/desktop/sessions/{sessionId}/verify", verify, methods=["POST"]),
+    Route("/desktop/sessions/{sessionId}/wrapup", wrapup, methods=["POST"]),
     Route("/desktop/static/{path:path}", static_file, methods=["GET"]),
 ]
