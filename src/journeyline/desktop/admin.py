@@ -37,6 +37,7 @@ from journeyline.desktop.admin_forms import (
     lines,
     page_number,
     show,
+    show_secret,
 )
 from journeyline.desktop.pages import Viewer, page
 from journeyline.desktop.views import N_
@@ -283,15 +284,13 @@ async def client_create(request: Request, svc: Services, viewer: Viewer) -> Resp
         errors = field_errors(exc, ("name", "role"))
         return _clients_page(request, svc, viewer, status=400, errors=errors, values=form)
     await svc.writer.call(lambda store: store.client_put(client))
-    return show(
+    return show_secret(
         request,
-        "admin/secret.html",
         viewer,
-        title=N_("OAuth client created"),
-        facts=[(N_("Name"), client.name), (N_("Role"), client.role)],
-        ident=(N_("Client id"), client.client_id),
-        secret=(N_("Client secret"), secret),
-        back=f"{BASE}/clients",
+        N_("OAuth client created"),
+        [(N_("Client id"), client.client_id), (N_("Name"), client.name), (N_("Role"), client.role)],
+        (N_("Client secret"), secret),
+        f"{BASE}/clients",
     )
 
 

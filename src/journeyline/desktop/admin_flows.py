@@ -17,7 +17,15 @@ from starlette.routing import BaseRoute, Route
 
 from journeyline.api.flows import parse_flow, registry
 from journeyline.api.services import Services
-from journeyline.desktop.admin_forms import Pager, done, field_errors, form_of, page_number, show
+from journeyline.desktop.admin_forms import (
+    Pager,
+    done,
+    field_errors,
+    form_of,
+    page_number,
+    show,
+    show_secret,
+)
 from journeyline.desktop.pages import Viewer, page
 from journeyline.desktop.views import N_
 from journeyline.model.errors import Conflict, InvalidInput, NotFound
@@ -65,15 +73,13 @@ async def flow_create(request: Request, svc: Services, viewer: Viewer) -> Respon
     except InvalidInput as exc:
         errors = field_errors(exc, FIELDS)
         return _flows_page(request, svc, viewer, status=400, errors=errors, values=form)
-    return show(
+    return show_secret(
         request,
-        "admin/secret.html",
         viewer,
-        title=N_("Flow registered"),
-        facts=[(N_("Name"), flow.name), (N_("URL"), flow.url)],
-        ident=(N_("Flow id"), flow.id),
-        secret=(N_("Signing secret"), secret),
-        back=BASE,
+        N_("Flow registered"),
+        [(N_("Flow id"), flow.id), (N_("Name"), flow.name), (N_("URL"), flow.url)],
+        (N_("Signing secret"), secret),
+        BASE,
     )
 
 

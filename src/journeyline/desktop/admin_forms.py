@@ -82,6 +82,21 @@ def show(
     return render(request, template, status=status, user=viewer, section="admin", **context)
 
 
+def show_secret(
+    request: Request,
+    viewer: Viewer,
+    title: str,
+    facts: list[tuple[str, str]],
+    secret: tuple[str, str],
+    back: str,
+) -> Response:
+    """The page that answers the post that made a secret: ``facts`` about what was made (the
+    first, its id), the ``(label, secret)`` shown this once, a link ``back`` to the list."""
+    return show(
+        request, "admin/secret.html", viewer, title=title, facts=facts, secret=secret, back=back
+    )
+
+
 def done(path: str, notice: str) -> Response:
     """After a post that worked: see the listing (303), with a notice."""
     return secure(RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303))
