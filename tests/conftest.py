@@ -149,12 +149,21 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL."""
+def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL.
+
+    ``send_buffer``: the connections' socket send buffer (``SO_SNDBUF``), to make a client
+    that does not read stall the server's writes soon."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    sockets = None
+    if send_buffer is not None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+        listener.bind(("127.0.0.1", port))
+        sockets = [listener]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:

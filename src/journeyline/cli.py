@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import secrets
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ import msgspec
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
 from journeyline.model.errors import InvalidInput, JourneylineError, NotFound
-from journeyline.store import open_store
+from journeyline.store import Store, open_store
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -41,7 +42,8 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
                 yield number, line
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = None) -> int:
+    """Serve the API; with ``live_client`` (the demo's admin client), the living demo beside it."""
     import uvicorn
 
     from journeyline.api.app import create_app
@@ -49,7 +51,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     open_store(settings.store_url).close()  # migrate (and fail) before binding the port
     print(f"journeyline: serving {settings.store_url} on http://{args.host}:{args.port}")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    app = create_app(settings)
+    if live_client is None:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        return 0
+    from journeyline.demo import live
+
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)
+    rate = live.Rate(args.live_rate, args.live_visitors)
+    client_id, secret = live_client
+    live.serve_live(config, f"http://{_local(args.host)}:{args.port}", client_id=client_id,
+                    client_secret=secret, seed=args.live_seed, rate=rate)  # fmt: skip
     return 0
 
 
@@ -139,13 +151,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
             base_url=f"http://{_local(args.host)}:{args.port}",
         )
         client_id, secret = create_client(store, name="demo", role="admin", now_ms=system_clock())
+        sign_in = demo_agent_sign_in(store, system_clock())
     finally:
         store.close()
     _print({**summary, "clientId": client_id, "clientSecret": secret})
-    if args.serve:
-        args.store = settings.store_url
+    if not (args.serve or args.live):
+        return 0
+    print(f"journeyline: the agent desktop: http://{_local(args.host)}:{args.port}/desktop")
+    if sign_in is not None:
+        print(f"journeyline: {sign_in}")
+    args.store = settings.store_url
+    if not args.live:
         return cmd_serve(args)
-    return 0
+    if args.live_seed is None:
+        args.live_seed = secrets.randbelow(1_000_000)
+    print(
+        f"journeyline: living demo (--live-seed {args.live_seed}): about {args.live_rate:g}"
+        f" new conversations and {args.live_visitors:g} shop visitors a minute, until Ctrl-C"
+    )
+    return cmd_serve(args, live_client=(client_id, secret))
+
+
+def demo_agent_sign_in(store: Store, now_ms: int) -> str | None:
+    """How a newcomer signs in to the desktop as a demo agent, printed by ``journeyline demo``
+    when it serves: the hook for user accounts, which will create the demo agent here (once)
+    and return its email and password. Until accounts exist there is no one to sign in as."""
+    return None
 
 
 def cmd_deadletters_list(args: argparse.Namespace) -> int:
@@ -180,6 +211,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from journeyline.bench import run_bench
 
     return run_bench(args)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than zero, not {text}")
+    return value
 
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
@@ -221,6 +259,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(demo)
     demo.add_argument("--conversations", type=int, default=160, help="how many (default 160)")
     demo.add_argument("--serve", action="store_true", help="then run the server")
+    demo.add_argument(
+        "--live",
+        action="store_true",
+        help="then run the server with a living demo beside it: new calls, chats and shop"
+        " visitors keep arriving through the API until Ctrl-C (implies --serve)",
+    )
+    demo.add_argument(
+        "--live-rate",
+        type=_positive,
+        default=2.0,
+        metavar="PER_MINUTE",
+        help="new conversations a minute with --live (default 2: one every 20-40 s), besides"
+        " the visitors who call",
+    )
+    demo.add_argument(
+        "--live-visitors",
+        type=_positive,
+        default=2.0,
+        metavar="PER_MINUTE",
+        help="shop visitors a minute with --live (default 2); about 4 in 10 then call",
+    )
+    demo.add_argument(
+        "--live-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the living demo, the same one gives the same demo (default: a new one"
+        " each run, printed)",
+    )
     _add_serve_options(demo)
     demo.set_defaults(run=cmd_demo)
 
@@ -270,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="measure ingest throughput next to the raw SQLite ceiling, with definitions,"
-        " and the flow latency",
+        " and the flow and live feed latencies",
     )
     bench.add_argument("--events", type=int, default=50_000, help="events per run")
     bench.add_argument("--dir", default=None, help="where to put the bench databases")
@@ -340,6 +407,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="one page view in this many fires the flow, the others are load (default 1: all)",
+    )
+    bench.add_argument(
+        "--feed-clients",
+        type=int,
+        default=100,
+        help="live feed clients (GET /desktop/feed) open for the feed latency (default 100)",
+    )
+    bench.add_argument(
+        "--feed-rate",
+        type=int,
+        default=1000,
+        help="conversation events per second paced at the server for the feed latency"
+        " (default 1000)",
+    )
+    bench.add_argument(
+        "--feed-seconds",
+        type=int,
+        default=10,
+        help="seconds of paced events for the feed latency (0: not measured; default 10)",
     )
     bench.set_defaults(run=cmd_bench)
     return parser

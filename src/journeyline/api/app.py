@@ -27,6 +27,7 @@ from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
 from journeyline.desktop.admin import ADMIN_ROUTES
+from journeyline.desktop.feed import Feed, FeedOptions, feed_routes
 from journeyline.desktop.pages import DESKTOP_ROUTES
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
@@ -40,7 +41,19 @@ async def health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
+def desktop_role(request: Request) -> str:
+    """Who reads the desktop's live feed: the role of an OAuth bearer token with
+    ``journey:read``. (The one place where the desktop's session cookie will be a second way
+    in.)"""
+    services: Services = request.app.state.services
+    return services.auth.require(request, "journey:read").role
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, feed: FeedOptions | None = None
+) -> Starlette:
+    """``feed``: the live feed's ring, queues and heartbeat (tests make them small)."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         write_store = open_store(settings.store_url)
@@ -60,12 +73,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         )
         dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
         deliveries.start()
+        live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
         app.state.services = Services(
-            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries
+            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries, feed=live
         )
         try:
             yield
         finally:
+            live.close()  # its clients' streams end
             deliveries.close()  # first: it records its last tries through the writer
             writer.close()
             dispatcher.close()
@@ -110,5 +125,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Starlette:
         *STATIC_ROUTES,
         *DESKTOP_ROUTES,
         *ADMIN_ROUTES,
+        *feed_routes(desktop_role),
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator
 from journeyline.clock import Clock
 from journeyline.config import Settings
+from journeyline.desktop.feed import Feed
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.inputs import CommandInput
@@ -37,6 +38,7 @@ class Services:
     dispatcher: Dispatcher  # post-commit effects: the live feed subscribes here
     deliveries: DeliveryWorker | None = None  # posts the flows' outbox; wake() when due now
     accounts: Any = None  # the desktop's users and sign-in sessions (desktop.accounts.Accounts)
+    feed: Feed | None = None  # the desktop's live feed (SSE), fed by the dispatcher
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

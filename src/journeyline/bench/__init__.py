@@ -1,5 +1,5 @@
 """``journeyline bench``: ingest throughput on this machine, next to the raw SQLite ceiling, with
-and without definitions, and the latency of the flows that events fire.
+and without definitions, the latency of the flows that events fire and that of the live feed.
 
 Each figure is the median of ``--runs`` runs (the flow latency: one run), every run on a fresh
 database file:
@@ -35,6 +35,10 @@ database file:
     ``bench.latency``: a server and a receiver on 127.0.0.1, an action map running a flow on
     every page view; page views paced at ``--latency-rate`` for ``--latency-seconds``; p50 and
     p99 of the time from an event's acceptance to its flow's delivery. One run.
+``feed_latency``
+    ``bench.feed``: a server with ``--feed-clients`` open live feed clients; conversation events
+    paced at ``--feed-rate`` for ``--feed-seconds``; p50 and p99 of the time from an event's
+    acknowledgement to its message at each client. One run.
 
 The conversation events are realistic demo days (``journeyline.demo``), one day per seed, with
 the duplicate deliveries dropped so that every event is new. The web events are many visitors
@@ -70,6 +74,7 @@ from typing import Any
 
 from journeyline.bench import latency, rules
 from journeyline.bench.errors import BenchError
+from journeyline.bench.feed import MAX_CLIENTS, MAX_RATE, feed_run
 from journeyline.bench.http import HTTP_BATCH, SEGMENT_BATCH, http_run, live_server, web_http_run
 from journeyline.bench.latency import latency_run
 from journeyline.bench.rules import Prepared, prepare, related_definitions, unrelated_definitions
@@ -242,6 +247,12 @@ def _check_definitions(args: argparse.Namespace) -> None:
         raise BenchError(f"--latency-rate must be between 10 and {top:,.0f}")
     if not 1 <= args.latency_fire_every <= 1000:
         raise BenchError("--latency-fire-every must be between 1 and 1000")
+    if not 0 <= args.feed_seconds <= 600:
+        raise BenchError("--feed-seconds must be between 0 (no feed latency figure) and 600")
+    if not 10 <= args.feed_rate <= MAX_RATE:
+        raise BenchError(f"--feed-rate must be between 10 and {MAX_RATE:,}")
+    if not 1 <= args.feed_clients <= MAX_CLIENTS:
+        raise BenchError(f"--feed-clients must be between 1 and {MAX_CLIENTS:,}")
 
 
 def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
@@ -288,6 +299,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     every: int = args.latency_fire_every
     firing = "each firing a flow" if every == 1 else f"1 in {every:,} firing a flow"
     flow = Figure("flow_latency", f"flow latency, page views paced at {rate:,}/s, {firing}")
+    feed_rate: int = args.feed_rate
+    feed_clients: int = args.feed_clients
+    feed = Figure("feed_latency", f"feed latency, {feed_rate:,} events/s, {feed_clients:,} clients")
 
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -357,6 +371,19 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
             _measure(1, root, quiet, [(flow, latency_once)])
 
+        if args.feed_seconds:
+
+            def feed_once(workdir: Path) -> Run:
+                return feed_run(
+                    workdir,
+                    rate=feed_rate,
+                    seconds=args.feed_seconds,
+                    clients=feed_clients,
+                    timeout=timeout,
+                )
+
+            _measure(1, root, quiet, [(feed, feed_once)])
+
     share = 100.0 * engine.rate / ceiling.rate if ceiling.rate else 0.0
     engine.goal = f">= {ENGINE_GOAL:,.0f}/s and >= {ENGINE_GOAL_SHARE:.0f}% of ceiling"
     engine.passed = engine.rate >= ENGINE_GOAL and share >= ENGINE_GOAL_SHARE
@@ -372,9 +399,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if flow.runs:
         flow.goal = f"p99 < {latency.GOAL_P99_MS:.0f} ms, all delivered"
         flow.passed = latency.passed(flow.runs[0])
+    if feed.runs:
+        feed.goal = f"p99 < {latency.GOAL_P99_MS:.0f} ms, all received"
+        feed.passed = latency.passed(feed.runs[0])
 
     order = [ceiling, engine, *conversation_defs, http_single, http_batch, web_engine, *web_defs]
     order += [web_single, web_batch, *([flow] if flow.runs else [])]
+    order += [feed] if feed.runs else []
     figures: dict[str, Any] = {}
     for figure in order:
         median_run = sorted(figure.runs, key=lambda r: r.rate)[len(figure.runs) // 2]
@@ -413,6 +444,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "latency_rate": rate,
         "latency_seconds": args.latency_seconds,
         "latency_fire_every": every,
+        "feed_rate": feed_rate,
+        "feed_seconds": args.feed_seconds,
+        "feed_clients": feed_clients,
         "figures": figures,
     }
 
@@ -492,19 +526,36 @@ def _definition_lines(report: dict[str, Any]) -> list[str]:
 
 
 def _latency_lines(report: dict[str, Any]) -> list[str]:
-    flow = report["figures"].get("flow_latency")
-    if flow is None:
-        return []
-    return [
-        f"flow latency (one run: {flow['expected']:,} page views paced at"
-        f" {flow['rate_asked']:,}/s, a /v1/batch every {latency.TICK * 1000:.0f} ms): p50"
-        f" {flow['p50_ms']:,.0f} ms, p99 {flow['p99_ms']:,.0f} ms, max {flow['max_ms']:,.0f} ms;"
-        f" {flow['received']:,} of {flow['expected']:,} deliveries received"
-        f" ({flow['verified']:,} verified, {flow['repeats']:,} repeats); accepted at"
-        f" {flow['events_per_s']:,.0f} events/s; latest batch {flow['late_ms']:,.0f} ms late;"
-        f" outbox after: {flow['outbox_delivered']:,} delivered, {flow['outbox_pending']:,}"
-        f" pending, {flow['outbox_dead']:,} dead"
-    ]
+    figures, tick = report["figures"], f"{latency.TICK * 1000:.0f} ms"
+    lines = []
+    if (flow := figures.get("flow_latency")) is not None:
+        spread, paced = _spread(flow, "deliveries", 0)
+        lines.append(
+            f"flow latency (one run: {flow['expected']:,} page views paced at"
+            f" {flow['rate_asked']:,}/s, a /v1/batch every {tick}): {spread}"
+            f" ({flow['verified']:,} verified, {flow['repeats']:,} repeats); {paced};"
+            f" outbox after: {flow['outbox_delivered']:,} delivered, {flow['outbox_pending']:,}"
+            f" pending, {flow['outbox_dead']:,} dead"
+        )
+    if (feed := figures.get("feed_latency")) is not None:
+        spread, paced = _spread(feed, "messages", 1)
+        lines.append(
+            f"feed latency (one run: {feed['events_per_run']:,} conversation events paced at"
+            f" {feed['rate_asked']:,}/s, a POST every {tick}, to {feed['clients']:,} open feed"
+            f" clients; {feed['probes']:,} probes): {spread}; {paced}"
+        )
+    return lines
+
+
+def _spread(figure: dict[str, Any], what: str, digits: int) -> tuple[str, str]:
+    """A latency line's percentiles and counts, and how its events were paced."""
+    ms = [f"{figure[k]:,.{digits}f} ms" for k in ("p50_ms", "p99_ms", "max_ms")]
+    return (
+        f"p50 {ms[0]}, p99 {ms[1]}, max {ms[2]}; {figure['received']:,} of"
+        f" {figure['expected']:,} {what} received",
+        f"accepted at {figure['events_per_s']:,.0f} events/s; latest batch"
+        f" {figure['late_ms']:,.0f} ms late",
+    )
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -500,6 +500,68 @@ def _deliver(rng: random.Random, events: list[dict[str, Any]]) -> list[dict[str,
     return [event for _, _, event in queue]
 
 
+class ContactCentre:
+    """Conversations one after another, as a contact centre takes them: repeat callers come back,
+    and each conversation is offered only agents who are free.
+
+    Pure, like the rest of this module: it draws from ``rng`` and keeps what it has handed out
+    (customers, agents' busy times). Call ``conversation`` in order of start time; the demo day
+    and the living demo (``demo/live.py``) both do.
+    """
+
+    def __init__(self, rng: random.Random, directory: Sequence[DirectoryEntry]) -> None:
+        self.rng = rng
+        self.directory = list(directory)
+        self._seen: list[tuple[DemoCustomer, int]] = []  # customer, end of their latest one
+        self._busy: dict[str, int] = {}  # userId -> last event time of their latest one
+
+    def customer(self, start_ms: int) -> DemoCustomer:
+        """A repeat contact (~20%, never one still on a conversation) or a new customer."""
+        free = [i for i, (_, end) in enumerate(self._seen) if end + 10 * 60 * _SEC < start_ms]
+        if free and self.rng.random() < 0.2:
+            return self._seen[self.rng.choice(free)][0]
+        self._seen.append((demo_customer(self.rng), 0))
+        return self._seen[-1][0]
+
+    def conversation(
+        self,
+        scenario: str,
+        start_ms: int,
+        *,
+        customer: DemoCustomer | None = None,
+        open_until: int | None = None,
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """``(conversationId, events in time order)`` of one conversation of ``scenario``.
+
+        ``customer`` defaults to ``customer(start_ms)``; ``open_until`` is when a conversation
+        that stays open (``ACTIVE_SCENARIOS``) counts as over for its customer and agents.
+        """
+        who = customer if customer is not None else self.customer(start_ms)
+        if all(c is not who for c, _ in self._seen):
+            self._seen.append((who, 0))
+        # Offer only agents who are free, so nobody is on two conversations at once.
+        staff = [
+            e for e in self.directory if e.kind != "user" or self._busy.get(e.id, 0) < start_ms
+        ]
+        if sum(e.kind == "user" for e in staff) < 2:
+            staff = self.directory
+        cid = _uuid(self.rng)
+        conv = scenario_events(scenario, conversation_id=cid, start_ms=start_ms, rng=self.rng,
+                               directory=staff, customer=who)  # fmt: skip
+        end = max(int(e["eventBody"]["eventTime"]) for e in conv)
+        end = open_until if open_until is not None else end
+        index = next(i for i, (c, _) in enumerate(self._seen) if c is who)
+        self._seen[index] = (who, end)
+        users = (e["eventBody"]["userId"] for e in conv if "userId" in e["eventBody"])
+        self._busy.update((user, end) for user in users)
+        return cid, conv
+
+
+def draw_scenario(rng: random.Random, names: Sequence[str] = SCENARIOS) -> str:
+    """One of ``names``, drawn by the weights of the day's mix."""
+    return rng.choices(names, [_SCENARIOS[n][3] for n in names])[0]
+
+
 def demo_day(*, day_start_ms: int, seed: int = 7, conversations: int = 120) -> DemoDay:
     """A contact-centre day: every scenario at least once, the rest drawn by weight."""
     if conversations < len(SCENARIOS):
@@ -516,30 +578,12 @@ def demo_day(*, day_start_ms: int, seed: int = 7, conversations: int = 120) -> D
     # Active conversations start 8-15 minutes before "now" (18:00): their IVR and queue
     # phases (at most 465 s) are over by then and they stay open.
     starts += sorted(NOW_OFFSET_MS - _ms(rng, 480, 900) for _ in active)
-    seen: list[tuple[DemoCustomer, int]] = []  # customer, end of their latest conversation
+    centre = ContactCentre(rng, directory)
     events: list[dict[str, Any]] = []
     by_id: dict[str, str] = {}
-    busy: dict[str, int] = {}  # userId -> last event time of the agent's latest conversation
     for name, offset in zip(ended + active, starts, strict=True):
-        start = day_start_ms + offset
-        # A repeat contact (same phone, email, contact id), never while still on a conversation.
-        free = [i for i, (_, end) in enumerate(seen) if end + 10 * 60 * _SEC < start]
-        if free and rng.random() < 0.2:
-            index = rng.choice(free)
-        else:
-            index = len(seen)
-            seen.append((demo_customer(rng), 0))
-        # Offer only agents who are free, so nobody is on two conversations at once.
-        staff = [e for e in directory if e.kind != "user" or busy.get(e.id, 0) < start]
-        if sum(e.kind == "user" for e in staff) < 2:
-            staff = directory
-        cid = _uuid(rng)
+        still_open = day_start_ms + NOW_OFFSET_MS if name in ACTIVE_SCENARIOS else None
+        cid, conv = centre.conversation(name, day_start_ms + offset, open_until=still_open)
         by_id[cid] = name
-        conv = scenario_events(name, conversation_id=cid, start_ms=start, rng=rng,
-                               directory=staff, customer=seen[index][0])  # fmt: skip
-        end = max(int(e["eventBody"]["eventTime"]) for e in conv)
-        end = day_start_ms + NOW_OFFSET_MS if name in ACTIVE_SCENARIOS else end  # still open
-        seen[index] = (seen[index][0], end)
-        busy.update((e["eventBody"]["userId"], end) for e in conv if "userId" in e["eventBody"])
         events += conv
     return DemoDay(directory=directory, events=_deliver(rng, events), conversations=by_id)

@@ -25,6 +25,7 @@ from journeyline.store.base import Store
 from journeyline.ui import DEMO_DEPLOYMENT_ID
 
 HOUR_MS = 3_600_000
+DEMO_SEED = 7  # of the demo day: its directory is the demo's queues, agents and wrap-up codes
 DEMO_UA = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
     " Version/17.5 Safari/605.1.15"
@@ -68,7 +69,7 @@ def load_demo(
             "events": store.log_count(),
         }
     now = clock()
-    day = demo_day(day_start_ms=now - 18 * HOUR_MS, conversations=conversations)
+    day = demo_day(day_start_ms=now - 18 * HOUR_MS, seed=DEMO_SEED, conversations=conversations)
     put_all(store, [DirectoryEntry(e.kind, e.id, e.name, now) for e in day.directory])
     engine = Engine(store, clock, web_timeout_ms=web_timeout_ms, acw_grace_ms=acw_grace_ms)
     ensure_callback_flow(store, now, url=f"{base_url}/demo/callbacks")

@@ -31,6 +31,52 @@ REFERRERS = (
 )
 
 
+def _traits(**values: str) -> dict[str, dict[str, str]]:
+    return {name: {"dataType": "string", "value": value} for name, value in values.items() if value}
+
+
+def browse(
+    rng: random.Random,
+    *,
+    cookie: str,
+    start_ms: int,
+    base_url: str,
+    referrer: str,
+    who: dict[str, str] | None,
+    form: bool = False,
+) -> list[tuple[int, dict[str, Any]]]:
+    """``(createdMs, WebEventRequest)`` of one visit, in time order: three pages (the first from
+    ``referrer``) and a search; then, unless ``who`` is None, the contact page where the visitor
+    gives ``who`` (traits: ``givenName``, ``familyName``, ``phone``, ``email``), after sending
+    the contact form when ``form`` (as the demo shop's contact page does)."""
+    visits: list[tuple[int, dict[str, Any]]] = []
+    t = start_ms
+
+    def event(name: str, path: str, title: str, **fields: Any) -> None:
+        page = {"url": base_url + path, "title": title}
+        body = {"customerCookieId": cookie, "eventName": name, "page": page, "createdDate": iso(t)}
+        visits.append((t, {**body, **fields}))
+
+    for index, (path, title) in enumerate(rng.sample(PAGES, 3)):
+        came_from = {"referrerUrl": referrer} if index == 0 and referrer else {}
+        event("page_viewed", path, title, **came_from)
+        t += rng.randint(20, 120) * 1000
+    query = rng.choice(("linen", "rug", "delivery times", "returns"))
+    event("searched", "/demo/search.html", "Search", searchQuery=query)
+    if who is None:
+        return visits
+    t += rng.randint(30, 90) * 1000
+    if form:
+        name = f"{who.get('givenName', '')} {who.get('familyName', '')}".strip()
+        message = rng.choice(("Where is my order?", "Do you deliver abroad?", "A gift question"))
+        data = _traits(name=name, email=who.get("email", ""), phone=who.get("phone", ""))
+        event("form_submitted", "/demo/contact.html", "Contact us",
+              attributes={**data, **_traits(message=message)})  # fmt: skip
+        t += rng.randint(2, 20) * 1000
+    event("identified", "/demo/contact.html", "Contact us", traits=_traits(**who))
+    return visits
+
+
 def demo_visits(
     day_events: list[dict[str, Any]], *, base_url: str, seed: int = 7, share: float = 0.3
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -50,45 +96,9 @@ def demo_visits(
         cookie = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         t = call_ms - rng.randint(6, 25) * 60_000
         referrer = rng.choice(REFERRERS)
-        name = (rng.choice(FIRST), rng.choice(LAST))
-        for index, (path, title) in enumerate(rng.sample(PAGES, 3)):
-            event: dict[str, Any] = {
-                "customerCookieId": cookie,
-                "eventName": "page_viewed",
-                "page": {"url": base_url + path, "title": title},
-                "createdDate": iso(t),
-            }
-            if index == 0 and referrer:
-                event["referrerUrl"] = referrer
-            visits.append((t, event))
-            t += rng.randint(20, 120) * 1000
-        visits.append(
-            (
-                t,
-                {
-                    "customerCookieId": cookie,
-                    "eventName": "searched",
-                    "searchQuery": rng.choice(("linen", "rug", "delivery times", "returns")),
-                    "page": {"url": base_url + "/demo/search.html", "title": "Search"},
-                    "createdDate": iso(t),
-                },
-            )
-        )
-        t += rng.randint(30, 90) * 1000
-        visits.append(
-            (
-                t,
-                {
-                    "customerCookieId": cookie,
-                    "eventName": "identified",
-                    "page": {"url": base_url + "/demo/contact.html", "title": "Contact us"},
-                    "traits": {
-                        "givenName": {"dataType": "string", "value": name[0]},
-                        "familyName": {"dataType": "string", "value": name[1]},
-                        "phone": {"dataType": "string", "value": phone},
-                    },
-                    "createdDate": iso(t),
-                },
-            )
+        given, family = rng.choice(FIRST), rng.choice(LAST)
+        who = {"givenName": given, "familyName": family, "phone": phone}
+        visits += browse(
+            rng, cookie=cookie, start_ms=t, base_url=base_url, referrer=referrer, who=who
         )
     return visits
