@@ -45,6 +45,7 @@ FR = {
     "ExternalId": "Identifiant externe",
     "Find a person": "Trouver une personne",
     "Form abandoned": "Formulaire abandonné",
+    "Form refused": "Formulaire refusé",
     "Form submitted": "Formulaire envoyé",
     "Home phone": "Téléphone domicile",
     "Identified": "Identifié",
@@ -90,6 +91,7 @@ FR = {
     "Outcome achieved": "Objectif atteint",
     "Page viewed": "Page vue",
     "Pages viewed": "Pages vues",
+    "Password": "Mot de passe",
     "Personal email": "E-mail personnel",
     "Phone": "Téléphone",
     "Proactive web chat": "Chat web proactif",
@@ -104,12 +106,17 @@ FR = {
     "Segment no longer matched": "Segment quitté",
     "Session": "Session",
     "Show URLs": "Afficher les URL",
+    "Sign in": "Se connecter",
     "Sign out": "Se déconnecter",
     "Skip to content": "Aller au contenu",
     "Something went wrong": "Une erreur s’est produite",
     "Started": "Début",
     "Status": "Statut",
+    "The email or the password is not right.": "L’adresse e-mail ou le mot de passe est incorrect.",
+    "This form has expired or did not come from this site. Please try again.": "Ce formulaire a expiré ou ne vient pas de ce site. Veuillez réessayer.",
+    "This form has expired or did not come from this site: nothing was changed. Go back, reload the page and try again.": "Ce formulaire a expiré ou ne vient pas de ce site : rien n’a été modifié. Revenez en arrière, rechargez la page et réessayez.",
     "Title": "Fonction",
+    "Too many failed sign-ins: this account is locked. Try again in %(minutes)s min.": "Trop d’échecs de connexion : ce compte est verrouillé. Réessayez dans %(minutes)s min.",
     "Type": "Type",
     "Type a name, a phone number in any format, an email or a visitor id.": (
         "Tapez un nom, un numéro de téléphone dans n’importe quel format, un e-mail ou un id de visiteur."
@@ -292,6 +299,17 @@ FR |= {
     "Yes": "Oui",
     "deleted": "supprimé",
     "ingest": "ingest",
+    "12 characters at least. Without an email and a password, the user is a name in the "
+    "directory and cannot sign in.": (
+        "12 caractères au moins. Sans e-mail ni mot de passe, l’utilisateur est un nom de "
+        "l’annuaire et ne peut pas se connecter."
+    ),
+    "New user": "Nouvel utilisateur",
+    "None: cannot sign in": "Aucun : ne peut pas se connecter",
+    "Users": "Utilisateurs",
+    "Who signs in to the desktop: their email, password and role.": (
+        "Qui se connecte au bureau : son e-mail, son mot de passe et son rôle."
+    ),
 }
 
 

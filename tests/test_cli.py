@@ -8,26 +8,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from starlette.testclient import TestClient
+
 from conftest import SAMPLES
-from journeyline.cli import build_parser, main
+from journeyline.api.app import create_app
+from journeyline.cli import build_parser, demo_agent_sign_in, main
+from journeyline.config import Settings
 from journeyline.core.conversation import session_id_for
 from journeyline.store import open_store
+from journeyline.store.base import DirectoryEntry
+from signing_in import PASSWORD, sign_in, who
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin_text: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "journeyline.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        input=stdin_text,
     )
 
 
 def test_help_lists_every_command() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "import", "demo", "rebuild", "clients", "directory", "bench"):
+    for command in ("serve", "import", "demo", "rebuild", "clients", "users", "directory", "bench"):
         assert command in result.stdout
 
 
@@ -39,6 +46,7 @@ def test_every_command_takes_store() -> None:
         ["demo"],
         ["rebuild"],
         ["clients", "create", "--name", "n"],
+        ["users", "create", "--name", "n"],
         ["directory", "import", "f"],
     ):
         args = parser.parse_args([*argv, "--store", "sqlite:///x.db"])
@@ -104,6 +112,73 @@ def test_clients_create_prints_credentials(store_url: str) -> None:
     store.close()
     assert client is not None
     assert (client.name, client.role) == ("crm", "agent")
+
+
+def test_users_create_makes_a_user_who_signs_in(store_url: str) -> None:
+    args = ["users", "create", "--name", "Ann", "--email", "Ann@Example.com"]
+    result = run(*args, "--role", "supervisor", "--store", store_url, stdin_text=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    made = json.loads(result.stdout)
+    assert set(made) == {"userId", "email", "role"}
+    assert (made["email"], made["role"]) == ("ann@example.com", "supervisor")
+    assert PASSWORD not in result.stdout + result.stderr
+    with TestClient(create_app(Settings(store_url=store_url))) as client:
+        assert sign_in(client).status_code == 303
+        assert who(client) == "Ann"
+    again = run(*args, "--store", store_url, stdin_text=PASSWORD + "\n")
+    assert again.returncode == 2
+    assert "another user has the email ann@example.com" in again.stderr
+
+
+def test_users_create_without_a_password_or_with_a_bad_one(store_url: str) -> None:
+    entry = run("users", "create", "--name", "Bob", "--no-password", "--id", "agent-7",
+                "--store", store_url)  # fmt: skip
+    assert json.loads(entry.stdout) == {"userId": "agent-7"}
+    short = run("users", "create", "--name", "Cy", "--email", "cy@example.com",
+                "--store", store_url, stdin_text="short\n")  # fmt: skip
+    assert short.returncode == 2
+    assert "password must be 12 to 1024 characters" in short.stderr
+    no_email = run("users", "create", "--name", "Dee", "--store", store_url, stdin_text=PASSWORD)
+    assert no_email.returncode == 2
+    assert "--email" in no_email.stderr
+    store = open_store(store_url)
+    try:
+        assert store.directory_names("user", ["agent-7"]) == {"agent-7": "Bob"}
+        assert store.account_get("agent-7") is None
+        assert store.account_by_email("cy@example.com") is None
+    finally:
+        store.close()
+
+
+def test_users_create_help_says_where_the_password_comes_from() -> None:
+    result = run("users", "create", "--help")
+    assert result.returncode == 0
+    for option in ("--name", "--email", "--role", "--no-password", "--id", "--store"):
+        assert option in result.stdout
+    assert "stdin" in result.stdout
+
+
+def test_the_demo_agent_gets_a_new_password_each_time(store_url: str) -> None:
+    store = open_store(store_url)
+    try:
+        with store.transaction():
+            store.directory_put(DirectoryEntry("user", "maria", "Maria Gonzalez", 0))
+        first = demo_agent_sign_in(store, 0)
+        second = demo_agent_sign_in(store, 0)
+        account = store.account_by_email("demo.agent@example.com")
+    finally:
+        store.close()
+    assert first is not None
+    assert second is not None
+    assert first != second
+    assert account is not None
+    assert (account.user_id, account.role) == ("maria", "agent")
+    password = second.split("with the password ")[1].split(" ")[0]
+    with TestClient(create_app(Settings(store_url=store_url))) as client:
+        old = first.split("with the password ")[1].split(" ")[0]
+        assert sign_in(client, "demo.agent@example.com", old).status_code == 400
+        assert sign_in(client, "demo.agent@example.com", password).status_code == 303
+        assert who(client) == "Maria Gonzalez"
 
 
 def test_directory_import(store_url: str, tmp_path: Path) -> None:

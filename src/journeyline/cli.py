@@ -11,6 +11,7 @@ import gc
 import json
 import secrets
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,41 @@ def cmd_clients_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    """The new password: stdin's first line when it is piped, else typed twice at a prompt."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise InvalidInput("the two passwords differ", field="password")
+    return first
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from journeyline.desktop.users import UserChange, check_password, hash_password, put_user
+
+    change = UserChange.of(name=args.name, email=args.email, role=args.role)
+    if not args.no_password:
+        if change.email is None:
+            raise InvalidInput("a user who signs in needs --email (or give --no-password)")
+        password = _read_password()
+        check_password(password)
+        change = UserChange(change.name, change.email, change.role, password)
+    hashed = None if change.password is None else hash_password(change.password)
+    user_id = args.id or str(uuid.uuid4())
+    store = open_store(_settings(args).store_url)
+    try:
+        with store.transaction():
+            user = put_user(store, user_id, change, hashed, system_clock())
+    finally:
+        store.close()
+    found = user.account
+    _print({"userId": user_id} | ({"email": found.email, "role": found.role} if found else {}))
+    return 0
+
+
 def cmd_directory_import(args: argparse.Namespace) -> int:
     from journeyline.engine.batch import load_directory
 
@@ -174,9 +210,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def demo_agent_sign_in(store: Store, now_ms: int) -> str | None:
     """How a newcomer signs in to the desktop as a demo agent, printed by ``journeyline demo``
-    when it serves: the hook for user accounts, which will create the demo agent here (once)
-    and return its email and password. Until accounts exist there is no one to sign in as."""
-    return None
+    when it serves: the demo's first agent gets an account (once), with a new random password
+    each time (only its hash is kept, so it cannot be shown again)."""
+    from journeyline.demo.day import AGENT_NAMES
+    from journeyline.desktop.users import UserChange, hash_password, put_user
+
+    name = AGENT_NAMES[0]
+    email = "demo.agent@example.com"
+    password = secrets.token_urlsafe(12)
+    hashed = hash_password(password)
+    with store.transaction():
+        holder = store.account_by_email(email)
+        named, _ = store.directory_list("user", page_number=1, page_size=1, name=name)
+        user_id = holder.user_id if holder else named[0].id if named else str(uuid.uuid4())
+        change = UserChange(name, email, "agent", password)
+        put_user(store, user_id, change, hashed, now_ms)
+    return f"sign in to the desktop as {email} with the password {password} (an agent)"
 
 
 def cmd_deadletters_list(args: argparse.Namespace) -> int:
@@ -301,9 +350,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(create)
     create.add_argument("--name", required=True, help="a name to recognise the client by")
     create.add_argument(
-        "--role", default="admin", choices=["admin", "agent", "ingest"], help="default admin"
+        "--role",
+        default="admin",
+        choices=["admin", "supervisor", "agent", "ingest"],
+        help="default admin",
     )
     create.set_defaults(run=cmd_clients_create)
+
+    users = commands.add_parser("users", help="manage the people who sign in to the desktop")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    ucreate = user_commands.add_parser(
+        "create",
+        help="create a user who signs in to the desktop; prints the user's id",
+        description="Create a user (or give an existing directory user an account) and print"
+        " its id. The password is read from stdin when it is piped (its first line), else"
+        " prompted for twice; it must be 12 to 1024 characters.",
+    )
+    _add_store(ucreate)
+    ucreate.add_argument("--name", required=True, help="the name shown on cards")
+    ucreate.add_argument("--email", default=None, help="the email the user signs in with")
+    ucreate.add_argument(
+        "--role",
+        default=None,
+        choices=["agent", "supervisor", "admin"],
+        help="what the user may do on the desktop (default agent)",
+    )
+    ucreate.add_argument(
+        "--no-password",
+        action="store_true",
+        help="no password: a directory entry (with --email, an account) that cannot sign in",
+    )
+    ucreate.add_argument(
+        "--id", default=None, help="the user's id: an existing directory user's, or a new one"
+    )
+    ucreate.set_defaults(run=cmd_users_create)
 
     directory = commands.add_parser("directory", help="manage queues, agents and wrap-up codes")
     directory_commands = directory.add_subparsers(dest="directory_command", required=True)

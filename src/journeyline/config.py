@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from journeyline.model.errors import InvalidInput
 
@@ -76,6 +76,18 @@ class Settings:
     #: country code in the desktop's search (``JOURNEYLINE_PHONE_REGION``; none: a number
     #: needs its ``+`` country code, or is tried with one).
     phone_region: str | None = None
+    #: Failed sign-ins in a row that lock a desktop account
+    #: (``JOURNEYLINE_SIGNIN_MAX_FAILURES``), and for how long
+    #: (``JOURNEYLINE_SIGNIN_LOCKOUT_SECONDS``).
+    signin_max_failures: int = 5
+    signin_lockout_seconds: int = 900
+    #: A desktop sign-in ends after this long unused (``JOURNEYLINE_DESKTOP_SESSION_HOURS``).
+    desktop_session_hours: int = 12
+    #: Believe ``X-Forwarded-Proto`` from a reverse proxy in front (``JOURNEYLINE_TRUST_PROXY``).
+    trust_proxy: bool = False
+    #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
+    #: store (``JOURNEYLINE_SECRET_KEY``).
+    secret_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.effect_retention_hours < 1:
@@ -93,9 +105,17 @@ class Settings:
             ("flows_retry_base_ms", "JOURNEYLINE_FLOWS_RETRY_BASE_MS", 1, 3_600_000),
             ("flows_max_attempts", "JOURNEYLINE_FLOWS_MAX_ATTEMPTS", 1, 100),
             ("offers_min_wait_seconds", "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", 0, 86_340),
+            ("signin_max_failures", "JOURNEYLINE_SIGNIN_MAX_FAILURES", 1, 1000),
+            ("signin_lockout_seconds", "JOURNEYLINE_SIGNIN_LOCKOUT_SECONDS", 1, 86_400),
+            ("desktop_session_hours", "JOURNEYLINE_DESKTOP_SESSION_HOURS", 1, 720),
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
+        if self.secret_key is not None and len(self.secret_key) < 16:
+            raise InvalidInput(
+                "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
+                field="secret_key",
+            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -129,6 +149,15 @@ class Settings:
                 "JOURNEYLINE_OFFERS_MIN_WAIT_SECONDS", cls.offers_min_wait_seconds
             ),
             "phone_region": os.environ.get("JOURNEYLINE_PHONE_REGION") or None,
+            "signin_max_failures": _int("JOURNEYLINE_SIGNIN_MAX_FAILURES", cls.signin_max_failures),
+            "signin_lockout_seconds": _int(
+                "JOURNEYLINE_SIGNIN_LOCKOUT_SECONDS", cls.signin_lockout_seconds
+            ),
+            "desktop_session_hours": _int(
+                "JOURNEYLINE_DESKTOP_SESSION_HOURS", cls.desktop_session_hours
+            ),
+            "trust_proxy": _bool("JOURNEYLINE_TRUST_PROXY", cls.trust_proxy),
+            "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -42,9 +42,9 @@ class DesktopServer:
     users: dict[str, str]  # role -> user id
 
     def api(self) -> httpx.Client:
-        client = httpx.Client(base_url=self.base_url, timeout=10)
-        client.headers.update(bearer(client, self.credentials))
-        return client
+        with httpx.Client(base_url=self.base_url, timeout=10) as client:
+            token = bearer(client, self.credentials)  # (a client opened once cannot be again)
+        return httpx.Client(base_url=self.base_url, timeout=10, headers=token)
 
     def post_events(self, conversation: Conversation, *, offset_ms: int) -> None:
         """Post a conversation's events (all of them so far, again: duplicates are no-ops),

@@ -25,10 +25,12 @@ from journeyline.model.web import Page as WebPage
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import open_store
 from journeyline.store.base import (
+    Account,
     Achievement,
     Assignment,
     Audit,
     ConversationWrite,
+    DesktopSession,
     DirectoryEntry,
     JourneyAction,
     LogRecord,
@@ -186,6 +188,22 @@ def contact(contact_id: str, created_ms: int = T0, **fields: Any) -> Contact:
     return Contact(contact_id, "Curated", created_ms, created_ms, created_ms, **fields)
 
 
+def account(user_id: str, *, email: str = "a@example.com", **fields: Any) -> Account:
+    values: dict[str, Any] = {"password_hash": "$argon2id$x", "role": "agent"} | fields
+    return Account(user_id, email, created_ms=T0, modified_ms=T0, **values)
+
+
+def desktop_session(
+    token_hash: str, user_id: str, *, expires_ms: int = T0 + 60_000
+) -> DesktopSession:
+    return DesktopSession(token_hash, user_id, f"csrf-{token_hash}", T0, expires_ms, T0)
+
+
+def session_of_new_account(store: Store, token_hash: str) -> None:
+    store.account_put(account("u2", email="b@example.com"))
+    store.desktop_session_put(desktop_session(token_hash, "u2"))
+
+
 # -- the event log ---------------------------------------------------------------------------
 
 
@@ -250,6 +268,8 @@ WRITES: dict[str, Callable[[Store], object]] = {
     "directory": lambda s: s.directory_put(DirectoryEntry("queue", "q1", "Sales", T0)),
     "deployment": lambda s: s.deployment_put(Deployment("d1", "Shop", "key-1")),
     "client": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
+    "account": lambda s: s.account_put(account("u1")),
+    "desktop_session": lambda s: session_of_new_account(s, "t1"),
     "flow": lambda s: s.flow_put(Flow("f1", "Hook", "https://example.com/h")),
     "outbox": lambda s: s.outbox_put(Delivery("msg_1", "f1", b"{}", T0, T0)),
 }
@@ -262,6 +282,8 @@ def everything(store: Store) -> tuple[object, ...]:
         store.directory_list("queue", page_number=1, page_size=100, name=None),
         store.deployments(),
         store.client_get("id"),
+        store.account_get("u1"),
+        store.desktop_session_get("t1"),
         store.flows_page(page_number=1, page_size=100),
         store.outbox_get("msg_1"),
     )
@@ -926,6 +948,74 @@ def test_oauth_clients_are_listed_by_name(store: Store) -> None:
     assert store.clients() == [made[2], made[1], made[0]]  # by name, then id
 
 
+def test_accounts_by_user_and_by_email(store: Store) -> None:
+    ann = account("u1", email="ann@example.com")
+    bob = account("u2", email="bob@example.com", password_hash=None, role="admin")
+    with store.transaction():
+        store.account_put(ann)
+        store.account_put(bob)
+    assert store.account_get("u1") == ann
+    assert store.account_by_email("bob@example.com") == bob
+    assert (store.account_get("nobody"), store.account_by_email("x@example.com")) == (None, None)
+    assert store.accounts_of(["u2", "u1", "nobody"]) == {"u1": ann, "u2": bob}
+    assert store.accounts_of([]) == {}
+    changed = replace(ann, email="ann@example.org", failed_attempts=3, locked_until_ms=T0 + 5)
+    with store.transaction():
+        store.account_put(changed)  # replaced, by user
+    assert store.account_get("u1") == changed
+    assert store.account_by_email("ann@example.com") is None
+    with pytest.raises(StoreError), store.transaction():
+        store.account_put(account("u3", email="bob@example.com"))  # an email is one account's
+    assert store.account_get("u3") is None
+
+
+def test_desktop_sessions_are_worth_their_account(store: Store) -> None:
+    ann = account("u1")
+    sessions = [desktop_session("t1", "u1"), desktop_session("t2", "u1", expires_ms=T0 + 10)]
+    with store.transaction():
+        store.account_put(ann)
+        store.account_put(account("u2", email="b@example.com"))
+        for session in sessions:
+            store.desktop_session_put(session)
+        store.desktop_session_put(desktop_session("t3", "u2"))
+        store.desktop_session_put(desktop_session("orphan", "nobody"))
+    assert store.desktop_session_get("t1") == (sessions[0], ann)
+    assert store.desktop_session_get("orphan") is None  # a session is worth its account
+    assert store.desktop_session_get("nope") is None
+    with store.transaction():
+        store.desktop_session_touch("t1", T0 + 1000, T0 + 90_000)
+    assert store.desktop_session_get("t1") == (
+        replace(sessions[0], last_seen_ms=T0 + 1000, expires_ms=T0 + 90_000),
+        ann,
+    )
+    with store.transaction():
+        assert store.desktop_sessions_prune(T0 + 10) == 1  # t2 expired then
+        assert store.desktop_session_delete("t3") is True
+        assert store.desktop_session_delete("t3") is False
+    assert [store.desktop_session_get(t) is None for t in ("t1", "t2")] == [False, True]
+    with store.transaction():
+        store.desktop_session_put(desktop_session("t4", "u1"))
+        assert store.desktop_sessions_end("u1") == 2
+    assert store.desktop_session_get("t4") is None
+    with store.transaction():
+        store.desktop_session_put(desktop_session("t5", "u1"))
+        assert store.account_delete("u1") is True  # and its sessions
+        assert store.account_delete("u1") is False
+        store.account_put(ann)  # the same user again: the old session stays gone
+    assert store.desktop_session_get("t5") is None
+
+
+def test_a_server_secret_is_the_first_one_stored(store: Store) -> None:
+    with pytest.raises(Boom), store.transaction():  # noqa: PT012
+        assert store.server_secret("signin", "undone", T0) == "undone"
+        raise Boom
+    with store.transaction():
+        assert store.server_secret("signin", "first", T0) == "first"
+    with store.transaction():
+        assert store.server_secret("signin", "second", T0) == "first"
+        assert store.server_secret("other", "second", T0) == "second"
+
+
 def test_the_snapshot_holds_every_projection_sorted(store: Store) -> None:
     conversations = [conversation(3, T0), conversation(1, T0 + 5)]
     events = [journey_event("s03", 1, T0 + 2), journey_event("s01", 0, T0 + 7)]
@@ -1084,6 +1174,18 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "clients": lambda s: s.clients(),
     "token_put": lambda s: s.token_put("hash", "id", T0),
     "token_get": lambda s: s.token_get("hash"),
+    "account_put": lambda s: s.account_put(account("u1")),
+    "account_get": lambda s: s.account_get("u1"),
+    "account_by_email": lambda s: s.account_by_email("a@example.com"),
+    "accounts_of": lambda s: s.accounts_of(["u1"]),
+    "account_delete": lambda s: s.account_delete("u1"),
+    "desktop_session_put": lambda s: s.desktop_session_put(desktop_session("t", "u1")),
+    "desktop_session_get": lambda s: s.desktop_session_get("t"),
+    "desktop_session_touch": lambda s: s.desktop_session_touch("t", T0, T0),
+    "desktop_session_delete": lambda s: s.desktop_session_delete("t"),
+    "desktop_sessions_end": lambda s: s.desktop_sessions_end("u1"),
+    "desktop_sessions_prune": lambda s: s.desktop_sessions_prune(T0),
+    "server_secret": lambda s: s.server_secret("signin", "k", T0),
     "effects_append": lambda s: s.effects_append([envelope(0, 1)]),
     "effects_after": lambda s: s.effects_after(Cursor(), limit=5),
     "effects_prune": lambda s: s.effects_prune(T0),

@@ -23,12 +23,15 @@ from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
+from journeyline.api.users import USER_ROUTES
 from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
+from journeyline.desktop.accounts import Accounts, require
 from journeyline.desktop.admin import ADMIN_ROUTES
 from journeyline.desktop.feed import Feed, FeedOptions, feed_routes
 from journeyline.desktop.pages import DESKTOP_ROUTES
+from journeyline.desktop.signin import SIGNIN_ROUTES
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.unit import Engine
@@ -42,10 +45,13 @@ async def health(request: Request) -> Response:
 
 
 def desktop_role(request: Request) -> str:
-    """Who reads the desktop's live feed: the role of an OAuth bearer token with
-    ``journey:read``. (The one place where the desktop's session cookie will be a second way
-    in.)"""
+    """Who reads the desktop's live feed: a signed-in desktop user (the session cookie), or an
+    OAuth bearer token with ``journey:read``."""
     services: Services = request.app.state.services
+    signed = services.accounts.user_for(request) if services.accounts is not None else None
+    if signed is not None:
+        require(signed, "journey:read")
+        return str(signed.role)
     return services.auth.require(request, "journey:read").role
 
 
@@ -74,8 +80,18 @@ def create_app(
         dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
         deliveries.start()
         live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
+        accounts = await Accounts.start(settings, read_store, clock, writer)
         app.state.services = Services(
-            settings, clock, read_store, writer, auth, geo, dispatcher, deliveries, feed=live
+            settings,
+            clock,
+            read_store,
+            writer,
+            auth,
+            geo,
+            dispatcher,
+            deliveries,
+            accounts=accounts,
+            feed=live,
         )
         try:
             yield
@@ -114,6 +130,7 @@ def create_app(
             sessions.contact_sessions,
         ),
         *DIRECTORY_ROUTES,
+        *USER_ROUTES,
         *OFFER_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
@@ -126,5 +143,6 @@ def create_app(
         *DESKTOP_ROUTES,
         *ADMIN_ROUTES,
         *feed_routes(desktop_role),
+        *SIGNIN_ROUTES,
     ]
     return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

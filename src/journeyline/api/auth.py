@@ -25,22 +25,24 @@ from journeyline.clock import Clock
 from journeyline.model.errors import Forbidden, InvalidInput, Unauthorized
 from journeyline.store.base import OAuthClient, Store
 
-#: What each role may do.
+#: What each role may do. OAuth clients have one of these roles, and so do the people who sign
+#: in to the desktop (agent, supervisor or admin: ``DESKTOP_ROLES``).
+_AGENT = frozenset({"journey:read", "contacts:write"})
+_SUPERVISOR = _AGENT | {"directory:write", "definitions:write"}
 ROLES: dict[str, frozenset[str]] = {
-    "admin": frozenset(
-        {
-            "events:write",
-            "journey:read",
-            "directory:write",
-            "contacts:write",
-            "deployments:write",
-            "definitions:write",
-            "flows:admin",  # flows and their dead letters: admin only (they hold secrets)
-        }
-    ),
-    "agent": frozenset({"journey:read", "contacts:write"}),
+    "admin": _SUPERVISOR
+    | {
+        "events:write",
+        "deployments:write",
+        "flows:admin",  # flows and their dead letters: admin only (they hold secrets)
+        "users:admin",  # accounts that sign in: their email, password and role
+    },
+    "supervisor": _SUPERVISOR,
+    "agent": _AGENT,
     "ingest": frozenset({"events:write"}),
 }
+#: The roles of people who sign in to the desktop, the least first.
+DESKTOP_ROLES = ("agent", "supervisor", "admin")
 
 
 def digest(value: str) -> str:

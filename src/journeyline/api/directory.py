@@ -1,4 +1,5 @@
-"""The directory of queues, users (agents) and wrap-up codes, on Genesys-shaped routes.
+"""The directory of queues and wrap-up codes, on Genesys-shaped routes (users, the agents, are
+in ``api/users.py``: they may have accounts).
 
 ``POST {"name": ...}`` creates an entry and returns it with its ``id`` (our extension: a
 client may give the ``id`` too, to mirror the ids its contact centre uses); ``GET`` lists
@@ -9,6 +10,8 @@ client may give the ``id`` too, to mirror the ids its contact centre uses); ``GE
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -47,6 +50,23 @@ async def put_entry(svc: Services, kind: str, entry_id: str, name: str) -> Direc
     return entry
 
 
+def entry_listing(
+    svc: Services,
+    request: Request,
+    path: str,
+    kind: str,
+    docs: Callable[[list[DirectoryEntry]], list[dict[str, Any]]],
+) -> Response:
+    """One page of a kind's entries as ``docs`` shows them (``pageSize``, ``pageNumber``,
+    ``name`` with ``*`` wildcards)."""
+    svc.auth.require(request, "journey:read")
+    size, number = page_params(request)
+    entries, total = svc.store.directory_list(
+        kind, page_number=number, page_size=size, name=request.query_params.get("name")
+    )
+    return json_response(page_listing(path, docs(entries), total, size, number))
+
+
 def routes(path: str, kind: str) -> list[Route]:
     async def listing(request: Request) -> Response:
         svc = services(request)
@@ -55,13 +75,9 @@ def routes(path: str, kind: str) -> list[Route]:
             body = parse_entry(await read_body(request, 64 * 1024))
             entry = await put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
             return json_response(wire.directory_entry(entry))
-        svc.auth.require(request, "journey:read")
-        size, number = page_params(request)
-        entries, total = svc.store.directory_list(
-            kind, page_number=number, page_size=size, name=request.query_params.get("name")
+        return entry_listing(
+            svc, request, path, kind, lambda entries: [wire.directory_entry(e) for e in entries]
         )
-        entities = [wire.directory_entry(e) for e in entries]
-        return json_response(page_listing(path, entities, total, size, number))
 
     async def one(request: Request) -> Response:
         svc = services(request)
@@ -93,5 +109,4 @@ def routes(path: str, kind: str) -> list[Route]:
 DIRECTORY_ROUTES = [
     *routes("/api/v2/routing/queues", "queue"),
     *routes("/api/v2/routing/wrapupcodes", "wrapupcode"),
-    *routes("/api/v2/users", "user"),
 ]

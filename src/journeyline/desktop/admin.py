@@ -26,6 +26,7 @@ from journeyline.api.auth import ROLES, new_client
 from journeyline.api.directory import parse_entry, put_entry
 from journeyline.api.services import Services
 from journeyline.api.web import base_url, new_deployment, parse_deployment
+from journeyline.desktop.accounts import read_form
 from journeyline.desktop.admin_definitions import DEFINITION_PAGES, DEFINITION_ROUTES
 from journeyline.desktop.admin_flows import FLOW_ROUTES
 from journeyline.desktop.admin_forms import (
@@ -33,15 +34,16 @@ from journeyline.desktop.admin_forms import (
     Pager,
     done,
     field_errors,
-    form_of,
     lines,
     page_number,
     show,
     show_secret,
 )
+from journeyline.desktop.admin_users import USER_ROUTES
 from journeyline.desktop.pages import Viewer, page
+from journeyline.desktop.users import delete_user
 from journeyline.desktop.views import N_
-from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.errors import Forbidden, InvalidInput, NotFound
 
 BASE = "/desktop/admin"
 #: Seeing the deployments (and so the admin index): supervisors and admins, not agents.
@@ -76,6 +78,12 @@ SECTIONS = (
         N_("Flows"),
         N_("Webhooks that action maps call, and the deliveries that failed."),
         "flows:admin",
+    ),
+    Section(
+        "users",
+        N_("Users"),
+        N_("Who signs in to the desktop: their email, password and role."),
+        "users:admin",
     ),
     Section(
         "clients",
@@ -148,7 +156,7 @@ async def directory(request: Request, svc: Services, viewer: Viewer) -> Response
 @page("directory:write", form=True)
 async def directory_create(request: Request, svc: Services, viewer: Viewer) -> Response:
     segment, kind, _ = _directory_kind(request)
-    form = await form_of(request)
+    form = await read_form(request)
     try:
         body = _entry(form)
     except InvalidInput as exc:
@@ -164,7 +172,7 @@ async def directory_rename(request: Request, svc: Services, viewer: Viewer) -> R
     entry_id = request.path_params["entryId"]
     if svc.store.directory_get(kind, entry_id) is None:
         raise NotFound(f"no {kind} with id {entry_id}")
-    form = await form_of(request)
+    form = await read_form(request)
     try:
         body = parse_entry(msgspec.json.encode({"name": form.get("name", "")}))
     except InvalidInput as exc:
@@ -178,7 +186,13 @@ async def directory_rename(request: Request, svc: Services, viewer: Viewer) -> R
 async def directory_delete(request: Request, svc: Services, viewer: Viewer) -> Response:
     segment, kind, _ = _directory_kind(request)
     entry_id = request.path_params["entryId"]
-    if not await svc.writer.call(lambda store: store.directory_delete(kind, entry_id)):
+    if kind == "user":  # as DELETE /api/v2/users/{userId}: an account goes with its user
+        if svc.store.account_get(entry_id) is not None and "users:admin" not in viewer.permissions:
+            raise Forbidden("only an admin may delete a user who signs in")
+        deleted = await svc.writer.call(lambda store: delete_user(store, entry_id))
+    else:
+        deleted = await svc.writer.call(lambda store: store.directory_delete(kind, entry_id))
+    if not deleted:
         raise NotFound(f"no {kind} with id {entry_id}")
     return done(f"{BASE}/directory/{segment}", "deleted")
 
@@ -217,7 +231,7 @@ async def deployments(request: Request, svc: Services, viewer: Viewer) -> Respon
 
 @page("deployments:write", form=True)
 async def deployment_create(request: Request, svc: Services, viewer: Viewer) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     values: dict[str, Any] = {
         "name": form.get("name", ""),
         "description": form.get("description", ""),
@@ -275,7 +289,7 @@ async def clients(request: Request, svc: Services, viewer: Viewer) -> Response:
 
 @page("users:admin", form=True)
 async def client_create(request: Request, svc: Services, viewer: Viewer) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     try:
         client, secret = new_client(
             name=form.get("name", ""), role=form.get("role", ""), now_ms=svc.clock()
@@ -307,4 +321,5 @@ ADMIN_ROUTES: list[BaseRoute] = [
     Route(BASE + "/clients", client_create, methods=["POST"]),
     *DEFINITION_ROUTES,
     *FLOW_ROUTES,
+    *USER_ROUTES,
 ]

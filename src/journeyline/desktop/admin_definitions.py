@@ -25,12 +25,12 @@ from starlette.routing import BaseRoute, Route
 
 from journeyline.api.definitions import KINDS, put_definition
 from journeyline.api.services import Services
+from journeyline.desktop.accounts import read_form
 from journeyline.desktop.admin_forms import (
     Errors,
     Pager,
     done,
     field_errors,
-    form_of,
     page_number,
     show,
 )
@@ -298,7 +298,7 @@ def routes(kind: str) -> list[BaseRoute]:
         return _form(request, viewer, spec, _values(spec, ENCODERS[kind](current)), current=current)
 
     async def save(request: Request, svc: Services, viewer: Viewer, current: Any) -> Response:
-        form = await form_of(request)
+        form = await read_form(request)
         values = _posted(spec, form)
         try:
             if current is None:

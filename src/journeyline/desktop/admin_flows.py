@@ -17,11 +17,11 @@ from starlette.routing import BaseRoute, Route
 
 from journeyline.api.flows import parse_flow, registry
 from journeyline.api.services import Services
+from journeyline.desktop.accounts import read_form
 from journeyline.desktop.admin_forms import (
     Pager,
     done,
     field_errors,
-    form_of,
     page_number,
     show,
     show_secret,
@@ -61,7 +61,7 @@ async def flows(request: Request, svc: Services, viewer: Viewer) -> Response:
 
 @page(PERMISSION, form=True)
 async def flow_create(request: Request, svc: Services, viewer: Viewer) -> Response:
-    form = await form_of(request)
+    form = await read_form(request)
     doc = {name: form.get(name, "") for name in FIELDS}
     try:
         changes = parse_flow(msgspec.json.encode(doc), partial=False)

@@ -1,11 +1,13 @@
-"""What the admin screens share: reading a posted form, putting an error next to the field it
-names, notices after a redirect, pages of a listing.
+"""What the admin screens share: putting an error next to the field it names, notices after a
+redirect, pages of a listing, the page that shows a secret once.
 
-The rules are never here: a form is turned into the body the API would get and handed to the
-API's own parse function or engine command; what they raise is shown. An ``InvalidInput`` names
-its field (``displayName``, ``allowedDomains``, ``journey.patterns[0].criteria[1].key``): the
-form input of that name (or of the path's first part) shows it, else the form's fallback input
-(the JSON textarea of a definition), else the top of the form.
+Forms are read with the sign-in's ``read_form`` (url-encoded, at most its ``FORM_LIMIT``), the
+same read its CSRF check makes. The rules are never here: a form is turned into the body the
+API would get and handed to the API's own parse function or engine command; what they raise is
+shown. An ``InvalidInput`` names its field (``displayName``, ``allowedDomains``,
+``journey.patterns[0].criteria[1].key``): the form input of that name (or of the path's first
+part) shows it, else the form's fallback input (the JSON textarea of a definition), else the
+top of the form.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -24,7 +26,7 @@ from journeyline.desktop import i18n
 from journeyline.desktop.pages import Viewer
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_
-from journeyline.model.errors import JourneylineError, PayloadTooLarge
+from journeyline.model.errors import JourneylineError
 
 #: What a redirect after a successful post says on the page it lands on (``?notice=``).
 NOTICES = {
@@ -33,8 +35,6 @@ NOTICES = {
     "deleted": N_("Deleted."),
     "replayed": N_("Replayed."),
 }
-#: A form is small: a definition's JSON is at most the API's 256 KiB, and some room.
-MAX_FORM = 320 * 1024
 PAGE_SIZE = 50
 
 Errors = dict[str, str]
@@ -43,18 +43,6 @@ Errors = dict[str, str]
 
 def gettext(request: Request, message: str) -> str:
     return i18n.translations(language_of(request)).gettext(message)
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """A url-encoded form's fields (the first value of each), refused over ``MAX_FORM`` bytes
-    before it is read; ``request.body()`` keeps it, so the CSRF check and this read the same."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM:
-        raise PayloadTooLarge(f"the form is larger than {MAX_FORM} bytes")
-    body = (await request.body()).decode("utf-8", "replace")
-    if len(body) > MAX_FORM:
-        raise PayloadTooLarge(f"the form is larger than {MAX_FORM} bytes")
-    return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
 
 
 def field_errors(exc: JourneylineError, fields: Collection[str], fallback: str = "") -> Errors:

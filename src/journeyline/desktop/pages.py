@@ -6,12 +6,16 @@ page's permission (else a 403 page). Every form posts with the session's CSRF to
 actions run the same engine commands as the API, through the single writer, audited under the
 user's id; the live feed then changes every open desktop.
 
+Each answer of a signed-in route carries ``Server-Timing: app;dur=<ms>``: the server time
+from the route's start to its response (``journeyline bench`` reads it).
+
 Fragments (``.../card``, ``.../map``, ``/desktop/now/body``) are what ``desktop.js`` fetches
 when the live feed says something changed; without JavaScript the pages still work whole.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +31,7 @@ from journeyline.api.auth import ROLES
 from journeyline.api.services import Services, services
 from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
+from journeyline.desktop.accounts import read_form
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
 from journeyline.ids import new_id
@@ -89,6 +94,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
+            started = time.perf_counter()
             svc = services(request)
             accounts = svc.accounts
             signed = accounts.user_for(request) if accounts is not None else None
@@ -106,9 +112,12 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
                     await accounts.check_csrf(request, signed)
                 if permission not in viewer.permissions:
                     raise Forbidden(f"your role ({viewer.role}) may not do this")
-                return await handler(request, svc, viewer)
+                response = await handler(request, svc, viewer)
             except (NotFound, Forbidden, Conflict, InvalidInput) as exc:
-                return error_page(request, viewer, exc)
+                response = error_page(request, viewer, exc)
+            elapsed = (time.perf_counter() - started) * 1000
+            response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+            return response
 
         return run
 
@@ -271,7 +280,7 @@ def _back_to(contact_id: str) -> Response:
 @page("contacts:write", form=True)
 async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
     session = journey.load_session(svc, request.path_params["sessionId"])
-    named = str((await request.form()).get("contact", "")).strip()
+    named = str((await read_form(request)).get("contact", "")).strip()
     found = journey.find_people(svc, named, svc.clock()) if named else []
     if len(found) != 1:
         raise InvalidInput(
@@ -295,7 +304,7 @@ async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
 @page("contacts:write", form=True)
 async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
     contact_id = request.path_params["contactId"]
-    other = str((await request.form()).get("other", "")).strip()
+    other = str((await read_form(request)).get("other", "")).strip()
     now_ms = svc.clock()
     found = [p for p in journey.find_people(svc, other, now_ms) if p.id != contact_id]
     problem = None
@@ -336,7 +345,7 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     its last agent's leg, into the event log like the contact centre's own (so replays and
     rebuilds keep it); its notes say who assigned it on the desktop."""
     session = journey.load_session(svc, request.path_params["sessionId"])
-    code = str((await request.form()).get("code", ""))
+    code = str((await read_form(request)).get("code", ""))
     if not isinstance(session, ConversationSession) or session.ended_ms is None:
         raise Conflict("only an ended conversation takes a wrap-up code")
     if svc.store.directory_get("wrapupcode", code) is None:

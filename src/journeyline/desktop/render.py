@@ -88,11 +88,12 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     """``template`` rendered in the request's language, with the security headers."""
     language = language_of(request)
     page = environment(language).get_template(template)
+    defaults = {"user": None, "notice": None, "section": ""}  # what base.html asks of every page
     html = page.render(
         request=request,
         language=language,
         languages=i18n.LANGUAGE_NAMES,
-        **context,
+        **(defaults | context),
     )
     response = HTMLResponse(html, status_code=status)
     secure(response)

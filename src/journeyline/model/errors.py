@@ -7,6 +7,7 @@
      ├── Conflict              a write that names a stale version, or an id in use: 409
      ├── Unauthorized          missing or wrong credentials: 401
      ├── Forbidden             credentials without the needed role: 403
+     ├── SignInRefused         a desktop sign-in refused: bad credentials 400, locked 429
      └── StoreError            the storage backend failed; driver errors are translated
                                once, at the store boundary, with ``raise ... from exc``: 503
 
@@ -55,6 +56,19 @@ class Unauthorized(JourneylineError):
 class Forbidden(JourneylineError):
     status = 403
     code = "missing.permissions"
+
+
+class SignInRefused(JourneylineError):
+    """A sign-in refused, for one ``reason``: ``credentials`` (the same for an unknown email
+    and a wrong password) or ``locked`` (too many failures in a row; ``retry_after_s``)."""
+
+    code = "sign.in.refused"
+
+    def __init__(self, reason: str, message: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+        self.status = 429 if reason == "locked" else 400
 
 
 class StoreError(JourneylineError):

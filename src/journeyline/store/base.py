@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from journeyline.model.errors import InvalidInput
 from journeyline.store.protocol import (
+    AccountStore,
     AuthStore,
     ConversationStore,
     DefinitionStore,
@@ -30,12 +31,14 @@ from journeyline.store.protocol import (
 )
 from journeyline.store.records import (
     DIRECTORY_KINDS,
+    Account,
     Achievement,
     AnySession,
     Assignment,
     Audit,
     ConversationWrite,
     Deadline,
+    DesktopSession,
     DirectoryEntry,
     JourneyAction,
     LogRecord,
@@ -52,6 +55,8 @@ from journeyline.store.records import (
 __all__ = [
     "BACKENDS",
     "DIRECTORY_KINDS",
+    "Account",
+    "AccountStore",
     "Achievement",
     "AnySession",
     "Assignment",
@@ -62,6 +67,7 @@ __all__ = [
     "Deadline",
     "DefinitionStore",
     "DeploymentStore",
+    "DesktopSession",
     "DirectoryEntry",
     "DirectoryStore",
     "EffectStore",

@@ -16,6 +16,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
      ├── DirectoryStore     queues, users and wrap-up codes
      ├── DeploymentStore    web deployments
      ├── AuthStore          OAuth clients and tokens
+     ├── AccountStore       desktop accounts, their sign-in sessions, the server's secrets
      ├── EffectStore        the effect log, partition positions, deadlines
      ├── FlowStore          registered flows (webhooks) and their signing secrets
      ├── OutboxStore        the flows' deliveries: pending, delivered, dead letters
@@ -37,10 +38,12 @@ from journeyline.model.flows import Delivery, Flow
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.records import (
+    Account,
     Achievement,
     AnySession,
     Assignment,
     ConversationWrite,
+    DesktopSession,
     DirectoryEntry,
     JourneyAction,
     LogRecord,
@@ -208,6 +211,50 @@ class AuthStore(Protocol):
 
     def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None: ...
     def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None: ...
+
+
+class AccountStore(Protocol):
+    """Accounts of directory users who sign in to the desktop, their sign-in sessions (by the
+    SHA-256 of the cookie's token) and the server's own secrets. Configuration: a rebuild
+    keeps them all."""
+
+    def account_put(self, account: Account) -> None:
+        """Add or replace the user's account. An email another account has is a StoreError:
+        the caller asks ``account_by_email`` first, in the same transaction."""
+        ...
+
+    def account_get(self, user_id: str) -> Account | None: ...
+    def account_by_email(self, email: str) -> Account | None: ...
+    def accounts_of(self, user_ids: Collection[str]) -> dict[str, Account]:
+        """``user id -> account`` for the users that have one."""
+        ...
+
+    def account_delete(self, user_id: str) -> bool:
+        """Delete the account and every sign-in session of it; False when there was none."""
+        ...
+
+    def desktop_session_put(self, session: DesktopSession) -> None: ...
+    def desktop_session_get(self, token_hash: str) -> tuple[DesktopSession, Account] | None:
+        """The session and its account (None: no such session, or its account has gone)."""
+        ...
+
+    def desktop_session_touch(self, token_hash: str, last_seen_ms: int, expires_ms: int) -> None:
+        """Record that the session was used, and when it now expires (sliding)."""
+        ...
+
+    def desktop_session_delete(self, token_hash: str) -> bool: ...
+    def desktop_sessions_end(self, user_id: str) -> int:
+        """Delete every sign-in session of a user; how many there were."""
+        ...
+
+    def desktop_sessions_prune(self, now_ms: int) -> int:
+        """Delete the sessions that expired at or before ``now_ms``; how many there were."""
+        ...
+
+    def server_secret(self, name: str, candidate: str, now_ms: int) -> str:
+        """The server's secret ``name``: ``candidate``, stored, the first time it is asked
+        for; the stored one ever after."""
+        ...
 
 
 class EffectStore(Protocol):
@@ -380,6 +427,7 @@ class Store(
     DirectoryStore,
     DeploymentStore,
     AuthStore,
+    AccountStore,
     EffectStore,
     DefinitionStore,
     FlowStore,

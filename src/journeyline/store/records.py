@@ -69,6 +69,32 @@ class OAuthClient:
     created_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A directory user who may sign in to the desktop (with a password) or not (None)."""
+
+    user_id: str
+    email: str  # normalised
+    password_hash: str | None  # argon2 (PHC string), never shown
+    role: str  # agent | supervisor | admin
+    created_ms: int
+    modified_ms: int
+    failed_attempts: int = 0  # failed sign-ins in a row
+    locked_until_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DesktopSession:
+    """A signed-in browser: the SHA-256 of its cookie's token, never the token."""
+
+    token_hash: str
+    user_id: str
+    csrf_token: str
+    created_ms: int
+    expires_ms: int
+    last_seen_ms: int
+
+
 # -- the snapshot of the projections ------------------------------------------------------
 
 

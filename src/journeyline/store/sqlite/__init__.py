@@ -14,6 +14,7 @@ on their own connections. The store is one mixin per piece of the interface
     effects.py        the effect log, partition positions, deadlines
     definitions.py    segments, outcomes, action maps, templates and their decisions
     flows.py          flows, their secrets, the outbox of their deliveries
+    accounts.py       desktop accounts, their sign-in sessions, the server's secrets
     directory.py  deployments.py  auth.py
 """
 
@@ -23,6 +24,7 @@ import sqlite3
 
 from journeyline.store.base import register_backend
 from journeyline.store.boundary import translate_errors
+from journeyline.store.sqlite.accounts import AccountsMixin
 from journeyline.store.sqlite.auth import AuthMixin
 from journeyline.store.sqlite.connection import MIGRATIONS, Connection, migrate, path_of
 from journeyline.store.sqlite.conversations import ConversationMixin
@@ -49,6 +51,7 @@ class SqliteStore(
     DirectoryMixin,
     DeploymentMixin,
     AuthMixin,
+    AccountsMixin,
     EffectsMixin,
     DefinitionsMixin,
     FlowsMixin,
