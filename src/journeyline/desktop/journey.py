@@ -107,6 +107,14 @@ def find_people(svc: Services, text: str, now_ms: int) -> list[Contact]:
 # -- a person's journey ------------------------------------------------------------------------
 
 
+def head_of(svc: Services, contact_id: str, now_ms: int) -> str:
+    """The head of the merge set a live contact is in (itself when in none); NotFound for a
+    contact that does not exist or has expired."""
+    contact = queries.live_contact(svc.store, contact_id, now_ms)
+    heads = _heads([contact], svc, now_ms)
+    return heads[0].id if heads else contact.id
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     contact: Contact

@@ -191,7 +191,7 @@ async def _person_page(
         details=_details(shown.contact),
         wrapups=_wrapups(svc),
         verify_as=_verify_as(shown.contact),
-        **extra,
+        **{"merge_error": None, **extra},
     )
 
 
@@ -204,7 +204,13 @@ def _verify_as(contact: Contact | None) -> str | None:
 
 @page("journey:read")
 async def person_page(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return await _person_page(request, svc, viewer, request.path_params["contactId"])
+    """A person's journey; a contact merged into another is shown as the head of its merge
+    set (redirected there), where its sessions are."""
+    contact_id = request.path_params["contactId"]
+    head = journey.head_of(svc, contact_id, svc.clock())
+    if head != contact_id:
+        return _back_to(head)
+    return await _person_page(request, svc, viewer, contact_id)
 
 
 @page("journey:read")

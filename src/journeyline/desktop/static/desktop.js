@@ -37,7 +37,7 @@ function enhance(root) {
 async function fragment(url) {
   const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
   if (response.redirected && new URL(response.url).pathname === "/desktop/signin") {
-    window.location.reload(); // signed out elsewhere: show the sign-in form
+    if (!leaving) window.location.reload(); // signed out elsewhere: show the sign-in form
     return null;
   }
   if (!response.ok) return null;
@@ -72,6 +72,10 @@ document.addEventListener("click", (event) => {
 });
 
 // -- live --------------------------------------------------------------------------------------
+
+let leaving = false; // a form was sent or a link followed: a reload now would undo it
+document.addEventListener("submit", () => { leaving = true; });
+window.addEventListener("pagehide", () => { leaving = true; });
 
 function announce(text) {
   const status = document.getElementById("live-status");
@@ -129,7 +133,7 @@ function listen() {
     }
     const name = event.type;
     if (person && (name.startsWith("contact.") || name.startsWith("identifier."))) {
-      window.location.reload(); // who this person is changed: merged, verified, claimed
+      if (!leaving) window.location.reload(); // who this person is changed: merged, verified
       return;
     }
     if (data.sessionId) refreshCard(data.sessionId, contactId);
