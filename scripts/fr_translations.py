@@ -122,6 +122,7 @@ FR = {
         "Tapez un nom, un numéro de téléphone dans n’importe quel format, un e-mail ou un id de visiteur."
     ),
     "Unmerge": "Défusionner",
+    "Unknown": "Inconnu",
     "Value": "Valeur",
     "Verified": "Vérifié",
     "Verify as this person": "Vérifier comme cette personne",

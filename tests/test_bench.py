@@ -46,7 +46,9 @@ RULES_ARGS = ["--definitions", "30", "--related", "10"]
 LATENCY_ARGS = ["--latency-rate", "100", "--latency-seconds", "1"]
 # 50 conversation events in one second, to 3 open feed clients
 FEED_ARGS = ["--feed-rate", "50", "--feed-seconds", "1", "--feed-clients", "3"]
-LATENCIES = ("flow_latency", "feed_latency")
+# the desktop journey page of a person with 12 sessions, asked 5 times
+JOURNEY_ARGS = ["--journey-sessions", "12", "--journey-requests", "5"]
+LATENCIES = ("flow_latency", "feed_latency", "journey_page")
 DEFINITION_FIGURES = tuple(
     f"{engine}_defs_{suffix}"
     for engine in ("engine", "web_engine")
@@ -59,7 +61,7 @@ def test_bench_reports_every_figure_as_json(
 ) -> None:
     argv = ["bench", "--events", "300", "--runs", "1", "--dir", str(tmp_path), "--json"]
     argv += ["--single-events", "120", "--timeout", "60", *WEB_ARGS, *RULES_ARGS, *LATENCY_ARGS]
-    argv += FEED_ARGS
+    argv += [*FEED_ARGS, *JOURNEY_ARGS]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
 
@@ -165,12 +167,21 @@ def test_bench_reports_every_figure_as_json(
     assert isinstance(feed["passed"], bool)
     assert feed["goal"] == "p99 < 250 ms, all received"
 
+    page = figures["journey_page"]
+    assert report["journey_sessions"] == page["sessions"] == 12  # 12 cards were on the page
+    assert page["events_per_run"] == report["journey_requests"] == 5
+    assert 0 < page["p50_ms"] <= page["p99_ms"] <= page["max_ms"]
+    assert page["raw_read_ms"] > 0
+    assert page["goal"] == "p99 < 50 ms server time"
+    assert isinstance(page["passed"], bool)
+
     # the table made from this report has a line with a rate for every figure
     table = render(report)
     assert "feed latency (one run: 50 conversation events paced at 50/s" in table
     assert "30 of 30 messages received" in table
     assert "flow latency (one run: 100 page views paced at 100/s" in table
     assert "100 of 100 deliveries received" in table
+    assert "desktop journey page (one run: 5 GET /desktop/people/{id} of a person with 12" in table
     assert "web_engine with definitions, % of its rate with none: 3 unrelated " in table
     for name in (*FIGURES, *WEB_FIGURES, *DEFINITION_FIGURES, *LATENCIES):
         label = re.escape(figures[name]["label"])
@@ -191,6 +202,8 @@ def test_bench_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "--latency-seconds",
         "0",
         "--feed-seconds",
+        "0",
+        "--journey-requests",
         "0",
     ]
     assert main(argv) == 0

@@ -507,6 +507,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         help="seconds of paced events for the feed latency (0: not measured; default 10)",
     )
+    bench.add_argument(
+        "--journey-sessions",
+        type=int,
+        default=200,
+        help="sessions of the person whose desktop journey page is timed (1-200; default 200)",
+    )
+    bench.add_argument(
+        "--journey-requests",
+        type=int,
+        default=200,
+        help="GETs of that journey page timed (0: not measured; default 200)",
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 

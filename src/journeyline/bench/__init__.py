@@ -39,6 +39,11 @@ database file:
     ``bench.feed``: a server with ``--feed-clients`` open live feed clients; conversation events
     paced at ``--feed-rate`` for ``--feed-seconds``; p50 and p99 of the time from an event's
     acknowledgement to its message at each client. One run.
+``journey_page``
+    ``bench.journey``: a server given one caller with ``--journey-sessions`` wrapped-up
+    conversations; an admin signs in to the desktop and ``GET /desktop/people/{id}`` is asked
+    ``--journey-requests`` times; p50 and p99 of the server time its ``Server-Timing`` header
+    gives, next to the raw SQLite read of those session rows. One run.
 
 The conversation events are realistic demo days (``journeyline.demo``), one day per seed, with
 the duplicate deliveries dropped so that every event is new. The web events are many visitors
@@ -72,7 +77,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from journeyline.bench import latency, rules
+from journeyline.bench import journey, latency, rules
 from journeyline.bench.errors import BenchError
 from journeyline.bench.feed import MAX_CLIENTS, MAX_RATE, feed_run
 from journeyline.bench.http import HTTP_BATCH, SEGMENT_BATCH, http_run, live_server, web_http_run
@@ -302,6 +307,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     feed_rate: int = args.feed_rate
     feed_clients: int = args.feed_clients
     feed = Figure("feed_latency", f"feed latency, {feed_rate:,} events/s, {feed_clients:,} clients")
+    journey_sessions: int = args.journey_sessions
+    page = Figure("journey_page", f"desktop journey page, {journey_sessions} sessions")
 
     if args.dir:
         Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -384,6 +391,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
             _measure(1, root, quiet, [(feed, feed_once)])
 
+        if args.journey_requests:
+
+            def journey_once(workdir: Path) -> Run:
+                return journey.journey_run(
+                    workdir,
+                    sessions=journey_sessions,
+                    requests=args.journey_requests,
+                    timeout=timeout,
+                )
+
+            _measure(1, root, quiet, [(page, journey_once)])
+
     share = 100.0 * engine.rate / ceiling.rate if ceiling.rate else 0.0
     engine.goal = f">= {ENGINE_GOAL:,.0f}/s and >= {ENGINE_GOAL_SHARE:.0f}% of ceiling"
     engine.passed = engine.rate >= ENGINE_GOAL and share >= ENGINE_GOAL_SHARE
@@ -406,6 +425,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     order = [ceiling, engine, *conversation_defs, http_single, http_batch, web_engine, *web_defs]
     order += [web_single, web_batch, *([flow] if flow.runs else [])]
     order += [feed] if feed.runs else []
+    if page.runs:
+        page.goal = f"p99 < {journey.GOAL_MS:.0f} ms server time"
+        page.passed = journey.passed(page.runs[0])
+        order.append(page)
     figures: dict[str, Any] = {}
     for figure in order:
         median_run = sorted(figure.runs, key=lambda r: r.rate)[len(figure.runs) // 2]
@@ -447,6 +470,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "feed_rate": feed_rate,
         "feed_seconds": args.feed_seconds,
         "feed_clients": feed_clients,
+        "journey_sessions": journey_sessions,
+        "journey_requests": args.journey_requests,
         "figures": figures,
     }
 
@@ -543,6 +568,14 @@ def _latency_lines(report: dict[str, Any]) -> list[str]:
             f"feed latency (one run: {feed['events_per_run']:,} conversation events paced at"
             f" {feed['rate_asked']:,}/s, a POST every {tick}, to {feed['clients']:,} open feed"
             f" clients; {feed['probes']:,} probes): {spread}; {paced}"
+        )
+    if (page := figures.get("journey_page")) is not None:
+        lines.append(
+            f"desktop journey page (one run: {page['events_per_run']:,} GET"
+            f" /desktop/people/{{id}} of a person with {page['sessions']:,.0f} sessions, server"
+            f" time from Server-Timing): p50 {page['p50_ms']:,.1f} ms, p99"
+            f" {page['p99_ms']:,.1f} ms, max {page['max_ms']:,.1f} ms; ceiling: the raw read of"
+            f" those session rows {page['raw_read_ms']:,.2f} ms"
         )
     return lines
 

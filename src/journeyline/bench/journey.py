@@ -101,11 +101,19 @@ def _sign_in(base_url: str, token: str) -> httpx.Client:
         body = {"name": "Bench Admin", "email": "bench@example.com", "password": password}
         _check(api.post("/api/v2/users", json={**body, "role": "admin"}), "POST /api/v2/users")
     desk = httpx.Client(base_url=base_url, timeout=30)
+    try:
+        return _signed_in(desk, body["email"], password)
+    except BaseException:
+        desk.close()
+        raise
+
+
+def _signed_in(desk: httpx.Client, email: str, password: str) -> httpx.Client:
     form = _check(desk.get("/desktop/signin"), "GET /desktop/signin").text
     found = re.search(r'name="csrf_token" value="([^"]+)"', form)
     if found is None:
         raise BenchError("the sign-in form has no csrf_token")
-    data = {"email": body["email"], "password": password, "csrf_token": found.group(1)}
+    data = {"email": email, "password": password, "csrf_token": found.group(1)}
     _check(desk.post("/desktop/signin", data=data), "POST /desktop/signin", 303)
     return desk
 
@@ -139,7 +147,8 @@ def journey_run(workdir: Path, *, sessions: int, requests: int, timeout: float) 
         base_url = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as api:
             contact_id = _load(api, sessions)
-        with _sign_in(base_url, token) as desk:
+        desk = _sign_in(base_url, token)
+        try:
             path = f"/desktop/people/{contact_id}"
             page = _check(desk.get(path), f"GET {path}")
             shown = page.text.count('<article class="card')
@@ -154,6 +163,8 @@ def journey_run(workdir: Path, *, sessions: int, requests: int, timeout: float) 
                     raise BenchError("the journey page has no Server-Timing header")
                 server_ms.append(float(timing.group(1)))
             seconds = time.perf_counter() - started
+        finally:
+            desk.close()
         raw = _raw_read_ms(workdir / "http.db", contact_id, max(requests, 20))
     server_ms.sort()
     details = {

@@ -25,7 +25,7 @@ account: the price of telling a locked-out agent why). Attempts on one email are
 time, so concurrent guesses cannot outrun the count.
 
 **CSRF.** Every form of a session carries the session's synchronizer token (a ``csrf_token``
-field, or the ``X-CSRF-Token`` header htmx sends). The sign-in form, before any session, uses a
+field, or the ``X-CSRF-Token`` header a script sends). The sign-in form, before any session, uses a
 signed double-submit token: the ``jl_csrf`` cookie holds a random nonce, the form an issue time
 and the HMAC-SHA256 of both under the server's secret (``JOURNEYLINE_SECRET_KEY``, else one
 generated and kept in the store); it is good for two hours. A request a browser marks as

@@ -31,7 +31,11 @@ _PHONE = re.compile(r"[+\d][\d\s().-]{4,}")
 def card_of(svc: Services, session: AnySession, now_ms: int) -> CardView:
     contact_id, verified = canonical_link(svc, session.id)
     return card_view(
-        session, session_card(svc, session, now_ms), contact_id=contact_id, verified=verified
+        session,
+        session_card(svc, session, now_ms),
+        contact_id=contact_id,
+        verified=verified,
+        customer_name=queries.customer_name(svc.store, contact_id),
     )
 
 

@@ -116,7 +116,12 @@ class CardView:
 
 
 def card_view(
-    session: AnySession, card: Card | WebCard, *, contact_id: str | None, verified: bool
+    session: AnySession,
+    card: Card | WebCard,
+    *,
+    contact_id: str | None,
+    verified: bool,
+    customer_name: str | None = None,
 ) -> CardView:
     common: dict[str, Any] = {
         "session_id": session.id,
@@ -138,7 +143,7 @@ def card_view(
             kind=session.type,
             ticking=False,  # a web session's duration runs to its last event
             ended=card.color == "gray",
-            customer_name=card.customer_name,
+            customer_name=_named(card.customer_name),
             page_title=page.title if page else card.current_screen,
             page_url=page.url if page else None,
             page_count=card.pageview_count,
@@ -154,8 +159,14 @@ def card_view(
         wrapped_up=card.wrapup_code is not None,
         ended=session.ended_ms is not None,
         conversation_id=session.conversation_id,
+        customer_name=_named(customer_name),
         **common,
     )
+
+
+def _named(name: str | None) -> str | None:
+    """A person's name, or None for the engine's "Unknown" (the page says so in its language)."""
+    return None if name in (None, "", "Unknown") else name
 
 
 def duration_text(seconds: int) -> str:
@@ -212,7 +223,10 @@ class MapItem:
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, Mapping):
+    """Dotted keys and their values; a typed attribute (``{"dataType", "value"}``) is its value."""
+    if isinstance(value, Mapping) and set(value) == {"dataType", "value"}:
+        yield from _flatten(value["value"], prefix)
+    elif isinstance(value, Mapping):
         for key, inner in value.items():
             if key != "selfUri":
                 yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
