@@ -170,6 +170,159 @@ FR = {
 }
 
 
+#: The admin screens (desktop/admin*.py, templates/admin/).
+FR |= {
+    "#RRGGBB, for example #2f6fdf": "#RRVVBB, par exemple #2f6fdf",
+    "1 to 100; the default is 2.": "De 1 à 100 ; 2 par défaut.",
+    "Action maps": "Cartes d’actions",
+    "Action templates": "Modèles d’actions",
+    "Actions": "Actions",
+    "Add": "Ajouter",
+    "Agents": "Agents",
+    "All domains": "Tous les domaines",
+    "Allow all domains": "Autoriser tous les domaines",
+    "Allowed domains": "Domaines autorisés",
+    "Assignment expires after (days)": "L’attribution expire après (jours)",
+    "Breadcrumb": "Fil d’Ariane",
+    "Changed": "Modifié",
+    "Client id": "Identifiant du client",
+    "Client secret": "Secret du client",
+    "Collect IP addresses": "Collecter les adresses IP",
+    "Colour": "Couleur",
+    "Conditions and other settings (JSON, as the API takes them)": (
+        "Conditions et autres réglages (JSON, comme l’API les prend)"
+    ),
+    "Copied": "Copié",
+    "Copy it now: it is shown this once, and cannot be read back.": (
+        "Copiez-le maintenant : il n’est montré qu’une fois et ne peut pas être relu."
+    ),
+    "Copy the secret": "Copier le secret",
+    "Copy the tag": "Copier la balise",
+    "Create": "Créer",
+    "Created": "Créé",
+    "Created.": "Créé.",
+    "Dead letters": "Lettres mortes",
+    "Delete": "Supprimer",
+    "Deleted": "Supprimé",
+    "Deleted.": "Supprimé.",
+    "Deliveries to flows that were given up on. Replaying one tries it again from now.": (
+        "Les envois aux flux abandonnés. En rejouer un le retente dès maintenant."
+    ),
+    "Deployments": "Déploiements",
+    "Description": "Description",
+    "Directory": "Annuaire",
+    "Done": "Terminé",
+    "Flow": "Flux",
+    "Flow id": "Identifiant du flux",
+    "Flow registered": "Flux enregistré",
+    "Flows": "Flux",
+    "For customer segments; leave empty for none.": (
+        "Pour les segments de clients ; laisser vide pour aucune."
+    ),
+    "Goals a journey can reach, such as a purchase.": (
+        "Les objectifs qu’un parcours peut atteindre, comme un achat."
+    ),
+    "Groups of visitors and customers, matched by what they do.": (
+        "Des groupes de visiteurs et de clients, reconnus à ce qu’ils font."
+    ),
+    "Id": "Identifiant",
+    "Id (optional)": "Identifiant (facultatif)",
+    "Inactive": "Inactif",
+    "Last error": "Dernière erreur",
+    "Name": "Nom",
+    "New OAuth client": "Nouveau client OAuth",
+    "New action map": "Nouvelle carte d’actions",
+    "New action template": "Nouveau modèle d’action",
+    "New deployment": "Nouveau déploiement",
+    "New name for %(name)s": "Nouveau nom pour %(name)s",
+    "New outcome": "Nouveau résultat",
+    "New segment": "Nouveau segment",
+    "Next page": "Page suivante",
+    "No": "Non",
+    "No dead letters.": "Aucune lettre morte.",
+    "None": "Aucun",
+    "None yet.": "Aucun pour l’instant.",
+    "OAuth client created": "Client OAuth créé",
+    "OAuth clients": "Clients OAuth",
+    "One a line: example.com, or *.example.com for its subdomains.": (
+        "Un par ligne : example.com, ou *.example.com pour ses sous-domaines."
+    ),
+    "Outcomes": "Résultats",
+    "Page %(number)s of %(pages)s": "Page %(number)s sur %(pages)s",
+    "Pages": "Pages",
+    "Previous page": "Page précédente",
+    "Programs that call the API with client credentials.": (
+        "Les programmes qui appellent l’API avec des identifiants de client."
+    ),
+    "Put this tag on every page of the site.": "Placez cette balise sur chaque page du site.",
+    "Queues": "Files d’attente",
+    "Queues, agents and wrap-up codes: the names session cards show.": (
+        "Files d’attente, agents et codes de clôture : les noms que montrent les cartes."
+    ),
+    "Register": "Enregistrer",
+    "Register a flow": "Enregistrer un flux",
+    "Rename": "Renommer",
+    "Replay": "Rejouer",
+    "Replay all": "Tout rejouer",
+    "Replayed.": "Rejoué.",
+    "Role": "Rôle",
+    "Save": "Enregistrer",
+    "Saved.": "Enregistré.",
+    "Segments": "Segments",
+    "Signing secret": "Secret de signature",
+    "State": "État",
+    "The content of offers that action maps show.": (
+        "Le contenu des offres que montrent les cartes d’actions."
+    ),
+    "The rest of the definition as in docs/definitions.md: criteria, patterns, the action. "
+    "The fields above win over the same keys here.": (
+        "Le reste de la définition, comme dans docs/definitions.md : critères, motifs, "
+        "l’action. Les champs ci-dessus l’emportent sur les mêmes clés ici."
+    ),
+    "The role decides what the client may do: ingest only sends conversation events, "
+    "admin may do everything.": (
+        "Le rôle décide de ce que le client peut faire : ingest envoie seulement des "
+        "événements de conversation, admin peut tout faire."
+    ),
+    "To mirror the id your contact centre uses; a new one is made otherwise.": (
+        "Pour reprendre l’identifiant de votre centre de contact ; sinon il en est créé un."
+    ),
+    "Tracker tag": "Balise de suivi",
+    "Tries": "Essais",
+    "URL": "URL",
+    "Version": "Version",
+    "Webhooks that action maps call, and the deliveries that failed.": (
+        "Les webhooks qu’appellent les cartes d’actions, et les envois qui ont échoué."
+    ),
+    "Websites that send web events, and the tracker tag to put on their pages.": (
+        "Les sites qui envoient des événements web, et la balise de suivi à mettre sur "
+        "leurs pages."
+    ),
+    "Weight": "Poids",
+    "What to offer or trigger, when, and for whom.": (
+        "Quoi proposer ou déclencher, quand, et pour qui."
+    ),
+    "Where journeyline posts, signed with the flow’s secret.": (
+        "Où journeyline envoie, signé avec le secret du flux."
+    ),
+    "Wrap-up codes": "Codes de clôture",
+    "Yes": "Oui",
+    "deleted": "supprimé",
+    "ingest": "ingest",
+    "12 characters at least. Without an email and a password, the user is a name in the "
+    "directory and cannot sign in.": (
+        "12 caractères au moins. Sans e-mail ni mot de passe, l’utilisateur est un nom de "
+        "l’annuaire et ne peut pas se connecter."
+    ),
+    "New user": "Nouvel utilisateur",
+    "None: cannot sign in": "Aucun : ne peut pas se connecter",
+    "Users": "Utilisateurs",
+    "Who signs in to the desktop: their email, password and role.": (
+        "Qui se connecte au bureau : son e-mail, son mot de passe et son rôle."
+    ),
+}
+
+
 def main() -> int:
     path = Path(__file__).resolve().parent.parent / "src/journeyline/desktop/locale/fr/LC_MESSAGES/messages.po"
     with path.open("rb") as handle:

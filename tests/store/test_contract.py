@@ -935,6 +935,19 @@ def test_oauth_clients_and_tokens(store: Store) -> None:
     assert store.token_get("nope") is None
 
 
+def test_oauth_clients_are_listed_by_name(store: Store) -> None:
+    assert store.clients() == []
+    made = [
+        OAuthClient("c-2", "h2", "Zeta", "agent", T0),
+        OAuthClient("c-3", "h3", "Alpha", "admin", T0 + 1),
+        OAuthClient("c-1", "h1", "Alpha", "ingest", T0 + 2),
+    ]
+    with store.transaction():
+        for client in made:
+            store.client_put(client)
+    assert store.clients() == [made[2], made[1], made[0]]  # by name, then id
+
+
 def test_accounts_by_user_and_by_email(store: Store) -> None:
     ann = account("u1", email="ann@example.com")
     bob = account("u2", email="bob@example.com", password_hash=None, role="admin")
@@ -1158,6 +1171,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "deployment_delete": lambda s: s.deployment_delete("d1"),
     "client_put": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
     "client_get": lambda s: s.client_get("id"),
+    "clients": lambda s: s.clients(),
     "token_put": lambda s: s.token_put("hash", "id", T0),
     "token_get": lambda s: s.token_get("hash"),
     "account_put": lambda s: s.account_put(account("u1")),

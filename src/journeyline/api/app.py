@@ -28,6 +28,7 @@ from journeyline.api.web import WEB_ROUTES
 from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
 from journeyline.desktop.accounts import Accounts, require
+from journeyline.desktop.admin import ADMIN_ROUTES
 from journeyline.desktop.feed import Feed, FeedOptions, feed_routes
 from journeyline.desktop.pages import DESKTOP_ROUTES
 from journeyline.desktop.signin import SIGNIN_ROUTES
@@ -140,6 +141,7 @@ def create_app(
         *DEMO_CALLBACK_ROUTES,
         *STATIC_ROUTES,
         *DESKTOP_ROUTES,
+        *ADMIN_ROUTES,
         *feed_routes(desktop_role),
         *SIGNIN_ROUTES,
     ]

@@ -49,15 +49,25 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def create_client(store: Store, *, name: str, role: str, now_ms: int) -> tuple[str, str]:
-    """Create an OAuth client; returns its id and secret (the secret is shown only once)."""
+def new_client(*, name: str, role: str, now_ms: int) -> tuple[OAuthClient, str]:
+    """A new OAuth client, not yet stored, and its secret (to show only once): a 400 naming
+    the field for a blank name or an unknown role."""
+    if not 0 < len(name.strip()) <= 256:
+        raise InvalidInput("name must be 1 to 256 characters", field="name")
     if role not in ROLES:
         raise InvalidInput(f"unknown role '{role}' (known: {', '.join(ROLES)})", field="role")
     client_id = secrets.token_hex(16)
     client_secret = secrets.token_urlsafe(32)
+    client = OAuthClient(client_id, digest(client_secret), name.strip(), role, now_ms)
+    return client, client_secret
+
+
+def create_client(store: Store, *, name: str, role: str, now_ms: int) -> tuple[str, str]:
+    """Create an OAuth client; returns its id and secret (the secret is shown only once)."""
+    client, client_secret = new_client(name=name, role=role, now_ms=now_ms)
     with store.transaction():
-        store.client_put(OAuthClient(client_id, digest(client_secret), name, role, now_ms))
-    return client_id, client_secret
+        store.client_put(client)
+    return client.client_id, client_secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,11 @@ def _flow_field(action_map: Any) -> str:
     return "action.architectFlowFields.architectFlow.id"
 
 
-async def _put(svc: Services, kind: str, record: Any, expected: int | None, actor: str) -> Any:
+async def put_definition(
+    svc: Services, kind: str, record: Any, expected: int | None, actor: str
+) -> Any:
+    """Write ``record`` by the engine's command (``expected``: the version it replaces, None
+    for a new one) and read it back; the desktop's forms call this too."""
     if kind == "actionmap":
         _check_references(svc, record)
     command = PutDefinition(
@@ -105,7 +109,7 @@ def routes(kind: str) -> list[Route]:
             principal = svc.auth.require(request, "definitions:write")
             body = await read_body(request, MAX_BODY)
             record = decode(body, id=str(uuid.uuid4()), now_ms=svc.clock())
-            stored = await _put(svc, kind, record, None, principal.client_id)
+            stored = await put_definition(svc, kind, record, None, principal.client_id)
             return json_response(encode(stored))
         svc.auth.require(request, "journey:read")
         size, number = page_params(request)
@@ -152,7 +156,7 @@ def routes(kind: str) -> list[Route]:
                 field="version",
             )
         record = decode(body, current=current, now_ms=svc.clock())
-        stored = await _put(svc, kind, record, current.version, principal.client_id)
+        stored = await put_definition(svc, kind, record, current.version, principal.client_id)
         return json_response(encode(stored))
 
     return [

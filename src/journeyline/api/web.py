@@ -151,7 +151,8 @@ class DeploymentBody(msgspec.Struct, rename="camel"):
     id: str | None = None
 
 
-def _parse_deployment(raw: bytes) -> DeploymentBody:
+def parse_deployment(raw: bytes) -> DeploymentBody:
+    """A deployment's fields from a body: a 400 naming the field that is wrong."""
     try:
         body = msgspec.json.decode(raw, type=DeploymentBody)
     except msgspec.ValidationError as exc:
@@ -170,13 +171,29 @@ def _parse_deployment(raw: bytes) -> DeploymentBody:
     return body
 
 
-def _base_url(svc: Services, request: Request) -> str:
+def base_url(svc: Services, request: Request) -> str:
+    """Where browsers reach this server (``public_url``, else the request's own base)."""
     return (svc.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def new_deployment(body: DeploymentBody, now_ms: int) -> Deployment:
+    """A new deployment from a parsed body, with a fresh write key (and id, unless given)."""
+    return Deployment(
+        id=body.id or new_id(),
+        name=body.name.strip(),
+        write_key=secrets.token_urlsafe(24),
+        allowed_domains=tuple(d.lower() for d in body.allowed_domains),
+        allow_all_domains=body.allow_all_domains,
+        collect_ip_addresses=body.collect_ip_addresses,
+        description=body.description,
+        created_ms=now_ms,
+        modified_ms=now_ms,
+    )
 
 
 async def deployments(request: Request) -> Response:
     svc = services(request)
-    base = _base_url(svc, request)
+    base = base_url(svc, request)
     if request.method == "GET":
         svc.auth.require(request, "journey:read")
         found = svc.store.deployments()
@@ -188,19 +205,7 @@ async def deployments(request: Request) -> Response:
             }
         )
     svc.auth.require(request, "deployments:write")
-    body = _parse_deployment(await read_body(request, 64 * 1024))
-    now = svc.clock()
-    deployment = Deployment(
-        id=body.id or new_id(),
-        name=body.name.strip(),
-        write_key=secrets.token_urlsafe(24),
-        allowed_domains=tuple(d.lower() for d in body.allowed_domains),
-        allow_all_domains=body.allow_all_domains,
-        collect_ip_addresses=body.collect_ip_addresses,
-        description=body.description,
-        created_ms=now,
-        modified_ms=now,
-    )
+    deployment = new_deployment(parse_deployment(await read_body(request, 64 * 1024)), svc.clock())
     await svc.writer.call(lambda store: store.deployment_put(deployment))
     return json_response(wire_web.deployment(deployment, base_url=base))
 
@@ -219,7 +224,7 @@ async def deployment(request: Request) -> Response:
         await svc.writer.call(lambda store: store.deployment_delete(deployment_id))
         return Response(status_code=204)
     if request.method == "PUT":
-        body = _parse_deployment(await read_body(request, 64 * 1024))
+        body = parse_deployment(await read_body(request, 64 * 1024))
         changes: dict[str, Any] = {
             "name": body.name.strip(),
             "description": body.description,
@@ -231,7 +236,7 @@ async def deployment(request: Request) -> Response:
         changed = dataclasses.replace(found, **changes)
         await svc.writer.call(lambda store: store.deployment_put(changed))
         found = changed
-    return json_response(wire_web.deployment(found, base_url=_base_url(svc, request)))
+    return json_response(wire_web.deployment(found, base_url=base_url(svc, request)))
 
 
 WEB_ROUTES = [

@@ -25,6 +25,13 @@ class AuthMixin:
         ).fetchone()
         return OAuthClient(*row) if row else None
 
+    def clients(self) -> list[OAuthClient]:
+        rows = self._db.execute(
+            "SELECT client_id, secret_hash, name, role, created_ms FROM oauth_clients"
+            " ORDER BY name, client_id"
+        ).fetchall()
+        return [OAuthClient(*row) for row in rows]
+
     def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None:
         self._db.execute(
             "INSERT INTO oauth_tokens (token_hash, client_id, expires_ms) VALUES (?, ?, ?)",
