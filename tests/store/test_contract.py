@@ -579,7 +579,13 @@ def test_live_sessions_are_the_open_and_recently_active_ones(store: Store) -> No
         save_web(store, web_session(3, T0 + 4, last_ms=T0 + 50, cookie="cookie-2"))
     live = store.sessions_live(since_ms=T0 + 400, limit=10)
     assert [s.id for s in live] == ["s01", "s02", "s00"]  # newest first
-    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=1)] == ["s01"]
+    # past the limit, the open conversations come first: the longest open first
+    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=1)] == ["s00"]
+    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=2)] == ["s01", "s00"]
+    with store.transaction():
+        save_conversation(store, conversation(6, T0 + 9))  # opened later, waited less
+    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=1)] == ["s00"]
+    assert [s.id for s in store.sessions_live(since_ms=T0 + 400, limit=2)] == ["s06", "s00"]
     assert {s.id for s in store.sessions_live(since_ms=T0, limit=10)} == {
         "s00",
         "s01",

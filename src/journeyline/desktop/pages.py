@@ -408,7 +408,9 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     [parsed] = genesys_detail.parse_many([event])
     if isinstance(parsed, genesys_detail.Rejected):
         raise InvalidInput(parsed.message, field=parsed.field)
-    await svc.writer.submit([parsed])
+    [applied] = await svc.writer.submit([parsed])
+    if applied.error is not None:
+        raise applied.error
     contact_id = journey.card_of(svc, session, svc.clock()).contact_id
     if contact_id is None:
         return secure(RedirectResponse(f"/desktop/sessions/{quote(session.id)}", status_code=303))

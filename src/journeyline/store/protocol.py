@@ -107,7 +107,8 @@ class ConversationStore(Protocol):
 
     def sessions_live(self, *, since_ms: int, limit: int) -> list[AnySession]:
         """What may be live: conversation sessions not ended or ended at or after
-        ``since_ms``, web and app sessions with an event at or after it; newest first."""
+        ``since_ms``, web and app sessions with an event at or after it; newest first. Past
+        ``limit``, the open conversations are kept first, the longest open first."""
         ...
 
 

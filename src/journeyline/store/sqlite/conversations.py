@@ -120,16 +120,23 @@ class ConversationMixin:
         return Page(items, cursor)
 
     def sessions_live(self, *, since_ms: int, limit: int) -> list[AnySession]:
+        # open conversations first, the longest open first (the longest waits are the ones a
+        # busy Now view must keep), then the recently active ones, newest first
         rows = self._db.execute(
-            "SELECT type, doc, created_ms, id FROM sessions"
+            "SELECT type, doc, created_ms, id, 0 AS rank, created_ms AS k FROM sessions"
             " WHERE type = 'conversation' AND ended_ms IS NULL"
-            " UNION ALL SELECT type, doc, created_ms, id FROM sessions WHERE ended_ms >= ?"
-            " UNION ALL SELECT type, doc, created_ms, id FROM sessions"
+            " UNION ALL SELECT type, doc, created_ms, id, 1, -created_ms FROM sessions"
+            " WHERE ended_ms >= ?"
+            " UNION ALL SELECT type, doc, created_ms, id, 1, -created_ms FROM sessions"
             " WHERE type != 'conversation' AND last_event_ms >= ?"
-            " ORDER BY 3 DESC, 4 DESC LIMIT ?",
+            " ORDER BY 5, 6, 4 LIMIT ?",
             (since_ms, since_ms, limit),
         )
-        return [_decode_session(kind, doc) for kind, doc, _, _ in rows]
+        found = [
+            (created, sid, _decode_session(kind, doc)) for kind, doc, created, sid, _, _ in rows
+        ]
+        found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+        return [session for _, _, session in found]
 
     def session_events(
         self, session_id: str, *, after: str | None, page_size: int, names: Sequence[str]
