@@ -592,6 +592,7 @@ def test_live_sessions_are_the_open_and_recently_active_ones(store: Store) -> No
         "s02",
         "s03",
         "s04",
+        "s06",
     }
 
 
