@@ -90,3 +90,13 @@ def test_a_refused_action_form_says_why_in_french(
     )
     assert not_ended.status_code == 409
     assert "only an ended conversation" not in error_text(not_ended)
+
+
+def test_the_language_switch_comes_back_to_the_same_search(french: httpx.Client) -> None:
+    page = french.get("/desktop/search", params={"q": "nobody at all"})
+    [link] = re.findall(r'href="(/desktop/language\?to=en[^"]*)"', page.text)
+    back = french.get(link.replace("&amp;", "&"))
+    assert back.status_code == 303
+    assert back.headers["location"] == "/desktop/search?q=nobody+at+all"
+    english = french.get(back.headers["location"])
+    assert "Nobody matches" in english.text  # the cookie now says English
