@@ -82,8 +82,6 @@ def local_path(target: str | None, default: str = "/desktop") -> str:
 def _signin_redirect(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = f"{SIGN_IN}?next={quote(target, safe='')}"
-    if request.headers.get("hx-request"):
-        return secure(Response(status_code=401, headers={"HX-Redirect": location}))
     return secure(RedirectResponse(location, status_code=303))
 
 
