@@ -43,7 +43,7 @@ from journeyline.desktop.admin_users import USER_ROUTES
 from journeyline.desktop.pages import Viewer, page
 from journeyline.desktop.users import delete_user
 from journeyline.desktop.views import N_
-from journeyline.model.errors import Forbidden, InvalidInput, NotFound
+from journeyline.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 BASE = "/desktop/admin"
 #: Seeing the deployments (and so the admin index): supervisors and admins, not agents.
@@ -187,6 +187,8 @@ async def directory_delete(request: Request, svc: Services, viewer: Viewer) -> R
     segment, kind, _ = _directory_kind(request)
     entry_id = request.path_params["entryId"]
     if kind == "user":  # as DELETE /api/v2/users/{userId}: an account goes with its user
+        if entry_id == viewer.user_id:  # as the Users screen: not the only admin's own account
+            raise Conflict("you cannot delete the user you are signed in as")
         if svc.store.account_get(entry_id) is not None and "users:admin" not in viewer.permissions:
             raise Forbidden("only an admin may delete a user who signs in")
         deleted = await svc.writer.call(lambda store: delete_user(store, entry_id))
