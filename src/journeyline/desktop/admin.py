@@ -40,7 +40,7 @@ from journeyline.desktop.admin_forms import (
     show_secret,
 )
 from journeyline.desktop.admin_users import USER_ROUTES
-from journeyline.desktop.pages import Viewer, page
+from journeyline.desktop.pages import Viewer, message_text, page
 from journeyline.desktop.users import delete_user
 from journeyline.desktop.views import N_
 from journeyline.model.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -176,7 +176,7 @@ async def directory_rename(request: Request, svc: Services, viewer: Viewer) -> R
     try:
         body = parse_entry(msgspec.json.encode({"name": form.get("name", "")}))
     except InvalidInput as exc:
-        renaming = {entry_id: (form.get("name", ""), exc.message)}
+        renaming = {entry_id: (form.get("name", ""), message_text(request, exc.message, 400))}
         return _directory_page(request, svc, viewer, status=400, renaming=renaming)
     await put_entry(svc, kind, entry_id, body.name)
     return done(f"{BASE}/directory/{segment}", "saved")
