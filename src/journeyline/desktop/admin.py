@@ -40,10 +40,10 @@ from journeyline.desktop.admin_forms import (
     show_secret,
 )
 from journeyline.desktop.admin_users import USER_ROUTES
-from journeyline.desktop.pages import Viewer, page
+from journeyline.desktop.pages import Viewer, message_text, page
 from journeyline.desktop.users import delete_user
 from journeyline.desktop.views import N_
-from journeyline.model.errors import Forbidden, InvalidInput, NotFound
+from journeyline.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 BASE = "/desktop/admin"
 #: Seeing the deployments (and so the admin index): supervisors and admins, not agents.
@@ -176,7 +176,7 @@ async def directory_rename(request: Request, svc: Services, viewer: Viewer) -> R
     try:
         body = parse_entry(msgspec.json.encode({"name": form.get("name", "")}))
     except InvalidInput as exc:
-        renaming = {entry_id: (form.get("name", ""), exc.message)}
+        renaming = {entry_id: (form.get("name", ""), message_text(request, exc.message, 400))}
         return _directory_page(request, svc, viewer, status=400, renaming=renaming)
     await put_entry(svc, kind, entry_id, body.name)
     return done(f"{BASE}/directory/{segment}", "saved")
@@ -187,6 +187,8 @@ async def directory_delete(request: Request, svc: Services, viewer: Viewer) -> R
     segment, kind, _ = _directory_kind(request)
     entry_id = request.path_params["entryId"]
     if kind == "user":  # as DELETE /api/v2/users/{userId}: an account goes with its user
+        if entry_id == viewer.user_id:  # as the Users screen: not the only admin's own account
+            raise Conflict("you cannot delete the user you are signed in as")
         if svc.store.account_get(entry_id) is not None and "users:admin" not in viewer.permissions:
             raise Forbidden("only an admin may delete a user who signs in")
         deleted = await svc.writer.call(lambda store: delete_user(store, entry_id))

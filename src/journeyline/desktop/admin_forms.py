@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from journeyline.desktop import i18n
-from journeyline.desktop.pages import Viewer
+from journeyline.desktop.pages import Viewer, message_text
 from journeyline.desktop.render import language_of, render, secure
 from journeyline.desktop.views import N_
 from journeyline.model.errors import JourneylineError
@@ -66,7 +66,15 @@ def show(
     """An admin page: the admin section of the navigation, a notice the redirect asked for."""
     key = request.query_params.get("notice", "")
     context.setdefault("notice", gettext(request, NOTICES[key]) if key in NOTICES else None)
-    context.setdefault("errors", {})
+    # the API's words are English: on a page in another language, what the status means (a
+    # message next to a field is one to correct: a 400)
+    errors = context.get("errors") or {}
+    context["errors"] = {
+        name: message_text(request, message, status if name == "" else 400)
+        for name, message in errors.items()
+    }
+    if context.get("problem"):
+        context["problem"] = message_text(request, context["problem"], status)
     return render(request, template, status=status, user=viewer, section="admin", **context)
 
 

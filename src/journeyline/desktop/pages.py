@@ -88,12 +88,17 @@ def _signin_redirect(request: Request) -> Response:
 def error_text(request: Request, exc: JourneylineError) -> str:
     """Why, in the request's language: the error's own words when the catalogue has them (the
     desktop's own refusals), else, in a language other than English, what its status means."""
+    return message_text(request, exc.message, exc.status)
+
+
+def message_text(request: Request, message: str, status: int) -> str:
+    """``error_text`` of an error's ``message`` and ``status``."""
     language = language_of(request)
     gettext = i18n.translations(language).gettext
-    translated = gettext(exc.message)
-    if translated != exc.message or language == i18n.DEFAULT:
+    translated = gettext(message)
+    if translated != message or language == i18n.DEFAULT:
         return translated
-    return gettext(ERROR_TEXT.get(exc.status, N_("Something went wrong")))
+    return gettext(ERROR_TEXT.get(status, N_("Something went wrong")))
 
 
 def error_page(request: Request, viewer: Viewer | None, exc: JourneylineError) -> Response:
