@@ -28,7 +28,9 @@ from journeyline.store.base import OAuthClient, Store
 #: What each role may do. OAuth clients have one of these roles, and so do the people who sign
 #: in to the desktop (agent, supervisor or admin: ``DESKTOP_ROLES``).
 _AGENT = frozenset({"journey:read", "contacts:write"})
-_SUPERVISOR = _AGENT | {"directory:write", "definitions:write"}
+#: ``contacts:write``: verify, claim, release, merge, unmerge; ``contacts:edit``: create, change
+#: and delete contacts (supervisors and admins).
+_SUPERVISOR = _AGENT | {"directory:write", "definitions:write", "contacts:edit"}
 ROLES: dict[str, frozenset[str]] = {
     "admin": _SUPERVISOR
     | {

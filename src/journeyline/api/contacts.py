@@ -27,6 +27,9 @@ from journeyline.model.contact import Contact
 from journeyline.model.errors import InvalidInput, NotFound
 
 BASE = "/api/v2/externalcontacts"
+#: Creating, changing and deleting contacts (supervisors and admins); verifying, claiming and
+#: merging them is ``contacts:write`` (agents too).
+EDIT = "contacts:edit"
 
 
 class _Phone(msgspec.Struct, rename="camel"):
@@ -96,18 +99,21 @@ def _live(svc: Services, contact_id: str) -> Contact:
     return queries.live_contact(svc.store, contact_id, svc.clock())
 
 
-async def _body(request: Request, model: type[Any]) -> Any:
+async def _body(request: Request, model: type[Any], permission: str = "contacts:write") -> Any:
     """The request body of a write, once the caller is known to be allowed to write."""
-    services(request).auth.require(request, "contacts:write")
+    services(request).auth.require(request, permission)
     return decode_body(await read_body(request, 64 * 1024), model)
 
 
 async def _command(
-    request: Request, make: Callable[..., commands.Command], **fields: Any
+    request: Request,
+    make: Callable[..., commands.Command],
+    permission: str = "contacts:write",
+    **fields: Any,
 ) -> dict[str, Any]:
     """Run the command ``make(actor=..., at_ms=..., **fields)`` as the authorised caller."""
     svc = services(request)
-    principal = svc.auth.require(request, "contacts:write")
+    principal = svc.auth.require(request, permission)
     command = make(actor=principal.client_id, at_ms=svc.clock(), **fields)
     return await svc.run_command(command)
 
@@ -121,9 +127,9 @@ _OPERATIONS: dict[str, type[commands.ClaimIdentifier | commands.ReleaseIdentifie
 async def contacts(request: Request) -> Response:
     svc = services(request)
     if request.method == "POST":
-        body = await _body(request, ContactBody)
+        body = await _body(request, ContactBody, EDIT)
         result = await _command(
-            request, commands.CreateContact, id=new_id(), fields=contact_fields(body)
+            request, commands.CreateContact, EDIT, id=new_id(), fields=contact_fields(body)
         )
         return json_response(_contact_json(svc, _live(svc, result["id"])))
     svc.auth.require(request, "journey:read")
@@ -147,10 +153,12 @@ async def contact(request: Request) -> Response:
         svc.auth.require(request, "journey:read")
         return json_response(_contact_json(svc, _live(svc, contact_id)))
     if request.method == "DELETE":
-        await _command(request, commands.DeleteContact, id=contact_id)
+        await _command(request, commands.DeleteContact, EDIT, id=contact_id)
         return Response(status_code=204)
-    body = await _body(request, ContactBody)
-    await _command(request, commands.UpdateContact, id=contact_id, fields=contact_fields(body))
+    body = await _body(request, ContactBody, EDIT)
+    await _command(
+        request, commands.UpdateContact, EDIT, id=contact_id, fields=contact_fields(body)
+    )
     return json_response(_contact_json(svc, _live(svc, contact_id)))
 
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire_web
+from journeyline.api.auth import ROLES
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
 from journeyline.core.origin import refused_host
@@ -195,11 +196,11 @@ async def deployments(request: Request) -> Response:
     svc = services(request)
     base = base_url(svc, request)
     if request.method == "GET":
-        svc.auth.require(request, "journey:read")
+        keys = may_see_keys(svc, request)
         found = svc.store.deployments()
         return json_response(
             {
-                "entities": [wire_web.deployment(d, base_url=base) for d in found],
+                "entities": [wire_web.deployment(d, base_url=base, with_key=keys) for d in found],
                 "total": len(found),
                 "selfUri": "/api/v2/webdeployments/deployments",
             }
@@ -210,12 +211,20 @@ async def deployments(request: Request) -> Response:
     return json_response(wire_web.deployment(deployment, base_url=base))
 
 
+def may_see_keys(svc: Services, request: Request) -> bool:
+    """A reader of deployments (``journey:read``); True when it may also see their Segment
+    write keys (``deployments:write``): the keys let anyone post events as the site."""
+    principal = svc.auth.require(request, "journey:read")
+    return "deployments:write" in ROLES.get(principal.role, frozenset())
+
+
 async def deployment(request: Request) -> Response:
     svc = services(request)
     deployment_id = request.path_params["deploymentId"]
     found = svc.store.deployment_get(deployment_id)
+    keys = True
     if request.method == "GET":
-        svc.auth.require(request, "journey:read")
+        keys = may_see_keys(svc, request)
     else:
         svc.auth.require(request, "deployments:write")
     if found is None:
@@ -236,7 +245,7 @@ async def deployment(request: Request) -> Response:
         changed = dataclasses.replace(found, **changes)
         await svc.writer.call(lambda store: store.deployment_put(changed))
         found = changed
-    return json_response(wire_web.deployment(found, base_url=base_url(svc, request)))
+    return json_response(wire_web.deployment(found, base_url=base_url(svc, request), with_key=keys))
 
 
 WEB_ROUTES = [

@@ -194,7 +194,9 @@ def identifier(i: Identifier) -> Json:
     }
 
 
-def deployment(d: Deployment, *, base_url: str) -> Json:
+def deployment(d: Deployment, *, base_url: str, with_key: bool = True) -> Json:
+    """A Genesys WebDeployment; ``with_key``: with its Segment ``writeKey`` (a secret: only for
+    those who may manage deployments)."""
     snippet = f'<script src="{base_url}/journeyline.js" data-deployment="{d.id}" async></script>'
     return compact(
         {
@@ -204,7 +206,7 @@ def deployment(d: Deployment, *, base_url: str) -> Json:
             "allowAllDomains": d.allow_all_domains,
             "allowedDomains": list(d.allowed_domains),
             "collectIpAddresses": d.collect_ip_addresses,
-            "writeKey": d.write_key,
+            "writeKey": d.write_key if with_key else None,
             "snippet": snippet,
             "status": "Active",
             "dateCreated": iso(d.created_ms),
