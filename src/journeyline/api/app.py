@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from journeyline.api.demo_callbacks import DEMO_CALLBACK_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
+from journeyline.api.headers import SecurityHeaders
 from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
@@ -145,4 +147,9 @@ def create_app(
         *feed_routes(desktop_role),
         *SIGNIN_ROUTES,
     ]
-    return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
+    )

@@ -1,0 +1,40 @@
+"""Security headers on every response (issue 10): API answers, errors, pages, scripts."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import Api
+
+
+@pytest.mark.parametrize(
+    ("path", "json"),
+    [
+        ("/health", True),
+        ("/api/v2/journey/sessions", True),
+        ("/api/v2/journey/sessions/nope", True),  # an error answer too
+        ("/no/such/route", True),
+        ("/", False),
+        ("/journeyline.js", False),
+        ("/demo/", False),
+    ],
+)
+def test_every_answer_forbids_sniffing_framing_and_leaking_referrers(
+    api: Api, path: str, json: bool
+) -> None:
+    answer = api.get(path)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["referrer-policy"] == "same-origin"
+    csp = answer.headers.get("content-security-policy")
+    if json:
+        assert answer.headers["content-type"].startswith("application/json")
+        assert csp == "default-src 'none'; frame-ancestors 'none'"
+    else:
+        assert csp is None  # a page or script that sets no policy is not given the JSON one
+
+
+def test_a_policy_a_route_sets_is_kept(api: Api) -> None:
+    page = api.client.get("/desktop/signin")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers.get_list("x-frame-options") == ["DENY"]  # once, not twice
