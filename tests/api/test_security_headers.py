@@ -38,3 +38,20 @@ def test_a_policy_a_route_sets_is_kept(api: Api) -> None:
     page = api.client.get("/desktop/signin")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers.get_list("x-frame-options") == ["DENY"]  # once, not twice
+
+
+def test_a_huge_token_request_is_refused_before_it_is_read(api: Api) -> None:
+    """``POST /oauth/token`` takes a tiny form: a large body is a 413 by its Content-Length,
+    whatever the credentials (issue 10: a 300 MB post was read whole)."""
+    huge = api.client.post(
+        "/oauth/token",
+        content=b"grant_type=client_credentials&pad=" + b"x" * 100_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        auth=("nobody", "nothing"),
+    )
+    assert huge.status_code == 413
+    assert huge.json()["error"] == "invalid_request"
+    fine = api.client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("nobody", "nothing")
+    )
+    assert fine.status_code == 401  # a small one is read, and its credentials checked

@@ -20,9 +20,10 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
+from journeyline.api.bodies import read_body
 from journeyline.api.errors import json_response
 from journeyline.clock import Clock
-from journeyline.model.errors import Forbidden, InvalidInput, Unauthorized
+from journeyline.model.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.store.base import OAuthClient, Store
 
 #: What each role may do. OAuth clients have one of these roles, and so do the people who sign
@@ -45,6 +46,11 @@ ROLES: dict[str, frozenset[str]] = {
 }
 #: The roles of people who sign in to the desktop, the least first.
 DESKTOP_ROLES = ("agent", "supervisor", "admin")
+
+
+#: ``POST /oauth/token`` takes a tiny form (``grant_type=client_credentials``): a larger body is
+#: refused before it is read.
+TOKEN_BODY_LIMIT = 4096
 
 
 def digest(value: str) -> str:
@@ -109,7 +115,11 @@ class Authenticator:
         return client
 
     async def token(self, request: Request) -> Response:
-        body = (await request.body()).decode("utf-8", "replace")
+        try:
+            raw = await read_body(request, TOKEN_BODY_LIMIT)
+        except PayloadTooLarge as exc:
+            return json_response({"error": "invalid_request", "description": exc.message}, 413)
+        body = raw.decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(body).items()}
         if form.get("grant_type") != "client_credentials":
             return json_response(

@@ -10,6 +10,7 @@ import msgspec
 from starlette.requests import Request
 
 from journeyline.api.auth import Authenticator
+from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
@@ -21,7 +22,7 @@ from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.model.commands import Command
-from journeyline.model.errors import InvalidInput, PayloadTooLarge
+from journeyline.model.errors import InvalidInput
 from journeyline.store.base import Store
 
 T = TypeVar("T")
@@ -51,21 +52,6 @@ class Services:
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes before reading them all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def decode_body(raw: bytes, model: type[T]) -> T:
