@@ -306,7 +306,19 @@ def test_referrer_parts_are_parsed_like_a_page() -> None:
     assert (found.query_string, found.fragment) == ("q=shoes", "frag")
 
 
-@pytest.mark.parametrize("url", [None, "", "   "])
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "   ",
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+    ],
+)
 def test_no_referrer(url: str | None) -> None:
     assert referrer(url, PAGE, campaign(f"{PAGE}?gclid=1")) is None
 

@@ -236,15 +236,24 @@ def _medium(ref: Page, page: Page | None, source: _Source | None, camp: Campaign
     return "social" if utm_medium in _SOCIAL_MEDIA else "unknown"
 
 
+#: Schemes that run code or carry a document (``javascript:``, ``data:``...): never a real
+#: referrer, dropped (issue 10). Leading spaces and controls do not hide one (browsers skip
+#: them).
+_SCRIPT_SCHEME: Final = re.compile(r"[\x00-\x20]*(javascript|vbscript|data|blob|file):", re.I)
+
+
 @functools.lru_cache(maxsize=16_384)  # a pure function of repeating inputs
 def referrer(referrer_url: str | None, page_url: str, campaign: Campaign | None) -> Referrer | None:
     """A Genesys ``Referrer``; ``campaign`` is the landing page's (see :func:`campaign`).
 
     ``medium`` is ``internal`` (same registered domain as the page), else ``paid`` (an ad click
     id or a paid utm_medium), ``email`` (utm_medium or a webmail host), ``search``, ``social``,
-    or ``unknown``. A referrer that is not an http(s) URL (``android-app://...``) is unknown.
+    or ``unknown``. A referrer that is not an http(s) URL (``android-app://...``) is unknown;
+    one with a script or document scheme (``javascript:``, ``data:``) is dropped.
     """
     if referrer_url is None or not referrer_url.strip():
+        return None
+    if _SCRIPT_SCHEME.match(referrer_url):  # no page refers with script: a forged referrer
         return None
     ref = _page(referrer_url)
     if ref is None or ref.hostname is None:
