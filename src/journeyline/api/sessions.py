@@ -66,15 +66,17 @@ async def get_session(request: Request) -> Response:
     return json_response(session_json(svc, session, svc.clock()))
 
 
-def session_card(svc: Services, session: AnySession, now_ms: int) -> Card | WebCard:
-    """The session's card at ``now_ms``, names from the directory."""
+def session_card(
+    svc: Services, session: AnySession, now_ms: int, *, customer_name: str | None
+) -> Card | WebCard:
+    """The session's card at ``now_ms``, names from the directory; ``customer_name``: the
+    name of the contact the session shows (a web card carries it)."""
     if isinstance(session, WebSession):
-        name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
         return web_card_for(
             session,
             now_ms=now_ms,
             timeout_ms=svc.settings.web_session_timeout_seconds * 1000,
-            customer_name=name,
+            customer_name=customer_name,
         )
     return card_for(
         session,
@@ -88,13 +90,13 @@ async def get_card(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "journey:read")
     session = load(svc, request.path_params["sessionId"])
-    card = session_card(svc, session, svc.clock())
+    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
+    card = session_card(svc, session, svc.clock(), customer_name=name)
     if isinstance(card, WebCard):
         doc = wire_web.record(card) or {}
         doc["durationInSeconds"] = doc.pop("durationSeconds")
         doc.setdefault("searchTerms", [])
         return json_response(doc)
-    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
     return json_response(wire.card(card, name))
 
 

@@ -15,7 +15,7 @@ from journeyline.desktop.views import CardView, MapItem, NowView, card_view, map
 from journeyline.engine import queries
 from journeyline.ingest.identifiers import normalise_email, normalise_phone
 from journeyline.model.contact import Contact, Identifier
-from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.errors import InvalidInput
 from journeyline.model.session import ConversationSession
 from journeyline.store.base import AnySession
 
@@ -28,24 +28,27 @@ SEARCH_LIMIT = 50
 _PHONE = re.compile(r"[+\d][\d\s().-]{4,}")
 
 
-def card_of(svc: Services, session: AnySession, now_ms: int) -> CardView:
+#: Customer names by contact id, as looked up (``queries.customer_name``).
+Names = dict[str | None, str | None]
+
+
+def card_of(
+    svc: Services, session: AnySession, now_ms: int, names: Names | None = None
+) -> CardView:
+    """The card of a session as the desktop shows it; ``names``: the customer names already
+    looked up, by contact (a journey's cards mostly share one)."""
     contact_id, verified = canonical_link(svc, session.id)
+    known: Names = {} if names is None else names
+    if contact_id not in known:
+        known[contact_id] = queries.customer_name(svc.store, contact_id)
+    name = known[contact_id]
     return card_view(
         session,
-        session_card(svc, session, now_ms),
+        session_card(svc, session, now_ms, customer_name=name),
         contact_id=contact_id,
         verified=verified,
-        customer_name=queries.customer_name(svc.store, contact_id),
+        customer_name=name,
     )
-
-
-def load_session(svc: Services, session_id: str) -> AnySession:
-    found: AnySession | None = svc.store.get_session(session_id) or svc.store.web_session_get(
-        session_id
-    )
-    if found is None:
-        raise NotFound(f"no session with id {session_id}", field="sessionId")
-    return found
 
 
 # -- finding a person --------------------------------------------------------------------------
@@ -134,11 +137,12 @@ def person(svc: Services, contact_id: str, now_ms: int, *, after: str | None = N
     ids = [contact.id, *(m.id for m in members)]
     page = svc.store.recent_sessions(after=after, page_size=JOURNEY_PAGE, contact_ids=ids)
     identifiers = [i for one in ids for i in svc.store.identifiers_of(one)]
+    names: Names = {}
     return Person(
         contact=contact,
         members=members,
         identifiers=tuple(sorted(identifiers, key=lambda i: (i.type, i.value))),
-        cards=tuple(card_of(svc, s, now_ms) for s in page.items),
+        cards=tuple(card_of(svc, s, now_ms, names) for s in page.items),
         older=page.next_cursor,
     )
 

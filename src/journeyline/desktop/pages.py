@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from journeyline.api.auth import ROLES
 from journeyline.api.services import Services, services
+from journeyline.api.sessions import load as load_session
 from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
 from journeyline.desktop.accounts import read_form
@@ -77,6 +78,11 @@ def local_path(target: str | None, default: str = "/desktop") -> str:
     if not target or not target.startswith("/desktop") or "\\" in target or "//" in target:
         return default
     return target
+
+
+def _back_to(contact_id: str) -> Response:
+    """To the person's journey."""
+    return secure(RedirectResponse(f"/desktop/people/{quote(contact_id)}", status_code=303))
 
 
 def _signin_redirect(request: Request) -> Response:
@@ -182,7 +188,7 @@ async def search(request: Request, svc: Services, viewer: Viewer) -> Response:
     query = request.query_params.get("q", "").strip()
     people = journey.find_people(svc, query, svc.clock()) if query else []
     if len(people) == 1:
-        return secure(RedirectResponse(f"/desktop/people/{quote(people[0].id)}", status_code=303))
+        return _back_to(people[0].id)
     return _show(request, "search.html", viewer, query=query, people=people)
 
 
@@ -247,16 +253,16 @@ async def person_page(request: Request, svc: Services, viewer: Viewer) -> Respon
 
 @page("journey:read")
 async def session_page(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = journey.load_session(svc, request.path_params["sessionId"])
+    session = load_session(svc, request.path_params["sessionId"])
     c = journey.card_of(svc, session, svc.clock())
     if c.contact_id is not None:
-        return secure(RedirectResponse(f"/desktop/people/{quote(c.contact_id)}", status_code=303))
+        return _back_to(c.contact_id)
     return _show(request, "session.html", viewer, c=c, wrapups=_wrapups(svc), verify_as=None)
 
 
 @page("journey:read")
 async def card_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = journey.load_session(svc, request.path_params["sessionId"])
+    session = load_session(svc, request.path_params["sessionId"])
     c = journey.card_of(svc, session, svc.clock())
     shown_on = request.query_params.get("for")
     contact = svc.store.contact_get(shown_on) if shown_on else None
@@ -267,7 +273,7 @@ async def card_fragment(request: Request, svc: Services, viewer: Viewer) -> Resp
 
 @page("journey:read")
 async def map_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = journey.load_session(svc, request.path_params["sessionId"])
+    session = load_session(svc, request.path_params["sessionId"])
     items, more = journey.journey_map(svc, session)
     return _show(
         request, "map.html", viewer, items=items, more=more is not None, offer_states=OFFER_STATES
@@ -311,13 +317,9 @@ async def static_file(request: Request) -> Response:
 # -- agent actions -----------------------------------------------------------------------------
 
 
-def _back_to(contact_id: str) -> Response:
-    return secure(RedirectResponse(f"/desktop/people/{quote(contact_id)}", status_code=303))
-
-
 @page("contacts:write", form=True)
 async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = journey.load_session(svc, request.path_params["sessionId"])
+    session = load_session(svc, request.path_params["sessionId"])
     named = str((await read_form(request)).get("contact", "")).strip()
     found = journey.find_people(svc, named, svc.clock()) if named else []
     if len(found) != 1:
@@ -386,7 +388,7 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     """The agent assigns a wrap-up code to an ended conversation: an ``acw`` detail event on
     its last agent's leg, into the event log like the contact centre's own (so replays and
     rebuilds keep it); its notes say who assigned it on the desktop."""
-    session = journey.load_session(svc, request.path_params["sessionId"])
+    session = load_session(svc, request.path_params["sessionId"])
     code = str((await read_form(request)).get("code", ""))
     if not isinstance(session, ConversationSession) or session.ended_ms is None:
         raise Conflict(N_("Only an ended conversation takes a wrap-up code."))
