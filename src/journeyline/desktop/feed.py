@@ -65,9 +65,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from journeyline.desktop.messages import Message, message
-from journeyline.engine.effects import Dispatcher
+from journeyline.engine.effects import Dispatcher, positions_of
 from journeyline.model import effects as fx
-from journeyline.model.effects import PARTITIONS, Cursor, Envelope
+from journeyline.model.effects import Cursor, Envelope
 from journeyline.model.errors import Forbidden, InvalidInput, JourneylineError
 from journeyline.store.base import Store
 
@@ -153,8 +153,7 @@ class Feed:
         self._dispatcher = dispatcher
         self._store = store_factory()  # resuming clients read the effect log here
         self._store_lock = threading.Lock()
-        positions = self._store.partition_positions()
-        self._head = Cursor(tuple(positions.get(p, (0, 0))[0] for p in range(PARTITIONS)))
+        self._head = positions_of(self._store)
         self._base = self._head  # the cursor before the ring's oldest message
         self._ring: deque[Message] = deque(maxlen=self.options.ring_size)
         self._sessions: OrderedDict[str, tuple[str | None, str]] = OrderedDict()

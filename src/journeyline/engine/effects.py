@@ -99,7 +99,8 @@ class _Subscription:
     retry_at: float = 0.0  # monotonic seconds
 
 
-def _positions_of(store: Store) -> Cursor:
+def positions_of(store: Store) -> Cursor:
+    """Where the store's committed effects end: the last position of each partition."""
     positions = store.partition_positions()
     return Cursor(tuple(positions.get(p, (0, 0))[0] for p in range(PARTITIONS)))
 
@@ -124,7 +125,7 @@ class Dispatcher:
     ) -> None:
         self._store = store_factory()  # the dispatcher thread's own connection
         #: where the committed effects end: the store's positions, then what was published
-        self._head = _positions_of(self._store)
+        self._head = positions_of(self._store)
         self.retry_seconds = retry_seconds
         self.batch = batch
         self._subs: list[_Subscription] = []
