@@ -22,9 +22,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from journeyline.desktop import i18n
 from journeyline.desktop.pages import Viewer, message_text
-from journeyline.desktop.render import language_of, render, secure
+from journeyline.desktop.render import gettext, render, secure
 from journeyline.desktop.views import N_
 from journeyline.model.errors import JourneylineError
 
@@ -39,10 +38,6 @@ PAGE_SIZE = 50
 
 Errors = dict[str, str]
 """Input name -> the message shown next to it; ``""`` is the form as a whole."""
-
-
-def gettext(request: Request, message: str) -> str:
-    return i18n.translations(language_of(request)).gettext(message)
 
 
 def field_errors(exc: JourneylineError, fields: Collection[str], fallback: str = "") -> Errors:

@@ -33,7 +33,7 @@ from journeyline.api.sessions import load as load_session
 from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
 from journeyline.desktop.accounts import read_form
-from journeyline.desktop.render import language_of, render, secure
+from journeyline.desktop.render import gettext, language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
@@ -114,14 +114,14 @@ def error_page(request: Request, viewer: Viewer | None, exc: JourneylineError) -
     if exc.status == 403 and exc.field == "csrf_token":
         title, message = (
             N_("Form refused"),
-            i18n.translations(language_of(request)).gettext(CSRF_TEXT),
+            gettext(request, CSRF_TEXT),
         )
     return render(
         request,
         "error.html",
         status=exc.status,
         user=viewer,
-        title=i18n.translations(language_of(request)).gettext(title),
+        title=gettext(request, title),
         message=message,
     )
 
@@ -356,7 +356,7 @@ async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
     elif len(found) != 1:
         problem = N_("Name exactly one other person: a contact id, an email or a phone number.")
     if problem is not None:
-        text = i18n.translations(language_of(request)).gettext(problem)
+        text = gettext(request, problem)
         return await _person_page(request, svc, viewer, contact_id, merge_error=text)
     try:
         result = await svc.run_command(

@@ -90,6 +90,11 @@ def language_of(request: Request) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
 
+def gettext(request: Request, message: str) -> str:
+    """``message`` in the request's language."""
+    return i18n.translations(language_of(request)).gettext(message)
+
+
 def secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     return response

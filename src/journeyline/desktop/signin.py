@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from journeyline.desktop import i18n
 from journeyline.desktop.accounts import (
     SESSION_COOKIE,
     SignedIn,
@@ -25,7 +24,7 @@ from journeyline.desktop.accounts import (
     set_session_cookie,
 )
 from journeyline.desktop.pages import CSRF_TEXT, local_path
-from journeyline.desktop.render import language_of, render, secure
+from journeyline.desktop.render import gettext, render, secure
 from journeyline.desktop.views import N_
 from journeyline.model.errors import Forbidden, SignInRefused
 
@@ -62,7 +61,6 @@ def signin_form(
 
 def csrf_refused(request: Request, user: SignedIn | None) -> HTMLResponse:
     """The 403 page for a form that did not carry its CSRF token."""
-    gettext = i18n.translations(language_of(request)).gettext
     return render(
         request,
         "error.html",
@@ -70,8 +68,8 @@ def csrf_refused(request: Request, user: SignedIn | None) -> HTMLResponse:
         user=user,
         notice=None,
         section="refused",
-        title=gettext(N_("Form refused")),
-        message=gettext(CSRF_TEXT),
+        title=gettext(request, N_("Form refused")),
+        message=gettext(request, CSRF_TEXT),
     )
 
 
