@@ -68,14 +68,14 @@ def test_a_full_disk_inside_a_command_fails_the_whole_batch(store_url: str, stor
     with closing(sqlite3.connect(path_of(store_url))) as raw:
         (pages,) = raw.execute("PRAGMA page_count").fetchone()
     assert isinstance(store, SqliteStore)
-    store._db.execute(f"PRAGMA max_page_count = {pages + 3}")  # SQLITE_FULL: a full disk
+    store._sqlite.execute(f"PRAGMA max_page_count = {pages + 3}")  # SQLITE_FULL: a full disk
     create = CreateContact(
         actor="agent-1", at_ms=T0, id="k1", fields=ContactFields(first_name="x" * 20_000)
     )
     batch: list[Input] = [*_call("c1"), CommandInput("cmd-1", create), *_call("c2")]
     with pytest.raises(StoreError):  # every request of the batch is answered with an error ...
         engine.apply(batch)
-    store._db.execute("PRAGMA max_page_count = 1073741823")
+    store._sqlite.execute("PRAGMA max_page_count = 1073741823")
     # ... so nothing of it is stored: not the events before the command, nor those after it
     assert (store.log_count(), _stored_effects(store_url)) == (log_before, effects_before)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import pg
 from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope, SessionRemoved
@@ -49,8 +50,9 @@ from journeyline.store.codec import make_cursor
 
 T0 = 1_795_600_000_000
 
-#: One URL template per backend; ``{tmp}`` is the test's own temporary directory.
-URLS = ["sqlite:///{tmp}/contract.db"]
+#: One URL template per backend; ``{tmp}`` is the test's own temporary directory,
+#: ``{postgresql}`` a fresh schema of the test server (``tests/pg.py``).
+URLS = ["sqlite:///{tmp}/contract.db", "{postgresql}"]
 
 
 def _drop_sqlite_tables(url: str) -> None:
@@ -67,13 +69,20 @@ def _drop_sqlite_tables(url: str) -> None:
 
 
 #: Per URL scheme: drop every table through a connection of the test's own.
-SABOTAGE: dict[str, Callable[[str], None]] = {"sqlite": _drop_sqlite_tables}
+SABOTAGE: dict[str, Callable[[str], None]] = {
+    "sqlite": _drop_sqlite_tables,
+    "postgresql": pg.drop_tables,
+}
 
 
-@pytest.fixture(params=URLS, ids=lambda template: template.split(":", 1)[0])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(params=URLS, ids=lambda template: template.split(":", 1)[0].strip("{}"))
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     template: str = request.param
-    return template.format(tmp=tmp_path)
+    if template == "{postgresql}":
+        with pg.fresh_url() as fresh:
+            yield fresh
+    else:
+        yield template.format(tmp=tmp_path)
 
 
 @pytest.fixture

@@ -72,5 +72,5 @@ def test_a_url_that_is_not_sqlite_is_refused() -> None:
 
 
 def test_unknown_url_schemes_are_refused() -> None:
-    with pytest.raises(InvalidInput, match="unsupported store URL scheme 'postgresql'"):
-        open_store("postgresql://localhost/test")
+    with pytest.raises(InvalidInput, match="unsupported store URL scheme 'mysql'"):
+        open_store("mysql://localhost/test")

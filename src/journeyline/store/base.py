@@ -2,8 +2,8 @@
 
 The interface is split by projection (``store/protocol.py``) and composed into ``Store``; the
 records it takes and gives are in ``store/records.py``. Both are re-exported here, the names the
-rest of the package imports. Backends are chosen by the URL scheme (``sqlite:///path``;
-``postgresql://`` is planned) through one registry.
+rest of the package imports. Backends are chosen by the URL scheme (``sqlite:///path``,
+``postgresql://host/database``) through one registry.
 """
 
 from __future__ import annotations
@@ -108,7 +108,10 @@ def open_store(url: str) -> Store:
     scheme = url.split(":", 1)[0]
     if scheme not in BACKENDS:
         # Import the built-in backends lazily so that importing the interface stays cheap.
-        from journeyline.store import sqlite  # noqa: F401
+        if scheme in ("postgresql", "postgres"):
+            from journeyline.store import postgres  # noqa: F401
+        else:
+            from journeyline.store import sqlite  # noqa: F401
 
     opener = BACKENDS.get(scheme)
     if opener is None:

@@ -1,16 +1,15 @@
-"""SQLite: the directory of queues, users and wrap-up codes (``directory``)."""
+"""The directory of queues, users and wrap-up codes (``directory``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from journeyline.store.records import DirectoryEntry
-from journeyline.store.sqlite.connection import marks
+from journeyline.store.sql.query import Db, like_pattern, marks
 
 
 class DirectoryMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def directory_put(self, entry: DirectoryEntry) -> None:
         self._db.execute(
@@ -33,9 +32,8 @@ class DirectoryMixin:
         where = "kind = ?"
         args: list[object] = [kind]
         if name:
-            where += " AND name LIKE ? ESCAPE '\\'"
-            escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            args.append(escaped.replace("*", "%"))
+            where += " AND lower(name) LIKE ? ESCAPE '\\'"  # case-blind, as SQLite's LIKE
+            args.append(like_pattern(name.lower(), star=True))
         (total,) = self._db.execute(
             f"SELECT count(*) FROM directory WHERE {where}", args
         ).fetchone()

@@ -1,10 +1,9 @@
-"""SQLite: segments, outcomes, action maps and action templates (``definitions``), and what
+"""Segments, outcomes, action maps and action templates (``definitions``), and what
 evaluating them decided: criteria progress, segment assignments, outcome achievements and
 journey actions."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -16,7 +15,15 @@ from journeyline.store.records import (
     RuleEventRow,
     StoredDefinition,
 )
-from journeyline.store.sqlite.connection import chunks, marks, time_page, where_in
+from journeyline.store.sql.query import (
+    Db,
+    chunks,
+    like_pattern,
+    marks,
+    time_page,
+    upsert,
+    where_in,
+)
 
 _DEFINITION = "kind, id, version, display_name, is_active, created_ms, modified_ms, doc"
 _ASSIGNMENT = (
@@ -57,7 +64,7 @@ def _action(row: tuple[Any, ...]) -> JourneyAction:
 
 
 def rule_rows(
-    db: sqlite3.Connection,
+    db: Db,
 ) -> tuple[list[Assignment], list[Achievement], list[JourneyAction], list[RuleEventRow]]:
     """Everything evaluating definitions decided, for the replay oracle (``snapshot``)."""
     assignments = [
@@ -81,12 +88,12 @@ def rule_rows(
 
 
 class DefinitionsMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def definition_put(self, definition: StoredDefinition) -> None:
         d = definition
         self._db.execute(
-            f"INSERT OR REPLACE INTO definitions ({_DEFINITION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            upsert("definitions", _DEFINITION, key="kind, id"),
             (
                 d.kind,
                 d.id,
@@ -129,13 +136,14 @@ class DefinitionsMixin:
         is_active: bool | None = None,
         name_contains: str | None = None,
     ) -> tuple[list[StoredDefinition], int]:
-        where, args = ["kind = ?"], [kind]
+        where: list[str] = ["kind = ?"]
+        args: list[object] = [kind]
         if is_active is not None:
             where.append("is_active = ?")
-            args.append(str(int(is_active)))
+            args.append(int(is_active))
         if name_contains:
-            where.append("instr(lower(display_name), ?) > 0")
-            args.append(name_contains.lower())
+            where.append("lower(display_name) LIKE ? ESCAPE '\\'")
+            args.append(f"%{like_pattern(name_contains.lower())}%")
         clause = " AND ".join(where)
         (total,) = self._db.execute(
             f"SELECT count(*) FROM definitions WHERE {clause}", args
@@ -170,16 +178,14 @@ class DefinitionsMixin:
 
     def progress_put(self, states: Sequence[tuple[str, str, bytes]]) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO criteria_progress (definition_id, scope, state)"
-            " VALUES (?, ?, ?)",
+            upsert("criteria_progress", "definition_id, scope, state", key="definition_id, scope"),
             states,
         )
 
     def assignment_put(self, assignment: Assignment) -> None:
         a = assignment
         self._db.execute(
-            f"INSERT OR REPLACE INTO segment_assignments ({_ASSIGNMENT})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            upsert("segment_assignments", _ASSIGNMENT, key="segment_id, scope"),
             (
                 a.segment_id,
                 a.scope,
@@ -222,8 +228,9 @@ class DefinitionsMixin:
         """Record an achievement; False when the outcome was achieved on that session before."""
         a = achievement
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO outcome_achievements"
-            " (outcome_id, session_id, contact_id, achieved_ms, value) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO outcome_achievements"
+            " (outcome_id, session_id, contact_id, achieved_ms, value) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (outcome_id, session_id) DO NOTHING",
             (a.outcome_id, a.session_id, a.contact_id, a.achieved_ms, a.value),
         )
         return cursor.rowcount > 0
@@ -239,8 +246,7 @@ class DefinitionsMixin:
     def action_put(self, action: JourneyAction) -> None:
         a = action
         self._db.execute(
-            f"INSERT OR REPLACE INTO journey_actions ({_ACTION})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            upsert("journey_actions", _ACTION, key="id"),
             (
                 a.id,
                 a.action_map_id,
@@ -324,8 +330,7 @@ class DefinitionsMixin:
 
     def journey_events_put(self, rows: Sequence[RuleEventRow]) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO rule_events (id, session_id, created_ms, event_type, doc)"
-            " VALUES (?, ?, ?, ?, ?)",
+            upsert("rule_events", "id, session_id, created_ms, event_type, doc", key="id"),
             [(r.id, r.session_id, r.created_ms, r.event_type, r.doc) for r in rows],
         )
 

@@ -1,13 +1,12 @@
-"""SQLite: desktop accounts, their sign-in sessions, the server's secrets (``accounts``,
+"""Desktop accounts, their sign-in sessions, the server's secrets (``accounts``,
 ``desktop_sessions``, ``server_secrets``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection
 
 from journeyline.store.records import Account, DesktopSession
-from journeyline.store.sqlite.connection import chunks, marks
+from journeyline.store.sql.query import Db, chunks, marks
 
 _ACCOUNT = (
     "user_id, email, password_hash, role, created_ms, modified_ms, failed_attempts, locked_until_ms"
@@ -16,7 +15,7 @@ _SESSION = "token_hash, user_id, csrf_token, created_ms, expires_ms, last_seen_m
 
 
 class AccountsMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def account_put(self, account: Account) -> None:
         self._db.execute(

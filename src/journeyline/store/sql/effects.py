@@ -1,16 +1,16 @@
-"""The SQLite store's effect log, partition positions and deadlines (see ``engine.effects``)."""
+"""The store's effect log, partition positions and deadlines (see ``engine.effects``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from journeyline.model.effects import Cursor, Envelope
 from journeyline.store import codec
+from journeyline.store.sql.query import Db
 
 
 class EffectsMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def effects_append(self, envelopes: Sequence[Envelope]) -> None:
         self._db.executemany(

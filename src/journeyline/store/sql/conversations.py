@@ -1,15 +1,14 @@
-"""SQLite: conversation sessions and their journey events (``sessions``, ``session_events``),
+"""Conversation sessions and their journey events (``sessions``, ``session_events``),
 and the newest-first listing of sessions of every type."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
 from journeyline.store.records import AnySession, ConversationWrite, Page
-from journeyline.store.sqlite.connection import time_page, where_in
+from journeyline.store.sql.query import Db, time_page, where_in
 
 
 def _decode_session(kind: str, doc: bytes) -> AnySession:
@@ -19,7 +18,7 @@ def _decode_session(kind: str, doc: bytes) -> AnySession:
 
 
 def event_docs(
-    db: sqlite3.Connection,
+    db: Db,
     session_id: str,
     *,
     after: str | None,
@@ -39,7 +38,7 @@ def event_docs(
 
 
 class ConversationMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def save_conversations(self, writes: Sequence[ConversationWrite]) -> None:
         """Upsert conversation sessions and their journey events, one statement per kind of row.
@@ -107,7 +106,7 @@ class ConversationMixin:
         """Sessions newest first, all of them or those linked to some contacts."""
         clause, args = where_in("external_contact_id", contact_ids or ())
         if contact_ids is not None and not contact_ids:
-            clause = " AND 0"  # no contacts: no sessions
+            clause = " AND 1 = 0"  # no contacts: no sessions
         rows, cursor = time_page(
             self._db,
             f"SELECT type, doc, created_ms, id FROM sessions WHERE 1 = 1{clause}",

@@ -1,14 +1,13 @@
-"""SQLite: OAuth clients and their tokens (``oauth_clients``, ``oauth_tokens``)."""
+"""OAuth clients and their tokens (``oauth_clients``, ``oauth_tokens``)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from journeyline.store.records import OAuthClient
+from journeyline.store.sql.query import Db
 
 
 class AuthMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def client_put(self, client: OAuthClient) -> None:
         self._db.execute(

@@ -1,23 +1,23 @@
-"""SQLite: external contacts, identifiers, the audit trail, and the session <-> contact links
+"""External contacts, identifiers, the audit trail, and the session <-> contact links
 (the ``external_contact_id`` and ``contact_verified`` columns of ``sessions``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
 
 from journeyline.model.contact import Contact, Identifier
-from journeyline.store.sqlite.connection import chunks, marks
+from journeyline.store.sql.query import Db, chunks, like_pattern, marks
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 _encoder = msgspec.json.Encoder()
 
 
 class PeopleMixin:
-    _db: sqlite3.Connection
+    _db: Db
+    contact_name_sql: str  # the backend's ``Dialect``
 
     # -- contacts and identifiers ---------------------------------------------------------
 
@@ -77,14 +77,10 @@ class PeopleMixin:
         return [_contact_decoder.decode(doc) for (doc,) in rows], int(total)
 
     def contacts_search(self, text: str, *, limit: int) -> list[Contact]:
-        pattern = (
-            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
         rows = self._db.execute(
-            "SELECT doc FROM contacts WHERE lower(coalesce(json_extract(CAST(doc AS TEXT),"
-            " '$.first_name'), '') || ' ' || coalesce(json_extract(CAST(doc AS TEXT),"
-            " '$.last_name'), '')) LIKE ? ESCAPE '\\' ORDER BY last_activity_ms DESC, id LIMIT ?",
-            (pattern, limit),
+            f"SELECT doc FROM contacts WHERE {self.contact_name_sql} LIKE ? ESCAPE '\\'"
+            " ORDER BY last_activity_ms DESC, id LIMIT ?",
+            (f"%{like_pattern(text.lower())}%", limit),
         )
         return [_contact_decoder.decode(doc) for (doc,) in rows]
 
@@ -155,6 +151,8 @@ class PeopleMixin:
         )
 
     def audits_of(self, contact_ids: Sequence[str]) -> list[dict[str, Any]]:
+        if not contact_ids:
+            return []
         rows = self._db.execute(
             f"SELECT at_ms, actor, action, contact_id, doc FROM audits"
             f" WHERE contact_id IN ({marks(contact_ids)}) ORDER BY seq",

@@ -1,16 +1,15 @@
-"""SQLite: the append-only event log (``event_log``)."""
+"""The append-only event log (``event_log``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 
 from journeyline.store.records import LogRecord
-from journeyline.store.sqlite.connection import chunks, marks
+from journeyline.store.sql.query import Db, chunks, marks
 
 
 class LogMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def append(self, records: Sequence[LogRecord]) -> set[str]:
         if not records:

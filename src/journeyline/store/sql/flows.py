@@ -1,14 +1,13 @@
-"""SQLite: flows, their signing secrets and the outbox of their deliveries (``flows``,
+"""Flows, their signing secrets and the outbox of their deliveries (``flows``,
 ``flow_secrets``, ``outbox``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from journeyline.model.flows import Delivery, Flow
-from journeyline.store.sqlite.connection import marks
+from journeyline.store.sql.query import Db, marks
 
 _FLOW = "SELECT id, name, url, description, created_ms, modified_ms FROM flows"
 _DELIVERY = (
@@ -34,7 +33,7 @@ def _delivery(row: tuple[Any, ...]) -> Delivery:
 
 
 class FlowsMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     # -- flows --------------------------------------------------------------------------------
 

@@ -1,8 +1,6 @@
-"""SQLite: what a replay needs: clear every projection, and read them all back as records."""
+"""What a replay needs: clear every projection, and read them all back as records."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import msgspec
 
@@ -11,7 +9,8 @@ from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebSession
 from journeyline.store import codec
 from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
-from journeyline.store.sqlite.definitions import rule_rows
+from journeyline.store.sql.definitions import rule_rows
+from journeyline.store.sql.query import Db
 
 PROJECTIONS = (
     "session_events",
@@ -33,7 +32,7 @@ _details_decoder = msgspec.json.Decoder(dict[str, object])
 
 
 class ProjectionMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def clear_projections(self) -> None:
         for table in PROJECTIONS:

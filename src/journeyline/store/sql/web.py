@@ -1,9 +1,8 @@
-"""SQLite: web and app sessions (rows of ``sessions`` of type ``web`` or ``app``) and their
+"""Web and app sessions (rows of ``sessions`` of type ``web`` or ``app``) and their
 events (``session_events`` of type ``WebEvent`` or ``AppEvent``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 
 import msgspec
@@ -12,8 +11,8 @@ from journeyline.core.websession import web_event_id
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import codec
 from journeyline.store.records import Page, WebSessionWrite
-from journeyline.store.sqlite.connection import chunks, marks
-from journeyline.store.sqlite.conversations import event_docs
+from journeyline.store.sql.conversations import event_docs
+from journeyline.store.sql.query import Db, chunks, marks
 
 _web_session_decoder = msgspec.json.Decoder(WebSession)
 _web_event_decoder = msgspec.json.Decoder(WebEvent)
@@ -21,7 +20,7 @@ _encoder = msgspec.json.Encoder()
 
 
 class WebMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def save_web_sessions(self, writes: Sequence[WebSessionWrite]) -> None:
         """Upsert web sessions with their contact link; each write's ``events`` are added to the

@@ -1,19 +1,18 @@
-"""SQLite: web deployments (``deployments``)."""
+"""Web deployments (``deployments``)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import msgspec
 
 from journeyline.model.contact import Deployment
+from journeyline.store.sql.query import Db
 
 _deployment_decoder = msgspec.json.Decoder(Deployment)
 _encoder = msgspec.json.Encoder()
 
 
 class DeploymentMixin:
-    _db: sqlite3.Connection
+    _db: Db
 
     def deployment_put(self, deployment: Deployment) -> None:
         self._db.execute(
