@@ -88,6 +88,9 @@ class Settings:
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
     secret_key: str | None = field(default=None, repr=False)
+    #: The bearer token ``GET /metrics`` takes; none: the metrics are open
+    #: (``JOURNEYLINE_METRICS_TOKEN``).
+    metrics_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.effect_retention_hours < 1:
@@ -115,6 +118,10 @@ class Settings:
             raise InvalidInput(
                 "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
                 field="secret_key",
+            )
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise InvalidInput(
+                "JOURNEYLINE_METRICS_TOKEN must be at least 16 characters", field="metrics_token"
             )
 
     @classmethod
@@ -158,6 +165,7 @@ class Settings:
             ),
             "trust_proxy": _bool("JOURNEYLINE_TRUST_PROXY", cls.trust_proxy),
             "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
+            "metrics_token": os.environ.get("JOURNEYLINE_METRICS_TOKEN") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

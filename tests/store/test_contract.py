@@ -1223,6 +1223,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "outbox_update": lambda s: s.outbox_update(Delivery("msg_1", "f1", b"{}", T0, T0)),
     "deadletters_page": lambda s: s.deadletters_page(page_number=1, page_size=5),
     "outbox_replay": lambda s: s.outbox_replay(["msg_1"], T0),
+    "outbox_counts": lambda s: s.outbox_counts(),
 }
 # -- effects, partitions, deadlines ----------------------------------------------------------
 
@@ -1450,6 +1451,19 @@ def test_dead_letters_page_last_tried_first_and_replay(store: Store) -> None:
         "msg_0",
         "msg_2",
     ]
+
+
+def test_the_outbox_counts_its_pending_deliveries_and_dead_letters(store: Store) -> None:
+    assert store.outbox_counts() == {"pending": 0, "dead": 0}
+    states = ["pending", "pending", "pending", "dead", "dead", "delivered"]
+    with store.transaction():
+        for n, state in enumerate(states):
+            store.outbox_put(Delivery(f"msg_{n}", "f1", b"{}", T0, T0 + n, state=state))
+    assert store.outbox_counts() == {"pending": 3, "dead": 2}
+    with store.transaction():
+        store.outbox_update(Delivery("msg_0", "f1", b"{}", T0, T0, 1, "delivered", 200))
+        store.outbox_replay(["msg_3"], T0)
+    assert store.outbox_counts() == {"pending": 3, "dead": 1}
 
 
 def test_a_rebuild_keeps_flows_and_the_outbox(store: Store) -> None:

@@ -21,7 +21,9 @@ from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
 from journeyline.api.headers import SecurityHeaders
+from journeyline.api.metrics import Metrics, RequestMetrics
 from journeyline.api.offers import OFFER_ROUTES
+from journeyline.api.ops import OPS_ROUTES, readiness_checks
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -61,6 +63,7 @@ def create_app(
     settings: Settings, *, clock: Clock = system_clock, feed: FeedOptions | None = None
 ) -> Starlette:
     """``feed``: the live feed's ring, queues and heartbeat (tests make them small)."""
+    metrics = Metrics()  # this app's own registry
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -73,6 +76,7 @@ def create_app(
             max_batch=settings.max_batch,
             dispatcher=dispatcher,
             effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
+            on_apply=metrics.apply_seconds.observe,
         )
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
         geo = GeoLookup(settings.geoip_db)
@@ -94,10 +98,14 @@ def create_app(
             deliveries,
             accounts=accounts,
             feed=live,
+            metrics=metrics,
+            checks=readiness_checks(read_store, writer),
         )
+        metrics.watch(read_store, dispatcher)
         try:
             yield
         finally:
+            metrics.unwatch()
             live.close()  # its clients' streams end
             deliveries.close()  # first: it records its last tries through the writer
             writer.close()
@@ -112,6 +120,7 @@ def create_app(
 
     routes = [
         Route("/health", health),
+        *OPS_ROUTES,
         Route("/oauth/token", token, methods=["POST"]),
         Route(
             "/api/v2/journey/conversationevents",
@@ -151,5 +160,5 @@ def create_app(
         routes=routes,
         exception_handlers=HANDLERS,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(RequestMetrics, metrics=metrics), Middleware(SecurityHeaders)],
     )

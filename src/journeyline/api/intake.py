@@ -31,6 +31,7 @@ async def post_conversation_events(request: Request) -> Response:
         assert isinstance(first, Rejected)
         body = error_body(400, "bad.request", first.message, first.field)
         body["entities"] = [_rejected(p) for p in parsed if isinstance(p, Rejected)]
+        svc.metrics.count_events("conversation", (e["status"] for e in body["entities"]))
         return json_response(body, 400)
     applied = iter(await svc.writer.submit(good))
     entities: list[dict[str, Any]] = []
@@ -47,6 +48,7 @@ async def post_conversation_events(request: Request) -> Response:
                     "session": {"id": result.session_id, "type": "conversation"},
                 }
             )
+    svc.metrics.count_events("conversation", (e["status"] for e in entities))
     counts = {s: sum(1 for e in entities if e["status"] == s) for s in ("accepted", "duplicate")}
     counts["rejected"] = len(entities) - counts["accepted"] - counts["duplicate"]
     return json_response({"entities": entities, **counts}, 202)

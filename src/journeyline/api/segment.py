@@ -141,6 +141,7 @@ async def _collect(request: Request, call: str | None) -> Response:
             failure["results"] = [
                 _rejected(i, p) for i, p in enumerate(parsed) if isinstance(p, InvalidInput)
             ]
+            svc.metrics.count_events("segment", (r["status"] for r in failure["results"]))
             return json_response(failure, 400, headers)
     except (InvalidInput, Unauthorized, Forbidden) as exc:
         failure = error_body(exc.status, exc.code, exc.message, exc.field)
@@ -159,6 +160,7 @@ async def _collect(request: Request, call: str | None) -> Response:
         else:
             status = "duplicate" if outcome.status == "duplicate" else "accepted"
             results.append({"index": index, "status": status})
+    svc.metrics.count_events("segment", (r["status"] for r in results))
     if all(r["status"] != "rejected" for r in results):
         return json_response({"success": True}, 200, headers)
     return json_response({"success": False, "results": results}, 200, headers)

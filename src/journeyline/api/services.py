@@ -1,9 +1,11 @@
-"""What the route handlers share: settings, the stores, the writer, the clock."""
+"""What the route handlers share: settings, the stores, the writer, the clock, the metrics and
+the readiness checks."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
@@ -11,6 +13,7 @@ from starlette.requests import Request
 
 from journeyline.api.auth import Authenticator
 from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
+from journeyline.api.metrics import Metrics
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
@@ -26,6 +29,8 @@ from journeyline.model.errors import InvalidInput
 from journeyline.store.base import Store
 
 T = TypeVar("T")
+#: A readiness check (``GET /ready``): returns when its dependency answers, raises otherwise.
+Check = Callable[[], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -40,6 +45,8 @@ class Services:
     deliveries: DeliveryWorker | None = None  # posts the flows' outbox; wake() when due now
     accounts: Any = None  # the desktop's users and sign-in sessions (desktop.accounts.Accounts)
     feed: Feed | None = None  # the desktop's live feed (SSE), fed by the dispatcher
+    metrics: Metrics = field(default_factory=Metrics)  # what GET /metrics shows
+    checks: dict[str, Check] = field(default_factory=dict)  # GET /ready: name -> check
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

@@ -101,6 +101,7 @@ def intake_context(
 
 async def _intake(request: Request, app: bool) -> Response:
     svc = services(request)
+    source = "app" if app else "web"
     headers: dict[str, str] = {}  # CORS only for an allowed origin
     try:
         deployment = browser_deployment(svc, request)
@@ -114,7 +115,10 @@ async def _intake(request: Request, app: bool) -> Response:
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
         [applied] = await svc.writer.submit([parsed])
     except BROWSER_ERRORS as exc:
+        if exc.status == 400:  # the event itself is at fault (not its size, origin, deployment)
+            svc.metrics.count_events(source, ["rejected"])
         return browser_error(exc, headers)
+    svc.metrics.count_events(source, [applied.status])
     session = svc.store.web_session_get(applied.session_id or "")
     if session is None:  # a later event re-keyed the session meanwhile: find it again
         event_id = web_event_id(parsed.event.key)

@@ -152,6 +152,17 @@ class Dispatcher:
         with self._cond:
             return next(s.cursor for s in self._subs if s.name == name)
 
+    def lag(self) -> dict[str, tuple[int, ...]]:
+        """Per subscriber, per partition: how many effects committed by this process (or in
+        the store when the dispatcher started) the subscriber has not taken yet. Effects
+        another process wrote are not counted until a subscriber reads them from the log."""
+        with self._cond:
+            head = self._head.positions
+            return {
+                s.name: tuple(max(h - c, 0) for h, c in zip(head, s.cursor.positions, strict=True))
+                for s in self._subs
+            }
+
     def publish(self, envelopes: Sequence[Envelope]) -> None:
         if not envelopes:
             return

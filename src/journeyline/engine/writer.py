@@ -10,7 +10,8 @@ one; it never holds up the acknowledgement. Time is the writer's job too: when t
 deadline (``Engine.next_deadline``) passes, the writer runs a tick (``Engine.tick``), a unit of
 work like any other. It checks at least every ``tick_check_seconds``, and :meth:`wake` makes it
 check now (tests that move a fake clock). Once an hour it drops effects older than the
-retention from the effect log.
+retention from the effect log. ``on_apply`` is told how many seconds each group commit of
+submitted batches took (the metrics' histogram), and ``alive`` says whether the thread runs.
 
 Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
 too: they run on the writer's connection in their own transaction, so the request loop never
@@ -67,10 +68,12 @@ class Writer:
         tick_check_seconds: float = 30.0,
         effect_retention_ms: int = 7 * 24 * 3600 * 1000,
         prune_every_seconds: float = 3600.0,
+        on_apply: Callable[[float], None] | None = None,
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
         self.dispatcher = dispatcher
+        self.on_apply = on_apply
         self.tick_check_seconds = tick_check_seconds
         self._retry_at = 0.0  # after a failed tick: no other before this (monotonic seconds)
         self.effect_retention_ms = effect_retention_ms
@@ -79,6 +82,11 @@ class Writer:
         self._queue: queue.SimpleQueue[_Batch | _Call | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """The writer's thread runs: submitted work will be applied."""
+        return self._thread.is_alive()
 
     async def submit(self, batch: Sequence[Input]) -> list[Applied]:
         future: Future[list[Applied]] = Future()
@@ -98,7 +106,7 @@ class Writer:
         for SQLite's write lock. Raises what ``function`` raised, or RuntimeError when the
         writer has stopped."""
         future: Future[T] = Future()
-        if not self._thread.is_alive():
+        if not self.alive:
             raise RuntimeError("the writer has stopped")
         self._queue.put(_Call(function, future, renames=False))
         return future.result()
@@ -201,6 +209,7 @@ class Writer:
 
     def _apply(self, batches: list[_Batch]) -> None:
         combined = [a for batch in batches for a in batch.inputs]
+        started = time.perf_counter()
         try:
             outcome = self.engine.apply(combined)
         except BaseException as exc:  # answer every waiting request, then keep serving
@@ -208,6 +217,8 @@ class Writer:
             for batch in batches:
                 batch.future.set_exception(exc)
             return
+        if self.on_apply is not None:
+            self.on_apply(time.perf_counter() - started)
         self._publish(outcome)  # committed: hand the effects on (this never blocks), then answer
         offset = 0
         for batch in batches:

@@ -417,6 +417,11 @@ class OutboxStore(Protocol):
         (None). Returns the ids replayed."""
         ...
 
+    def outbox_counts(self) -> dict[str, int]:
+        """How many deliveries are ``pending`` and how many ``dead`` (both keys always there;
+        delivered ones are history, not counted). Cheap enough to read at every scrape."""
+        ...
+
 
 class Store(
     UnitOfWork,

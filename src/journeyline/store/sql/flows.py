@@ -153,3 +153,10 @@ class FlowsMixin:
             [now_ms, *args],
         ).fetchall()
         return sorted(str(row[0]) for row in rows)
+
+    def outbox_counts(self) -> dict[str, int]:
+        pending, dead = self._db.execute(  # each count reads its partial index alone
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'),"
+            " (SELECT count(*) FROM outbox WHERE state = 'dead')"
+        ).fetchone()
+        return {"pending": int(pending), "dead": int(dead)}
