@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -19,6 +20,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
+import pg
 from journeyline.api.app import create_app
 from journeyline.api.auth import create_client
 from journeyline.config import Settings
@@ -40,8 +42,23 @@ class FakeClock:
         self.now_ms += int(seconds * 1000)
 
 
+#: The backends the store-taking tests run on (``JOURNEYLINE_TEST_STORES``, comma-separated).
+STORES = os.environ.get("JOURNEYLINE_TEST_STORES", "sqlite,postgresql").split(",")
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The test's store: a fresh SQLite file, or a clean schema of the PostgreSQL server."""
+    if request.param == "postgresql":
+        with pg.fresh_url() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'journeyline.db'}"
+
+
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path) -> str:
+    """For the tests of what only SQLite has (its file, its driver's errors)."""
     return f"sqlite:///{tmp_path / 'journeyline.db'}"
 
 

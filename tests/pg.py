@@ -105,13 +105,17 @@ def fresh_url() -> Iterator[str]:
                 _pool.append(schema)
 
 
-def drop_tables(url: str) -> None:
-    """Drop every table of the store at ``url`` behind its back."""
+def drop_tables(url: str, names: tuple[str, ...] = ()) -> None:
+    """Drop tables of the store at ``url`` behind its back: ``names``, or all of them."""
     schema = url.rsplit("schema=", 1)[1]
     _spoiled.add(schema)
     with _admin() as conn:
-        _drop(conn, schema)
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        if names:
+            for name in names:
+                conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(schema, name)))
+        else:
+            _drop(conn, schema)
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
 
 
 @atexit.register

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import sabotage
 from builders import web_event
 from conftest import SAMPLES, Api, FakeClock, deployment, flows_api, send
 from journeyline.api.services import Services
@@ -20,7 +21,6 @@ from journeyline.model.effects import Envelope
 from journeyline.model.errors import InvalidInput
 from journeyline.model.flows import Delivery
 from journeyline.store import Store
-from store.test_contract import SABOTAGE
 
 INTAKE = "/api/v2/journey/conversationevents"
 SAMPLE = [
@@ -82,7 +82,7 @@ def test_not_ready_when_the_stores_tables_are_gone_and_the_metrics_still_answer(
     api: Api,
 ) -> None:
     assert metric(api, "journeyline_outbox_depth") == 0
-    SABOTAGE["sqlite"](api.store_url)
+    sabotage.drop_tables(api.store_url)
     response = api.client.get("/ready")
     assert response.status_code == 503, response.text
     assert response.json() == {

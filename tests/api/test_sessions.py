@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
+import sabotage
 from builders import T0, Conversation, answered
 from conftest import Api, bearer, make_client
 from journeyline.clock import iso
@@ -186,9 +185,7 @@ def test_unknown_session_is_a_404(api: Api) -> None:
 def test_a_failing_store_is_a_503(api: Api, path: str) -> None:
     """A read outside any transaction that the database refuses: service.unavailable, not 500."""
     api.post(INTAKE, answered_call().wire)
-    db = sqlite3.connect(api.store_url.removeprefix("sqlite:///"))
-    db.executescript("DROP TABLE session_events; DROP TABLE sessions;")
-    db.close()
+    sabotage.drop_tables(api.store_url, "session_events", "sessions")
     response = api.get(path)
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "service.unavailable"

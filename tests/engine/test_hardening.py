@@ -61,7 +61,8 @@ def _stored_effects(store_url: str) -> int:
 # -- the engine ------------------------------------------------------------------------------
 
 
-def test_a_full_disk_inside_a_command_fails_the_whole_batch(store_url: str, store: Store) -> None:
+def test_a_full_disk_inside_a_command_fails_the_whole_batch(sqlite_url: str) -> None:
+    store_url, store = sqlite_url, open_store(sqlite_url)  # SQLite's own way to fill a disk
     engine = Engine(store, FakeClock(T0 + 60_000))
     engine.apply(_call("c0"))
     log_before, effects_before = store.log_count(), _stored_effects(store_url)
@@ -78,6 +79,7 @@ def test_a_full_disk_inside_a_command_fails_the_whole_batch(store_url: str, stor
     store._sqlite.execute("PRAGMA max_page_count = 1073741823")
     # ... so nothing of it is stored: not the events before the command, nor those after it
     assert (store.log_count(), _stored_effects(store_url)) == (log_before, effects_before)
+    store.close()
 
 
 def test_apply_forgets_what_a_rolled_back_batch_left_in_memory(store: Store) -> None:

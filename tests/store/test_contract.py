@@ -1,12 +1,11 @@
 """The store's promises, one suite run against every backend (a fresh real database per test).
 
-A backend is a URL template in ``URLS`` and, for the error-translation tests, a way to break
-its database behind its back in ``SABOTAGE``: adding PostgreSQL is one line in each.
+A backend is a URL template in ``URLS``; the error-translation tests break its database behind
+its back with ``sabotage.drop_tables``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 import pg
+import sabotage
 from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope, SessionRemoved
@@ -53,26 +53,6 @@ T0 = 1_795_600_000_000
 #: One URL template per backend; ``{tmp}`` is the test's own temporary directory,
 #: ``{postgresql}`` a fresh schema of the test server (``tests/pg.py``).
 URLS = ["sqlite:///{tmp}/contract.db", "{postgresql}"]
-
-
-def _drop_sqlite_tables(url: str) -> None:
-    db = sqlite3.connect(url.removeprefix("sqlite:///"))
-    try:
-        names = db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        ).fetchall()
-        for (name,) in names:
-            db.execute(f'DROP TABLE "{name}"')
-        db.commit()
-    finally:
-        db.close()
-
-
-#: Per URL scheme: drop every table through a connection of the test's own.
-SABOTAGE: dict[str, Callable[[str], None]] = {
-    "sqlite": _drop_sqlite_tables,
-    "postgresql": pg.drop_tables,
-}
 
 
 @pytest.fixture(params=URLS, ids=lambda template: template.split(":", 1)[0].strip("{}"))
@@ -1503,7 +1483,7 @@ def test_every_method_raises_store_error_when_its_tables_are_gone(
     store: Store, url: str, name: str
 ) -> None:
     call(store, "log_count")  # the connection is open and has read the schema
-    SABOTAGE[url.split(":", 1)[0]](url)
+    sabotage.drop_tables(url)
     with pytest.raises(StoreError) as caught:
         call(store, name)
     assert_translated(caught)

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from journeyline.model.errors import InvalidInput, StoreError
-from journeyline.store import Store, open_store
+from journeyline.store import open_store
 from journeyline.store.base import LogRecord
 from journeyline.store.sqlite import MIGRATIONS, SqliteStore, path_of
 
 
-def test_a_failing_unit_of_work_is_rolled_back_and_translated(store: Store) -> None:
+def test_a_failing_unit_of_work_is_rolled_back_and_translated(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
     good = LogRecord("k1", "test", "p", 1, b"{}", 1)
     bad = LogRecord("k2", "test", "p", 1, None, 1)  # type: ignore[arg-type]  # NOT NULL body
     with pytest.raises(StoreError, match="the store failed") as caught, store.transaction():  # noqa: PT012
@@ -24,11 +25,12 @@ def test_a_failing_unit_of_work_is_rolled_back_and_translated(store: Store) -> N
         store.append([bad])
     assert isinstance(caught.value.__cause__, sqlite3.IntegrityError)
     assert store.log_count() == 0
+    store.close()
 
 
-def test_a_read_outside_a_transaction_is_translated(store_url: str) -> None:
-    store = open_store(store_url)
-    with closing(sqlite3.connect(path_of(store_url))) as raw:
+def test_a_read_outside_a_transaction_is_translated(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
         raw.execute("DROP TABLE sessions")
     with pytest.raises(StoreError, match="in get_session: no such table: sessions") as caught:
         store.get_session("s1")
@@ -36,8 +38,8 @@ def test_a_read_outside_a_transaction_is_translated(store_url: str) -> None:
     store.close()
 
 
-def test_a_second_writer_waits_for_the_first(store_url: str) -> None:
-    first, second = open_store(store_url), open_store(store_url)
+def test_a_second_writer_waits_for_the_first(sqlite_url: str) -> None:
+    first, second = open_store(sqlite_url), open_store(sqlite_url)
     with first.transaction():
         first.append([LogRecord("a", "test", "p", 1, b"{}", 1)])
     with second.transaction():
@@ -59,9 +61,9 @@ def test_a_new_file_is_migrated_once_to_the_latest_schema(tmp_path: Path) -> Non
     assert "unit" in columns
 
 
-def test_the_connection_is_in_wal_mode(store_url: str) -> None:
-    store = SqliteStore.open(store_url)
-    with closing(sqlite3.connect(path_of(store_url))) as raw:
+def test_the_connection_is_in_wal_mode(sqlite_url: str) -> None:
+    store = SqliteStore.open(sqlite_url)
+    with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     store.close()
 
