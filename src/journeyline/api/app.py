@@ -22,6 +22,7 @@ from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
 from journeyline.api.headers import SecurityHeaders
 from journeyline.api.offers import OFFER_ROUTES
+from journeyline.api.proxies import proxy_middleware
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -151,5 +152,5 @@ def create_app(
         routes=routes,
         exception_handlers=HANDLERS,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[*proxy_middleware(settings), Middleware(SecurityHeaders)],
     )
