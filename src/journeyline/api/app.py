@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import intake, sessions
+from journeyline.api.access_log import AccessLog
 from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
@@ -152,5 +153,9 @@ def create_app(
         routes=routes,
         exception_handlers=HANDLERS,
         lifespan=lifespan,
-        middleware=[*proxy_middleware(settings), Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(AccessLog),
+            *proxy_middleware(settings),
+            Middleware(SecurityHeaders),
+        ],
     )
