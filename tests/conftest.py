@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 import pg
 from journeyline.api.app import create_app
 from journeyline.api.auth import create_client
+from journeyline.cli import uvicorn_options
 from journeyline.config import Settings
 from journeyline.store import Store, open_store
 
@@ -167,12 +168,13 @@ class LiveServer:
 
 @contextlib.contextmanager
 def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL.
+    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread, as ``journeyline
+    serve`` runs it; yields its base URL.
 
     ``send_buffer``: the connections' socket send buffer (``SO_SNDBUF``), to make a client
     that does not read stall the server's writes soon."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, **uvicorn_options("127.0.0.1", port, "warning"))
     server = uvicorn.Server(config)
     sockets = None
     if send_buffer is not None:

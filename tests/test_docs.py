@@ -68,6 +68,10 @@ def documented_variables() -> dict[str, str]:
     return documented
 
 
+#: a value for the settings that refuse just any text
+SAMPLES = {"JOURNEYLINE_TRUSTED_PROXIES": "10.0.0.5, 172.16.0.0/12"}
+
+
 def test_every_setting_is_in_the_configuration_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each row's variable sets exactly one setting, with the default the row gives; together
     the rows set every setting, and config.py reads no other variable."""
@@ -93,7 +97,7 @@ def test_every_setting_is_in_the_configuration_table(monkeypatch: pytest.MonkeyP
             value = "false" if spans == ["true"] else "true"
             expected = value == "true"
         else:
-            value = expected = f"value-of-{variable.lower()}"
+            value = expected = SAMPLES.get(variable, f"value-of-{variable.lower()}")
         with monkeypatch.context() as env:
             env.setenv(variable, value)
             changed = Settings.from_env()

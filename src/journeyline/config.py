@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
@@ -83,7 +84,12 @@ class Settings:
     signin_lockout_seconds: int = 900
     #: A desktop sign-in ends after this long unused (``JOURNEYLINE_DESKTOP_SESSION_HOURS``).
     desktop_session_hours: int = 12
-    #: Believe ``X-Forwarded-Proto`` from a reverse proxy in front (``JOURNEYLINE_TRUST_PROXY``).
+    #: The reverse proxies in front: IP addresses or networks, comma-separated (``*``: every
+    #: peer); only their ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed
+    #: (``JOURNEYLINE_TRUSTED_PROXIES``; none: no proxy's).
+    trusted_proxies: str | None = None
+    #: The older switch (``JOURNEYLINE_TRUST_PROXY``): with no ``trusted_proxies``, every peer
+    #: is a trusted proxy (``*``).
     trust_proxy: bool = False
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
@@ -114,6 +120,15 @@ class Settings:
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
+        for proxy in self.proxies:
+            try:
+                if proxy != "*":
+                    ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise InvalidInput(
+                    f"JOURNEYLINE_TRUSTED_PROXIES: {proxy!r} is not an IP address or network",
+                    field="trusted_proxies",
+                ) from None
         if self.secret_key is not None and len(self.secret_key) < 16:
             raise InvalidInput(
                 "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
@@ -123,6 +138,12 @@ class Settings:
             raise InvalidInput(
                 "JOURNEYLINE_METRICS_TOKEN must be at least 16 characters", field="metrics_token"
             )
+
+    @property
+    def proxies(self) -> tuple[str, ...]:
+        """The peers whose forwarding headers count (``*``: all), the old switch folded in."""
+        given = tuple(p.strip() for p in (self.trusted_proxies or "").split(",") if p.strip())
+        return given or (("*",) if self.trust_proxy else ())
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -163,6 +184,7 @@ class Settings:
             "desktop_session_hours": _int(
                 "JOURNEYLINE_DESKTOP_SESSION_HOURS", cls.desktop_session_hours
             ),
+            "trusted_proxies": os.environ.get("JOURNEYLINE_TRUSTED_PROXIES") or None,
             "trust_proxy": _bool("JOURNEYLINE_TRUST_PROXY", cls.trust_proxy),
             "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
             "metrics_token": os.environ.get("JOURNEYLINE_METRICS_TOKEN") or None,

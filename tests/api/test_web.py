@@ -231,18 +231,6 @@ def test_origins_are_checked_against_the_deployment(api: Api) -> None:
     assert refused.status_code == 403
 
 
-def test_ip_addresses_are_kept_only_when_collected(api: Api) -> None:
-    keep = deployment(api)
-    drop = deployment(api, collectIpAddresses=False)
-    forwarded = {"X-Forwarded-For": "203.0.113.9"}
-    kept = send(api, keep["id"], web_event(COOKIE, 0), **forwarded).json()
-    dropped = send(api, drop["id"], web_event(OTHER, 0), **forwarded).json()
-    assert api.get(f"/api/v2/journey/sessions/{kept['session']['id']}").json()["ipAddress"] == (
-        "203.0.113.9"
-    )
-    assert "ipAddress" not in api.get(f"/api/v2/journey/sessions/{dropped['session']['id']}").json()
-
-
 def test_ping_answers_with_no_offers_yet(api: Api) -> None:
     d = deployment(api)
     ping = api.client.get(

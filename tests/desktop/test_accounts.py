@@ -60,10 +60,14 @@ def csrf_of_session(client: TestClient) -> str:
 
 @contextlib.contextmanager
 def desk(
-    settings: Settings, clock: FakeClock, base_url: str = "http://testserver"
+    settings: Settings,
+    clock: FakeClock,
+    base_url: str = "http://testserver",
+    peer: tuple[str, int] = ("testclient", 50000),
 ) -> Iterator[Api]:
     credentials = make_client(settings.store_url)
-    with TestClient(create_app(settings, clock=clock), base_url=base_url) as client:
+    app = create_app(settings, clock=clock)
+    with TestClient(app, base_url=base_url, client=peer) as client:
         yield Api(client, bearer(client, credentials), settings.store_url, clock)
 
 
@@ -117,24 +121,28 @@ def test_signing_in_sets_a_session_cookie_for_the_desktop_only(api: Api) -> None
 
 
 @pytest.mark.parametrize(
-    ("base_url", "trust_proxy", "forwarded", "secure"),
+    ("base_url", "proxies", "forwarded", "secure"),
     [
-        ("https://testserver", False, None, True),
-        ("http://testserver", False, "https", False),  # a header anyone can send
-        ("http://testserver", True, "https", True),  # from the proxy we were told to trust
-        ("http://testserver", True, "http", False),
+        ("https://testserver", {}, None, True),
+        ("http://testserver", {}, "https", False),  # a header anyone can send
+        # from the proxy we were told to trust (the peer is 192.0.2.10)
+        ("http://testserver", {"trusted_proxies": "192.0.2.10"}, "https", True),
+        ("http://testserver", {"trusted_proxies": "10.0.0.0/8, 192.0.2.0/24"}, "https", True),
+        ("http://testserver", {"trusted_proxies": "192.0.2.10"}, "http", False),
+        ("http://testserver", {"trusted_proxies": "198.51.100.1"}, "https", False),  # not it
+        ("http://testserver", {"trust_proxy": True}, "https", True),  # the older switch: any peer
     ],
 )
 def test_the_cookie_is_secure_when_the_browser_came_over_https(
     store_url: str,
     clock: FakeClock,
     base_url: str,
-    trust_proxy: bool,
+    proxies: dict[str, Any],
     forwarded: str | None,
     secure: bool,
 ) -> None:
-    settings = Settings(store_url=store_url, trust_proxy=trust_proxy)
-    with desk(settings, clock, base_url) as api:
+    settings = Settings(store_url=store_url, **proxies)
+    with desk(settings, clock, base_url, peer=("192.0.2.10", 50000)) as api:
         add_user(api)
         headers = {"X-Forwarded-Proto": forwarded} if forwarded else {}
         token = form_token(api.client)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import intake, sessions
+from journeyline.api.access_log import AccessLog
 from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
@@ -24,6 +25,7 @@ from journeyline.api.headers import SecurityHeaders
 from journeyline.api.metrics import Metrics, RequestMetrics
 from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.ops import OPS_ROUTES, readiness_checks
+from journeyline.api.proxies import proxy_middleware
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -160,5 +162,10 @@ def create_app(
         routes=routes,
         exception_handlers=HANDLERS,
         lifespan=lifespan,
-        middleware=[Middleware(RequestMetrics, metrics=metrics), Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(RequestMetrics, metrics=metrics),
+            *proxy_middleware(settings),
+            Middleware(SecurityHeaders),
+        ],
     )

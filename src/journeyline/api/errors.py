@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from journeyline.api.access_log import method_of, route_of
 from journeyline.model.errors import JourneylineError
 
 log = logging.getLogger("journeyline.api")
@@ -36,12 +37,11 @@ def error_body(status: int, code: str, message: str, field: str | None = None) -
 
 async def journeyline_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JourneylineError)
-    if exc.status >= 500:
-        log.error("request failed: %s", exc.message)
+    body = error_body(exc.status, exc.code, exc.message, exc.field)
+    if exc.status >= 500:  # the code, not the message: a message may quote the request
+        log.error("request failed: %s (contextId %s)", exc.code, body["contextId"])
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return json_response(
-        error_body(exc.status, exc.code, exc.message, exc.field), exc.status, headers
-    )
+    return json_response(body, exc.status, headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -51,8 +51,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
     body = error_body(500, "internal.server.error", "an unexpected error occurred")
+    log.exception(  # the route, not the path (which may hold an email); logs.redact the rest
+        "unexpected error on %s %s (contextId %s)",
+        method_of(request.scope),
+        route_of(request.scope),
+        body["contextId"],
+    )
     return json_response(body, 500)
 
 

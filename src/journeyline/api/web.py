@@ -21,6 +21,7 @@ from starlette.routing import Route
 from journeyline.api import wire_web
 from journeyline.api.auth import ROLES
 from journeyline.api.errors import error_body, json_response
+from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, read_body, services
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
@@ -85,15 +86,12 @@ def intake_context(
     svc: Services, request: Request, deployment: Deployment, *, user_agent: bool = True
 ) -> web.Context:
     """What enrichment needs from a request; ``user_agent=False`` when the caller is an SDK
-    whose own User-Agent header says nothing about the visitor."""
-    forwarded = request.headers.get("x-forwarded-for")
-    client_ip = forwarded.split(",")[0].strip() if forwarded else None
-    if client_ip is None and request.client is not None:
-        client_ip = request.client.host
+    whose own User-Agent header says nothing about the visitor. The client's address is the
+    connection's, or a trusted proxy's ``X-Forwarded-For`` (``api.proxies``)."""
     return web.Context(
         deployment=deployment,
         now_ms=svc.clock(),
-        client_ip=client_ip,
+        client_ip=client_ip(request),
         user_agent=request.headers.get("user-agent") if user_agent else None,
         geo=svc.geo,
     )

@@ -354,8 +354,10 @@ def web_http_run(
     workdir: Path, single: int, batched: int, *, concurrency: int, timeout: float
 ) -> tuple[Run, Run]:
     """One server, one fresh store, one deployment: web events one per request, then Segment
-    batches of 100 (other visitors)."""
-    with live_server(workdir, timeout) as (port, token):
+    batches of 100 (other visitors). The visitors' addresses come in ``X-Forwarded-For``, as
+    from a proxy in front: the server trusts this machine as one."""
+    proxy = {"JOURNEYLINE_TRUSTED_PROXIES": "127.0.0.1"}
+    with live_server(workdir, timeout, proxy) as (port, token):
         deployment_id, write_key = create_deployment(port, token)
         now = system_clock()
         hits = make_web_hits(single, now, seed=2)

@@ -143,7 +143,6 @@ class Accounts:
         max_failures: int = 5,
         lockout_ms: int = 900_000,
         session_ms: int = 12 * 3600_000,
-        trust_proxy: bool = False,
     ) -> None:
         """``store`` is read on the request loop; writes go through ``writer``."""
         self.store = store
@@ -153,7 +152,6 @@ class Accounts:
         self.max_failures = max_failures
         self.lockout_ms = lockout_ms
         self.session_ms = session_ms
-        self.trust_proxy = trust_proxy
         self._attempts: dict[str, tuple[asyncio.Lock, int]] = {}
         self._seen: dict[str, int] = {}  # token hash -> its last use recorded (or queued)
         self._pending: set[asyncio.Task[object]] = set()
@@ -177,7 +175,6 @@ class Accounts:
             max_failures=settings.signin_max_failures,
             lockout_ms=settings.signin_lockout_seconds * 1000,
             session_ms=settings.desktop_session_hours * 3600_000,
-            trust_proxy=settings.trust_proxy,
         )
 
     # -- signing in and out --------------------------------------------------------------------
@@ -363,12 +360,8 @@ class Accounts:
     # -- cookies --------------------------------------------------------------------------------
 
     def secure(self, request: Request) -> bool:
-        """Whether the request came over https (a proxy's ``X-Forwarded-Proto`` counts only
-        with ``JOURNEYLINE_TRUST_PROXY``)."""
-        if self.trust_proxy:
-            forwarded = request.headers.get("x-forwarded-proto", "")
-            if forwarded:
-                return forwarded.split(",")[0].strip().lower() == "https"
+        """Whether the request came over https (a trusted proxy's ``X-Forwarded-Proto`` counts:
+        ``api.proxies``)."""
         return request.url.scheme == "https"
 
 

@@ -97,6 +97,7 @@ class WebEventRequest(_Common):
     user_agent_string: Text | None = None
     browser: _Browser | None = None
     device: _Device | None = None
+    #: Genesys's field, accepted and ignored: the address is the connection's (``client_ip``)
     ip_address: Short | None = None
 
 
@@ -108,7 +109,10 @@ class AppEventRequest(_Common):
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the HTTP edge knows about a request: its deployment, time, client address, UA."""
+    """What the HTTP edge knows about a request: its deployment, time, client address, UA.
+
+    ``client_ip`` is the only source of an event's IP address (a body's ``ipAddress`` is not
+    believed); it is dropped unless the deployment collects IP addresses."""
 
     deployment: Deployment
     now_ms: int
@@ -219,7 +223,7 @@ def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb
         browser = Browser(browser.family, browser.version, request.browser.lang)
     if request.device is not None:
         device = _device(device, request.device)
-    ip = enrich.enrich_ip(request.ip_address or ctx.client_ip, ctx.deployment.collect_ip_addresses)
+    ip = enrich.enrich_ip(ctx.client_ip, ctx.deployment.collect_ip_addresses)
     event = WebEvent(
         key=key if key is not None else _key(ctx.deployment.id, item),
         deployment_id=ctx.deployment.id,
