@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from journeyline.api.app import create_app
 from journeyline.api.auth import create_client
+from journeyline.api.server import server_config
 from journeyline.config import Settings
 from journeyline.store import Store, open_store
 
@@ -149,13 +150,19 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; yields its base URL.
+def serve(
+    app: Any, *, send_buffer: int | None = None, settings: Settings | None = None
+) -> Iterator[str]:
+    """Run an ASGI app on a free 127.0.0.1 port in a thread, with uvicorn configured as
+    ``journeyline serve`` configures it (timeouts and the connection cap of ``settings``,
+    the defaults without); yields its base URL.
 
     ``send_buffer``: the connections' socket send buffer (``SO_SNDBUF``), to make a client
     that does not read stall the server's writes soon."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = server_config(
+        app, settings or Settings(), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     sockets = None
     if send_buffer is not None:
@@ -181,7 +188,7 @@ def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """A real uvicorn server on 127.0.0.1 in a thread, with an admin client."""
     credentials = make_client(settings.store_url)
-    with serve(create_app(settings)) as base_url:
+    with serve(create_app(settings), settings=settings) as base_url:
         yield LiveServer(base_url, settings.store_url, credentials)
 
 

@@ -45,20 +45,18 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
 
 def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = None) -> int:
     """Serve the API; with ``live_client`` (the demo's admin client), the living demo beside it."""
-    import uvicorn
-
     from journeyline.api.app import create_app
+    from journeyline.api.server import run_server, server_config
 
     settings = _settings(args)
     open_store(settings.store_url).close()  # migrate (and fail) before binding the port
     print(f"journeyline: serving {settings.store_url} on http://{args.host}:{args.port}")
     app = create_app(settings)
+    config = server_config(app, settings, host=args.host, port=args.port, log_level=args.log_level)
     if live_client is None:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-        return 0
+        return run_server(config)
     from journeyline.demo import live
 
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)
     rate = live.Rate(args.live_rate, args.live_visitors)
     client_id, secret = live_client
     live.serve_live(config, f"http://{_local(args.host)}:{args.port}", client_id=client_id,

@@ -85,6 +85,13 @@ class Settings:
     desktop_session_hours: int = 12
     #: Believe ``X-Forwarded-Proto`` from a reverse proxy in front (``JOURNEYLINE_TRUST_PROXY``).
     trust_proxy: bool = False
+    #: A connection must send a whole request, headers and body, within this long of opening
+    #: or of the request's first byte (``JOURNEYLINE_REQUEST_TIMEOUT_SECONDS``); an idle
+    #: kept-alive one is closed after (``JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS``); at most so
+    #: many are open (``JOURNEYLINE_MAX_CONNECTIONS``). ``api/server.py``.
+    request_timeout_seconds: int = 15
+    keepalive_timeout_seconds: int = 5
+    max_connections: int = 1000
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
     secret_key: str | None = field(default=None, repr=False)
@@ -108,6 +115,9 @@ class Settings:
             ("signin_max_failures", "JOURNEYLINE_SIGNIN_MAX_FAILURES", 1, 1000),
             ("signin_lockout_seconds", "JOURNEYLINE_SIGNIN_LOCKOUT_SECONDS", 1, 86_400),
             ("desktop_session_hours", "JOURNEYLINE_DESKTOP_SESSION_HOURS", 1, 720),
+            ("request_timeout_seconds", "JOURNEYLINE_REQUEST_TIMEOUT_SECONDS", 1, 3600),
+            ("keepalive_timeout_seconds", "JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS", 1, 3600),
+            ("max_connections", "JOURNEYLINE_MAX_CONNECTIONS", 1, 1_000_000),
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
@@ -157,6 +167,13 @@ class Settings:
                 "JOURNEYLINE_DESKTOP_SESSION_HOURS", cls.desktop_session_hours
             ),
             "trust_proxy": _bool("JOURNEYLINE_TRUST_PROXY", cls.trust_proxy),
+            "request_timeout_seconds": _int(
+                "JOURNEYLINE_REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds
+            ),
+            "keepalive_timeout_seconds": _int(
+                "JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS", cls.keepalive_timeout_seconds
+            ),
+            "max_connections": _int("JOURNEYLINE_MAX_CONNECTIONS", cls.max_connections),
             "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from journeyline.model.errors import JourneylineError
@@ -50,6 +50,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return json_response(error_body(exc.status_code, code, str(exc.detail)), exc.status_code)
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away (or the server closed a request that took too long,
+    ``api/server.py``) before its body was read: nobody is left to answer, nothing to log."""
+    return Response(status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     body = error_body(500, "internal.server.error", "an unexpected error occurred")
@@ -59,5 +65,6 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     JourneylineError: journeyline_error,
     HTTPException: http_error,
+    ClientDisconnect: client_gone,
     Exception: unexpected_error,
 }
