@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from journeyline.model.errors import InvalidInput
 
 DEFAULT_STORE = "sqlite:///data/journeyline.db"
+#: The rate limits' settings (a minute; 0: no limit), each read from ``JOURNEYLINE_`` + its
+#: name in capitals.
+RATES = (
+    "address_requests_per_minute",
+    "deployment_requests_per_minute",
+    "client_requests_per_minute",
+    "tokens_per_minute",
+    "token_failures_per_minute",
+)
 
 
 def _int(name: str, default: int) -> int:
@@ -92,6 +101,17 @@ class Settings:
     request_timeout_seconds: int = 15
     keepalive_timeout_seconds: int = 5
     max_connections: int = 1000
+    #: Rate limits, a minute (0: none; ``api/ratelimit.py``): the public routes' requests per
+    #: source address (``JOURNEYLINE_ADDRESS_REQUESTS_PER_MINUTE``), a deployment's browser and
+    #: Segment requests (``JOURNEYLINE_DEPLOYMENT_REQUESTS_PER_MINUTE``), an OAuth client's
+    #: requests (``JOURNEYLINE_CLIENT_REQUESTS_PER_MINUTE``), tokens per client and token
+    #: requests per address (``JOURNEYLINE_TOKENS_PER_MINUTE``), refused client credentials per
+    #: address (``JOURNEYLINE_TOKEN_FAILURES_PER_MINUTE``).
+    address_requests_per_minute: int = 60_000
+    deployment_requests_per_minute: int = 120_000
+    client_requests_per_minute: int = 120_000
+    tokens_per_minute: int = 60
+    token_failures_per_minute: int = 30
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
     secret_key: str | None = field(default=None, repr=False)
@@ -121,6 +141,10 @@ class Settings:
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
+        for name in RATES:
+            if getattr(self, name) < 0:
+                variable = f"JOURNEYLINE_{name.upper()}"
+                raise InvalidInput(f"{variable} must be 0 (no limit) or more", field=name)
         if self.secret_key is not None and len(self.secret_key) < 16:
             raise InvalidInput(
                 "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
@@ -174,6 +198,7 @@ class Settings:
                 "JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS", cls.keepalive_timeout_seconds
             ),
             "max_connections": _int("JOURNEYLINE_MAX_CONNECTIONS", cls.max_connections),
+            **{name: _int(f"JOURNEYLINE_{name.upper()}", getattr(cls, name)) for name in RATES},
             "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -22,6 +22,7 @@ from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
 from journeyline.api.headers import SecurityHeaders
 from journeyline.api.offers import OFFER_ROUTES
+from journeyline.api.ratelimit import RateLimits
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -74,7 +75,8 @@ def create_app(
             dispatcher=dispatcher,
             effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
         )
-        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
+        limits = RateLimits.from_settings(settings, clock)
+        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)
         geo = GeoLookup(settings.geoip_db)
         deliveries = DeliveryWorker.from_settings(
             lambda: open_store(settings.store_url), settings, clock, record=writer.run
@@ -94,6 +96,7 @@ def create_app(
             deliveries,
             accounts=accounts,
             feed=live,
+            limits=limits,
         )
         try:
             yield

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from journeyline.model.errors import JourneylineError
+from journeyline.model.errors import JourneylineError, RateLimited
 
 log = logging.getLogger("journeyline.api")
 
@@ -34,13 +34,21 @@ def error_body(status: int, code: str, message: str, field: str | None = None) -
     return body
 
 
+def error_headers(exc: JourneylineError) -> dict[str, str]:
+    """What an error's answer says besides its body: how to authenticate, when to try again."""
+    if exc.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return {}
+
+
 async def journeyline_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JourneylineError)
     if exc.status >= 500:
         log.error("request failed: %s", exc.message)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return json_response(
-        error_body(exc.status, exc.code, exc.message, exc.field), exc.status, headers
+        error_body(exc.status, exc.code, exc.message, exc.field), exc.status, error_headers(exc)
     )
 
 

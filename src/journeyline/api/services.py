@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from journeyline.api.auth import Authenticator
 from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
+from journeyline.api.ratelimit import RateLimits
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
@@ -40,6 +41,7 @@ class Services:
     deliveries: DeliveryWorker | None = None  # posts the flows' outbox; wake() when due now
     accounts: Any = None  # the desktop's users and sign-in sessions (desktop.accounts.Accounts)
     feed: Feed | None = None  # the desktop's live feed (SSE), fed by the dispatcher
+    limits: RateLimits = field(default_factory=RateLimits.none)  # api/ratelimit.py
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""
