@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 import pg
 from journeyline.api.app import create_app
 from journeyline.api.auth import create_client
-from journeyline.cli import uvicorn_options
+from journeyline.api.server import server_config
 from journeyline.config import Settings
 from journeyline.store import Store, open_store
 
@@ -167,14 +167,19 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a free 127.0.0.1 port in a thread, as ``journeyline
-    serve`` runs it; yields its base URL.
+def serve(
+    app: Any, *, send_buffer: int | None = None, settings: Settings | None = None
+) -> Iterator[str]:
+    """Run an ASGI app on a free 127.0.0.1 port in a thread, with uvicorn configured as
+    ``journeyline serve`` configures it (timeouts and the connection cap of ``settings``,
+    the defaults without); yields its base URL.
 
     ``send_buffer``: the connections' socket send buffer (``SO_SNDBUF``), to make a client
     that does not read stall the server's writes soon."""
     port = free_port()
-    config = uvicorn.Config(app, **uvicorn_options("127.0.0.1", port, "warning"))
+    config = server_config(
+        app, settings or Settings(), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     sockets = None
     if send_buffer is not None:
@@ -200,7 +205,7 @@ def serve(app: Any, *, send_buffer: int | None = None) -> Iterator[str]:
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """A real uvicorn server on 127.0.0.1 in a thread, with an admin client."""
     credentials = make_client(settings.store_url)
-    with serve(create_app(settings)) as base_url:
+    with serve(create_app(settings), settings=settings) as base_url:
         yield LiveServer(base_url, settings.store_url, credentials)
 
 

@@ -43,38 +43,22 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
                 yield number, line
 
 
-def uvicorn_options(host: str, port: int, log_level: str) -> dict[str, Any]:
-    """How ``serve`` runs uvicorn: logging is ours (``journeyline.logs``, the app's access
-    log), and so are the proxy headers (``api.proxies``, only from trusted proxies)."""
-    return {
-        "host": host,
-        "port": port,
-        "log_level": log_level,
-        "log_config": None,
-        "access_log": False,
-        "proxy_headers": False,
-    }
-
-
 def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = None) -> int:
     """Serve the API; with ``live_client`` (the demo's admin client), the living demo beside it."""
-    import uvicorn
-
     from journeyline import logs
     from journeyline.api.app import create_app
+    from journeyline.api.server import run_server, server_config
 
     settings = _settings(args)
     open_store(settings.store_url).close()  # migrate (and fail) before binding the port
     print(f"journeyline: serving {settings.store_url} on http://{args.host}:{args.port}")
     app = create_app(settings)
     logs.configure(args.log_level)
-    options = uvicorn_options(args.host, args.port, args.log_level)
+    config = server_config(app, settings, host=args.host, port=args.port, log_level=args.log_level)
     if live_client is None:
-        uvicorn.run(app, **options)
-        return 0
+        return run_server(config)
     from journeyline.demo import live
 
-    config = uvicorn.Config(app, **options)
     rate = live.Rate(args.live_rate, args.live_visitors)
     client_id, secret = live_client
     live.serve_live(config, f"http://{_local(args.host)}:{args.port}", client_id=client_id,

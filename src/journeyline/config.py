@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 from journeyline.model.errors import InvalidInput
 
 DEFAULT_STORE = "sqlite:///data/journeyline.db"
+#: The rate limits' settings (a minute; 0: no limit), each read from ``JOURNEYLINE_`` + its
+#: name in capitals.
+RATES = (
+    "address_requests_per_minute",
+    "deployment_requests_per_minute",
+    "client_requests_per_minute",
+    "tokens_per_minute",
+    "token_failures_per_minute",
+)
 
 
 def _int(name: str, default: int) -> int:
@@ -91,6 +100,24 @@ class Settings:
     #: The older switch (``JOURNEYLINE_TRUST_PROXY``): with no ``trusted_proxies``, every peer
     #: is a trusted proxy (``*``).
     trust_proxy: bool = False
+    #: A connection must send a whole request, headers and body, within this long of opening
+    #: or of the request's first byte (``JOURNEYLINE_REQUEST_TIMEOUT_SECONDS``); an idle
+    #: kept-alive one is closed after (``JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS``); at most so
+    #: many are open (``JOURNEYLINE_MAX_CONNECTIONS``). ``api/server.py``.
+    request_timeout_seconds: int = 15
+    keepalive_timeout_seconds: int = 5
+    max_connections: int = 1000
+    #: Rate limits, a minute (0: none; ``api/ratelimit.py``): the public routes' requests per
+    #: source address (``JOURNEYLINE_ADDRESS_REQUESTS_PER_MINUTE``), a deployment's browser and
+    #: Segment requests (``JOURNEYLINE_DEPLOYMENT_REQUESTS_PER_MINUTE``), an OAuth client's
+    #: requests (``JOURNEYLINE_CLIENT_REQUESTS_PER_MINUTE``), tokens per client and token
+    #: requests per address (``JOURNEYLINE_TOKENS_PER_MINUTE``), refused client credentials per
+    #: address (``JOURNEYLINE_TOKEN_FAILURES_PER_MINUTE``).
+    address_requests_per_minute: int = 60_000
+    deployment_requests_per_minute: int = 120_000
+    client_requests_per_minute: int = 120_000
+    tokens_per_minute: int = 60
+    token_failures_per_minute: int = 30
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
     secret_key: str | None = field(default=None, repr=False)
@@ -117,6 +144,9 @@ class Settings:
             ("signin_max_failures", "JOURNEYLINE_SIGNIN_MAX_FAILURES", 1, 1000),
             ("signin_lockout_seconds", "JOURNEYLINE_SIGNIN_LOCKOUT_SECONDS", 1, 86_400),
             ("desktop_session_hours", "JOURNEYLINE_DESKTOP_SESSION_HOURS", 1, 720),
+            ("request_timeout_seconds", "JOURNEYLINE_REQUEST_TIMEOUT_SECONDS", 1, 3600),
+            ("keepalive_timeout_seconds", "JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS", 1, 3600),
+            ("max_connections", "JOURNEYLINE_MAX_CONNECTIONS", 1, 1_000_000),
         ):
             if not low <= getattr(self, name) <= high:
                 raise InvalidInput(f"{variable} must be {low} to {high}", field=name)
@@ -129,6 +159,10 @@ class Settings:
                     f"JOURNEYLINE_TRUSTED_PROXIES: {proxy!r} is not an IP address or network",
                     field="trusted_proxies",
                 ) from None
+        for name in RATES:
+            if getattr(self, name) < 0:
+                variable = f"JOURNEYLINE_{name.upper()}"
+                raise InvalidInput(f"{variable} must be 0 (no limit) or more", field=name)
         if self.secret_key is not None and len(self.secret_key) < 16:
             raise InvalidInput(
                 "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
@@ -186,6 +220,14 @@ class Settings:
             ),
             "trusted_proxies": os.environ.get("JOURNEYLINE_TRUSTED_PROXIES") or None,
             "trust_proxy": _bool("JOURNEYLINE_TRUST_PROXY", cls.trust_proxy),
+            "request_timeout_seconds": _int(
+                "JOURNEYLINE_REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds
+            ),
+            "keepalive_timeout_seconds": _int(
+                "JOURNEYLINE_KEEPALIVE_TIMEOUT_SECONDS", cls.keepalive_timeout_seconds
+            ),
+            "max_connections": _int("JOURNEYLINE_MAX_CONNECTIONS", cls.max_connections),
+            **{name: _int(f"JOURNEYLINE_{name.upper()}", getattr(cls, name)) for name in RATES},
             "secret_key": os.environ.get("JOURNEYLINE_SECRET_KEY") or None,
             "metrics_token": os.environ.get("JOURNEYLINE_METRICS_TOKEN") or None,
         }

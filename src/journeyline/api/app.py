@@ -26,6 +26,7 @@ from journeyline.api.metrics import Metrics, RequestMetrics
 from journeyline.api.offers import OFFER_ROUTES
 from journeyline.api.ops import OPS_ROUTES, readiness_checks
 from journeyline.api.proxies import proxy_middleware
+from journeyline.api.ratelimit import RateLimits
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.static import STATIC_ROUTES
@@ -80,7 +81,8 @@ def create_app(
             effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
             on_apply=metrics.apply_seconds.observe,
         )
-        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call)
+        limits = RateLimits.from_settings(settings, clock)
+        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)
         geo = GeoLookup(settings.geoip_db)
         deliveries = DeliveryWorker.from_settings(
             lambda: open_store(settings.store_url), settings, clock, record=writer.run
@@ -102,6 +104,7 @@ def create_app(
             feed=live,
             metrics=metrics,
             checks=readiness_checks(read_store, writer),
+            limits=limits,
         )
         metrics.watch(read_store, dispatcher)
         try:

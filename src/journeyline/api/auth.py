@@ -4,6 +4,10 @@
 secret by HTTP Basic returns an opaque bearer token. Every ``/api/v2`` route needs one; the
 client's role decides what it may do. Secrets and tokens are 256-bit random values and only
 their SHA-256 is stored (a slow password hash buys nothing for random secrets).
+
+Rate limits (``api/ratelimit.py``): tokens minted per client and token requests per address;
+an address whose credentials were refused too often gets 429 for a while; each request with
+a token counts for its client.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from starlette.responses import Response
 
 from journeyline.api.bodies import read_body
 from journeyline.api.errors import json_response
+from journeyline.api.ratelimit import RateLimits
 from journeyline.clock import Clock
 from journeyline.model.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.store.base import OAuthClient, Store
@@ -92,9 +97,11 @@ class Authenticator:
         clock: Clock,
         token_ttl_seconds: int,
         write: Callable[[Callable[[Store], None]], Awaitable[None]],
+        limits: RateLimits,
     ) -> None:
         """``store`` is read on the request loop; ``write`` runs a write on the writer."""
         self.write = write
+        self.limits = limits
         self.store = store
         self.clock = clock
         self.ttl_ms = token_ttl_seconds * 1000
@@ -115,6 +122,9 @@ class Authenticator:
         return client
 
     async def token(self, request: Request) -> Response:
+        address = self.limits.source(request)
+        self.limits.token_failures.check(address)
+        self.limits.token_address.hit(address)
         try:
             raw = await read_body(request, TOKEN_BODY_LIMIT)
         except PayloadTooLarge as exc:
@@ -128,7 +138,9 @@ class Authenticator:
         try:
             client = self._basic(request)
         except Unauthorized as exc:
+            self.limits.token_failures.spend(address)
             return json_response({"error": "invalid_client", "description": exc.message}, 401)
+        self.limits.token_client.hit(client.client_id)
         token = secrets.token_urlsafe(32)
         expires = self.clock() + self.ttl_ms
         hashed = digest(token)
@@ -154,6 +166,9 @@ class Authenticator:
         if principal.expires_ms <= self.clock():
             self._cache.pop(key, None)
             raise Unauthorized("the bearer token has expired")
+        if "journeyline.counted" not in request.scope:  # once a request, however often asked
+            request.scope["journeyline.counted"] = True
+            self.limits.client.hit(principal.client_id)
         if permission not in ROLES.get(principal.role, frozenset()):
             raise Forbidden(f"role '{principal.role}' lacks the permission '{permission}'")
         return principal

@@ -8,11 +8,11 @@ from typing import Any
 
 import msgspec
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from journeyline.api.access_log import method_of, route_of
-from journeyline.model.errors import JourneylineError
+from journeyline.model.errors import JourneylineError, RateLimited
 
 log = logging.getLogger("journeyline.api")
 
@@ -35,19 +35,33 @@ def error_body(status: int, code: str, message: str, field: str | None = None) -
     return body
 
 
+def error_headers(exc: JourneylineError) -> dict[str, str]:
+    """What an error's answer says besides its body: how to authenticate, when to try again."""
+    if exc.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return {}
+
+
 async def journeyline_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JourneylineError)
     body = error_body(exc.status, exc.code, exc.message, exc.field)
     if exc.status >= 500:  # the code, not the message: a message may quote the request
         log.error("request failed: %s (contextId %s)", exc.code, body["contextId"])
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return json_response(body, exc.status, headers)
+    return json_response(body, exc.status, error_headers(exc))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not.found", 405: "method.not.allowed"}.get(exc.status_code, "bad.request")
     return json_response(error_body(exc.status_code, code, str(exc.detail)), exc.status_code)
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away (or the server closed a request that took too long,
+    ``api/server.py``) before its body was read: nobody is left to answer, nothing to log."""
+    return Response(status_code=400)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
@@ -64,5 +78,6 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     JourneylineError: journeyline_error,
     HTTPException: http_error,
+    ClientDisconnect: client_gone,
     Exception: unexpected_error,
 }

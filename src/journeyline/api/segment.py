@@ -18,7 +18,8 @@ accepted.
 Limits: a request body is at most 500 KB for ``/v1/batch`` and 32 KB for a single call, else
 the whole request is a 413 (Segment answers 400; journeyline's shape for a too-large body is
 413 ``request.entity.too.large``, and SDKs do not retry either). Inside a batch, a message
-over 32 KB is rejected alone.
+over 32 KB is rejected alone. Past the rate limits of its address or of the deployment, a
+request is a 429 with ``Retry-After`` (``api/ratelimit.py``).
 
 Responses:
 
@@ -114,6 +115,7 @@ async def _collect(request: Request, call: str | None) -> Response:
     if request.method == "OPTIONS":  # a browser's CORS preflight: no write key in it
         return Response(status_code=204, headers=_cors(request))
     svc = services(request)
+    svc.limits.public(request)
     headers: dict[str, str] = {}  # CORS only once the origin is known to be allowed
     try:
         header_key = _header_key(request)
@@ -124,6 +126,7 @@ async def _collect(request: Request, call: str | None) -> Response:
         if deployment is None:
             deployment = _deployment(svc, body.get("writeKey"))
         check_origin(request, deployment)
+        svc.limits.deployment.hit(deployment.id)
         headers = _cors(request)
         messages, shared = segment.batch_messages(body) if call is None else ([body], {})
         ctx = intake_context(svc, request, deployment, user_agent=False)

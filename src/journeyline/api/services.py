@@ -14,6 +14,7 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator
 from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
 from journeyline.api.metrics import Metrics
+from journeyline.api.ratelimit import RateLimits
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
@@ -47,6 +48,7 @@ class Services:
     feed: Feed | None = None  # the desktop's live feed (SSE), fed by the dispatcher
     metrics: Metrics = field(default_factory=Metrics)  # what GET /metrics shows
     checks: dict[str, Check] = field(default_factory=dict)  # GET /ready: name -> check
+    limits: RateLimits = field(default_factory=RateLimits.none)  # api/ratelimit.py
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

@@ -73,12 +73,15 @@ def check_origin(request: Request, deployment: Deployment) -> None:
 
 
 def browser_deployment(svc: Services, request: Request) -> Deployment:
-    """The deployment a browser route names, checked against the request's origin."""
+    """The deployment a browser route names, checked against the request's origin; within the
+    rate limits of the request's address and of the deployment (429 otherwise)."""
+    svc.limits.public(request)
     deployment_id = request.path_params["deploymentId"]
     deployment = svc.store.deployment_get(deployment_id)
     if deployment is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     check_origin(request, deployment)
+    svc.limits.deployment.hit(deployment.id)
     return deployment
 
 

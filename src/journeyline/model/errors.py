@@ -8,6 +8,7 @@
      ├── Unauthorized          missing or wrong credentials: 401
      ├── Forbidden             credentials without the needed role: 403
      ├── SignInRefused         a desktop sign-in refused: bad credentials 400, locked 429
+     ├── RateLimited           over a rate limit (``api/ratelimit.py``): 429 with Retry-After
      └── StoreError            the storage backend failed; driver errors are translated
                                once, at the store boundary, with ``raise ... from exc``: 503
 
@@ -69,6 +70,17 @@ class SignInRefused(JourneylineError):
         self.reason = reason
         self.retry_after_s = retry_after_s
         self.status = 429 if reason == "locked" else 400
+
+
+class RateLimited(JourneylineError):
+    """More requests than a rate limit allows; ``retry_after_s``: when one is allowed again."""
+
+    status = 429
+    code = "too.many.requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class StoreError(JourneylineError):
