@@ -14,8 +14,9 @@ from starlette.routing import Route
 from journeyline.api import intake, sessions
 from journeyline.api.access_log import AccessLog
 from journeyline.api.assignments import ASSIGNMENT_ROUTES
-from journeyline.api.auth import Authenticator
+from journeyline.api.auth import TOKEN_OPERATION, Authenticator
 from journeyline.api.contacts import CONTACT_ROUTES
+from journeyline.api.contract import Operation, declare
 from journeyline.api.definitions import DEFINITION_ROUTES
 from journeyline.api.demo_callbacks import DEMO_CALLBACK_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
@@ -24,11 +25,13 @@ from journeyline.api.flows import FLOW_ROUTES
 from journeyline.api.headers import SecurityHeaders
 from journeyline.api.metrics import Metrics, RequestMetrics
 from journeyline.api.offers import OFFER_ROUTES
+from journeyline.api.openapi import DOCS_ROUTES
 from journeyline.api.ops import OPS_ROUTES, readiness_checks
 from journeyline.api.proxies import proxy_middleware
 from journeyline.api.ratelimit import RateLimits
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
+from journeyline.api.shapes_entities import Health
 from journeyline.api.static import STATIC_ROUTES
 from journeyline.api.users import USER_ROUTES
 from journeyline.api.web import WEB_ROUTES
@@ -47,6 +50,7 @@ from journeyline.ingest.enrich import GeoLookup
 from journeyline.store import open_store
 
 
+@declare(Operation("GET", "Whether the server is up", {200: Health}, auth="none", extension=True))
 async def health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
@@ -119,6 +123,7 @@ def create_app(
             write_store.close()
             read_store.close()
 
+    @declare(TOKEN_OPERATION)
     async def token(request: Request) -> Response:
         services: Services = request.app.state.services
         return await services.auth.token(request)
@@ -155,6 +160,7 @@ def create_app(
         *SEGMENT_ROUTES,
         *FLOW_ROUTES,
         *DEMO_CALLBACK_ROUTES,
+        *DOCS_ROUTES,
         *STATIC_ROUTES,
         *DESKTOP_ROUTES,
         *ADMIN_ROUTES,

@@ -14,13 +14,20 @@ retry".
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api.contract import INCLUDE_MERGED, Operation, Param, declare
 from journeyline.api.errors import json_response
 from journeyline.api.services import decode_body, int_param, read_body, services
+from journeyline.api.shapes_entities import (
+    SegmentAssignmentListing,
+    UpdateSegmentAssignmentResponse,
+)
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
 from journeyline.engine import queries
@@ -31,17 +38,19 @@ from journeyline.model.errors import InvalidInput
 ROUTE = "/api/v2/externalcontacts/contacts/{contactId}/journey/segments"
 
 
-class _SegmentRef(msgspec.Struct):
+class SegmentRefBody(msgspec.Struct):
     id: str
 
 
-class _Segments(msgspec.Struct):
-    segments: list[_SegmentRef] = []
+class SegmentsBody(msgspec.Struct):
+    segments: list[SegmentRefBody] = []
 
 
-class _Body(msgspec.Struct, forbid_unknown_fields=True):
-    assign: _Segments | None = None
-    unassign: _Segments | None = None
+class UpdateSegmentAssignmentRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Customer segments to assign (or renew) and to unassign, up to 10 each."""
+
+    assign: SegmentsBody | None = None
+    unassign: SegmentsBody | None = None
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -51,12 +60,33 @@ def _flag(request: Request, name: str) -> bool:
     return raw == "true"
 
 
+@declare(
+    Operation(
+        "GET",
+        "The segments assigned to the contact now (SegmentAssignmentListing)",
+        {200: SegmentAssignmentListing},
+        "journey:read",
+        params=(
+            INCLUDE_MERGED,
+            Param("limit", Annotated[int, msgspec.Meta(ge=1, le=500)], "at most, 1 to 500", 25),
+        ),
+    ),
+    Operation(
+        "POST",
+        "Assign and unassign customer segments",
+        {200: UpdateSegmentAssignmentResponse},
+        "contacts:write",
+        body=UpdateSegmentAssignmentRequest,
+        description="`unprocessedItems` names what could not be (unknown, inactive, "
+        "session-scoped, or not assigned when unassigning).",
+    ),
+)
 async def contact_segments(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
     if request.method == "POST":
         principal = svc.auth.require(request, "contacts:write")
-        body = decode_body(await read_body(request, 64 * 1024), _Body)
+        body = decode_body(await read_body(request, 64 * 1024), UpdateSegmentAssignmentRequest)
         queries.live_contact(svc.store, contact_id, svc.clock())
         command = AssignSegments(
             actor=principal.client_id,

@@ -25,8 +25,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from journeyline.api.bodies import read_body
+from journeyline.api.contract import Operation
 from journeyline.api.errors import json_response
 from journeyline.api.ratelimit import RateLimits
+from journeyline.api.shapes import OAuthError
+from journeyline.api.shapes_entities import Token, TokenRequest
 from journeyline.clock import Clock
 from journeyline.model.errors import Forbidden, InvalidInput, PayloadTooLarge, Unauthorized
 from journeyline.store.base import OAuthClient, Store
@@ -56,6 +59,19 @@ DESKTOP_ROLES = ("agent", "supervisor", "admin")
 #: ``POST /oauth/token`` takes a tiny form (``grant_type=client_credentials``): a larger body is
 #: refused before it is read.
 TOKEN_BODY_LIMIT = 4096
+
+
+#: What ``POST /oauth/token`` takes and answers (its handler is ``Authenticator.token``).
+TOKEN_OPERATION = Operation(
+    "POST",
+    "A bearer token for an OAuth client (client credentials)",
+    {200: Token, 400: OAuthError, 401: OAuthError, 413: OAuthError},
+    auth="client",
+    body=TokenRequest,
+    form=True,
+    description="400 for another grant type, 401 for unknown credentials, 413 for a body over "
+    f"{TOKEN_BODY_LIMIT} bytes (refused before it is read).",
+)
 
 
 def digest(value: str) -> str:

@@ -15,8 +15,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire_web
+from journeyline.api.contract import PAGE_NUMBER, Operation, declare, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, decode_body, page_params, read_body, services
+from journeyline.api.shapes_entities import (
+    AuditListing,
+    ContactIdentifierListing,
+    ContactListing,
+    ContactsOfUnmerge,
+    ExternalContact,
+)
 from journeyline.api.wire import Json
 from journeyline.engine import queries
 from journeyline.ids import new_id
@@ -30,37 +38,48 @@ BASE = "/api/v2/externalcontacts"
 #: Creating, changing and deleting contacts (supervisors and admins); verifying, claiming and
 #: merging them is ``contacts:write`` (agents too).
 EDIT = "contacts:edit"
+READ = "journey:read"
 
 
-class _Phone(msgspec.Struct, rename="camel"):
+class PhoneNumberBody(msgspec.Struct, rename="camel"):
+    """A phone number in any format: ``e164`` or ``display``, normalised to E.164."""
+
     display: str | None = None
     e164: str | None = None
 
 
 class ContactBody(msgspec.Struct, rename="camel"):
+    """A Genesys ``ExternalContact``'s fields that can be written."""
+
     first_name: str | None = None
     last_name: str | None = None
     title: str | None = None
     work_email: str | None = None
     personal_email: str | None = None
     other_email: str | None = None
-    work_phone: _Phone | None = None
-    cell_phone: _Phone | None = None
-    home_phone: _Phone | None = None
-    other_phone: _Phone | None = None
+    work_phone: PhoneNumberBody | None = None
+    cell_phone: PhoneNumberBody | None = None
+    home_phone: PhoneNumberBody | None = None
+    other_phone: PhoneNumberBody | None = None
 
 
-class _IdentifierBody(msgspec.Struct):
+class IdentifierBody(msgspec.Struct):
+    """An identifier: ``type`` Cookie, Email, Phone or ExternalId."""
+
     type: str
     value: str
 
 
 class ClaimBody(msgspec.Struct):
+    """``operation``: Claim or Release."""
+
     operation: str
-    identifier: _IdentifierBody
+    identifier: IdentifierBody
 
 
 class MergeBody(msgspec.Struct, rename="camel"):
+    """2 to 25 contact ids, and the fields the new canonical contact takes over theirs."""
+
     contact_ids: list[str]
     value_override: ContactBody | None = None
 
@@ -124,6 +143,12 @@ _OPERATIONS: dict[str, type[commands.ClaimIdentifier | commands.ReleaseIdentifie
 }
 
 
+@declare(
+    Operation(
+        "GET", "List contacts", {200: ContactListing}, READ, params=(page_size(200), PAGE_NUMBER)
+    ),
+    Operation("POST", "Create a (Curated) contact", {200: ExternalContact}, EDIT, body=ContactBody),
+)
 async def contacts(request: Request) -> Response:
     svc = services(request)
     if request.method == "POST":
@@ -132,7 +157,7 @@ async def contacts(request: Request) -> Response:
             request, commands.CreateContact, EDIT, id=new_id(), fields=contact_fields(body)
         )
         return json_response(_contact_json(svc, _live(svc, result["id"])))
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     size, number = page_params(request, high=200)
     found, total = svc.store.contacts_page(page_number=number, page_size=size)
     return json_response(
@@ -146,11 +171,16 @@ async def contacts(request: Request) -> Response:
     )
 
 
+@declare(
+    Operation("GET", "A contact", {200: ExternalContact}, READ),
+    Operation("PUT", "Change a contact", {200: ExternalContact}, EDIT, body=ContactBody),
+    Operation("DELETE", "Delete a contact", {204: None}, EDIT),
+)
 async def contact(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
     if request.method == "GET":
-        svc.auth.require(request, "journey:read")
+        svc.auth.require(request, READ)
         return json_response(_contact_json(svc, _live(svc, contact_id)))
     if request.method == "DELETE":
         await _command(request, commands.DeleteContact, EDIT, id=contact_id)
@@ -162,6 +192,16 @@ async def contact(request: Request) -> Response:
     return json_response(_contact_json(svc, _live(svc, contact_id)))
 
 
+@declare(
+    Operation("GET", "A contact's identifiers", {200: ContactIdentifierListing}, READ),
+    Operation(
+        "PATCH",
+        "Claim an identifier for a contact, or release it",
+        {200: ContactIdentifierListing},
+        "contacts:write",
+        body=ClaimBody,
+    ),
+)
 async def identifiers(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
@@ -175,16 +215,25 @@ async def identifiers(request: Request) -> Response:
             request, operation, contact_id=contact_id, type=body.identifier.type, value=value
         )
     else:
-        svc.auth.require(request, "journey:read")
+        svc.auth.require(request, READ)
     _live(svc, contact_id)
     found = svc.store.identifiers_of(contact_id)
     return json_response({"entities": [wire_web.identifier(i) for i in found]})
 
 
+@declare(
+    Operation(
+        "POST",
+        "The contact that owns an identifier",
+        {200: ExternalContact},
+        READ,
+        body=IdentifierBody,
+    )
+)
 async def identifier_lookup(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, "journey:read")
-    body = decode_body(await read_body(request, 64 * 1024), _IdentifierBody)
+    svc.auth.require(request, READ)
+    body = decode_body(await read_body(request, 64 * 1024), IdentifierBody)
     value = normalise_identifier(body.type, body.value)
     found = svc.store.identifier_get(body.type, value)
     contact = _live(svc, found.contact_id) if found else None
@@ -193,6 +242,15 @@ async def identifier_lookup(request: Request) -> Response:
     return json_response(_contact_json(svc, contact))
 
 
+@declare(
+    Operation(
+        "POST",
+        "Merge contacts into a new canonical contact",
+        {200: ExternalContact},
+        "contacts:write",
+        body=MergeBody,
+    )
+)
 async def merge(request: Request) -> Response:
     svc = services(request)
     body = await _body(request, MergeBody)
@@ -207,6 +265,15 @@ async def merge(request: Request) -> Response:
     return json_response(_contact_json(svc, _live(svc, result["id"])))
 
 
+@declare(
+    Operation(
+        "POST",
+        "Undo a merge: the canonical contact goes, its members stand alone",
+        {200: ContactsOfUnmerge},
+        "contacts:write",
+        extension=True,
+    )
+)
 async def unmerge(request: Request) -> Response:
     """Our extension: undo a merge; the members stand alone again, the canonical head goes."""
     result = await _command(request, commands.UnmergeContact, id=request.path_params["contactId"])
@@ -216,10 +283,19 @@ async def unmerge(request: Request) -> Response:
     )
 
 
+@declare(
+    Operation(
+        "GET",
+        "Who verified, claimed, released, merged or unmerged the contact, and when",
+        {200: AuditListing},
+        READ,
+        extension=True,
+    )
+)
 async def audits(request: Request) -> Response:
     """Our extension: who verified, claimed, merged or unmerged what, and when."""
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     return json_response({"entities": svc.store.audits_of([request.path_params["contactId"]])})
 
 

@@ -13,16 +13,19 @@ through the single writer (``engine.definitions``).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api import shapes_entities as shapes
+from journeyline.api.contract import PAGE_NUMBER, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.engine.definitions import ENCODERS, typed
+from journeyline.ingest import definition_wire as bodies
 from journeyline.ingest import definitions as wire
 from journeyline.model.commands import DeleteDefinition, PutDefinition
 from journeyline.model.errors import Conflict, InvalidInput, NotFound
@@ -37,6 +40,50 @@ KINDS: dict[str, tuple[str, Any]] = {
     "actiontemplate": ("actiontemplates", wire.decode_action_template),
 }
 _SORTS = ("displayName", "createdDate", "modifiedDate")
+#: kind -> (what it is called, its request body, its shape, its listing's shape)
+SHAPES: dict[str, tuple[str, type[Any], type[Any], type[Any]]] = {
+    "segment": ("segment", bodies.SegmentBody, shapes.JourneySegment, shapes.JourneySegmentListing),
+    "outcome": ("outcome", bodies.OutcomeBody, shapes.Outcome, shapes.OutcomeListing),
+    "actionmap": (
+        "action map",
+        bodies.ActionMapBody,
+        shapes.ActionMap,
+        shapes.ActionMapListing,
+    ),
+    "actiontemplate": (
+        "action template",
+        bodies.ActionTemplateBody,
+        shapes.ActionTemplate,
+        shapes.ActionTemplateListing,
+    ),
+}
+LISTING_PARAMS = (
+    page_size(500),
+    PAGE_NUMBER,
+    Param(
+        "sortBy",
+        Literal[
+            "displayName",
+            "createdDate",
+            "modifiedDate",
+            "-displayName",
+            "-createdDate",
+            "-modifiedDate",
+        ],
+        "the order, `-` first for descending",
+        "displayName",
+    ),
+    Param("isActive", bool, "only the active ones, or only the others"),
+    Param("queryFields", Literal["displayName", "name"], "where to look for `queryValue`"),
+    Param("queryValue", str, "what the name contains"),
+)
+
+
+class DefinitionPatch(msgspec.Struct):
+    """A JSON merge patch (RFC 7396) of the definition's fields, naming the ``version`` it
+    changes; the result is validated as a whole."""
+
+    version: int
 
 
 def _current(svc: Services, kind: str, definition_id: str) -> Any:
@@ -102,7 +149,22 @@ def routes(kind: str) -> list[Route]:
     segment, decode = KINDS[kind]
     path = f"/api/v2/journey/{segment}"
     encode = ENCODERS[kind]
+    what, body_type, shape, listing_shape = SHAPES[kind]
+    write = "definitions:write"
 
+    @declare(
+        Operation(
+            "GET", f"List {what}s", {200: listing_shape}, "journey:read", params=LISTING_PARAMS
+        ),
+        Operation(
+            "POST",
+            f"Create a {what} (docs/definitions.md)",
+            {200: shape},
+            write,
+            body=body_type,
+            description="400 naming the field at fault (a JSON path).",
+        ),
+    )
     async def listing(request: Request) -> Response:
         svc = services(request)
         if request.method == "POST":
@@ -133,6 +195,24 @@ def routes(kind: str) -> list[Route]:
         listing["previousUri"] = f"{uri}{number - 1}" if number > 1 else None
         return json_response(listing)
 
+    @declare(
+        Operation("GET", f"A {what}", {200: shape}, "journey:read"),
+        Operation(
+            "PATCH",
+            f"Change the fields of a {what} the body gives",
+            {200: shape},
+            write,
+            body=DefinitionPatch,
+            description="409 when `version` is not the current one.",
+        ),
+        Operation(
+            "DELETE",
+            f"Delete a {what}",
+            {204: None},
+            write,
+            description="409 while an action map names it.",
+        ),
+    )
     async def one(request: Request) -> Response:
         svc = services(request)
         definition_id = request.path_params["definitionId"]

@@ -19,15 +19,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
+from journeyline.api.contract import PAGE_NUMBER, Ext, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, page_listing, page_params, read_body, services
+from journeyline.api.shapes_entities import (
+    Queue,
+    QueueEntityListing,
+    WrapupCode,
+    WrapupCodeEntityListing,
+)
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.errors import InvalidInput, NotFound
 
 
 class EntryBody(msgspec.Struct):
+    """A directory entry's name, and (our extension) the id to give it."""
+
     name: str
-    id: str | None = None
+    id: Ext[str] | None = None
 
 
 def parse_entry(raw: bytes) -> EntryBody:
@@ -67,7 +76,50 @@ def entry_listing(
     return json_response(page_listing(path, docs(entries), total, size, number))
 
 
+#: kind -> (what it is called, its shape, its listing's shape)
+SHAPES: dict[str, tuple[str, type[Any], type[Any]]] = {
+    "queue": ("queue", Queue, QueueEntityListing),
+    "wrapupcode": ("wrap-up code", WrapupCode, WrapupCodeEntityListing),
+}
+NAME = Param("name", str, "the exact name, `*` a wildcard")
+
+
+def directory_operations(
+    what: str,
+    shape: type[Any],
+    listing: type[Any],
+    body: type[Any],
+    *,
+    change: str = "Rename",
+    description: str = "",
+) -> tuple[tuple[Operation, Operation], tuple[Operation, Operation, Operation]]:
+    """What a directory collection's route and its entries' route take and answer."""
+    write = "directory:write"
+    return (
+        Operation(
+            "GET",
+            f"List {what}s, by name",
+            {200: listing},
+            "journey:read",
+            params=(page_size(500), PAGE_NUMBER, NAME),
+        ),
+        Operation(
+            "POST", f"Create a {what}", {200: shape}, write, body=body, description=description
+        ),
+    ), (
+        Operation("GET", f"A {what}", {200: shape}, "journey:read"),
+        Operation(
+            "PUT", f"{change} a {what}", {200: shape}, write, body=body, description=description
+        ),
+        Operation("DELETE", f"Delete a {what}", {204: None}, write),
+    )
+
+
 def routes(path: str, kind: str) -> list[Route]:
+    what, shape, listing_shape = SHAPES[kind]
+    collection, entry = directory_operations(what, shape, listing_shape, EntryBody)
+
+    @declare(*collection)
     async def listing(request: Request) -> Response:
         svc = services(request)
         if request.method == "POST":
@@ -79,6 +131,7 @@ def routes(path: str, kind: str) -> list[Route]:
             svc, request, path, kind, lambda entries: [wire.directory_entry(e) for e in entries]
         )
 
+    @declare(*entry)
     async def one(request: Request) -> Response:
         svc = services(request)
         entry_id = request.path_params["entryId"]

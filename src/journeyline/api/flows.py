@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api.contract import PAGE_NUMBER, Operation, declare, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
@@ -23,6 +24,9 @@ from journeyline.api.services import (
     read_body,
     services,
 )
+from journeyline.api.shapes_entities import Delivery as DeliveryShape
+from journeyline.api.shapes_entities import DeliveryListing, FlowListing, FlowSecret
+from journeyline.api.shapes_entities import Flow as FlowShape
 from journeyline.api.wire import Json, compact
 from journeyline.clock import iso
 from journeyline.engine.flows import FlowChanges, FlowRegistry
@@ -35,6 +39,8 @@ MAX_BODY = 16 * 1024
 
 
 class FlowBody(msgspec.Struct):
+    """A flow's fields: ``name`` and ``url`` required but in a ``PATCH``."""
+
     name: str | None = None
     url: str | None = None
     description: str | None = None
@@ -113,6 +119,27 @@ def registry(svc: Services) -> FlowRegistry:
     )
 
 
+PAGE = (page_size(500), PAGE_NUMBER)
+
+
+@declare(
+    Operation(
+        "GET",
+        "List flows (webhooks, docs/flows.md)",
+        {200: FlowListing},
+        PERMISSION,
+        params=PAGE,
+        extension=True,
+    ),
+    Operation(
+        "POST",
+        "Register a flow: the answer holds its signing secret, shown this once",
+        {200: FlowShape},
+        PERMISSION,
+        body=FlowBody,
+        extension=True,
+    ),
+)
 async def flows(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
@@ -131,6 +158,33 @@ async def flows(request: Request) -> Response:
     )
 
 
+@declare(
+    Operation("GET", "A flow (never its secret)", {200: FlowShape}, PERMISSION, extension=True),
+    Operation(
+        "PATCH",
+        "Change the fields of a flow the body gives",
+        {200: FlowShape},
+        PERMISSION,
+        body=FlowBody,
+        extension=True,
+    ),
+    Operation(
+        "PUT",
+        "Change a flow's name and url",
+        {200: FlowShape},
+        PERMISSION,
+        body=FlowBody,
+        extension=True,
+    ),
+    Operation(
+        "DELETE",
+        "Delete a flow",
+        {204: None},
+        PERMISSION,
+        extension=True,
+        description="409 while an action map names it.",
+    ),
+)
 async def flow(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
@@ -148,6 +202,15 @@ async def flow(request: Request) -> Response:
     return json_response(flow_doc(await registry(svc).change(flow_id, changes)))
 
 
+@declare(
+    Operation(
+        "POST",
+        "Rotate a flow's signing secret: the old one signs no more",
+        {200: FlowSecret},
+        PERMISSION,
+        extension=True,
+    )
+)
 async def rotate_secret(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
@@ -156,6 +219,16 @@ async def rotate_secret(request: Request) -> Response:
     return json_response({"id": flow_id, "secret": secret, "selfUri": f"{BASE}/{flow_id}"})
 
 
+@declare(
+    Operation(
+        "GET",
+        "Deliveries given up on, the last tried first",
+        {200: DeliveryListing},
+        PERMISSION,
+        params=PAGE,
+        extension=True,
+    )
+)
 async def deadletters(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)
@@ -168,6 +241,15 @@ async def deadletters(request: Request) -> Response:
     )
 
 
+@declare(
+    Operation(
+        "POST",
+        "A dead letter back to pending, its tries counted from zero",
+        {200: DeliveryShape},
+        PERMISSION,
+        extension=True,
+    )
+)
 async def replay(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, PERMISSION)

@@ -13,12 +13,27 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from journeyline.api.contract import Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import read_body, services
+from journeyline.api.shapes import IntakeError, IntakeResult
 from journeyline.ingest import genesys_detail
-from journeyline.ingest.genesys_detail import Accepted, Rejected
+from journeyline.ingest.genesys_detail import Accepted, ConversationDetailEvent, Rejected
 
 
+@declare(
+    Operation(
+        "POST",
+        f"Contact-centre detail events in: one, or an array of up to {genesys_detail.MAX_ITEMS}",
+        {202: IntakeResult, 400: IntakeError},
+        permission="events:write",
+        body=ConversationDetailEvent | list[ConversationDetailEvent],
+        extension=True,
+        description="Each event as Genesys delivers it to an event bridge; each item is "
+        "accepted (stored before the answer), a duplicate, or rejected naming the field at "
+        "fault. 400 when none could be accepted; 413 for a body over the limit.",
+    )
+)
 async def post_conversation_events(request: Request) -> Response:
     svc = services(request)
     svc.auth.require(request, "events:write")

@@ -25,9 +25,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, decode_body, read_body, services
+from journeyline.api.shapes_entities import DeploymentPing
 from journeyline.api.web import (
+    BROWSER,
     BROWSER_ERRORS,
     POLL_INTERVAL_MS,
     browser_deployment,
@@ -84,6 +87,19 @@ def pending_offers(svc: Services, cookie: str, deployment_id: str, url: str) -> 
     return offers
 
 
+@declare(
+    Operation(
+        "GET",
+        "The tracker's ping: the visitor's pending web offers on the page (DeploymentPing)",
+        {200: DeploymentPing},
+        auth="none",
+        params=(
+            Param("dl", str, "the page's URL: without it, no actions"),
+            Param("dt", str, "the page's title (not used)"),
+        ),
+        description=BROWSER,
+    )
+)
 async def ping(request: Request) -> Response:
     """Genesys ``DeploymentPing``: the visitor's pending web offers on the page ``dl``."""
     svc = services(request)
@@ -125,6 +141,16 @@ def _parse_action_event(raw: bytes) -> ActionEventRequest:
     return body
 
 
+@declare(
+    Operation(
+        "POST",
+        "A web offer's new state, as the browser reports it",
+        {204: None},
+        auth="none",
+        body=ActionEventRequest,
+        description=f"{BROWSER} 400, 404 or 409 as docs/offers.md says.",
+    )
+)
 async def post_action_event(request: Request) -> Response:
     """``POST …/actionevent``: a web action's new state, as the browser reports it."""
     svc = services(request)

@@ -23,8 +23,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api.contract import Content, Operation, declare
 from journeyline.api.errors import json_response
 from journeyline.api.services import Check, services
+from journeyline.api.shapes_entities import Readiness
 from journeyline.engine.writer import Writer
 from journeyline.model.errors import Unauthorized
 from journeyline.store.base import Store
@@ -57,6 +59,15 @@ async def _outcome(name: str, check: Check) -> str:
     return "ok"
 
 
+@declare(
+    Operation(
+        "GET",
+        "Whether the server can serve: its store answers and its writer runs",
+        {200: Readiness, 503: Readiness},
+        auth="none",
+        extension=True,
+    )
+)
 async def ready(request: Request) -> Response:
     checks = services(request).checks
     outcomes = await asyncio.gather(*(_outcome(name, c) for name, c in checks.items()))
@@ -66,6 +77,15 @@ async def ready(request: Request) -> Response:
     return json_response({"status": "unavailable", "checks": results}, 503)
 
 
+@declare(
+    Operation(
+        "GET",
+        "Prometheus metrics (a bearer token only when JOURNEYLINE_METRICS_TOKEN is set)",
+        {200: Content("text/plain")},
+        auth="none",
+        extension=True,
+    )
+)
 async def metrics(request: Request) -> Response:
     svc = services(request)
     token = svc.settings.metrics_token

@@ -42,14 +42,17 @@ import base64
 import binascii
 import zlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
+from journeyline.api.shapes_entities import CollectorError, CollectorResult
 from journeyline.api.web import check_origin, cors_headers, intake_context
 from journeyline.ingest import segment
 from journeyline.ingest.genesys_web import AcceptedWeb
@@ -169,11 +172,52 @@ async def _collect(request: Request, call: str | None) -> Response:
     return json_response({"success": False, "results": results}, 200, headers)
 
 
+class SegmentBatch(msgspec.Struct, rename="camel"):
+    """A Segment ``batch`` call: its messages, and what they share."""
+
+    batch: list[dict[str, Any]]
+    context: dict[str, Any] | None = None
+    sent_at: str | None = None
+    write_key: str | None = None
+
+
+ENCODING = Param(
+    "Content-Encoding", Literal["gzip", "identity"], "a gzip body is accepted", location="header"
+)
+
+
+def _operations(call: str, body: Any) -> tuple[Operation, Operation]:
+    limit = segment.MAX_BATCH_BYTES if call == "batch" else segment.MAX_EVENT_BYTES
+    return (
+        Operation(
+            "POST",
+            f"The Segment-spec {call} call (docs/web.md)",
+            {200: CollectorResult, 400: CollectorError},
+            auth="write-key",
+            body=body,
+            params=(ENCODING,),
+            extension=True,
+            description="Any Content-Type is read as JSON. 200 when something was kept "
+            "(`results` when some message was rejected), 400 when nothing was; a body over "
+            f"{limit} bytes is a 413.",
+        ),
+        Operation(
+            "OPTIONS",
+            "CORS preflight for browser SDKs",
+            {204: None},
+            auth="none",
+            extension=True,
+        ),
+    )
+
+
+@declare(*_operations("batch", SegmentBatch))
 async def post_batch(request: Request) -> Response:
     return await _collect(request, None)
 
 
 def _single(call: str) -> Callable[[Request], Awaitable[Response]]:
+    @declare(*_operations(call, dict[str, Any]))
     async def post_call(request: Request) -> Response:
         return await _collect(request, call)
 

@@ -12,8 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from journeyline.api import wire, wire_rules, wire_web
+from journeyline.api.contract import AFTER, INCLUDE_MERGED, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.shapes import (
+    EventListing,
+    Session,
+    SessionCard,
+    SessionListing,
+    WebSessionCard,
+)
 from journeyline.api.wire_rules import RULE_EVENT_TYPES
 from journeyline.core.card import card_for, web_card_for
 from journeyline.core.websession import web_event_id
@@ -28,6 +36,7 @@ from journeyline.store.base import AnySession, Page
 
 MAX_PAGE = 200
 CONVERSATION_NAMES = ("routed", "connected", "ended")
+READ = "journey:read"
 
 
 def load(svc: Services, session_id: str) -> AnySession:
@@ -59,9 +68,10 @@ def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
     return {**shown, **rules}
 
 
+@declare(Operation("GET", "A session: conversation, web or app", {200: Session}, READ))
 async def get_session(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
     return json_response(session_json(svc, session, svc.clock()))
 
@@ -86,9 +96,18 @@ def session_card(
     )
 
 
+@declare(
+    Operation(
+        "GET",
+        "The session's card (docs/cards.md)",
+        {200: (SessionCard, WebSessionCard)},
+        READ,
+        extension=True,
+    )
+)
 async def get_card(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
     name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
     card = session_card(svc, session, svc.clock(), customer_name=name)
@@ -177,10 +196,29 @@ def journey_page(
     return [item[2] for item in items], cursor
 
 
+@declare(
+    Operation(
+        "GET",
+        "The session's journey events, oldest first (EventListing)",
+        {200: EventListing},
+        READ,
+        params=(
+            page_size(MAX_PAGE),
+            AFTER,
+            Param(
+                "eventType",
+                str,
+                "comma-separated: ConversationEvent or its names routed, connected, ended; "
+                "WebEvent, AppEvent; SegmentAssignmentEvent, OutcomeAchievedEvent, "
+                "WebActionEvent",
+            ),
+        ),
+    )
+)
 async def get_session_events(request: Request) -> Response:
     """``GET /api/v2/journey/sessions/{sessionId}/events``: :func:`journey_page` by cursor."""
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     event_type = request.query_params.get("eventType")
@@ -203,10 +241,24 @@ async def get_session_events(request: Request) -> Response:
     )
 
 
+@declare(
+    Operation(
+        "GET",
+        "Sessions, newest first; or one conversation's",
+        {200: SessionListing},
+        READ,
+        params=(
+            page_size(MAX_PAGE),
+            AFTER,
+            Param("conversationId", str, "only that conversation's session (no paging)"),
+        ),
+        extension=True,
+    )
+)
 async def list_sessions(request: Request) -> Response:
     """``GET /api/v2/journey/sessions`` (our extension): newest first, or one conversation's."""
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     now = svc.clock()
     conversation_id = request.query_params.get("conversationId")
     if conversation_id is not None:
@@ -233,10 +285,19 @@ def _session_listing(request: Request, page: Page[AnySession], page_size: int) -
     )
 
 
+@declare(
+    Operation(
+        "GET",
+        "A contact's sessions, newest first (SessionListing)",
+        {200: SessionListing},
+        READ,
+        params=(page_size(MAX_PAGE), AFTER, INCLUDE_MERGED),
+    )
+)
 async def contact_sessions(request: Request) -> Response:
     """A contact's journey, newest first; ``includeMerged=true`` takes in its whole merge set."""
     svc = services(request)
-    svc.auth.require(request, "journey:read")
+    svc.auth.require(request, READ)
     contact_id = request.path_params["contactId"]
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     include_merged = request.query_params.get("includeMerged", "false").lower()
@@ -251,10 +312,22 @@ async def contact_sessions(request: Request) -> Response:
     return _session_listing(request, page, page_size)
 
 
-class _Link(msgspec.Struct):
+class SessionContact(msgspec.Struct):
+    """The contact an agent verifies a session to be."""
+
     id: str
 
 
+@declare(
+    Operation(
+        "PUT",
+        "An agent verifies who a session is",
+        {200: Session},
+        "contacts:write",
+        body=SessionContact,
+        extension=True,
+    )
+)
 async def verify_session(request: Request) -> Response:
     """``PUT /api/v2/journey/sessions/{sessionId}/externalcontact`` (our extension).
 
@@ -266,7 +339,7 @@ async def verify_session(request: Request) -> Response:
     principal = svc.auth.require(request, "contacts:write")
     session = load(svc, request.path_params["sessionId"])
     try:
-        body = msgspec.json.decode(await read_body(request, 64 * 1024), type=_Link)
+        body = msgspec.json.decode(await read_body(request, 64 * 1024), type=SessionContact)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f'body must be {{"id": contactId}}: {exc}', field="id") from exc
     cookie = session.customer_cookie_id if isinstance(session, WebSession) else None

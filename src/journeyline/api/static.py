@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from journeyline.api.contract import Content, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.ui import (
     DEMO_DEPLOYMENT_ID,
@@ -62,11 +63,24 @@ def demo_files() -> dict[str, bytes]:
     return files
 
 
+def _script(summary: str) -> Operation:
+    return Operation(
+        "GET",
+        summary,
+        {200: Content("application/javascript")},
+        auth="none",
+        extension=True,
+        description="For any site: `Access-Control-Allow-Origin: *`, five minutes of caching.",
+    )
+
+
+@declare(_script("The website tracker (docs/web.md)"))
 async def tracker(request: Request) -> Response:
     source = script_source("tracker")
     return Response(source, media_type="application/javascript", headers=TRACKER_HEADERS)
 
 
+@declare(_script("What shows web offers; the tracker loads it (docs/offers.md)"))
 async def offers_script(request: Request) -> Response:
     source = script_source("offers")
     return Response(source, media_type="application/javascript", headers=TRACKER_HEADERS)

@@ -21,9 +21,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
-from journeyline.api.directory import entry_listing
+from journeyline.api.contract import Ext, declare
+from journeyline.api.directory import directory_operations, entry_listing
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, decode_body, read_body, services
+from journeyline.api.shapes_entities import User as UserShape
+from journeyline.api.shapes_entities import UserEntityListing
 from journeyline.desktop.users import (
     MAX_NAME,
     User,
@@ -41,11 +44,25 @@ BODY_LIMIT = 64 * 1024
 
 
 class UserBody(msgspec.Struct):
+    """Genesys' CreateUser (its other fields are accepted and ignored); ``role``, ``id`` and,
+    in a ``PUT``, ``password`` are ours. ``name`` is required."""
+
     name: str | None = None
     email: str | None = None
     password: str | None = None
-    role: str | None = None
-    id: str | None = None
+    role: Ext[str] | None = None
+    id: Ext[str] | None = None
+
+
+COLLECTION, ENTRY = directory_operations(
+    "user",
+    UserShape,
+    UserEntityListing,
+    UserBody,
+    change="Change",
+    description="A body with an `email`, `role` or `password` also needs `users:admin`. "
+    "400 naming the field at fault; 409 for another user's email (docs/api.md, Users).",
+)
 
 
 def user_doc(entry: DirectoryEntry, account: Account | None) -> dict[str, Any]:
@@ -83,6 +100,7 @@ async def save(svc: Services, user_id: str, change: UserChange, *, must_exist: b
     return await svc.writer.call(write)
 
 
+@declare(*COLLECTION)
 async def listing(request: Request) -> Response:
     svc = services(request)
     if request.method == "POST":
@@ -98,6 +116,7 @@ async def listing(request: Request) -> Response:
     return entry_listing(svc, request, PATH, "user", docs)
 
 
+@declare(*ENTRY)
 async def one(request: Request) -> Response:
     svc = services(request)
     user_id = request.path_params["userId"]

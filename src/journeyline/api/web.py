@@ -20,9 +20,12 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.auth import ROLES
+from journeyline.api.contract import Ext, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, read_body, services
+from journeyline.api.shapes import WebEventResponse
+from journeyline.api.shapes_entities import WebDeployment, WebDeploymentListing
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
 from journeyline.ids import new_id
@@ -32,6 +35,11 @@ from journeyline.model.errors import Conflict, Forbidden, InvalidInput, Journeyl
 
 MAX_EVENT_BYTES = 32 * 1024
 POLL_INTERVAL_MS = 10_000
+#: How the browser routes are authenticated, for the contract.
+BROWSER = (
+    "No token: the deployment id, checked against the deployment's allowed domains "
+    "(Origin, Referer), with CORS headers for them."
+)
 
 
 def cors_headers(
@@ -129,14 +137,39 @@ async def _intake(request: Request, app: bool) -> Response:
     return json_response(wire_web.web_event_response(parsed.event, session), 200, headers)
 
 
+def _event_operation(summary: str, body: type[Any]) -> Operation:
+    description = f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413."
+    return Operation(
+        "POST", summary, {200: WebEventResponse}, auth="none", body=body, description=description
+    )
+
+
+@declare(
+    _event_operation(
+        "A web event from a browser (WebEventRequest in, WebEventResponse out; docs/web.md)",
+        web.WebEventRequest,
+    )
+)
 async def post_web_event(request: Request) -> Response:
     return await _intake(request, app=False)
 
 
+@declare(
+    _event_operation("An app event (AppEventRequest in, AppEventResponse out)", web.AppEventRequest)
+)
 async def post_app_event(request: Request) -> Response:
     return await _intake(request, app=True)
 
 
+@declare(
+    Operation(
+        "OPTIONS",
+        "CORS preflight for the browser routes",
+        {204: None, 403: None},
+        auth="none",
+        description="204 with the CORS headers for an allowed origin, else 403.",
+    )
+)
 async def preflight(request: Request) -> Response:
     svc = services(request)
     deployment = svc.store.deployment_get(request.path_params["deploymentId"])
@@ -149,12 +182,15 @@ async def preflight(request: Request) -> Response:
 
 
 class DeploymentBody(msgspec.Struct, rename="camel"):
+    """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses`` and
+    ``id`` (given only when it is created) are ours."""
+
     name: str
     description: str | None = None
     allowed_domains: list[str] = []
     allow_all_domains: bool = False
-    collect_ip_addresses: bool = True
-    id: str | None = None
+    collect_ip_addresses: Ext[bool] = True
+    id: Ext[str] | None = None
 
 
 def parse_deployment(raw: bytes) -> DeploymentBody:
@@ -197,6 +233,25 @@ def new_deployment(body: DeploymentBody, now_ms: int) -> Deployment:
     )
 
 
+KEYS = "The Segment `writeKey` only for a role with `deployments:write`."
+
+
+@declare(
+    Operation(
+        "GET",
+        "List web deployments",
+        {200: WebDeploymentListing},
+        "journey:read",
+        description=KEYS,
+    ),
+    Operation(
+        "POST",
+        "Create a web deployment: the answer holds the snippet for a site",
+        {200: WebDeployment},
+        "deployments:write",
+        body=DeploymentBody,
+    ),
+)
 async def deployments(request: Request) -> Response:
     svc = services(request)
     base = base_url(svc, request)
@@ -223,6 +278,17 @@ def may_see_keys(svc: Services, request: Request) -> bool:
     return "deployments:write" in ROLES.get(principal.role, frozenset())
 
 
+@declare(
+    Operation("GET", "A web deployment", {200: WebDeployment}, "journey:read", description=KEYS),
+    Operation(
+        "PUT",
+        "Change a web deployment",
+        {200: WebDeployment},
+        "deployments:write",
+        body=DeploymentBody,
+    ),
+    Operation("DELETE", "Delete a web deployment", {204: None}, "deployments:write"),
+)
 async def deployment(request: Request) -> Response:
     svc = services(request)
     deployment_id = request.path_params["deploymentId"]

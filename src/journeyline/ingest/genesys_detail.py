@@ -35,29 +35,33 @@ EpochMs = Annotated[int, msgspec.Meta(ge=0, le=32503680000000)]  # up to year 30
 Ms = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class _Ref(msgspec.Struct):
+class JourneyContextRef(msgspec.Struct):
     id: Id | None = None
     idType: Id | None = None  # noqa: N815 - Genesys field name
     type: Id | None = None
     version: int | None = None
 
 
-class _TriggeringAction(msgspec.Struct):
+class TriggeringAction(msgspec.Struct):
     id: Id | None = None
-    actionMap: _Ref | None = None  # noqa: N815
+    actionMap: JourneyContextRef | None = None  # noqa: N815
 
 
-class _JourneyContext(msgspec.Struct, rename="camel"):
+class JourneyContextOfEvent(msgspec.Struct, rename="camel"):
+    """A detail event's ``journeyContext``, in either Genesys shape."""
+
     session_id: Id | None = None
     session_id_type: Id | None = None
     action_id: Id | None = None
     action_map_id: Id | None = None
-    customer: _Ref | None = None
-    customer_session: _Ref | None = None
-    triggering_action: _TriggeringAction | None = None
+    customer: JourneyContextRef | None = None
+    customer_session: JourneyContextRef | None = None
+    triggering_action: TriggeringAction | None = None
 
 
-class _Body(msgspec.Struct, rename="camel"):
+class ConversationDetailEventBody(msgspec.Struct, rename="camel"):
+    """A Genesys conversation detail event's ``eventBody``."""
+
     event_time: EpochMs
     conversation_id: Id
     participant_id: Id | None = None
@@ -81,12 +85,15 @@ class _Body(msgspec.Struct, rename="camel"):
     interacting_duration_ms: Ms | None = None
     external_contact_id: Id | None = None
     conversation_external_contact_ids: list[Id] | None = None
-    journey_context: _JourneyContext | None = None
+    journey_context: JourneyContextOfEvent | None = None
 
 
-class _Envelope(msgspec.Struct, rename="camel"):
+class ConversationDetailEvent(msgspec.Struct, rename="camel"):
+    """The notification envelope: ``topicName`` is
+    ``v2.detail.events.conversation.{conversationId}.{topic}``."""
+
     topic_name: Annotated[str, msgspec.Meta(max_length=512)]
-    event_body: _Body
+    event_body: ConversationDetailEventBody
     version: str | int | None = None
 
 
@@ -120,13 +127,13 @@ def normalise_phone(value: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _context(wire: _JourneyContext | None) -> JourneyContext | None:
+def _context(wire: JourneyContextOfEvent | None) -> JourneyContext | None:
     if wire is None:
         return None
-    customer = wire.customer or _Ref()
-    session = wire.customer_session or _Ref()
-    action = wire.triggering_action or _TriggeringAction()
-    action_map = action.actionMap or _Ref()
+    customer = wire.customer or JourneyContextRef()
+    session = wire.customer_session or JourneyContextRef()
+    action = wire.triggering_action or TriggeringAction()
+    action_map = action.actionMap or JourneyContextRef()
     return JourneyContext(
         customer_id=customer.id,
         customer_id_type=customer.idType,
@@ -138,7 +145,7 @@ def _context(wire: _JourneyContext | None) -> JourneyContext | None:
     )
 
 
-def _to_event(envelope: _Envelope, key: str) -> DetailEvent:
+def _to_event(envelope: ConversationDetailEvent, key: str) -> DetailEvent:
     match = TOPIC_RE.match(envelope.topic_name)
     if match is None:
         raise InvalidInput(
@@ -283,7 +290,7 @@ def parse_item(item: Any) -> Accepted:
     if not isinstance(item, dict):
         raise InvalidInput("each event must be a JSON object")
     try:
-        envelope = msgspec.convert(item, _Envelope)
+        envelope = msgspec.convert(item, ConversationDetailEvent)
     except msgspec.ValidationError as exc:
         raise validation_error(exc) from exc
     body = msgspec.json.encode(item, order="sorted")

@@ -44,25 +44,25 @@ Url = Annotated[str, msgspec.Meta(max_length=4096)]
 Size = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 
 
-class _Attr(msgspec.Struct, rename="camel"):
+class EventAttribute(msgspec.Struct, rename="camel"):
     data_type: Short
     value: str | int | float | bool
 
 
-class _Page(msgspec.Struct):
+class EventPage(msgspec.Struct):
     url: Url
     title: Text | None = None
     keywords: Text | None = None
     lang: Short | None = None
 
 
-class _Browser(msgspec.Struct):
+class EventBrowser(msgspec.Struct):
     family: Short | None = None
     version: Short | None = None
     lang: Short | None = None
 
 
-class _Device(msgspec.Struct, rename="camel"):
+class EventDevice(msgspec.Struct, rename="camel"):
     category: Short | None = None
     type: Short | None = None
     is_mobile: bool | None = None
@@ -74,7 +74,7 @@ class _Device(msgspec.Struct, rename="camel"):
     manufacturer: Short | None = None
 
 
-class _App(msgspec.Struct, rename="camel"):
+class EventApp(msgspec.Struct, rename="camel"):
     name: Short | None = None
     namespace: Short | None = None
     version: Short | None = None
@@ -87,24 +87,24 @@ class _Common(msgspec.Struct, rename="camel"):
     created_date: datetime
     search_query: Text | None = None
     referrer_url: Url | None = None
-    attributes: dict[Short, _Attr] | None = None
-    traits: dict[Short, _Attr] | None = None
+    attributes: dict[Short, EventAttribute] | None = None
+    traits: dict[Short, EventAttribute] | None = None
     external_id: Short | None = None
 
 
 class WebEventRequest(_Common):
-    page: _Page | None = None
+    page: EventPage | None = None
     user_agent_string: Text | None = None
-    browser: _Browser | None = None
-    device: _Device | None = None
+    browser: EventBrowser | None = None
+    device: EventDevice | None = None
     #: Genesys's field, accepted and ignored: the address is the connection's (``client_ip``)
     ip_address: Short | None = None
 
 
 class AppEventRequest(_Common):
     screen_name: Short | None = None
-    app: _App | None = None
-    device: _Device | None = None
+    app: EventApp | None = None
+    device: EventDevice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ _encoder = msgspec.json.Encoder(order="sorted")
 _decoder = msgspec.json.Decoder(WebEvent)
 
 
-def _attributes(raw: dict[str, _Attr] | None, field: str) -> dict[str, Attribute]:
+def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, Attribute]:
     if not raw:
         return {}
     if len(raw) > MAX_ATTRIBUTES:
@@ -249,7 +249,7 @@ def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb
 
 
 def _traits(
-    raw: dict[str, _Attr] | None,
+    raw: dict[str, EventAttribute] | None,
 ) -> tuple[dict[str, Attribute], tuple[tuple[str, str], ...]]:
     """Traits, and the emails and phones among them validated (a bad one is a 400)."""
     traits = _attributes(raw, "traits")
@@ -287,7 +287,7 @@ def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
     return AcceptedWeb(event, _encoder.encode(event))
 
 
-def _device(parsed: Device, given: _Device) -> Device:
+def _device(parsed: Device, given: EventDevice) -> Device:
     """Fields the client states about its device win over those parsed from the user agent."""
     return Device(
         category=given.category or parsed.category,
