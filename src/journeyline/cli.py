@@ -25,7 +25,12 @@ from journeyline.store import Store, open_store
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(store_url=args.store)
+    return Settings.from_env(
+        store_url=args.store,
+        role=getattr(args, "role", None),
+        nats_url=getattr(args, "nats", None),
+        nats_stream=getattr(args, "nats_stream", None),
+    )
 
 
 def _print(doc: Any) -> None:
@@ -51,6 +56,8 @@ def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = No
 
     settings = _settings(args)
     open_store(settings.store_url).close()  # migrate (and fail) before binding the port
+    if settings.role == "worker":
+        return _run_worker(settings, args.log_level)
     print(f"journeyline: serving {settings.store_url} on http://{args.host}:{args.port}")
     app = create_app(settings)
     logs.configure(args.log_level)
@@ -63,6 +70,27 @@ def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = No
     client_id, secret = live_client
     live.serve_live(config, f"http://{_local(args.host)}:{args.port}", client_id=client_id,
                     client_secret=secret, seed=args.live_seed, rate=rate)  # fmt: skip
+    return 0
+
+
+def _run_worker(settings: Settings, log_level: str) -> int:
+    """A scale-out worker: no port; until SIGTERM or Ctrl-C."""
+    import asyncio
+    import signal
+
+    from journeyline import logs
+    from journeyline.scale.worker import run_worker
+
+    logs.configure(log_level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop=stop)
+
+    asyncio.run(main())
     return 0
 
 
@@ -285,6 +313,24 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
         help="log level (default info: one line per request)",
+    )
+    parser.add_argument(
+        "--role",
+        choices=["all", "api", "worker"],
+        default=None,
+        help="all: one process (default, $JOURNEYLINE_ROLE); scale-out on a PostgreSQL store:"
+        " api (validate, append to NATS JetStream, serve reads) or worker (apply partitions;"
+        " no port)",
+    )
+    parser.add_argument(
+        "--nats",
+        default=None,
+        help="NATS server of scale-out mode ($JOURNEYLINE_NATS, default nats://127.0.0.1:4222)",
+    )
+    parser.add_argument(
+        "--nats-stream",
+        default=None,
+        help="JetStream stream name ($JOURNEYLINE_NATS_STREAM, default journeyline)",
     )
 
 

@@ -41,10 +41,21 @@ def _bool(name: str, default: bool) -> bool:
     raise InvalidInput(f"{name} must be true or false, not {value!r}", field=name)
 
 
+ROLES = ("all", "api", "worker")
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Where the event log and projections live (``JOURNEYLINE_STORE``).
     store_url: str = DEFAULT_STORE
+    #: What ``serve`` runs (``JOURNEYLINE_ROLE``): ``all`` (one process, the default), or in
+    #: scale-out mode an ``api`` node or a ``worker`` (``journeyline.scale``).
+    role: str = "all"
+    #: The NATS server of scale-out mode (``JOURNEYLINE_NATS``).
+    nats_url: str = "nats://127.0.0.1:4222"
+    #: The JetStream stream of scale-out mode (``JOURNEYLINE_NATS_STREAM``): one per
+    #: installation, so that two can share one NATS server.
+    nats_stream: str = "journeyline"
     #: Largest request body accepted, in bytes (``JOURNEYLINE_MAX_BODY_BYTES``).
     max_body_bytes: int = 2 * 1024 * 1024
     #: Lifetime of an OAuth access token, in seconds (``JOURNEYLINE_TOKEN_TTL_SECONDS``).
@@ -168,6 +179,21 @@ class Settings:
                 "JOURNEYLINE_SECRET_KEY must be at least 16 characters (32 random ones are best)",
                 field="secret_key",
             )
+        if self.role not in ROLES:
+            raise InvalidInput(
+                f"JOURNEYLINE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}",
+                field="role",
+            )
+        if self.role != "all" and not self.store_url.startswith(("postgresql:", "postgres:")):
+            raise InvalidInput(
+                f"the {self.role} role needs a PostgreSQL store that every node shares"
+                f" (--store postgresql://...), not {self.store_url}",
+                field="role",
+            )
+        if not self.nats_stream.replace("-", "").replace("_", "").isalnum():
+            raise InvalidInput(
+                "JOURNEYLINE_NATS_STREAM takes letters, digits, - and _ only", field="nats_stream"
+            )
         if self.metrics_token is not None and len(self.metrics_token) < 16:
             raise InvalidInput(
                 "JOURNEYLINE_METRICS_TOKEN must be at least 16 characters", field="metrics_token"
@@ -183,6 +209,9 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "store_url": os.environ.get("JOURNEYLINE_STORE") or DEFAULT_STORE,
+            "role": os.environ.get("JOURNEYLINE_ROLE") or cls.role,
+            "nats_url": os.environ.get("JOURNEYLINE_NATS") or cls.nats_url,
+            "nats_stream": os.environ.get("JOURNEYLINE_NATS_STREAM") or cls.nats_stream,
             "max_body_bytes": _int("JOURNEYLINE_MAX_BODY_BYTES", cls.max_body_bytes),
             "token_ttl_seconds": _int("JOURNEYLINE_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             "acw_grace_seconds": _int("JOURNEYLINE_ACW_GRACE_SECONDS", cls.acw_grace_seconds),

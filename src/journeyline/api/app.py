@@ -92,7 +92,8 @@ def create_app(
             lambda: open_store(settings.store_url), settings, clock, record=writer.run
         )
         dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
-        deliveries.start()
+        if settings.role == "all":
+            deliveries.start()  # in scale-out mode, one of the workers posts the outbox
         live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
         accounts = await Accounts.start(settings, read_store, clock, writer)
         app.state.services = Services(
@@ -110,11 +111,22 @@ def create_app(
             checks=readiness_checks(read_store, writer),
             limits=limits,
         )
+        node = None
+        if settings.role == "api":
+            from journeyline.scale.node import ApiNode
+
+            node = await ApiNode.start(
+                settings, lambda: open_store(settings.store_url), dispatcher, clock
+            )
+            app.state.services.intake = node.intake
+            app.state.services.checks["nats"] = node.ready
         metrics.watch(read_store, dispatcher)
         try:
             yield
         finally:
             metrics.unwatch()
+            if node is not None:
+                await node.close()
             live.close()  # its clients' streams end
             deliveries.close()  # first: it records its last tries through the writer
             writer.close()

@@ -48,7 +48,7 @@ async def post_conversation_events(request: Request) -> Response:
         body["entities"] = [_rejected(p) for p in parsed if isinstance(p, Rejected)]
         svc.metrics.count_events("conversation", (e["status"] for e in body["entities"]))
         return json_response(body, 400)
-    applied = iter(await svc.writer.submit(good))
+    applied = iter(await svc.submit_events(good))
     entities: list[dict[str, Any]] = []
     for p in parsed:
         if isinstance(p, Rejected):

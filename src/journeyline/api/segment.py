@@ -154,7 +154,7 @@ async def _collect(request: Request, call: str | None) -> Response:
         if exc.status == 401:
             headers = {**headers, "WWW-Authenticate": 'Basic realm="journeyline"'}
         return json_response(failure, exc.status, headers)
-    applied = iter(await svc.writer.submit(good))
+    applied = iter(await svc.submit_events(good))
     results: list[dict[str, Any]] = []
     for index, item in enumerate(parsed):
         if isinstance(item, InvalidInput):

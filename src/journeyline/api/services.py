@@ -4,7 +4,7 @@ the readiness checks."""
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
 from journeyline.engine.delivery import DeliveryWorker
 from journeyline.engine.effects import Dispatcher
-from journeyline.engine.inputs import CommandInput
+from journeyline.engine.inputs import Applied, CommandInput, Input
 from journeyline.engine.writer import Writer
 from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
@@ -49,6 +49,17 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)  # what GET /metrics shows
     checks: dict[str, Check] = field(default_factory=dict)  # GET /ready: name -> check
     limits: RateLimits = field(default_factory=RateLimits.none)  # api/ratelimit.py
+    #: Where accepted events go in scale-out mode (``scale.stream.StreamIntake``); None: the
+    #: writer, in this process.
+    intake: Any = None
+
+    async def submit_events(self, batch: Sequence[Input]) -> list[Applied]:
+        """Accepted events: applied by this process's writer, or in scale-out mode appended to
+        the event stream for the workers (answered once the stream has stored them)."""
+        if self.intake is not None:
+            found: list[Applied] = await self.intake.submit(batch)
+            return found
+        return await self.writer.submit(batch)
 
     async def run_command(self, command: Command) -> dict[str, Any]:
         """Apply an identity command through the single writer; its error is raised here."""

@@ -122,7 +122,7 @@ async def _intake(request: Request, app: bool) -> Response:
             raise InvalidInput(f"malformed JSON: {exc}") from exc
         ctx = intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
-        [applied] = await svc.writer.submit([parsed])
+        [applied] = await svc.submit_events([parsed])
     except BROWSER_ERRORS as exc:
         if exc.status == 400:  # the event itself is at fault (not its size, origin, deployment)
             svc.metrics.count_events(source, ["rejected"])

@@ -86,3 +86,10 @@ class RateLimited(JourneylineError):
 class StoreError(JourneylineError):
     status = 503
     code = "service.unavailable"
+
+
+class Unavailable(JourneylineError):
+    """A dependency other than the store (the event stream) did not answer: send again."""
+
+    status = 503
+    code = "service.unavailable"
