@@ -69,7 +69,7 @@ def documented_variables() -> dict[str, str]:
 
 
 #: a value for the settings that refuse just any text
-SAMPLES = {"JOURNEYLINE_TRUSTED_PROXIES": "10.0.0.5, 172.16.0.0/12"}
+SAMPLES = {"JOURNEYLINE_TRUSTED_PROXIES": "10.0.0.5, 172.16.0.0/12", "JOURNEYLINE_ROLE": "worker"}
 
 
 def test_every_setting_is_in_the_configuration_table(monkeypatch: pytest.MonkeyPatch) -> None:

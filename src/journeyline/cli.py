@@ -27,7 +27,7 @@ from journeyline.store import Store, open_store
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         store_url=args.store,
-        role=getattr(args, "role", None),
+        role=getattr(args, "serve_role", None),
         nats_url=getattr(args, "nats", None),
         nats_stream=getattr(args, "nats_stream", None),
     )
@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace, live_client: tuple[str, str] | None = No
     from journeyline.api.server import run_server, server_config
 
     settings = _settings(args)
+    settings.check_scale_out()
     open_store(settings.store_url).close()  # migrate (and fail) before binding the port
     if settings.role == "worker":
         return _run_worker(settings, args.log_level)
@@ -316,6 +317,7 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--role",
+        dest="serve_role",
         choices=["all", "api", "worker"],
         default=None,
         help="all: one process (default, $JOURNEYLINE_ROLE); scale-out on a PostgreSQL store:"

@@ -184,12 +184,6 @@ class Settings:
                 f"JOURNEYLINE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}",
                 field="role",
             )
-        if self.role != "all" and not self.store_url.startswith(("postgresql:", "postgres:")):
-            raise InvalidInput(
-                f"the {self.role} role needs a PostgreSQL store that every node shares"
-                f" (--store postgresql://...), not {self.store_url}",
-                field="role",
-            )
         if not self.nats_stream.replace("-", "").replace("_", "").isalnum():
             raise InvalidInput(
                 "JOURNEYLINE_NATS_STREAM takes letters, digits, - and _ only", field="nats_stream"
@@ -197,6 +191,15 @@ class Settings:
         if self.metrics_token is not None and len(self.metrics_token) < 16:
             raise InvalidInput(
                 "JOURNEYLINE_METRICS_TOKEN must be at least 16 characters", field="metrics_token"
+            )
+
+    def check_scale_out(self) -> None:
+        """The api and worker roles share one PostgreSQL store (``serve`` checks at start)."""
+        if self.role != "all" and not self.store_url.startswith(("postgresql:", "postgres:")):
+            raise InvalidInput(
+                f"the {self.role} role needs a PostgreSQL store that every node shares"
+                f" (--store postgresql://...), not {self.store_url}",
+                field="role",
             )
 
     @property
