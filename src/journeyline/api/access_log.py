@@ -41,7 +41,12 @@ def method_of(scope: Any) -> str:
 
 def route_of(scope: Any) -> str:
     """The template of the route that answers ``scope`` (as the app's router picks it: the first
-    full match, else the first that matches all but the method), else its path redacted."""
+    full match, else the first that matches all but the method), else its path redacted. Once
+    the router has run, the route it picked is in the scope; before (a failure in a middleware
+    outside it), the routes are matched here."""
+    picked = scope.get("route")
+    if picked is not None:
+        return str(getattr(picked, "path", "*"))
     app = scope.get("app")
     partial = None
     for route in getattr(getattr(app, "router", None), "routes", ()):

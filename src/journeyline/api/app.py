@@ -78,12 +78,8 @@ def create_app(
         read_store = open_store(settings.store_url)
         engine = Engine.from_settings(write_store, settings, clock)
         dispatcher = Dispatcher(lambda: open_store(settings.store_url))
-        writer = Writer(
-            engine,
-            max_batch=settings.max_batch,
-            dispatcher=dispatcher,
-            effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
-            on_apply=metrics.apply_seconds.observe,
+        writer = Writer.from_settings(
+            engine, settings, dispatcher, on_apply=metrics.apply_seconds.observe
         )
         limits = RateLimits.from_settings(settings, clock)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)

@@ -30,6 +30,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.inputs import Applied, Input, Outcome
 from journeyline.engine.unit import Engine
@@ -82,6 +83,23 @@ class Writer:
         self._queue: queue.SimpleQueue[_Batch | _Call | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journeyline-writer", daemon=True)
         self._thread.start()
+
+    @classmethod
+    def from_settings(
+        cls,
+        engine: Engine,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        *,
+        on_apply: Callable[[float], None] | None = None,
+    ) -> Writer:
+        return cls(
+            engine,
+            max_batch=settings.max_batch,
+            dispatcher=dispatcher,
+            effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
+            on_apply=on_apply,
+        )
 
     @property
     def alive(self) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -20,6 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
+from journeyline.clock import Clock
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import web_event_id
 from journeyline.engine.effects import partition_for
@@ -46,8 +46,8 @@ def headers_of(record: LogRecord) -> dict[str, str]:
 
 def record_from(headers: dict[str, str] | None, data: bytes, received_ms: int) -> LogRecord:
     """A message as a log record (its unit is the worker's to give)."""
-    if not headers or KIND not in headers or CUSTOMER not in headers:
-        raise JourneylineError("a stream message without its kind or customer key")
+    if not headers or not {"Nats-Msg-Id", KIND, CUSTOMER} <= headers.keys():
+        raise JourneylineError("a stream message without its key, kind or customer key")
     return LogRecord(headers["Nats-Msg-Id"], headers[KIND], headers[CUSTOMER], received_ms, data, 0)
 
 
@@ -74,10 +74,10 @@ class StreamIntake:
     """What an API node does with accepted events: append them to the stream, and answer once
     JetStream has stored each (``submit`` has the writer's signature)."""
 
-    def __init__(self, js: JetStreamContext, stream: str, store: Store, clock: Any) -> None:
+    def __init__(self, js: JetStreamContext, stream: str, store: Store, clock: Clock) -> None:
         self.js = js
         self.stream = stream
-        self.store = store  # the node's read connection: to wait for a web event's session
+        self.store = store  # a connection of its own: to wait for a web event's session
         self.clock = clock
 
     async def submit(self, batch: Sequence[Input]) -> list[Applied]:

@@ -1,14 +1,16 @@
-"""What an API node learns of the workers' commits: the store's effect log, read every
-:data:`POLL_SECONDS` from where it last read and handed to the node's dispatcher, so that the
-live feed of any node sees every change (its subscribers catch up from the effect log on their
-own when they fall behind)."""
+"""What an API node learns of the workers' commits: the store's effect log, read from where it
+last read and handed to the node's dispatcher, so that the live feed of any node sees every
+change (its subscribers catch up from the effect log on their own when they fall behind).
+
+Every :data:`POLL_SECONDS` it reads the partitions' positions (one small query); the effect
+log itself only when one of them moved."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from journeyline.engine.effects import Dispatcher
+from journeyline.engine.effects import Dispatcher, positions_of
 from journeyline.model.effects import Cursor
 from journeyline.store.base import Store
 
@@ -30,7 +32,8 @@ class EffectTail:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                envelopes = self.store.effects_after(self.cursor, limit=PAGE)
+                moved = positions_of(self.store) != self.cursor
+                envelopes = self.store.effects_after(self.cursor, limit=PAGE) if moved else []
             except Exception:  # the store is away: try again at the next turn
                 log.exception("reading the effect log failed")
                 envelopes = []

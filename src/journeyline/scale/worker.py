@@ -59,12 +59,7 @@ async def run_worker(
     store = open_store(settings.store_url)
     engine = Engine.from_settings(store, settings, clock)
     dispatcher = Dispatcher(lambda: open_store(settings.store_url))
-    writer = Writer(
-        engine,
-        max_batch=settings.max_batch,
-        dispatcher=dispatcher,
-        effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
-    )
+    writer = Writer.from_settings(engine, settings, dispatcher)
     deliveries = DeliveryWorker.from_settings(
         lambda: open_store(settings.store_url), settings, clock, record=writer.run
     )
