@@ -6,6 +6,7 @@ sessions as one process applying the same events."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -29,6 +30,7 @@ from journeyline.engine.unit import Engine
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.effects import Cursor, SessionStarted
+from journeyline.scale.stream import StreamIntake, connect, ensure_stream
 from journeyline.store import Store, open_store
 
 CALLS = 40
@@ -124,3 +126,35 @@ def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
         parsed = genesys_detail.parse_many(events)
         Engine(alone, system_clock).apply([p for p in parsed if isinstance(p, Accepted)])
         assert _sessions(store) == _sessions(alone)
+
+
+def test_an_event_logged_long_ago_is_a_duplicate_and_not_published_again(pg_url: str) -> None:
+    """JetStream forgets a message id after its duplicate window (two minutes); the log does
+    not. An event the log holds, sent again later, is answered as a duplicate and never reaches
+    the stream a second time."""
+    stream = f"test{os.getpid()}d{random.randrange(10**6)}"
+    events = [
+        p for p in genesys_detail.parse_many(answered("dup-0").wire) if isinstance(p, Accepted)
+    ]
+    store = open_store(pg_url)
+    try:
+        Engine(store, system_clock).apply(events[:2])  # applied long ago, through any route
+
+        async def resend() -> tuple[list[str], int]:
+            nc = await connect(NATS)
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js, stream)
+                intake = StreamIntake(js, stream, store, system_clock)
+                statuses: list[str] = [a.status for a in await intake.submit(events)]
+                held = (await js.stream_info(stream)).state.messages
+                await js.delete_stream(stream)
+                return statuses, held
+            finally:
+                await nc.close()
+
+        statuses, held = asyncio.run(resend())
+    finally:
+        store.close()
+    assert statuses == ["duplicate", "duplicate"] + ["accepted"] * (len(events) - 2)
+    assert held == len(events) - 2  # only the new ones were published
