@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -41,9 +43,38 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-def _start(url: str, stream: str, role: str, port: int | None = None) -> subprocess.Popen[bytes]:
+def nats_reachable(url: str = NATS) -> str:
+    """``url`` once its NATS server takes a connection; a clear failure (never a skip) when
+    it does not."""
+    parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 4222)
+    try:
+        socket.create_connection(address, timeout=5).close()
+    except OSError as exc:
+        pytest.fail(
+            f"NATS is not reachable at {url} ({exc}).\n"
+            "Start it with JetStream (`scripts/services` does) or point JOURNEYLINE_TEST_NATS "
+            "at a server; the scale-out tests need a real one.",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture
+def nats_url() -> str:
+    return nats_reachable()
+
+
+def test_an_unreachable_nats_fails_the_test_saying_how_to_start_it() -> None:
+    with pytest.raises(pytest.fail.Exception, match="scripts/services"):
+        nats_reachable(f"nats://127.0.0.1:{free_port()}")
+
+
+def _start(
+    url: str, nats: str, stream: str, role: str, port: int | None = None
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "journeyline.cli", "serve", "--store", url, "--role", role]
-    command += ["--nats", NATS, "--nats-stream", stream, "--log-level", "warning"]
+    command += ["--nats", nats, "--nats-stream", stream, "--log-level", "warning"]
     if port is not None:
         command += ["--port", str(port)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,7 +92,7 @@ def _sessions(store: Store) -> list[tuple[str, object, object]]:
 
 
 def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
-    pg_url: str, tmp_path: Path
+    pg_url: str, nats_url: str, tmp_path: Path
 ) -> None:
     stream = f"test{os.getpid()}x{random.randrange(10**6)}"
     credentials = make_client(pg_url, "ingest")
@@ -70,8 +101,8 @@ def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
     lock = threading.Lock()
     with ExitStack() as stack:
         ports = [free_port(), free_port()]
-        nodes = [_start(pg_url, stream, "api", port) for port in ports]
-        workers = [_start(pg_url, stream, "worker") for _ in range(2)]
+        nodes = [_start(pg_url, nats_url, stream, "api", port) for port in ports]
+        workers = [_start(pg_url, nats_url, stream, "worker") for _ in range(2)]
         for process in nodes + workers:
             stack.callback(process.wait, 10)
             stack.callback(process.terminate)
