@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -26,6 +24,7 @@ import pytest
 import pg
 from builders import answered
 from conftest import bearer, free_port, make_client, wait_healthy
+from jetstream import nats_reachable
 from journeyline.clock import system_clock
 from journeyline.engine.unit import Engine
 from journeyline.ingest import genesys_detail
@@ -34,30 +33,12 @@ from journeyline.model.effects import Cursor, SessionStarted
 from journeyline.store import Store, open_store
 
 CALLS = 40
-NATS = os.environ.get("JOURNEYLINE_TEST_NATS", "nats://127.0.0.1:4222")
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     with pg.fresh_url() as url:
         yield url
-
-
-def nats_reachable(url: str = NATS) -> str:
-    """``url`` once its NATS server takes a connection; a clear failure (never a skip) when
-    it does not."""
-    parts = urlsplit(url)
-    address = (parts.hostname or "127.0.0.1", parts.port or 4222)
-    try:
-        socket.create_connection(address, timeout=5).close()
-    except OSError as exc:
-        pytest.fail(
-            f"NATS is not reachable at {url} ({exc}).\n"
-            "Start it with JetStream (`scripts/services` does) or point JOURNEYLINE_TEST_NATS "
-            "at a server; the scale-out tests need a real one.",
-            pytrace=False,
-        )
-    return url
 
 
 @pytest.fixture
