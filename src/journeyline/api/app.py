@@ -84,12 +84,13 @@ def create_app(
         limits = RateLimits.from_settings(settings, clock)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)
         geo = GeoLookup(settings.geoip_db)
-        deliveries = DeliveryWorker.from_settings(
-            lambda: open_store(settings.store_url), settings, clock, record=writer.run
-        )
-        dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
-        if settings.role == "all":
-            deliveries.start()  # in scale-out mode, one of the workers posts the outbox
+        deliveries = None  # an API node posts no flow: one of the workers does
+        if settings.role != "api":
+            deliveries = DeliveryWorker.from_settings(
+                lambda: open_store(settings.store_url), settings, clock, record=writer.run
+            )
+            dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue some
+            deliveries.start()
         live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
         accounts = await Accounts.start(settings, read_store, clock, writer)
         app.state.services = Services(
@@ -124,7 +125,8 @@ def create_app(
             if node is not None:
                 await node.close()
             live.close()  # its clients' streams end
-            deliveries.close()  # first: it records its last tries through the writer
+            if deliveries is not None:
+                deliveries.close()  # first: it records its last tries through the writer
             writer.close()
             dispatcher.close()
             geo.close()
