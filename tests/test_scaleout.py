@@ -153,7 +153,7 @@ def test_an_event_logged_long_ago_is_a_duplicate_and_not_published_again(pg_url:
         Engine(store, system_clock).apply(events[:2])  # applied long ago, through any route
 
         async def resend() -> tuple[list[str], int]:
-            nc = await connect(NATS)
+            nc = await connect(nats_reachable())
             try:
                 js = nc.jetstream()
                 await ensure_stream(js, stream)
