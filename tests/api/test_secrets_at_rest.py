@@ -25,7 +25,7 @@ def stored_values(path: Path) -> list[str]:
         return [
             str(value)
             for table in tables
-            for row in db.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (the file's own names)
+            for row in db.execute(f'SELECT * FROM "{table}"')
             for value in row
             if value is not None
         ]
