@@ -262,7 +262,7 @@ async def deployments(request: Request) -> Response:
     svc = services(request)
     base = base_url(svc, request)
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
+        keys = may_see_keys(request)
         found = svc.store.deployments()
         return json_response(
             {
@@ -276,7 +276,7 @@ async def deployments(request: Request) -> Response:
     return json_response(wire_web.deployment(deployment, base_url=base))
 
 
-def may_see_keys(svc: Services, request: Request) -> bool:
+def may_see_keys(request: Request) -> bool:
     """A reader of deployments (``journey:read``); True when it may also see their Segment
     write keys (``deployments:write``): the keys let anyone post events as the site."""
     principal = caller(request)
@@ -300,7 +300,7 @@ async def deployment(request: Request) -> Response:
     found = svc.store.deployment_get(deployment_id)
     keys = True
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
+        keys = may_see_keys(request)
     if found is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     if request.method == "DELETE":
