@@ -34,10 +34,14 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from conftest import make_client, serve
 from journeyline.api.app import create_app
+from journeyline.api.contract import Operation, declare, declared
+from journeyline.api.guard import guard
 from journeyline.api.openapi import methods_of
 from journeyline.config import Settings
 from journeyline.desktop.access import access_of
@@ -287,3 +291,14 @@ def test_every_role_gets_what_the_table_of_docs_api_says(world: World) -> None:
     )
     assert not wrong, "cells the server does not bear out:\n" + "\n".join(wrong)
     assert not stale, "rows that name no route: " + ", ".join(stale)
+
+
+def test_a_method_a_route_declares_nothing_for_is_refused_when_the_app_is_built() -> None:
+    @declare(Operation("GET", "Read", {200: None}, "journey:read"))
+    async def handler(request: Request) -> Response:
+        return Response(status_code=204)
+
+    with pytest.raises(ValueError, match="/things: no operation declared for POST"):
+        guard(Route("/things", handler, methods=["GET", "POST"]))
+    guarded = guard(Route("/things", handler, methods=["GET"]))
+    assert declared(guarded.endpoint) == declared(handler)  # the contract still sees it
