@@ -3,9 +3,10 @@
 
 A client has a name, a description, a ``role`` (ours: what its tokens may do, ``api.auth.ROLES``;
 ``ingest`` unless given) and a ``state``: ``active``, or ``disabled`` — it mints no token and
-its tokens are refused. ``POST`` answers the client with its ``secret``, shown this once: only
-its SHA-256 is kept, so no other answer can carry it. ``POST .../secret`` gives it a new one and
-the old one mints no more (tokens already minted stay, until they expire or are revoked).
+its tokens are revoked (enabled again, it starts with none). ``POST`` answers the client with
+its ``secret``, shown this once: only its SHA-256 is kept, so no other answer can carry it.
+``POST .../secret`` gives it a new one and the old one mints no more (tokens already minted
+stay, until they expire or are revoked).
 ``PUT`` replaces the name and the description, and the role and the state when it gives them.
 ``DELETE`` deletes the client with its tokens; ``DELETE .../tokens`` (ours) revokes every token
 of it. Each change forgets the client's cached tokens (``Authenticator.change_client``): in this
@@ -149,6 +150,8 @@ def change_client(store: Store, client_id: str, change: ClientChange, now_ms: in
         modified_ms=now_ms,
     )
     store.client_update(changed)
+    if changed.state == "disabled":  # enabled again, it starts with no token
+        store.tokens_revoke(client_id)
     return changed
 
 
