@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from journeyline.api.auth import (
     CLIENT_STATES,
+    TOKEN_CACHE_SECONDS,
     TOKENS_SELF,
     client_name,
     client_role,
@@ -240,7 +241,7 @@ async def clients(request: Request) -> Response:
         body=OAuthClientRequest,
         description="`name` required; the role and the state are kept when left out. A "
         "`disabled` client mints no token and its tokens are refused (here from the next "
-        "request on, on every node within 5 seconds).",
+        f"request on, on every node within {TOKEN_CACHE_SECONDS} seconds).",
     ),
     Operation(
         "DELETE",
@@ -294,7 +295,8 @@ async def client_secret(request: Request) -> Response:
         {204: None},
         PERMISSION,
         extension=True,
-        description="Refused here from the next request on, on every node within 5 seconds; "
+        description="Refused here from the next request on, on every node within "
+        f"{TOKEN_CACHE_SECONDS} seconds; "
         "the client may mint new ones (disable it to stop that).",
     )
 )
