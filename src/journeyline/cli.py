@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from journeyline import cli_clients
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
 from journeyline.model.errors import InvalidInput, JourneylineError, NotFound
@@ -145,20 +146,6 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
         print(f"journeyline: the copy does not check out: {'; '.join(moved.problems)}",
               file=sys.stderr)  # fmt: skip
         return 1
-    return 0
-
-
-def cmd_clients_create(args: argparse.Namespace) -> int:
-    from journeyline.api.auth import create_client
-
-    store = open_store(_settings(args).store_url)
-    try:
-        client_id, secret = create_client(
-            store, name=args.name, role=args.role, now_ms=system_clock()
-        )
-    finally:
-        store.close()
-    _print({"clientId": client_id, "clientSecret": secret})
     return 0
 
 
@@ -443,16 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     clients = commands.add_parser("clients", help="manage OAuth clients")
     client_commands = clients.add_subparsers(dest="clients_command", required=True)
-    create = client_commands.add_parser("create", help="create a client; prints id and secret")
-    _add_store(create)
-    create.add_argument("--name", required=True, help="a name to recognise the client by")
-    create.add_argument(
-        "--role",
-        default="admin",
-        choices=["admin", "supervisor", "agent", "ingest"],
-        help="default admin",
-    )
-    create.set_defaults(run=cmd_clients_create)
+    cli_clients.add_commands(client_commands, _add_store, _settings, _print)
 
     users = commands.add_parser("users", help="manage the people who sign in to the desktop")
     user_commands = users.add_subparsers(dest="users_command", required=True)

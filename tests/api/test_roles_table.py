@@ -234,6 +234,15 @@ def allowed(world: World, attempt: Attempt, method: str, path: str) -> bool:
         cookies = "; ".join(c for c in (headers.get("Cookie"), f"jl_csrf={nonce}") if c)
         headers |= {"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"}
         content = f"email=nobody%40example.com&password=wrong&csrf_token={token}".encode()
+    elif path == "/api/v2/tokens/me" and attempt.client is not None:
+        # it revokes the token it is called with: a token of its own, not the one the other
+        # tries of the role go on using
+        minted = http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=attempt.client,
+        )
+        headers["Authorization"] = f"Bearer {minted.json()['access_token']}"
     elif method in ("POST", "PUT", "PATCH"):
         desktop = path.startswith("/desktop")
         kind = "application/x-www-form-urlencoded" if desktop else "application/json"

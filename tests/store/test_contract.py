@@ -943,6 +943,54 @@ def test_oauth_clients_and_tokens(store: Store) -> None:
     assert store.token_get("nope") is None
 
 
+def test_an_oauth_client_is_changed_and_deleted_with_its_tokens(store: Store) -> None:
+    client = OAuthClient("client-1", "hash-1", "Desk", "agent", T0, "the desk", "active", T0)
+    other = OAuthClient("client-2", "hash-2", "Dialer", "ingest", T0)
+    with store.transaction():
+        store.client_put(client)
+        store.client_put(other)
+        for token, owner in (("t-1", "client-1"), ("t-2", "client-1"), ("t-3", "client-2")):
+            store.token_put(token, owner, T0 + 3600_000)
+    changed = replace(
+        client, name="Desk 2", state="disabled", secret_hash="hash-9", modified_ms=T0 + 5
+    )
+    with store.transaction():
+        assert store.client_update(changed) is True
+        assert store.client_update(replace(changed, client_id="nobody")) is False
+    assert store.client_get("client-1") == changed
+    assert store.token_get("t-1") == (changed, T0 + 3600_000)  # the caller refuses it
+    with store.transaction():
+        assert store.token_delete("t-1") is True
+        assert store.token_delete("t-1") is False
+    assert store.token_get("t-1") is None
+    assert store.token_get("t-2") is not None
+    with store.transaction():
+        assert store.client_delete("client-1") is True
+        assert store.client_delete("client-1") is False
+    assert (store.client_get("client-1"), store.token_get("t-2")) == (None, None)
+    with store.transaction():
+        store.client_put(client)  # the same id again: none of the old tokens comes back
+    assert store.token_get("t-2") is None
+    assert store.token_get("t-3") == (other, T0 + 3600_000)
+
+
+def test_a_clients_tokens_are_revoked_and_expired_ones_pruned(store: Store) -> None:
+    with store.transaction():
+        store.client_put(OAuthClient("c-1", "h1", "Desk", "agent", T0))
+        store.client_put(OAuthClient("c-2", "h2", "Dialer", "ingest", T0))
+        store.token_put("a", "c-1", T0 + 10)
+        store.token_put("b", "c-1", T0 + 20)
+        store.token_put("c", "c-2", T0 + 10)
+        store.token_put("d", "c-2", T0 + 30)
+    with store.transaction():
+        assert store.tokens_revoke("c-1") == 2
+        assert store.tokens_revoke("c-1") == 0
+    assert [store.token_get(t) is None for t in "abcd"] == [True, True, False, False]
+    with store.transaction():
+        assert store.tokens_prune(T0 + 10) == 1  # "c": expired at T0 + 10
+    assert [store.token_get(t) is None for t in "cd"] == [True, False]
+
+
 def test_oauth_clients_are_listed_by_name(store: Store) -> None:
     assert store.clients() == []
     made = [
@@ -1183,6 +1231,11 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "clients": lambda s: s.clients(),
     "token_put": lambda s: s.token_put("hash", "id", T0),
     "token_get": lambda s: s.token_get("hash"),
+    "client_update": lambda s: s.client_update(OAuthClient("id", "hash", "n", "admin", T0)),
+    "client_delete": lambda s: s.client_delete("id"),
+    "token_delete": lambda s: s.token_delete("hash"),
+    "tokens_revoke": lambda s: s.tokens_revoke("id"),
+    "tokens_prune": lambda s: s.tokens_prune(T0),
     "account_put": lambda s: s.account_put(account("u1")),
     "account_get": lambda s: s.account_get("u1"),
     "account_by_email": lambda s: s.account_by_email("a@example.com"),

@@ -15,6 +15,7 @@ from journeyline.api import intake, sessions
 from journeyline.api.access_log import AccessLog
 from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import TOKEN_OPERATION, Authenticator
+from journeyline.api.clients import CLIENT_ROUTES
 from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.contract import Operation, declare
 from journeyline.api.definitions import DEFINITION_ROUTES
@@ -164,6 +165,7 @@ def create_app(
         ),
         *DIRECTORY_ROUTES,
         *USER_ROUTES,
+        *CLIENT_ROUTES,
         *OFFER_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,

@@ -214,8 +214,32 @@ class AuthStore(Protocol):
         from its hash)."""
         ...
 
+    def client_update(self, client: OAuthClient) -> bool:
+        """Replace the client's secret hash, name, role, description, state and modified
+        time; False when there is no such client."""
+        ...
+
+    def client_delete(self, client_id: str) -> bool:
+        """Delete the client and every token of it; False when there was none."""
+        ...
+
     def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None: ...
-    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None: ...
+    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None:
+        """The token's client (whatever its state: the caller refuses a disabled one) and when
+        the token expires; None for an unknown token or one whose client has gone."""
+        ...
+
+    def token_delete(self, token_hash: str) -> bool:
+        """Revoke one token; False when there was none."""
+        ...
+
+    def tokens_revoke(self, client_id: str) -> int:
+        """Revoke every token of a client; how many there were."""
+        ...
+
+    def tokens_prune(self, now_ms: int) -> int:
+        """Delete the tokens that expired at or before ``now_ms``; how many there were."""
+        ...
 
 
 class AccountStore(Protocol):
