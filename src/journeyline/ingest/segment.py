@@ -75,6 +75,7 @@ from typing import Any
 
 import msgspec
 
+from journeyline.core import signing
 from journeyline.ingest import enrich
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_web import AcceptedWeb
@@ -110,6 +111,9 @@ class Mapped:
     user_agent: str | None
     ip: str | None
     fields: dict[str, str]  # Genesys field -> the Segment field it came from, for errors
+    #: What the message claims (an ``identify``'s traits as sent, the ``userId``) and its
+    #: ``context.traitsSignature``, for a deployment that requires signed traits.
+    claim: web.SignedClaim | None = None
 
 
 # -- small pieces ----------------------------------------------------------------------------
@@ -357,12 +361,19 @@ def to_web_request(message: Any, now_ms: int, *, call: str | None = None) -> Map
             raise InvalidInput(
                 f"messageId is longer than {MAX_MESSAGE_ID} characters", field="messageId"
             )
+    raw_traits = message.get("traits") if kind == "identify" else None
+    signature = context.get("traitsSignature")
+    claim = web.SignedClaim(
+        signing.claim_of(raw_traits if isinstance(raw_traits, dict) else None, user_id),
+        signature if isinstance(signature, str) else None,
+    )
     return Mapped(
         request=request,
         message_id=message_id,
         user_agent=_string(context.get("userAgent")),
         ip=_string(context.get("ip")),
         fields=fields,
+        claim=claim,
     )
 
 
@@ -401,7 +412,7 @@ def parse_message(
             message = {**message, "context": context}
     mapped = to_web_request(message, ctx.now_ms, call=call)
     event_ctx = dataclasses.replace(
-        ctx, user_agent=mapped.user_agent, client_ip=mapped.ip or ctx.client_ip
+        ctx, user_agent=mapped.user_agent, client_ip=mapped.ip or ctx.client_ip, claim=mapped.claim
     )
     key = (
         idempotency_key(ctx.deployment.id, mapped.message_id)

@@ -47,9 +47,7 @@ class DeploymentMixin:
         return [_deployment_decoder.decode(doc) for (doc,) in rows]
 
     def deployment_delete(self, deployment_id: str) -> bool:
-        self._db.execute(
-            "DELETE FROM deployment_secrets WHERE deployment_id = ?", (deployment_id,)
-        )
+        self._db.execute("DELETE FROM deployment_secrets WHERE deployment_id = ?", (deployment_id,))
         cursor = self._db.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
         return cursor.rowcount > 0
 

@@ -13,12 +13,16 @@ from journeyline.store.sql.query import Db, chunks, like_pattern, marks
 
 _contact_decoder = msgspec.json.Decoder(Contact)
 #: The columns of an identifier, in the order :func:`identifier_of` reads them.
-IDENTIFIER_COLUMNS = "type, value, contact_id, verified, created_ms, source, claimed_by, deployment_id"
+IDENTIFIER_COLUMNS = (
+    "type, value, contact_id, verified, created_ms, source, claimed_by, deployment_id"
+)
 
 
 def identifier_of(row: Sequence[Any]) -> Identifier:
     """An identifier from a row of :data:`IDENTIFIER_COLUMNS`."""
     return Identifier(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7])
+
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -93,8 +97,7 @@ class PeopleMixin:
 
     def identifier_get(self, kind: str, value: str) -> Identifier | None:
         row = self._db.execute(
-            f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers"
-            " WHERE type = ? AND value = ?",
+            f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers WHERE type = ? AND value = ?",
             (kind, value),
         ).fetchone()
         return identifier_of(row) if row else None
