@@ -28,6 +28,9 @@ Calls
     ``identify`` -> ``identified`` with ``traits`` as typed traits (a bad email or phone
                    rejects the message, as for browser events).
     ``alias``    -> ``aliased`` with the attributes ``previousId`` and ``userId``.
+    On a deployment that requires signed traits (docs/web.md, "Signed traits"), what a call
+    claims — an ``identify``'s ``traits`` as sent, and the ``userId`` of any call — claims
+    something only when ``context.traitsSignature`` signs it.
     ``group`` and any other type are rejected.
 
     Every call also takes its page from ``context.page`` when that holds an absolute http(s)
