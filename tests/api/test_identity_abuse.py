@@ -181,6 +181,8 @@ def test_a_deployment_that_requires_signed_traits_believes_only_those(api: Api) 
         assert lookup(api, "Email", "bob@example.com").status_code == 404  # it claimed nothing
     visitor = lookup(api, "Cookie", MALLORY).json()
     assert (visitor["type"], visitor.get("firstName")) == ("Ephemeral", None)
+    mallory_session = api.get("/api/v2/journey/sessions", params={"pageSize": 1}).json()
+    assert mallory_session["entities"][0]["authenticated"] is False
     metrics = api.client.get("/metrics").text
     for reason in ("unsigned", "badSignature"):
         line = f'journeyline_identify_refused_total{{reason="{reason}",source="web"}} 1.0'
