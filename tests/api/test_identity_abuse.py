@@ -221,12 +221,14 @@ def test_signing_off_ignores_signatures_and_switching_it_on_makes_a_secret(api: 
     ).json()
     assert changed["identifySigning"] == "required"
     assert "identifySecret" not in changed  # it has one since it was made
-    refused = api.client.post(path, json=signed_event(BOB, made["identifySecret"], traits))
-    assert "traitsRefused" not in refused.json()
-    assert (
-        api.put(f"{DEPLOYMENTS}/{shop}", {"name": "Shop", "identifySigning": "maybe"}).status_code
-        == 400
-    )
+    signed = api.client.post(path, json=signed_event(BOB, made["identifySecret"], traits))
+    assert "traitsRefused" not in signed.json()
+    wrong = api.put(f"{DEPLOYMENTS}/{shop}", {"name": "Shop", "identifySigning": "maybe"})
+    assert wrong.status_code == 400
+    renamed = api.put(f"{DEPLOYMENTS}/{shop}", {"name": "The shop", "allowAllDomains": True})
+    assert renamed.json()["identifySigning"] == "required"  # left out: kept, never turned off
+    off = {"name": "Shop", "allowAllDomains": True, "identifySigning": "off"}
+    assert api.put(f"{DEPLOYMENTS}/{shop}", off).json()["identifySigning"] == "off"
 
 
 def segment_post(api: Api, key: str, call: str, body: dict[str, Any]) -> Any:

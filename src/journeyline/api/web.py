@@ -217,7 +217,9 @@ class DeploymentBody(msgspec.Struct, rename="camel"):
     allowed_domains: list[str] = []
     allow_all_domains: bool = False
     collect_ip_addresses: Ext[bool] = True
-    identify_signing: Ext[Literal["off", "required"]] = "off"
+    #: None: ``off`` for a new deployment; a change that leaves it out keeps what it was, so
+    #: that renaming a deployment never turns signing off by accident.
+    identify_signing: Ext[Literal["off", "required"]] | None = None
     id: Ext[str] | None = None
 
 
@@ -255,7 +257,7 @@ def new_deployment(body: DeploymentBody, now_ms: int) -> Deployment:
         allowed_domains=tuple(d.lower() for d in body.allowed_domains),
         allow_all_domains=body.allow_all_domains,
         collect_ip_addresses=body.collect_ip_addresses,
-        identify_signing=body.identify_signing,
+        identify_signing=body.identify_signing or "off",
         description=body.description,
         created_ms=now_ms,
         modified_ms=now_ms,
@@ -347,7 +349,7 @@ async def deployment(request: Request) -> Response:
             "allowed_domains": tuple(d.lower() for d in body.allowed_domains),
             "allow_all_domains": body.allow_all_domains,
             "collect_ip_addresses": body.collect_ip_addresses,
-            "identify_signing": body.identify_signing,
+            "identify_signing": body.identify_signing or found.identify_signing,
             "modified_ms": svc.clock(),
         }
         changed = dataclasses.replace(found, **changes)
