@@ -218,6 +218,18 @@ def test_append_is_idempotent_by_key(
     assert store.log_count() == len(stored)
 
 
+def test_the_log_tells_which_keys_it_holds(store: Store) -> None:
+    assert store.logged_keys(["a"]) == set()
+    with store.transaction():
+        store.append([record("a"), record("b")])
+    assert store.logged_keys(["b", "c", "a", "b"]) == {"a", "b"}
+    assert store.logged_keys([]) == set()
+    many = [f"k{n:04}" for n in range(1200)]  # past one IN (...) chunk
+    with store.transaction():
+        store.append([record(key) for key in many])
+    assert store.logged_keys([*many, "nope"]) == set(many)
+
+
 def test_the_first_body_of_a_key_stays(store: Store) -> None:
     with store.transaction():
         store.append([record("a")])
@@ -1106,6 +1118,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "transaction": lambda s: s.transaction(),
     "savepoint": lambda s: s.savepoint(),
     "append": lambda s: s.append([record("k")]),
+    "logged_keys": lambda s: s.logged_keys(["k"]),
     "log_for_partition": lambda s: s.log_for_partition("test", "p"),
     "iter_all_log": lambda s: s.iter_all_log(),
     "log_count": lambda s: s.log_count(),

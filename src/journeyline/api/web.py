@@ -3,7 +3,8 @@
 
 Browser routes (``webevents``, ``appevents``, ``ping``, ``actionevent``) need no token: as in
 Genesys, they are authenticated by the deployment id and checked against the deployment's
-allowed domains (the rule is ``core.origin``), with matching CORS headers (errors keep them:
+allowed domains (the rule is ``core.origin``; ``api.guard`` checks it, by
+``browser_deployment``, before the handler runs), with matching CORS headers (errors keep them:
 ``browser_error``). Deployments are managed with an admin token.
 """
 
@@ -25,7 +26,7 @@ from journeyline.api.auth import ROLES
 from journeyline.api.contract import Ext, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
-from journeyline.api.services import Services, read_body, services
+from journeyline.api.services import Services, caller, deployment_of, read_body, services
 from journeyline.api.shapes import WebEventResponse
 from journeyline.api.shapes_entities import IdentifySecret, WebDeployment, WebDeploymentListing
 from journeyline.core.origin import refused_host
@@ -139,7 +140,7 @@ async def _intake(request: Request, app: bool) -> Response:
     source = "app" if app else "web"
     headers: dict[str, str] = {}  # CORS only for an allowed origin
     try:
-        deployment = browser_deployment(svc, request)
+        deployment = deployment_of(request)
         headers = cors_headers(request)
         raw = await read_body(request, MAX_EVENT_BYTES)
         try:
@@ -167,7 +168,12 @@ async def _intake(request: Request, app: bool) -> Response:
 def _event_operation(summary: str, body: type[Any]) -> Operation:
     description = f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413."
     return Operation(
-        "POST", summary, {200: WebEventResponse}, auth="none", body=body, description=description
+        "POST",
+        summary,
+        {200: WebEventResponse},
+        auth="deployment",
+        body=body,
+        description=description,
     )
 
 
@@ -287,7 +293,7 @@ async def deployments(request: Request) -> Response:
     svc = services(request)
     base = base_url(svc, request)
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
+        keys = may_see_keys(request)
         found = svc.store.deployments()
         return json_response(
             {
@@ -296,7 +302,6 @@ async def deployments(request: Request) -> Response:
                 "selfUri": "/api/v2/webdeployments/deployments",
             }
         )
-    svc.auth.require(request, "deployments:write")
     now = svc.clock()
     deployment = new_deployment(parse_deployment(await read_body(request, 64 * 1024)), now)
     secret = new_identify_secret()
@@ -309,10 +314,10 @@ async def deployments(request: Request) -> Response:
     return json_response(wire_web.deployment(deployment, base_url=base, secret=secret))
 
 
-def may_see_keys(svc: Services, request: Request) -> bool:
+def may_see_keys(request: Request) -> bool:
     """A reader of deployments (``journey:read``); True when it may also see their Segment
     write keys (``deployments:write``): the keys let anyone post events as the site."""
-    principal = svc.auth.require(request, "journey:read")
+    principal = caller(request)
     return "deployments:write" in ROLES.get(principal.role, frozenset())
 
 
@@ -333,9 +338,7 @@ async def deployment(request: Request) -> Response:
     found = svc.store.deployment_get(deployment_id)
     keys = True
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
-    else:
-        svc.auth.require(request, "deployments:write")
+        keys = may_see_keys(request)
     if found is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     if request.method == "DELETE":
@@ -388,7 +391,6 @@ def new_identify_secret() -> str:
 )
 async def rotate_identify_secret(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, "deployments:write")
     deployment_id = request.path_params["deploymentId"]
     secret = new_identify_secret()
     now = svc.clock()

@@ -28,7 +28,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
 from __future__ import annotations
 
 import inspect
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -71,6 +71,10 @@ class UnitOfWork(Protocol):
 
 
 class LogStore(Protocol):
+    def logged_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of the keys the log holds already."""
+        ...
+
     def append(self, records: Sequence[LogRecord]) -> set[str]:
         """Store the records whose key is new; returns those keys (a key twice: stored once)."""
         ...
