@@ -392,6 +392,7 @@ def _web(api: Api) -> tuple[str, str]:
     base = f"/api/v2/webdeployments/deployments/{d}"
     _ok(api.get("/api/v2/webdeployments/deployments"))
     _ok(api.get(base))
+    _ok(api.post(f"{base}/identifysecret", {}))
     _ok(
         api.put(
             base,

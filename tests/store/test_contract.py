@@ -517,6 +517,9 @@ def test_web_sessions_and_their_events(store: Store) -> None:
     assert store.session_link("s02") == (None, 0)
     assert sorted(store.customer_web_sessions("cookie-1", "web")) == ["s01", "s02"]
     assert store.customer_web_sessions("cookie-1", "app") == []
+    at = [store.web_session_at("cookie-1", t) for t in (T0, T0 + 10, T0 + 15, T0 + 20)]
+    assert at == ["s01", "s01", None, "s02"]
+    assert store.web_session_at("cookie-2", T0) is None
     assert sorted(e.key for e in store.web_events_of("cookie-1", "web")) == ["k1", "k2", "k3"]
     assert store.web_events_of("cookie-2", "web") == []
     replaced = WebSessionWrite(session, [second], "c1", True, replace=True)
@@ -802,7 +805,7 @@ def test_a_customers_actions_by_state_and_media_type(store: Store) -> None:
 
 
 def test_identifiers(store: Store) -> None:
-    email = Identifier("Email", "ada@example.com", "c1", False, T0)
+    email = Identifier("Email", "ada@example.com", "c1", False, T0, "webClaim", "cookie-9", "d1")
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
     cookie = Identifier("Cookie", "cookie-1", "c2", False, T0)
     with store.transaction():
@@ -810,6 +813,9 @@ def test_identifiers(store: Store) -> None:
             store.identifier_put(one)
         store.identifier_put(replace(email, verified=True))
     assert store.identifier_get("Email", "ada@example.com") == replace(email, verified=True)
+    assert store.identifiers_get([("Email", "ada@example.com")]) == {
+        ("Email", "ada@example.com"): replace(email, verified=True)
+    }
     assert store.identifier_get("Email", "nobody@example.com") is None
     assert store.identifiers_of("c1") == [replace(email, verified=True), phone]
     with store.transaction():
@@ -928,6 +934,20 @@ def test_deployments(store: Store) -> None:
         assert store.deployment_delete("d2") is True
         assert store.deployment_delete("d2") is False
     assert store.deployments() == [moved]
+
+
+def test_deployment_identify_secrets(store: Store) -> None:
+    signed = Deployment("d1", "Shop", "key-1", identify_signing="required")
+    with store.transaction():
+        store.deployment_put(signed)
+        store.deployment_put(Deployment("d2", "Blog", "key-2"))
+        store.deployment_secret_put("d1", "jlid_one", T0)
+        store.deployment_secret_put("d1", "jlid_two", T0 + 1)  # a rotation replaces it
+    assert store.deployment_get("d1") == signed
+    assert (store.deployment_secret("d1"), store.deployment_secret("d2")) == ("jlid_two", None)
+    with store.transaction():
+        store.deployment_delete("d1")
+    assert store.deployment_secret("d1") is None  # the secret goes with its deployment
 
 
 def test_oauth_clients_and_tokens(store: Store) -> None:
@@ -1163,6 +1183,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "session_of_event": lambda s: s.session_of_event("e"),
     "web_events_of": lambda s: s.web_events_of("cookie-1", "web"),
     "customer_web_sessions": lambda s: s.customer_web_sessions("cookie-1", "web"),
+    "web_session_at": lambda s: s.web_session_at("cookie-1", T0),
     "contact_put": lambda s: s.contact_put(contact("c1")),
     "contact_get": lambda s: s.contact_get("c1"),
     "contacts_get": lambda s: s.contacts_get(["c1", "c2"]),
@@ -1226,6 +1247,8 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "deployment_by_write_key": lambda s: s.deployment_by_write_key("key-1"),
     "deployments": lambda s: s.deployments(),
     "deployment_delete": lambda s: s.deployment_delete("d1"),
+    "deployment_secret_put": lambda s: s.deployment_secret_put("d1", "jlid_x", T0),
+    "deployment_secret": lambda s: s.deployment_secret("d1"),
     "client_put": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
     "client_get": lambda s: s.client_get("id"),
     "clients": lambda s: s.clients(),

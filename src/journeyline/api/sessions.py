@@ -53,9 +53,15 @@ def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
     return queries.session_contact(svc.store, session_id)
 
 
+def identity_fields(svc: Services, s: AnySession) -> wire.Json:
+    """Our ``identityMatch`` of a session linked to someone: why it shows them."""
+    match = wire_web.identity_match(queries.identity_match(svc.store, s))
+    return {"identityMatch": match} if match else {}
+
+
 def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
     link = canonical_link(svc, s.id)
-    rules = wire_rules.session_rules(svc.store, s.id)
+    rules = {**identity_fields(svc, s), **wire_rules.session_rules(svc.store, s.id)}
     if isinstance(s, ConversationSession):
         return {**wire.session(s, now_ms=now_ms, link=link), **rules}
     shown = wire_web.web_session(
@@ -107,14 +113,18 @@ def session_card(
 async def get_card(request: Request) -> Response:
     svc = services(request)
     session = load(svc, request.path_params["sessionId"])
-    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
+    contact_id, verified = canonical_link(svc, session.id)
+    name = queries.customer_name(svc.store, contact_id)
     card = session_card(svc, session, svc.clock(), customer_name=name)
+    linked = {"customerNameVerified": verified, **identity_fields(svc, session)}
+    if contact_id is None:
+        linked = {}
     if isinstance(card, WebCard):
         doc = wire_web.record(card) or {}
         doc["durationInSeconds"] = doc.pop("durationSeconds")
         doc.setdefault("searchTerms", [])
-        return json_response(doc)
-    return json_response(wire.card(card, name))
+        return json_response({**doc, **linked})
+    return json_response({**wire.card(card, name), **linked})
 
 
 def _next_uri(path: str, params: dict[str, str], cursor: str | None) -> str | None:

@@ -190,7 +190,8 @@ class UpdateSegmentAssignmentResponse(Shape):
 
 class WebDeployment(Shape):
     """A Genesys ``WebDeployment``; ``writeKey`` (the Segment collector's key) only for those
-    who may manage deployments."""
+    who may manage deployments; ``identifySecret`` only in the answer that made it (creation,
+    or a change to ``identifySigning: "required"`` of a deployment without one)."""
 
     id: str
     name: str
@@ -204,6 +205,16 @@ class WebDeployment(Shape):
     self_uri: str
     description: Maybe[str] = UNSET
     write_key: Maybe[Ext[str]] = UNSET
+    identify_signing: Ext[Literal["off", "required"]] = "off"
+    identify_secret: Maybe[Ext[str]] = UNSET
+
+
+class IdentifySecret(Shape):
+    """A deployment's new identify secret, shown this once (docs/web.md, "Signed traits")."""
+
+    id: str
+    identify_secret: Ext[str]
+    self_uri: str
 
 
 class WebDeploymentListing(Shape):
