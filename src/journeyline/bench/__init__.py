@@ -264,6 +264,22 @@ def _check_definitions(args: argparse.Namespace) -> None:
         raise BenchError(f"--feed-clients must be between 1 and {MAX_CLIENTS:,}")
 
 
+def _check_store(args: argparse.Namespace) -> tuple[stores.Backend, list[int]]:
+    """The backend of ``--store`` (reachable), and the worker counts of the scale-out lines
+    (none without ``--nodes``)."""
+    if not 0 <= args.nodes <= scaleout.MAX_NODES:
+        raise BenchError(f"--nodes must be between 0 and {scaleout.MAX_NODES}")
+    sessions: int = args.million_sessions
+    if sessions and not million.TARGET <= sessions <= million.MAX_SESSIONS:
+        raise BenchError(
+            f"--million-sessions must be 0 or between {million.TARGET} and {million.MAX_SESSIONS:,}"
+        )
+    backend = stores.Backend.parse(args.store)
+    if args.nodes and not backend.postgres:
+        raise BenchError("--nodes needs --store postgresql://... (scale-out shares one store)")
+    return backend, scaleout.parse_workers(args.workers) if args.nodes else []
+
+
 def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
     """The goal, on the line with the most unrelated definitions: >= 80% of ``base``."""
     unrelated = [f for f in figures if not f.name.endswith("_related")]
@@ -287,6 +303,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
         raise BenchError("--concurrency must be between 1 and 256")
+    backend, worker_counts = _check_store(args)
+    on_pg = backend.postgres
     single_count = max(1, min(events, args.single_events))
     quiet: bool = args.json
     _progress(quiet, f"preparing {events + single_count:,} unique events...")
@@ -295,19 +313,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     single = workload.wire[events:]
 
     conns = args.concurrency
-    backend = stores.Backend.parse(args.store)
-    on_pg = backend.postgres
-    worker_counts = scaleout.parse_workers(args.workers) if args.nodes else []
-    if not 0 <= args.nodes <= scaleout.MAX_NODES:
-        raise BenchError(f"--nodes must be between 0 and {scaleout.MAX_NODES}")
-    if args.nodes and not on_pg:
-        raise BenchError("--nodes needs --store postgresql://... (scale-out shares one store)")
-    if args.million_sessions and not (
-        million.TARGET <= args.million_sessions <= million.MAX_SESSIONS
-    ):
-        raise BenchError(
-            f"--million-sessions must be 0 or between {million.TARGET} and {million.MAX_SESSIONS:,}"
-        )
     raw = "raw PostgreSQL insert" if on_pg else "raw SQLite insert"
     ceiling = Figure("ceiling", f"ceiling: {raw}, event_log rows")
     minimal = Figure("http_minimal", f"HTTP ceiling: minimal Starlette POST, {conns} conns")
