@@ -1,14 +1,23 @@
-"""``journeyline bench``: ingest throughput on this machine, next to the raw SQLite ceiling, with
-and without definitions, the latency of the flows that events fire and that of the live feed.
+"""``journeyline bench``: ingest throughput on this machine, next to the raw insert ceiling and
+a minimal HTTP endpoint's, with and without definitions, the latency of the flows that events
+fire and that of the live feed, one contact's journey read among a million sessions, and the
+scale-out mode's ingest with 1, 2, 4 workers.
 
-Each figure is the median of ``--runs`` runs (the flow latency: one run), every run on a fresh
-database file:
+Each figure is the median of ``--runs`` runs (the latency and journey lines: one run), every run
+on a fresh store: a SQLite file, or with ``--store postgresql://...`` a fresh schema of that
+database (``bench.stores``; the SQLite-only lines — web, definitions, flow latency, desktop
+journey page — are then left out):
 
 ``ceiling``
     The same ``event_log`` rows (the migration's table with its UNIQUE key and partition index,
     WAL, ``synchronous=FULL`` as the store runs) inserted with ``executemany`` in batches of
     1000, one transaction per batch. Nothing journeyline does can store events faster than this
     with the same durability.
+    On PostgreSQL: the same rows into a migrated schema's ``event_log``, ``executemany`` and
+    ``COPY``, 1000 rows per transaction; the faster (``bench.stores.ceiling_run``).
+``http_minimal``
+    The HTTP ceiling: ``bench.minimal``, a Starlette app with one POST route that reads the body
+    and answers 202, under ``api.server``'s uvicorn config, sent the ``http_single`` requests.
 ``engine``
     The decoded wire objects through ``genesys_detail.parse_item`` and ``Engine.apply`` in
     batches of 1000 into a store opened with ``open_store`` (the real migrations): the log,
@@ -44,6 +53,13 @@ database file:
     conversations; an admin signs in to the desktop and ``GET /desktop/people/{id}`` is asked
     ``--journey-requests`` times; p50 and p99 of the server time its ``Server-Timing`` header
     gives, next to the raw SQLite read of those session rows. One run.
+
+``scale_<N>n_<M>w``
+    ``bench.scaleout``: ``--nodes`` API processes and M workers on one fresh schema and stream;
+    batches of 100 spread over the nodes; events applied (visible in the store) per second.
+``journey_million``
+    ``bench.million``: one contact's 25 sessions read through the API and the desktop page at
+    ``--million-sessions`` /100, /10 and all stored sessions; p50, p99, the server's memory.
 
 The conversation events are realistic demo days (``journeyline.demo``), one day per seed, with
 the duplicate deliveries dropped so that every event is new. The web events are many visitors

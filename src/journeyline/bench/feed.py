@@ -21,7 +21,7 @@ too). After the last batch the bench waits for the messages still on their way, 
 Reported: p50, p99 and the largest latency over every (probe, client) pair; the messages
 received of those expected (probes x clients); the rate the events were accepted at (as for the
 flow latency: no less than the paced time, so a server that keeps up shows the rate asked for);
-how late the latest batch was sent. The goal: p99 < 250 ms, every message received, at an
+how late the latest batch was sent. The goal: p99 < 100 ms, every message received, at an
 accepted rate of at least 95% of the one asked.
 """
 
