@@ -7,6 +7,7 @@ what was stored and delivered, never the speeds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nats
 import psycopg
 import pytest
 
@@ -42,6 +44,7 @@ from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.model.definitions import ActionMap, Outcome, Segment
 
+NATS = os.environ.get("JOURNEYLINE_TEST_NATS", "nats://127.0.0.1:4222")
 FIGURES = ("ceiling", "engine", "http_minimal", "http_single", "http_batch")
 WEB_FIGURES = ("web_engine", "web_http_single", "web_http_batch")
 WEB_ARGS = ["--web-events", "200", "--web-single-events", "50", "--web-batch-events", "200"]
@@ -273,12 +276,28 @@ def _bench_schemas() -> list[str]:
     return [name for (name,) in rows]
 
 
+def _bench_streams() -> list[str]:
+    """This process's scale-out streams still on the NATS server."""
+
+    async def names() -> list[str]:
+        nc = await nats.connect(NATS, connect_timeout=5)
+        try:
+            found = await nc.jetstream().streams_info()
+        finally:
+            await nc.close()
+        names = [s.config.name or "" for s in found]
+        return [name for name in names if name.startswith(f"bench{os.getpid()}x")]
+
+    return asyncio.run(names())
+
+
 def test_bench_on_postgresql_with_scale_out(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``--store postgresql://...``: the conversation lines, both ceilings, the feed, the
     journey read on fresh schemas (dropped afterwards); ``--nodes 2 --workers 1,2``: two API
     nodes with one worker, then with two, on NATS."""
+    monkeypatch.setenv("JOURNEYLINE_NATS", NATS)  # the NATS server the processes share
     argv = ["bench", "--store", pg.SERVER, "--events", "200", "--single-events", "40"]
     argv += ["--runs", "1", "--dir", str(tmp_path), "--json", "--timeout", "90"]
     argv += [*FEED_ARGS, *MILLION_ARGS, "--nodes", "2", "--workers", "1,2"]
@@ -313,6 +332,7 @@ def test_bench_on_postgresql_with_scale_out(
     assert "Index" in figures["journey_million"]["plan"]  # PostgreSQL's words
     assert "scale-out, 2 API nodes and 2 workers: " in render(report)
     assert _bench_schemas() == []  # every run's schema is gone
+    assert _bench_streams() == []  # and every run's stream
     assert list(tmp_path.iterdir()) == []
 
 

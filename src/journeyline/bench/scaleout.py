@@ -165,10 +165,12 @@ def scale_run(
     workers: int,
     concurrency: int,
     timeout: float,
-    nats_url: str = NATS,
+    nats_url: str | None = None,
 ) -> Run:
     """One configuration: ``nodes`` API processes, ``workers`` workers, the events ``wire``
-    (module docstring)."""
+    (module docstring), on the NATS server ``nats_url`` (default ``$JOURNEYLINE_NATS``, else
+    ``nats://127.0.0.1:4222``)."""
+    nats_url = nats_url or os.environ.get("JOURNEYLINE_NATS") or NATS
     if not backend.postgres:
         raise BenchError("--nodes needs --store postgresql://... (scale-out shares one store)")
     if not 1 <= nodes <= MAX_NODES:
