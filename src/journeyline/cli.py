@@ -583,7 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="scale-out figures: this many 'serve --role api' processes (needs a PostgreSQL"
-        " --store and NATS at 127.0.0.1:4222; 0: not measured, the default)",
+        " --store and NATS: $JOURNEYLINE_NATS, default nats://127.0.0.1:4222; 0: not measured, the"
+        " default)",
     )
     bench.add_argument(
         "--workers",
