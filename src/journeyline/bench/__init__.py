@@ -96,9 +96,10 @@ from typing import Any
 from journeyline.bench import feed as feeds
 from journeyline.bench import journey, latency, million, rules, scaleout, stores
 from journeyline.bench.errors import BenchError
-from journeyline.bench.feed import MAX_CLIENTS, MAX_RATE, feed_run
+from journeyline.bench.feed import feed_run
 from journeyline.bench.http import HTTP_BATCH, SEGMENT_BATCH, http_run, live_server, web_http_run
 from journeyline.bench.latency import latency_run
+from journeyline.bench.options import check_counts, check_definitions, check_store
 from journeyline.bench.report import render
 from journeyline.bench.rules import Prepared, prepare, related_definitions, unrelated_definitions
 from journeyline.bench.runs import (
@@ -147,7 +148,6 @@ __all__ = [
     "web_http_run",
 ]
 
-MAX_EVENTS = 5_000_000
 
 ENGINE_GOAL = 10_000.0  # events/s
 ENGINE_GOAL_SHARE = 25.0  # % of the ceiling
@@ -157,8 +157,6 @@ MINIMAL_GOAL_SHARE = 25.0  # % of the minimal endpoint, for the HTTP single even
 WEB_GOAL = 10_000.0  # events/s
 WEB_GOAL_SHARE = 25.0  # % of the ceiling
 DEFINITIONS_GOAL_SHARE = 80.0  # % of the same engine's rate without definitions
-MAX_DEFINITIONS = 100_000
-MAX_RELATED = 1_000
 
 
 @dataclass(slots=True)
@@ -215,11 +213,6 @@ def _measure(runs: int, root: Path, quiet: bool, jobs: Sequence[Job]) -> None:
             _progress(quiet, f"  {figure.name} run {number}/{runs}: {run.rate:,.0f} events/s")
 
 
-def _check_count(value: int, option: str) -> None:
-    if not 1 <= value <= MAX_EVENTS:
-        raise BenchError(f"{option} must be between 1 and {MAX_EVENTS:,}")
-
-
 def _engine_defs(
     main: Workload, start: Path, counts: tuple[int, int], timeout: float, workdir: Path
 ) -> Run:
@@ -260,42 +253,6 @@ def _definition_jobs(
     return conversation, web
 
 
-def _check_definitions(args: argparse.Namespace) -> None:
-    if not 0 <= args.definitions <= MAX_DEFINITIONS:
-        raise BenchError(f"--definitions must be between 0 and {MAX_DEFINITIONS:,}")
-    if not 0 <= args.related <= MAX_RELATED:
-        raise BenchError(f"--related must be between 0 and {MAX_RELATED:,}")
-    if not 0 <= args.latency_seconds <= 600:
-        raise BenchError("--latency-seconds must be between 0 (no latency figure) and 600")
-    top = latency.MAX_BATCH / latency.TICK
-    if not 10 <= args.latency_rate <= top:
-        raise BenchError(f"--latency-rate must be between 10 and {top:,.0f}")
-    if not 1 <= args.latency_fire_every <= 1000:
-        raise BenchError("--latency-fire-every must be between 1 and 1000")
-    if not 0 <= args.feed_seconds <= 600:
-        raise BenchError("--feed-seconds must be between 0 (no feed latency figure) and 600")
-    if not 10 <= args.feed_rate <= MAX_RATE:
-        raise BenchError(f"--feed-rate must be between 10 and {MAX_RATE:,}")
-    if not 1 <= args.feed_clients <= MAX_CLIENTS:
-        raise BenchError(f"--feed-clients must be between 1 and {MAX_CLIENTS:,}")
-
-
-def _check_store(args: argparse.Namespace) -> tuple[stores.Backend, list[int]]:
-    """The backend of ``--store`` (reachable), and the worker counts of the scale-out lines
-    (none without ``--nodes``)."""
-    if not 0 <= args.nodes <= scaleout.MAX_NODES:
-        raise BenchError(f"--nodes must be between 0 and {scaleout.MAX_NODES}")
-    sessions: int = args.million_sessions
-    if sessions and not million.TARGET <= sessions <= million.MAX_SESSIONS:
-        raise BenchError(
-            f"--million-sessions must be 0 or between {million.TARGET} and {million.MAX_SESSIONS:,}"
-        )
-    backend = stores.Backend.parse(args.store)
-    if args.nodes and not backend.postgres:
-        raise BenchError("--nodes needs --store postgresql://... (scale-out shares one store)")
-    return backend, scaleout.parse_workers(args.workers) if args.nodes else []
-
-
 def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
     """The goal, on the line with the most unrelated definitions: >= 80% of ``base``."""
     unrelated = [f for f in figures if not f.name.endswith("_related")]
@@ -310,16 +267,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     runs: int = args.runs
     if runs < 1 or runs > 25:
         raise BenchError("--runs must be between 1 and 25")
-    _check_count(events, "--events")
-    _check_count(args.web_events, "--web-events")
-    _check_count(args.web_single_events, "--web-single-events")
-    _check_count(args.web_batch_events, "--web-batch-events")
-    _check_definitions(args)
+    check_counts(args)
+    check_definitions(args)
     if not 0 < args.timeout <= 3600:
         raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
         raise BenchError("--concurrency must be between 1 and 256")
-    backend, worker_counts = _check_store(args)
+    backend, worker_counts = check_store(args)
     on_pg = backend.postgres
     single_count = max(1, min(events, args.single_events))
     quiet: bool = args.json
