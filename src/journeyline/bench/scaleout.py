@@ -132,7 +132,8 @@ async def _drive(
             writer.close()
 
     query = f"SELECT count(*) FROM event_log WHERE kind = '{genesys_detail.KIND}'"
-    async with asyncio.timeout(timeout):
+
+    async def timed() -> tuple[float, float]:
         start = time.perf_counter()
         try:
             async with asyncio.TaskGroup() as group:
@@ -144,6 +145,11 @@ async def _drive(
         while await asyncio.to_thread(stores.count, url, query) < total:
             await asyncio.sleep(POLL)
         return acked, time.perf_counter() - start
+
+    try:
+        return await asyncio.wait_for(timed(), timeout)
+    except TimeoutError:
+        raise BenchError(f"the scale-out run did not finish within {timeout:.0f} s") from None
 
 
 async def _delete_stream(stream: str, server: str) -> None:
