@@ -130,6 +130,8 @@ def test_bench_reports_every_figure_as_json(
     web_single = figures["web_http_single"]
     assert web_single["events_per_run"] == web_single["accepted"] == 50
     assert web_single["requests_per_s"] == web_single["events_per_s"]
+    web_share = 100 * web_single["events_per_s"] / figures["http_minimal"]["events_per_s"]
+    assert web_single["pct_of_minimal"] == pytest.approx(web_share, abs=0.1)
     web_batch = figures["web_http_batch"]
     assert web_batch["events_per_run"] == web_batch["accepted"] == 200
     assert web_batch["requests"] == 2  # 200 Segment messages in batches of 100

@@ -80,7 +80,8 @@ def _web_lines(f: dict[str, Any]) -> list[str]:
         f" ({w['session_events']:,} session events), {w['contacts']:,} contacts"
         f" ({w['identified_contacts']:,} identified); web HTTP single:"
         f" {f['web_http_single']['events_per_run']:,} requests"
-        f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s"
+        f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s,"
+        f" {f['web_http_single']['pct_of_minimal']:.0f}% of the minimal endpoint's"
     ]
 
 
