@@ -594,6 +594,37 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help="GETs of that journey page timed (0: not measured; default 200)",
     )
+    bench.add_argument(
+        "--store",
+        default=None,
+        help="sqlite (default: a fresh file per run) or postgresql://user@host/database (a"
+        " fresh schema per run, dropped afterwards)",
+    )
+    bench.add_argument(
+        "--nodes",
+        type=int,
+        default=0,
+        help="scale-out figures: this many 'serve --role api' processes (needs a PostgreSQL"
+        " --store and NATS: $JOURNEYLINE_NATS, default nats://127.0.0.1:4222; 0: not measured, the"
+        " default)",
+    )
+    bench.add_argument(
+        "--workers",
+        default=None,
+        help="worker counts of the scale-out figures, comma-separated (default 1,2,4)",
+    )
+    bench.add_argument(
+        "--million-sessions",
+        type=int,
+        default=1_000_000,
+        help="sessions stored for the one-contact journey read (0: not measured; default 1000000)",
+    )
+    bench.add_argument(
+        "--million-requests",
+        type=int,
+        default=200,
+        help="GETs of each journey read timed at each store size (default 200)",
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 
