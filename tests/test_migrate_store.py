@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,27 @@ def test_a_copy_whose_projections_a_rebuild_does_not_give_is_reported(
         False,
     )
     assert "a rebuild from the copied log differs" in err
+
+
+def test_a_source_that_is_not_there_is_refused_and_not_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --from (a file or a PostgreSQL schema that does not exist) is not opened —
+    opening makes an empty store — and copied as nothing with exit 0: it is refused (exit 2),
+    and neither it nor the target is made."""
+    missing = tmp_path / "typo.db"
+    target = tmp_path / "target.db"
+    capsys.readouterr()
+    assert migrate(f"sqlite:///{missing}", f"sqlite:///{target}") == {"code": 2}
+    assert "there is no store at" in capsys.readouterr().err
+    assert not missing.exists()
+    assert not target.exists()
+
+    schema = f"t_{uuid.uuid4().hex[:12]}_absent"
+    source = f"{pg.SERVER}{'&' if '?' in pg.SERVER else '?'}schema={schema}"
+    assert migrate(source, f"sqlite:///{target}") == {"code": 2}
+    assert "there is no store at" in capsys.readouterr().err
+    with psycopg.connect(pg.SERVER) as conn:
+        made = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        assert made.fetchone() is None
+    assert not target.exists()

@@ -424,7 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
         " Prints the rows copied per table.",
     )
     move.add_argument(
-        "--from", dest="source", required=True, metavar="URL", help="the store to copy"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="the store to copy (refused, exit 2, when there is none there: it is not made)",
     )
     move.add_argument(
         "--to",

@@ -15,7 +15,7 @@ from journeyline.config import Settings
 from journeyline.engine.replay import rebuilt_snapshot
 from journeyline.engine.unit import Engine
 from journeyline.store import open_store
-from journeyline.store.transfer import BATCH, Copied, check_empty, copy_store
+from journeyline.store.transfer import BATCH, Copied, check_empty, check_source, copy_store
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,9 @@ def move_store(
     source_url: str, target_url: str, settings: Settings, clock: Clock, *, batch: int = BATCH
 ) -> Moved:
     """Copy the store at ``source_url`` into the empty one at ``target_url`` and check it.
-    Raises ``Conflict`` when the target holds anything (nothing is read or written then)."""
+    Raises ``InvalidInput`` when there is no store at ``source_url``, ``Conflict`` when the
+    target holds anything (nothing is read or written then)."""
+    check_source(source_url)
     source = open_store(source_url)
     try:
         target = open_store(target_url)

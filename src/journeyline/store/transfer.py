@@ -46,6 +46,20 @@ def tables_of(store: Store) -> Tables:
     return store  # type: ignore[return-value]  # a SqlStore's connection provides Tables
 
 
+def check_source(url: str) -> None:
+    """A source that is not there (a mistyped file or schema) is refused before it is opened:
+    opening would make it, empty, and the copy would move nothing and succeed."""
+    scheme = url.split(":", 1)[0]
+    if scheme in ("postgresql", "postgres"):
+        from journeyline.store.postgres.connection import holds_a_store
+    elif scheme == "sqlite":
+        from journeyline.store.sqlite.connection import holds_a_store
+    else:
+        return  # open_store says what is wrong with it
+    if not holds_a_store(url):
+        raise InvalidInput(f"there is no store at {url} (is the URL right?): nothing to copy")
+
+
 def check_empty(target: Store) -> None:
     """A target that holds anything is refused: a copy never merges two stores."""
     tables = tables_of(target)

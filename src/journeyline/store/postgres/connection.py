@@ -122,6 +122,22 @@ def migrate(url: str) -> None:
         raise StoreError(f"cannot migrate {url}: {exc}") from exc
 
 
+def holds_a_store(url: str) -> bool:
+    """Whether the schema of ``url`` is there and migrations made a log in it (looked at
+    only: no schema is made)."""
+    conninfo, schema = split_url(url)
+    try:
+        with _connect(conninfo, None) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM information_schema.tables"
+                " WHERE table_schema = coalesce(%s, current_schema()) AND table_name = 'event_log'",
+                (schema,),
+            ).fetchone()
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot open {url}: {exc}") from exc
+    return found is not None
+
+
 def _bytes(value: Any) -> Any:
     return value.encode() if isinstance(value, str) else value
 
