@@ -1,0 +1,76 @@
+"""deploy/haproxy.cfg run for real: Debian's ``haproxy`` with the file as it is — only its
+``server-template`` (Docker's DNS) pointed at a real journeyline server on 127.0.0.1, and its
+port a free one — in front of that server. ``/metrics`` is for the internal network only,
+however its path is spelled: the server matches the percent-decoded path, so a rule on the raw
+one is dodged by ``/%6Detrics``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import free_port, serve
+from journeyline.api.app import create_app
+from journeyline.config import Settings
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+HAPROXY = Path("/usr/sbin/haproxy")
+TOKEN = "m" * 32
+
+
+@contextmanager
+def haproxy_before(backend: str, tmp_path: Path) -> Iterator[str]:
+    if not HAPROXY.exists():
+        pytest.fail("these tests run deploy/haproxy.cfg: install Debian's haproxy", pytrace=False)
+    port = free_port()
+    config = (DEPLOY / "haproxy.cfg").read_text()
+    config, servers = re.subn(
+        r"^(\s*)server-template .*$",
+        rf"\1server api1 {backend.removeprefix('http://')} check inter 200ms",
+        config,
+        flags=re.M,
+    )
+    config, binds = re.subn(r"^(\s*)bind :8080$", rf"\1bind 127.0.0.1:{port}", config, flags=re.M)
+    assert (servers, binds) == (1, 1)
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(config)
+    command = [str(HAPROXY), "-db", "-f", str(path)]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proxy:
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 15
+            while True:  # up, and the server checked ready (else HAProxy answers 503)
+                assert proxy.poll() is None, proxy.communicate()[1]
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "HAProxy did not pass requests on"
+                time.sleep(0.1)
+            yield base
+        finally:
+            proxy.terminate()
+            proxy.communicate(timeout=10)
+
+
+def test_the_metrics_are_refused_from_outside_however_the_path_is_spelled(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(store_url=f"sqlite:///{tmp_path / 'journeyline.db'}", metrics_token=TOKEN)
+    token = {"Authorization": f"Bearer {TOKEN}"}
+    with (
+        serve(create_app(settings), settings=settings) as direct,
+        haproxy_before(direct, tmp_path) as outside,
+    ):
+        for path in ("/metrics", "/%6Detrics", "/%6detrics", "/%6D%65trics"):
+            assert httpx.get(f"{direct}{path}", headers=token).status_code == 200, path
+            assert httpx.get(f"{outside}{path}", headers=token).status_code == 403, path
+        assert httpx.get(f"{outside}/health").status_code == 200
