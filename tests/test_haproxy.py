@@ -9,6 +9,7 @@ desktop's cookies ``Secure``), and never from the browser itself."""
 from __future__ import annotations
 
 import re
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -54,7 +55,10 @@ def haproxy_before(backend: str, tmp_path: Path, *, tls: bool = False) -> Iterat
             while True:  # up, and the server checked ready (else HAProxy answers 503)
                 assert proxy.poll() is None, proxy.communicate()[1]
                 try:
-                    if httpx.get(f"{base}/health", timeout=2, verify=False).status_code == 200:
+                    if (
+                        httpx.get(f"{base}/health", timeout=2, verify=trust(tmp_path)).status_code
+                        == 200
+                    ):
                         break
                 except httpx.TransportError:
                     pass
@@ -66,12 +70,21 @@ def haproxy_before(backend: str, tmp_path: Path, *, tls: bool = False) -> Iterat
             proxy.communicate(timeout=10)
 
 
+def trust(tmp_path: Path) -> ssl.SSLContext:
+    """What the test's certificate, when there is one, is checked with."""
+    made = tmp_path / "cert.pem"
+    return ssl.create_default_context(cafile=str(made) if made.exists() else None)
+
+
 def certificate(tmp_path: Path) -> Path:
     """A self-signed certificate and its key in one PEM file, as HAProxy takes them."""
     key, cert, pem = (tmp_path / name for name in ("key.pem", "cert.pem", "haproxy.pem"))
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
     )
@@ -99,7 +112,7 @@ def test_the_server_learns_the_scheme_from_haproxy_not_from_the_browser(
         serve(create_app(settings), settings=settings) as direct,
         haproxy_before(direct, tmp_path, tls=tls) as outside,
     ):
-        form = httpx.get(f"{outside}/desktop/signin", headers=headers, verify=False)
+        form = httpx.get(f"{outside}/desktop/signin", headers=headers, verify=trust(tmp_path))
     assert form.status_code == 200
     (cookie,) = form.headers.get_list("set-cookie")
     assert cookie.startswith("jl_csrf=")
