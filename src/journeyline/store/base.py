@@ -8,6 +8,7 @@ rest of the package imports. Backends are chosen by the URL scheme (``sqlite:///
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from journeyline.model.errors import InvalidInput
@@ -115,6 +116,9 @@ def open_store(url: str) -> Store:
 
     opener = BACKENDS.get(scheme)
     if opener is None:
+        for backend in ("postgres", "sqlite"):  # every built-in one named
+            importlib.import_module(f"journeyline.store.{backend}")
+
         known = ", ".join(sorted(BACKENDS))
         raise InvalidInput(f"unsupported store URL scheme '{scheme}' (known: {known})")
     return opener(url)
