@@ -209,3 +209,27 @@ def test_a_source_that_is_not_there_is_refused_and_not_made(
         made = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
         assert made.fetchone() is None
     assert not target.exists()
+
+
+def test_a_copy_whose_log_a_rebuild_cannot_replay_is_reported_as_copied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check failing is not the copy being refused: a log with a command twice (a second
+    copy under another key, behind the log's back) is copied, and the command says a rebuild
+    from it failed (exit 1, with the report), not exit 2 with only the replay's error."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    with running_receiver() as receiver:
+        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
+    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
+        db.execute(
+            "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
+            " SELECT key || '-again', kind, partition_key, received_ms, body,"
+            " (SELECT max(unit) + 1 FROM event_log) FROM event_log WHERE seq = 1"
+        )
+        db.commit()
+    capsys.readouterr()
+    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert (report["countsEqual"], report["rebuildEqual"]) == (True, False)
+    assert "a rebuild from the copied log failed: " in err
