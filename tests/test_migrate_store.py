@@ -162,23 +162,33 @@ def _per_table(url: str, query: str) -> dict[str, int]:
     return found
 
 
+def spoiled_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], statement: str
+) -> tuple[dict[str, Any], str]:
+    """A filled SQLite source changed by ``statement`` behind the engine's back, copied: the
+    report and stderr of a command that must exit 1."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    with running_receiver() as receiver:
+        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
+    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
+        db.execute(statement)
+        db.commit()
+    capsys.readouterr()
+    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
+    out, err = capsys.readouterr()
+    return json.loads(out), err
+
+
 def test_a_copy_whose_projections_a_rebuild_does_not_give_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The check is real: a source whose projections were changed behind the log's back
     copies, and the command says the rebuild differs (exit 1)."""
-    source = f"sqlite:///{tmp_path / 'source.db'}"
-    with running_receiver() as receiver:
-        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
-    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
-        db.execute(
-            "DELETE FROM session_events WHERE rowid IN (SELECT min(rowid) FROM session_events)"
-        )
-        db.commit()
-    capsys.readouterr()
-    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
-    out, err = capsys.readouterr()
-    report = json.loads(out)
+    report, err = spoiled_copy(
+        tmp_path,
+        capsys,
+        "DELETE FROM session_events WHERE rowid IN (SELECT min(rowid) FROM session_events)",
+    )
     assert (report["countsEqual"], report["projectionsEqual"], report["rebuildEqual"]) == (
         True,
         True,
@@ -217,19 +227,12 @@ def test_a_copy_whose_log_a_rebuild_cannot_replay_is_reported_as_copied(
     """The check failing is not the copy being refused: a log with a command twice (a second
     copy under another key, behind the log's back) is copied, and the command says a rebuild
     from it failed (exit 1, with the report), not exit 2 with only the replay's error."""
-    source = f"sqlite:///{tmp_path / 'source.db'}"
-    with running_receiver() as receiver:
-        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
-    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
-        db.execute(
-            "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
-            " SELECT key || '-again', kind, partition_key, received_ms, body,"
-            " (SELECT max(unit) + 1 FROM event_log) FROM event_log WHERE seq = 1"
-        )
-        db.commit()
-    capsys.readouterr()
-    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
-    out, err = capsys.readouterr()
-    report = json.loads(out)
+    report, err = spoiled_copy(
+        tmp_path,
+        capsys,
+        "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
+        " SELECT key || '-again', kind, partition_key, received_ms, body,"
+        " (SELECT max(unit) + 1 FROM event_log) FROM event_log WHERE seq = 1",
+    )
     assert (report["countsEqual"], report["rebuildEqual"]) == (True, False)
     assert "a rebuild from the copied log failed: " in err
