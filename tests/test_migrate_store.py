@@ -10,6 +10,7 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -236,3 +237,28 @@ def test_a_copy_whose_log_a_rebuild_cannot_replay_is_reported_as_copied(
     )
     assert (report["countsEqual"], report["rebuildEqual"]) == (True, False)
     assert "a rebuild from the copied log failed: " in err
+
+
+def test_a_password_in_a_store_url_is_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report and the refusals name the stores with their passwords masked."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    open_store(source).close()
+    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
+        db.execute("INSERT INTO server_secrets VALUES ('x', 'y', 0)")
+        db.commit()
+    with pg.fresh_url() as target:
+        parts = urlsplit(target)  # the test server's trust auth takes any password
+        host = parts.netloc.rsplit("@", 1)[-1]
+        secret = urlunsplit(parts._replace(netloc=f"{parts.username}:hunter2secret@{host}"))
+        capsys.readouterr()
+        assert migrate(source, secret) == {"code": 0}
+        out, err = capsys.readouterr()
+        assert json.loads(out)["to"] == secret.replace("hunter2secret", "***")
+        assert migrate(source, secret) == {"code": 2}  # not empty now
+        assert migrate(f"sqlite:///{tmp_path / 'typo.db'}", secret) == {"code": 2}
+        more, refused = capsys.readouterr()
+    assert "not empty" in refused
+    assert "there is no store" in refused
+    assert "hunter2secret" not in out + err + more + refused

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from journeyline.model.errors import InvalidInput
 from journeyline.store.protocol import (
@@ -102,6 +103,16 @@ BACKENDS: dict[str, Opener] = {}
 
 def register_backend(scheme: str, opener: Opener) -> None:
     BACKENDS[scheme] = opener
+
+
+def shown(url: str) -> str:
+    """``url`` with its password, if it names one, as ``***``: a store's URL as it is printed or
+    put in a message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.netloc.rpartition("@")[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{parts.netloc.rpartition('@')[2]}"))
 
 
 def open_store(url: str) -> Store:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from graphlib import TopologicalSorter
 
 from journeyline.model.errors import Conflict, InvalidInput
-from journeyline.store.base import Store
+from journeyline.store.base import Store, shown
 from journeyline.store.sql.store import SqlStore
 from journeyline.store.sql.transfer import Tables
 
@@ -42,7 +42,7 @@ class Copied:
 
 def tables_of(store: Store) -> Tables:
     if not isinstance(store, SqlStore):
-        raise InvalidInput(f"the store {store.url} cannot be copied table by table")
+        raise InvalidInput(f"the store {shown(store.url)} cannot be copied table by table")
     return store  # type: ignore[return-value]  # a SqlStore's connection provides Tables
 
 
@@ -57,7 +57,9 @@ def check_source(url: str) -> None:
     else:
         return  # open_store says what is wrong with it
     if not holds_a_store(url):
-        raise InvalidInput(f"there is no store at {url} (is the URL right?): nothing to copy")
+        raise InvalidInput(
+            f"there is no store at {shown(url)} (is the URL right?): nothing to copy"
+        )
 
 
 def check_empty(target: Store) -> None:
@@ -66,7 +68,7 @@ def check_empty(target: Store) -> None:
     filled = sorted(name for name in tables.table_columns() if tables.table_count(name))
     if filled:
         raise Conflict(
-            f"the target store {target.url} is not empty (rows in {', '.join(filled)});"
+            f"the target store {shown(target.url)} is not empty (rows in {', '.join(filled)});"
             " migrate-store copies into a new, empty store only"
         )
 
