@@ -138,10 +138,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_migrate_store(args: argparse.Namespace) -> int:
     """Copy a whole store into a new, empty one, then check the copy (docs/deploy.md)."""
     from journeyline.engine.move import move_store
+    from journeyline.store.base import shown
 
     settings = Settings.from_env(store_url=args.target)
     moved = move_store(args.source, args.target, settings, system_clock, batch=args.batch)
-    _print({"from": args.source, "to": args.target, **moved.doc()})
+    _print({"from": shown(args.source), "to": shown(args.target), **moved.doc()})
     if moved.problems:
         print(f"journeyline: the copy does not check out: {'; '.join(moved.problems)}",
               file=sys.stderr)  # fmt: skip
@@ -411,7 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
         " Prints the rows copied per table.",
     )
     move.add_argument(
-        "--from", dest="source", required=True, metavar="URL", help="the store to copy"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="the store to copy (refused, exit 2, when there is none there: it is not made)",
     )
     move.add_argument(
         "--to",
