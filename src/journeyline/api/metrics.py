@@ -20,7 +20,6 @@ subscribers' names and partition numbers. No identifier or personal data reaches
 
 from __future__ import annotations
 
-import collections
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -88,9 +87,12 @@ class Metrics:
             ["source", "outcome"],
             registry=self.registry,
         )
-        for source in SOURCES:  # every series from the start: a rate needs its zero
-            for outcome in OUTCOMES:
-                self.events.labels(source, outcome)
+        #: every series from the start (a rate needs its zero), each looked up once
+        self._event_series = {
+            (source, outcome): self.events.labels(source, outcome)
+            for source in SOURCES
+            for outcome in OUTCOMES
+        }
         self.apply_seconds = Histogram(
             "journeyline_apply_seconds",
             "Seconds the writer took to apply and commit a group of submitted batches",
@@ -109,9 +111,15 @@ class Metrics:
     def count_events(self, source: str, outcomes: Iterable[str]) -> None:
         """Count an intake's events by outcome; anything but ``accepted`` or ``duplicate`` is
         a rejection."""
-        counted = collections.Counter(o if o in OUTCOMES else "rejected" for o in outcomes)
+        counted: dict[str, int] = {}
+        for o in outcomes:
+            o = o if o in OUTCOMES else "rejected"
+            counted[o] = counted.get(o, 0) + 1
         for outcome, count in counted.items():
-            self.events.labels(source, outcome).inc(count)
+            series = self._event_series.get((source, outcome))
+            if series is None:  # a source not known up front
+                series = self.events.labels(source, outcome)
+            series.inc(count)
 
     def watch(self, store: Store, dispatcher: Dispatcher) -> None:
         """Show the gauges read at scrape time (from the app's start, :meth:`unwatch` at its
