@@ -6,6 +6,7 @@ through the same reader production uses.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -98,6 +99,23 @@ def test_parse_page(url: str, expected: Page) -> None:
 def test_parse_page_keeps_what_the_client_sent() -> None:
     page = parse_page("https://example.com/", title="Home", keywords="shoes", lang="en")
     assert (page.title, page.keywords, page.lang) == ("Home", "shoes", "en")
+
+
+@pytest.mark.parametrize(
+    ("title", "keywords", "lang"),
+    [(None, None, None), ("Home", None, None), (None, "shoes", None), (None, None, "en-GB")],
+)
+def test_parse_page_keeps_every_part_of_the_url(
+    title: str | None, keywords: str | None, lang: str | None
+) -> None:
+    """What the client sent is added to every part parsed from the URL, none dropped."""
+    url = "https://www.example.co.uk/c/bags/back%20packs?utm_source=x#top"
+    parts = parse_page(url)
+    expected = dataclasses.replace(parts, title=title, keywords=keywords, lang=lang)
+    assert parse_page(url, title=title, keywords=keywords, lang=lang) == expected
+    assert parts.breadcrumb == ("c", "bags", "back packs")
+    assert (parts.domain, parts.fragment) == ("example.co.uk", "top")
+    assert parts.query_string == "utm_source=x"
 
 
 @pytest.mark.parametrize(

@@ -93,9 +93,12 @@ class Metrics:
             ["source", "outcome"],
             registry=self.registry,
         )
-        for source in SOURCES:  # every series from the start: a rate needs its zero
-            for outcome in OUTCOMES:
-                self.events.labels(source, outcome)
+        #: every series from the start (a rate needs its zero), each looked up once
+        self._event_series = {
+            (source, outcome): self.events.labels(source, outcome)
+            for source in SOURCES
+            for outcome in OUTCOMES
+        }
         self.identify_refused = Counter(
             "journeyline_identify_refused",
             "Events accepted whose traits claim nothing: unsigned or wrongly signed traits on "
@@ -124,9 +127,15 @@ class Metrics:
     def count_events(self, source: str, outcomes: Iterable[str]) -> None:
         """Count an intake's events by outcome; anything but ``accepted`` or ``duplicate`` is
         a rejection."""
-        counted = collections.Counter(o if o in OUTCOMES else "rejected" for o in outcomes)
+        counted: dict[str, int] = {}
+        for o in outcomes:
+            o = o if o in OUTCOMES else "rejected"
+            counted[o] = counted.get(o, 0) + 1
         for outcome, count in counted.items():
-            self.events.labels(source, outcome).inc(count)
+            series = self._event_series.get((source, outcome))
+            if series is None:  # a source not known up front
+                series = self.events.labels(source, outcome)
+            series.inc(count)
 
     def count_refused(self, source: str, reasons: Iterable[str | None]) -> None:
         """Count the events whose traits were refused (``WebEvent.traits_refused``)."""

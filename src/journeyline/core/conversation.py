@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from journeyline.core.uuids import uuid5_text
 from journeyline.model.detail import DetailEvent, JourneyContext
 from journeyline.model.session import (
     AttributeValue,
@@ -90,12 +91,12 @@ OWN_SIDE = frozenset({"ENDPOINT", "CLIENT"})
 @functools.lru_cache(maxsize=1 << 16)  # a pure function asked again at every refold
 def session_id_for(conversation_id: str) -> str:
     """The conversation session's id: stable, so replays and late events find the same one."""
-    return str(uuid.uuid5(NAMESPACE, "conversation:" + conversation_id))
+    return uuid5_text(NAMESPACE, "conversation:" + conversation_id)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a pure function asked again at every refold
 def _event_id(session_id: str, name: str, anchor: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{session_id}:{name}:{anchor}"))
+    return uuid5_text(NAMESPACE, f"{session_id}:{name}:{anchor}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import functools
 import operator
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
+from journeyline.core.uuids import uuid5_text
 from journeyline.model.commands import (
     Command,
     ContactFields,
@@ -115,7 +115,7 @@ def live(contact: Contact | None, now_ms: int) -> Contact | None:
 def named_id(*parts: str) -> str:
     """A contact id made from what the contact is made from (a cookie, a number): stable, so a
     replay makes the same contacts."""
-    return str(uuid.uuid5(NAMESPACE, "contact:" + ":".join(parts)))
+    return uuid5_text(NAMESPACE, "contact:" + ":".join(parts))
 
 
 def cookie_contact_id(cookie: str) -> str:

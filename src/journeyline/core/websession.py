@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-import uuid
 from collections.abc import Sequence
 
 from journeyline.core.conversation import NAMESPACE
 from journeyline.core.identity import identifies
+from journeyline.core.uuids import uuid5_text
 from journeyline.model.web import Campaign, WebEvent, WebSession
 
 SESSION_TIMEOUT_MS = 20 * 60 * 1000
@@ -27,13 +27,13 @@ SCREENVIEW = "screen_viewed"
 
 @functools.lru_cache(maxsize=1 << 16)  # asked again at every refold of the session
 def session_id_for(cookie_id: str, session_type: str, first_event_key: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{session_type}:{cookie_id}:{first_event_key}"))
+    return uuid5_text(NAMESPACE, f"{session_type}:{cookie_id}:{first_event_key}")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # asked by the fold, the store and the effects alike
 def web_event_id(key: str) -> str:
     """The id of a stored web event: a UUID made from its idempotency key."""
-    return str(uuid.uuid5(NAMESPACE, "webevent:" + key))
+    return uuid5_text(NAMESPACE, "webevent:" + key)
 
 
 def ordered(events: Sequence[WebEvent]) -> list[WebEvent]:

@@ -244,6 +244,7 @@ class Engine:
     ) -> list[Applied]:
         touched: dict[str, list[Accepted]] = {}
         visitors: dict[str, list[Any]] = {}
+        bodies: dict[str, bytes] = {}  # the new web events' canonical bodies, by key
         outcome: dict[int, Applied] = {}
         seen: set[str] = set()
         conversation_sessions: dict[str, str] = {}
@@ -264,11 +265,13 @@ class Engine:
                             new_visitor=new_cookie,
                             now_ms=now,
                             customer_name=name,
+                            bodies=bodies,
                         )
                     )
             self.web.write()
             touched.clear()
             visitors.clear()
+            bodies.clear()
 
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
@@ -290,6 +293,7 @@ class Engine:
                 touched.setdefault(item.event.conversation_id, []).append(item)
             else:
                 visitors.setdefault(partition_of(item.event), []).append(item.event)
+                bodies[key] = item.body
         flush()
         results: list[Applied] = []
         for index, item in enumerate(batch):

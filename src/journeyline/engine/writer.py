@@ -23,6 +23,7 @@ waits on the database lock while a large unit of work commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
@@ -42,10 +43,45 @@ T = TypeVar("T")
 log = logging.getLogger("journeyline.writer")
 
 
+class _Reply(Generic[T]):
+    """The answer to a request of the event loop, set from the writer's thread: an asyncio
+    future of the submitting loop, settled there with one ``call_soon_threadsafe`` (cheaper per
+    request than a ``concurrent.futures.Future`` wrapped with ``asyncio.wrap_future``, which
+    builds a condition variable and chains two futures). An answer for a loop that has closed,
+    or for a request that is no longer awaited, is dropped."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.future: asyncio.Future[T] = self.loop.create_future()
+
+    def set_result(self, value: T) -> None:
+        self._settle(value, None)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._settle(None, exc)
+
+    def _settle(self, value: T | None, exc: BaseException | None) -> None:
+        if self.loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self.loop.call_soon_threadsafe(_settle, self.future, value, exc)
+
+
+def _settle(future: asyncio.Future[T], value: T | None, exc: BaseException | None) -> None:
+    if future.done():  # cancelled: nobody waits for it
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(value)  # type: ignore[arg-type]
+
+
 @dataclass(slots=True)
 class _Batch:
     inputs: list[Input]
-    future: Future[list[Applied]]
+    future: _Reply[list[Applied]]
 
 
 @dataclass(slots=True)
@@ -112,9 +148,9 @@ class Writer:
         return self._thread.is_alive()
 
     async def submit(self, batch: Sequence[Input]) -> list[Applied]:
-        future: Future[list[Applied]] = Future()
-        self._queue.put(_Batch(list(batch), future))
-        return await asyncio.wrap_future(future)
+        reply: _Reply[list[Applied]] = _Reply()
+        self._queue.put(_Batch(list(batch), reply))
+        return await reply.future
 
     async def call(self, function: Callable[[Store], T]) -> T:
         """Run ``function(store)`` in a transaction of its own on the writer's connection."""

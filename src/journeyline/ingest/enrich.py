@@ -30,7 +30,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -90,7 +90,20 @@ def parse_page(
     page = _page(url)
     if page is None:
         raise InvalidInput(f"{field} must be an absolute http or https URL", field=field)
-    return replace(page, title=title, keywords=keywords, lang=lang)
+    if title is None and keywords is None and lang is None:
+        return page  # the cached parts as they are (immutable)
+    return Page(  # not dataclasses.replace, which inspects the fields at every call
+        url=page.url,
+        title=title,
+        domain=page.domain,
+        hostname=page.hostname,
+        pathname=page.pathname,
+        query_string=page.query_string,
+        fragment=page.fragment,
+        keywords=keywords,
+        lang=lang,
+        breadcrumb=page.breadcrumb,
+    )
 
 
 # (query parameter, network, set on ad clicks only). The first one present wins, so the

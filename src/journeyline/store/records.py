@@ -6,7 +6,7 @@ contract suite (``tests/store/test_contract.py``) compares.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -51,13 +51,18 @@ class ConversationWrite:
 
 @dataclass(frozen=True, slots=True)
 class WebSessionWrite:
-    """A web session to store, the events to add (or, with ``replace``, all of them), its link."""
+    """A web session to store, the events to add (or, with ``replace``, all of them), its link.
+
+    ``docs``: the stored JSON of some of the events by key, when the caller has it already (an
+    accepted event's canonical body, as logged): the store keeps it instead of encoding the
+    event again. The same event either way: only the order of the keys may differ."""
 
     session: WebSession
     events: Sequence[WebEvent]
     contact_id: str | None
     verified: bool
     replace: bool
+    docs: Mapping[str, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)

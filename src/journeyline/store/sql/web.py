@@ -17,6 +17,7 @@ from journeyline.store.sql.query import Db, chunks, marks
 _web_session_decoder = msgspec.json.Decoder(WebSession)
 _web_event_decoder = msgspec.json.Decoder(WebEvent)
 _encoder = msgspec.json.Encoder()
+_NO_DOCS: dict[str, bytes] = {}
 
 
 class WebMixin:
@@ -63,7 +64,7 @@ class WebMixin:
                     e.created_ms,
                     e.event_name,
                     "AppEvent" if e.session_type == "app" else "WebEvent",
-                    _encoder.encode(e),
+                    (w.docs or _NO_DOCS).get(e.key) or _encoder.encode(e),
                 )
                 for w in writes
                 for e in w.events

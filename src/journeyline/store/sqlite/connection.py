@@ -54,6 +54,17 @@ def holds_a_store(url: str) -> bool:
     return found is not None
 
 
+#: Page cache and checkpoint size of each connection (durability unchanged: every commit still
+#: syncs the write-ahead log). A unit of work dirties pages of many tables and indexes at once
+#: (the log, sessions and their seven indexes, session events, effects, contacts); with
+#: SQLite's defaults (a 2 MiB cache, a checkpoint every 1,000 pages) a batch of 1,000 events
+#: spills its cache and checkpoints every few commits, writing the same hot index pages to
+#: the database file again each time. 64 MiB of cache per connection and a checkpoint every
+#: 10,000 pages (~40 MiB of write-ahead log) write each of them once per checkpoint instead
+#: (docs/benchmarks.md, "Engine performance (issue 6)").
+TUNING = ("cache_size=-65536", "wal_autocheckpoint=10000")
+
+
 class Connection(Transactions):
     """The connection and the dialect; the other parts of the store are mixins on it."""
 
@@ -73,6 +84,8 @@ class Connection(Transactions):
             self._sqlite.execute("PRAGMA journal_mode=WAL")
             self._sqlite.execute("PRAGMA synchronous=FULL")
             self._sqlite.execute("PRAGMA foreign_keys=ON")
+            for pragma in TUNING:
+                self._sqlite.execute(f"PRAGMA {pragma}")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {url}: {exc}") from exc
         self._db = self._sqlite
