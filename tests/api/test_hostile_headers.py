@@ -28,3 +28,22 @@ def test_a_malformed_origin_or_referer_is_refused_not_a_500(
         f"/api/v2/journey/deployments/{shop}/customers/{COOKIE}/ping", headers={header: value}
     )
     assert ping.status_code == 403, ping.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", "/api/v2/journey/sessions", {"GET", "HEAD"}),
+        ("DELETE", "/api/v2/externalcontacts/contacts", {"GET", "HEAD", "POST"}),
+        ("PATCH", "/health", {"GET", "HEAD"}),
+    ],
+)
+def test_a_method_a_route_does_not_answer_is_a_405_that_names_the_ones_it_does(
+    api: Api, method: str, path: str, allowed: set[str]
+) -> None:
+    """RFC 9110: a 405 carries ``Allow`` (schemathesis's ``unsupported_method`` check found it
+    dropped by the error handler)."""
+    answer = api.client.request(method, path, headers=api.headers)
+    assert answer.status_code == 405, answer.text
+    assert answer.json()["code"] == "method.not.allowed"
+    assert set(answer.headers["allow"].split(", ")) == allowed

@@ -128,7 +128,7 @@ async def put_definition(
 
 
 def _sort(request: Request) -> tuple[str, bool]:
-    raw = request.query_params.get("sortBy") or "displayName"
+    raw = request.query_params.get("sortBy", "displayName")  # an empty one is no sort
     descending = raw.startswith("-")
     field = raw.removeprefix("-")
     if field not in _SORTS:
