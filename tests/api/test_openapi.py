@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from builders import answered, web_event
+from builders import answered, page_pattern, web_event
 from conftest import Api, FakeClock, bearer, flows_api, make_client
 from flow_receiver import running_receiver
 from journeyline.api import openapi
@@ -334,13 +334,7 @@ def _conversations(api: Api) -> str:
 
 
 def _pattern(path: str) -> dict[str, Any]:
-    return {
-        "criteria": [{"key": "page.url", "values": [path], "operator": "containsAny"}],
-        "count": 1,
-        "streamType": "Web",
-        "sessionType": "web",
-        "eventName": "page_viewed",
-    }
+    return page_pattern(path)
 
 
 def _definitions(api: Api) -> dict[str, str]:

@@ -25,7 +25,7 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from builders import answered, web_event
+from builders import answered, page_pattern, web_event
 from conftest import make_client, serve
 from journeyline.api.app import create_app
 from journeyline.config import Settings
@@ -78,13 +78,7 @@ def _seed(http: httpx.Client) -> dict[str, list[str]]:
             json={"firstName": "Ann", "workEmail": "ann@example.com"},
         )
     )
-    pattern = {
-        "criteria": [{"key": "page.url", "values": ["/p"], "operator": "containsAny"}],
-        "count": 1,
-        "streamType": "Web",
-        "sessionType": "web",
-        "eventName": "page_viewed",
-    }
+    pattern = page_pattern("/p")
     journey = {"patterns": [pattern]}
     segment = _ok(
         http.post("/api/v2/journey/segments", json={"displayName": "Seen", "journey": journey})

@@ -28,6 +28,7 @@ from journeyline.api.shapes_entities import (
     WrapupCode,
     WrapupCodeEntityListing,
 )
+from journeyline.core.ids import check_id
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.errors import InvalidInput, NotFound
 
@@ -48,8 +49,8 @@ def parse_entry(raw: bytes) -> EntryBody:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not body.name.strip() or len(body.name) > 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
-    if body.id is not None and not 0 < len(body.id) <= 256:
-        raise InvalidInput("id must be 1 to 256 characters", field="id")
+    if body.id is not None:
+        check_id(body.id)
     return body
 
 

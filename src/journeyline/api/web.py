@@ -26,6 +26,7 @@ from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, read_body, services
 from journeyline.api.shapes import WebEventResponse
 from journeyline.api.shapes_entities import WebDeployment, WebDeploymentListing
+from journeyline.core.ids import check_id
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
 from journeyline.ids import new_id
@@ -203,6 +204,8 @@ def parse_deployment(raw: bytes) -> DeploymentBody:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not 0 < len(body.name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
+    if body.id is not None:
+        check_id(body.id)
     for domain in body.allowed_domains:
         bare = domain.removeprefix("*.")
         if not bare or "/" in bare or ":" in bare or " " in bare:
