@@ -19,7 +19,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
-from journeyline.api.contract import PAGE_NUMBER, Ext, Operation, Param, declare, page_size
+from journeyline.api.contract import (
+    PAGE_NUMBER,
+    Ext,
+    GivenId,
+    Name,
+    Operation,
+    Param,
+    declare,
+    page_size,
+)
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.api.shapes_entities import (
@@ -36,8 +45,8 @@ from journeyline.model.errors import InvalidInput, NotFound
 class EntryBody(msgspec.Struct):
     """A directory entry's name, and (our extension) the id to give it."""
 
-    name: str
-    id: Ext[str] | None = None
+    name: Name
+    id: Ext[GivenId] | None = None
 
 
 def parse_entry(raw: bytes) -> EntryBody:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
-from journeyline.api.contract import Ext, declare
+from journeyline.api.contract import Ext, GivenId, declare
 from journeyline.api.directory import directory_operations, entry_listing
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, decode_body, read_body, services
@@ -51,7 +51,7 @@ class UserBody(msgspec.Struct):
     email: str | None = None
     password: str | None = None
     role: Ext[str] | None = None
-    id: Ext[str] | None = None
+    id: Ext[GivenId] | None = None
 
 
 COLLECTION, ENTRY = directory_operations(

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.auth import ROLES
-from journeyline.api.contract import Ext, Operation, declare
+from journeyline.api.contract import Ext, GivenId, Name, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, read_body, services
@@ -186,12 +186,12 @@ class DeploymentBody(msgspec.Struct, rename="camel"):
     """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses`` and
     ``id`` (given only when it is created) are ours."""
 
-    name: str
+    name: Name
     description: str | None = None
     allowed_domains: list[str] = []
     allow_all_domains: bool = False
     collect_ip_addresses: Ext[bool] = True
-    id: Ext[str] | None = None
+    id: Ext[GivenId] | None = None
 
 
 def parse_deployment(raw: bytes) -> DeploymentBody:

@@ -16,7 +16,9 @@ from urllib.parse import quote
 from journeyline.model.errors import InvalidInput
 
 SAFE = "-._~:@"
-_GIVEN = re.compile(r"[A-Za-z0-9\-._~:@]{1,256}")
+#: A given id, as a regular expression (JSON Schema's ``pattern`` too).
+ID_PATTERN = r"^[A-Za-z0-9\-._~:@]{1,256}$"
+_GIVEN = re.compile(ID_PATTERN)
 
 
 def check_id(value: str, field: str = "id") -> str:
