@@ -47,3 +47,22 @@ def test_a_method_a_route_does_not_answer_is_a_405_that_names_the_ones_it_does(
     assert answer.status_code == 405, answer.text
     assert answer.json()["code"] == "method.not.allowed"
     assert set(answer.headers["allow"].split(", ")) == allowed
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v2/flows/deadletters", "pageNumber=2&pageNumber=", "pageNumber"),
+        ("/api/v2/externalcontacts/contacts", "pageSize=1&pageSize=2", "pageSize"),
+        ("/api/v2/journey/segments", "sortBy=displayName&sortBy=-createdDate", "sortBy"),
+        ("/api/v2/journey/segments", "isActive=true&isActive=false", "isActive"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_a_400_naming_it(
+    api: Api, path: str, params: str, field: str
+) -> None:
+    """schemathesis: ``pageNumber`` given a dozen times was answered as if given once (the last
+    one, an empty one: page 1)."""
+    answer = api.client.get(f"{path}?{params}", headers=api.headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["details"] == [{"fieldName": field}]

@@ -17,9 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import T0, answered, page_pattern, web_event
-from journeyline.ingest import definitions, directory_file, genesys_detail, segment
+from journeyline.ingest import (
+    definitions,
+    directory_file,
+    enrich,
+    genesys_detail,
+    identifiers,
+    segment,
+)
 from journeyline.ingest import genesys_web as web
-from journeyline.ingest.enrich import GeoLookup
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import JourneylineError
 
@@ -164,7 +170,7 @@ ACTION_MAP = {
 
 
 def _context() -> web.Context:
-    return web.Context(SHOP, T0 + 1000, "198.51.100.7", "Mozilla/5.0", GeoLookup(None))
+    return web.Context(SHOP, T0 + 1000, "198.51.100.7", "Mozilla/5.0", enrich.GeoLookup(None))
 
 
 def _detail(item: Any) -> None:
@@ -299,3 +305,43 @@ def test_a_hostile_fixture_is_refused_clearly(adapter: str, fixture: Path) -> No
     with pytest.raises(JourneylineError) as refused:
         BYTE_ADAPTERS[adapter](raw)
     assert 400 <= refused.value.status < 500
+
+
+# -- the helpers every adapter calls, on any text ----------------------------------------------
+
+#: text as a client sends it: anything, or something shaped like what the helper expects
+texts = st.text(max_size=300) | st.sampled_from(
+    [
+        "https://shop.example.com/p?utm_source=x&gclid=1#f",
+        "http://[::1",
+        "https://[bad]/x",
+        "https://xn--ls8h.la/",
+        "javascript:alert(1)",
+        "tel:+15551585963",
+        "+1 (555) 158-5963",
+        "ann@example.com",
+        "a@b",
+        "198.51.100.7",
+        "::ffff:10.0.0.1",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0.0.0 Safari/537.36",
+    ]
+)
+HELPERS: dict[str, Callable[[str], object]] = {
+    "enrich.parse_page": enrich.parse_page,
+    "enrich.campaign": enrich.campaign,
+    "enrich.referrer": lambda text: enrich.referrer(text, "https://shop.example.com/", None),
+    "enrich.referrer of a page": lambda text: enrich.referrer("https://x.test/", text, None),
+    "enrich.user_agent": enrich.user_agent,
+    "enrich.enrich_ip": lambda text: enrich.enrich_ip(text, True),
+    "identifiers.email": identifiers.normalise_email,
+    "identifiers.phone": identifiers.normalise_phone,
+    "identifiers.phone in a region": lambda text: identifiers.normalise_phone(text, region="FR"),
+    "identifiers.of a type": lambda text: identifiers.normalise_identifier("Phone", text),
+}
+
+
+@pytest.mark.parametrize("helper", HELPERS)
+@FUZZ
+@given(text=texts)
+def test_a_helper_takes_any_text_or_refuses_it_clearly(helper: str, text: str) -> None:
+    _either_parsed_or_refused(partial(HELPERS[helper], text))

@@ -23,7 +23,14 @@ from starlette.routing import Route
 from journeyline.api import shapes_entities as shapes
 from journeyline.api.contract import PAGE_NUMBER, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, page_listing, page_params, read_body, services
+from journeyline.api.services import (
+    Services,
+    one_param,
+    page_listing,
+    page_params,
+    read_body,
+    services,
+)
 from journeyline.engine.definitions import ENCODERS, typed
 from journeyline.ingest import definition_wire as bodies
 from journeyline.ingest import definitions as wire
@@ -128,7 +135,8 @@ async def put_definition(
 
 
 def _sort(request: Request) -> tuple[str, bool]:
-    raw = request.query_params.get("sortBy", "displayName")  # an empty one is no sort
+    raw = one_param(request, "sortBy")
+    raw = "displayName" if raw is None else raw  # an empty one is no sort: a 400
     descending = raw.startswith("-")
     field = raw.removeprefix("-")
     if field not in _SORTS:
@@ -137,7 +145,7 @@ def _sort(request: Request) -> tuple[str, bool]:
 
 
 def _bool_param(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
+    raw = one_param(request, name)
     if raw is None or raw == "":
         return None
     if raw.lower() not in ("true", "false"):
