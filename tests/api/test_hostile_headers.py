@@ -56,9 +56,11 @@ def test_a_method_a_route_does_not_answer_is_a_405_that_names_the_ones_it_does(
         ("/api/v2/externalcontacts/contacts", "pageSize=1&pageSize=2", "pageSize"),
         ("/api/v2/journey/segments", "sortBy=displayName&sortBy=-createdDate", "sortBy"),
         ("/api/v2/journey/segments", "isActive=true&isActive=false", "isActive"),
+        ("/api/v2/flows", "pageSize=&pageNumber=1", "pageSize"),  # empty: no integer
+        ("/api/v2/journey/sessions", "pageSize=", "pageSize"),
     ],
 )
-def test_a_query_parameter_given_twice_is_a_400_naming_it(
+def test_a_query_parameter_given_twice_or_empty_is_a_400_naming_it(
     api: Api, path: str, params: str, field: str
 ) -> None:
     """schemathesis: ``pageNumber`` given a dozen times was answered as if given once (the last
