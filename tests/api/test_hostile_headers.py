@@ -58,6 +58,7 @@ def test_a_method_a_route_does_not_answer_is_a_405_that_names_the_ones_it_does(
         ("/api/v2/journey/segments", "isActive=true&isActive=false", "isActive"),
         ("/api/v2/flows", "pageSize=&pageNumber=1", "pageSize"),  # empty: no integer
         ("/api/v2/journey/sessions", "pageSize=", "pageSize"),
+        ("/api/v2/journey/sessions", "conversationId=c&pageSize=true", "pageSize"),
     ],
 )
 def test_a_query_parameter_given_twice_or_empty_is_a_400_naming_it(
