@@ -154,6 +154,17 @@ def web_event(
     return body
 
 
+def page_pattern(path: str) -> dict[str, Any]:
+    """A Genesys journey pattern: one page view whose URL contains ``path``."""
+    return {
+        "criteria": [{"key": "page.url", "values": [path], "operator": "containsAny"}],
+        "count": 1,
+        "streamType": "Web",
+        "sessionType": "web",
+        "eventName": "page_viewed",
+    }
+
+
 # -- for the engine's tests: inputs as the engine takes them, effects by kind -----------------
 
 SHOP = Deployment(id="d1", name="Shop", write_key="k", allow_all_domains=True)

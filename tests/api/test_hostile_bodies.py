@@ -4,14 +4,19 @@ Genesys error shape, not a 500 (msgspec raises RecursionError, not DecodeError, 
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from builders import COOKIE, answered, web_event
 from conftest import Api, deployment
 
 #: 3,000 levels of arrays: 6 KB, under every route's body limit (actionevent's is 8 KB).
 DEEP = b'{"a":' + b"[" * 3000 + b"]" * 3000 + b"}"
 
+SHOP_ORIGIN = "https://shop.example.com"
 ROUTES = [
     ("POST", "/api/v2/journey/conversationevents"),
     ("POST", "/api/v2/journey/deployments/{d}/webevents"),
@@ -53,3 +58,50 @@ def test_a_deeply_nested_body_is_a_400_not_a_500(api: Api, method: str, route: s
     response = api.client.request(method, path, content=DEEP, headers=headers)
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "bad.request"
+
+
+# -- the fuzzing's hostile fixtures, through the real routes ----------------------------------
+
+FUZZ = Path(__file__).resolve().parents[1] / "fixtures" / "fuzz"
+HOSTILE = sorted(FUZZ.glob("*.json"))
+HOLE = "HOLE-0f1e"
+
+
+def _bodies(now_ms: int) -> list[tuple[str, dict[str, Any] | list[Any], bool]]:
+    """(route, a valid body with HOLE where a string goes, whether it takes a write key)."""
+    page = web_event(COOKIE, 0, now_ms=now_ms, searchQuery=HOLE)
+    app = {"customerCookieId": COOKIE, "eventName": "screen_viewed", "screenName": HOLE}
+    app["createdDate"] = page["createdDate"]
+    track = {"type": "track", "event": HOLE, "anonymousId": COOKIE, "messageId": "m-1"}
+    return [
+        ("/api/v2/journey/conversationevents", answered(HOLE).wire[0], False),
+        ("/api/v2/journey/deployments/{d}/webevents", page, False),
+        ("/api/v2/journey/deployments/{d}/appevents", app, False),
+        ("/v1/track", track, True),
+        ("/v1/batch", {"batch": [track]}, True),
+        ("/api/v2/journey/segments", {"displayName": HOLE}, False),
+        ("/api/v2/routing/queues", {"name": HOLE}, False),
+        ("/api/v2/externalcontacts/contacts", {"firstName": HOLE}, False),
+        ("/api/v2/webdeployments/deployments", {"name": HOLE}, False),
+    ]
+
+
+@pytest.mark.parametrize("fixture", HOSTILE, ids=[p.stem for p in HOSTILE])
+def test_a_hostile_value_in_a_body_is_a_4xx_in_the_error_shape(api: Api, fixture: Path) -> None:
+    """Deep nesting, 1e400, 2**70, invalid UTF-8, a lone surrogate, a NUL (escaped or raw), a
+    100,000-character string — each where a route reads a string: a 4xx ``ErrorBody`` on
+    every store (an escaped NUL was a 503 on PostgreSQL, accepted on SQLite)."""
+    shop = deployment(api)
+    value = fixture.read_bytes().strip()
+    key = base64.b64encode(f"{shop['writeKey']}:".encode()).decode()
+    for route, body, write_key in _bodies(api.clock()):
+        raw = json.dumps(body).encode().replace(f'"{HOLE}"'.encode(), value)
+        assert value in raw, route
+        headers = {**api.headers, "Content-Type": "application/json", "Origin": SHOP_ORIGIN}
+        if write_key:
+            headers["Authorization"] = f"Basic {key}"
+        answer = api.client.post(route.format(d=shop["id"]), content=raw, headers=headers)
+        assert 400 <= answer.status_code < 500, f"{route}: {answer.status_code} {answer.text}"
+        error = answer.json()
+        assert error["status"] == answer.status_code, route
+        assert all(error[k] for k in ("message", "code", "contextId")), route

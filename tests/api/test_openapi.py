@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from builders import answered, web_event
+from builders import answered, page_pattern, web_event
 from conftest import Api, FakeClock, bearer, flows_api, make_client
 from flow_receiver import running_receiver
 from journeyline.api import openapi
@@ -334,13 +334,7 @@ def _conversations(api: Api) -> str:
 
 
 def _pattern(path: str) -> dict[str, Any]:
-    return {
-        "criteria": [{"key": "page.url", "values": [path], "operator": "containsAny"}],
-        "count": 1,
-        "streamType": "Web",
-        "sessionType": "web",
-        "eventName": "page_viewed",
-    }
+    return page_pattern(path)
 
 
 def _definitions(api: Api) -> dict[str, str]:
@@ -588,3 +582,35 @@ def test_every_operation_answers_as_its_schema_says(
     assert not unchecked, f"operations no answer of this test checked: {unchecked}"
     failures = {status for _, _, status in contract.checked if status >= 400}
     assert {400, 401, 403, 404, 409} <= failures
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "stated"),
+    [
+        ("EntryBody", "name", {"minLength": 1, "maxLength": 256, "pattern": r"\S"}),
+        ("EntryBody", "id", {"pattern": r"^[A-Za-z0-9\-._~:@]{1,256}$"}),
+        ("DeploymentBody", "name", {"minLength": 1, "maxLength": 256}),
+        ("DeploymentBody", "id", {"pattern": r"^[A-Za-z0-9\-._~:@]{1,256}$"}),
+        ("UserBody", "id", {"pattern": r"^[A-Za-z0-9\-._~:@]{1,256}$"}),
+        ("IdentifierBody", "type", {"enum": ["Cookie", "Email", "Phone", "ExternalId"]}),
+        ("MergeBody", "contactIds", {"minItems": 2, "maxItems": 25}),
+    ],
+)
+def test_a_request_body_states_the_bounds_its_handler_checks(
+    api: Api, schema: str, field: str, stated: dict[str, Any]
+) -> None:
+    """Found by schemathesis (``positive_data_acceptance``): bodies the schema allowed, the
+    handler refused. The handler keeps its own check and message; the schema says it too."""
+    found = api.client.get(DOCS).json()["components"]["schemas"][schema]["properties"][field]
+    found = next((s for s in found.get("anyOf", []) if s.get("type") == "string"), found)
+    assert {k: found.get(k) for k in stated} == stated
+
+
+def test_the_event_intake_states_its_array_bounds(api: Api) -> None:
+    body = api.client.get(DOCS).json()["paths"]["/api/v2/journey/conversationevents"]["post"]
+    [array] = [
+        s
+        for s in body["requestBody"]["content"]["application/json"]["schema"]["anyOf"]
+        if s.get("type") == "array"
+    ]
+    assert (array["minItems"], array["maxItems"]) == (1, 1000)

@@ -7,7 +7,7 @@ by ``journeyline rebuild``, serialised with the event intake, and audited.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from starlette.requests import Request
@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire_web
-from journeyline.api.contract import PAGE_NUMBER, Operation, declare, page_size
+from journeyline.api.contract import PAGE_NUMBER, Operation, declare, documented, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
@@ -33,12 +33,13 @@ from journeyline.api.shapes_entities import (
     ExternalContact,
 )
 from journeyline.api.wire import Json
+from journeyline.core.identity import MERGE_MAX, MERGE_MIN
 from journeyline.engine import queries
 from journeyline.ids import new_id
 from journeyline.ingest.identifiers import normalise_email, normalise_identifier, normalise_phone
 from journeyline.model import commands
 from journeyline.model.commands import ContactFields
-from journeyline.model.contact import Contact
+from journeyline.model.contact import IDENTIFIER_TYPES, Contact
 from journeyline.model.errors import InvalidInput, NotFound
 
 BASE = "/api/v2/externalcontacts"
@@ -73,7 +74,7 @@ class ContactBody(msgspec.Struct, rename="camel"):
 class IdentifierBody(msgspec.Struct):
     """An identifier: ``type`` Cookie, Email, Phone or ExternalId."""
 
-    type: str
+    type: Annotated[str, documented(enum=list(IDENTIFIER_TYPES))]
     value: str
 
 
@@ -87,7 +88,7 @@ class ClaimBody(msgspec.Struct):
 class MergeBody(msgspec.Struct, rename="camel"):
     """2 to 25 contact ids, and the fields the new canonical contact takes over theirs."""
 
-    contact_ids: list[str]
+    contact_ids: Annotated[list[str], documented(minItems=MERGE_MIN, maxItems=MERGE_MAX)]
     value_override: ContactBody | None = None
 
 

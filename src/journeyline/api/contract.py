@@ -23,6 +23,8 @@ from typing import Annotated, Any, Literal, TypeAlias, TypeVar
 import msgspec
 from msgspec import UnsetType
 
+from journeyline.core.ids import ID_PATTERN
+
 T = TypeVar("T")
 H = TypeVar("H", bound=Callable[..., Any])
 
@@ -33,6 +35,18 @@ Ext: TypeAlias = Annotated[T, msgspec.Meta(extra_json_schema={EXTENSION: True})]
 Maybe: TypeAlias = T | UnsetType
 #: A date as Genesys writes it: ISO 8601 in UTC, with milliseconds (``clock.iso``).
 Date: TypeAlias = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+def documented(**schema: Any) -> msgspec.Meta:
+    """A constraint the handler checks itself, with its own message (a 400 naming the field):
+    stated in the schema only (``Annotated[str, documented(minLength=1)]``)."""
+    return msgspec.Meta(extra_json_schema=schema)
+
+
+#: An id a client gives (``core/ids.py``).
+GivenId: TypeAlias = Annotated[str, documented(pattern=ID_PATTERN)]
+#: A name: 1 to 256 characters, not only spaces.
+Name: TypeAlias = Annotated[str, documented(minLength=1, maxLength=256, pattern=r"\S")]
 
 #: How an operation is authenticated (``api.guard`` enforces it): a bearer token with
 #: ``Operation.permission``; a browser route's deployment, checked against its allowed domains;

@@ -26,6 +26,7 @@ from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
     caller,
+    one_param,
     page_listing,
     page_params,
     read_body,
@@ -135,7 +136,8 @@ async def put_definition(
 
 
 def _sort(request: Request) -> tuple[str, bool]:
-    raw = request.query_params.get("sortBy") or "displayName"
+    raw = one_param(request, "sortBy")
+    raw = "displayName" if raw is None else raw  # an empty one is no sort: a 400
     descending = raw.startswith("-")
     field = raw.removeprefix("-")
     if field not in _SORTS:
@@ -144,7 +146,7 @@ def _sort(request: Request) -> tuple[str, bool]:
 
 
 def _bool_param(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
+    raw = one_param(request, name)
     if raw is None or raw == "":
         return None
     if raw.lower() not in ("true", "false"):

@@ -19,7 +19,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
-from journeyline.api.contract import PAGE_NUMBER, Ext, Operation, Param, declare, page_size
+from journeyline.api.contract import (
+    PAGE_NUMBER,
+    Ext,
+    GivenId,
+    Name,
+    Operation,
+    Param,
+    declare,
+    page_size,
+)
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, page_listing, page_params, read_body, services
 from journeyline.api.shapes_entities import (
@@ -28,6 +37,7 @@ from journeyline.api.shapes_entities import (
     WrapupCode,
     WrapupCodeEntityListing,
 )
+from journeyline.core.ids import check_id
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.errors import InvalidInput, NotFound
 
@@ -35,8 +45,8 @@ from journeyline.model.errors import InvalidInput, NotFound
 class EntryBody(msgspec.Struct):
     """A directory entry's name, and (our extension) the id to give it."""
 
-    name: str
-    id: Ext[str] | None = None
+    name: Name
+    id: Ext[GivenId] | None = None
 
 
 def parse_entry(raw: bytes) -> EntryBody:
@@ -48,8 +58,8 @@ def parse_entry(raw: bytes) -> EntryBody:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not body.name.strip() or len(body.name) > 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
-    if body.id is not None and not 0 < len(body.id) <= 256:
-        raise InvalidInput("id must be 1 to 256 characters", field="id")
+    if body.id is not None:
+        check_id(body.id)
     return body
 
 

@@ -55,7 +55,8 @@ async def journeyline_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not.found", 405: "method.not.allowed"}.get(exc.status_code, "bad.request")
-    return json_response(error_body(exc.status_code, code, str(exc.detail)), exc.status_code)
+    body = error_body(exc.status_code, code, str(exc.detail))
+    return json_response(body, exc.status_code, dict(exc.headers or {}))  # a 405's Allow
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:

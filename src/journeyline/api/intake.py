@@ -8,17 +8,22 @@ in which nothing could be accepted is a 400.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from journeyline.api.contract import Operation, declare
+from journeyline.api.contract import Operation, declare, documented
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import read_body, services
 from journeyline.api.shapes import IntakeError, IntakeResult
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted, ConversationDetailEvent, Rejected
+
+#: The body as an array (``genesys_detail.decode_items`` checks its size).
+EventArray = Annotated[
+    list[ConversationDetailEvent], documented(minItems=1, maxItems=genesys_detail.MAX_ITEMS)
+]
 
 
 @declare(
@@ -27,7 +32,7 @@ from journeyline.ingest.genesys_detail import Accepted, ConversationDetailEvent,
         f"Contact-centre detail events in: one, or an array of up to {genesys_detail.MAX_ITEMS}",
         {202: IntakeResult, 400: IntakeError},
         permission="events:write",
-        body=ConversationDetailEvent | list[ConversationDetailEvent],
+        body=ConversationDetailEvent | EventArray,
         extension=True,
         description="Each event as Genesys delivers it to an event bridge; each item is "
         "accepted (stored before the answer), a duplicate, or rejected naming the field at "

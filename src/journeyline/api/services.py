@@ -123,10 +123,19 @@ def page_listing(
     }
 
 
+def one_param(request: Request, name: str) -> str | None:
+    """A query parameter given at most once (its value, or None): twice is a 400, not the
+    last one silently (schemathesis sent ``pageNumber`` a dozen times)."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise InvalidInput(f"{name} is given more than once", field=name)
+    return values[0] if values else None
+
+
 def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
+    raw = one_param(request, name)
+    if raw is None:
+        return default  # an empty one is no integer: a 400 (schemathesis)
     try:
         value = int(raw)
     except ValueError as exc:

@@ -266,12 +266,12 @@ async def list_sessions(request: Request) -> Response:
     """``GET /api/v2/journey/sessions`` (our extension): newest first, or one conversation's."""
     svc = services(request)
     now = svc.clock()
+    page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)  # checked either way
     conversation_id = request.query_params.get("conversationId")
     if conversation_id is not None:
         found = svc.store.sessions_for_conversation(conversation_id)
         entities = [session_json(svc, s, now) for s in found]
         return json_response({"entities": entities, "selfUri": _self_uri(request)})
-    page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     page = svc.store.recent_sessions(after=request.query_params.get("after"), page_size=page_size)
     return _session_listing(request, page, page_size)
 

@@ -415,7 +415,7 @@ class OAuthClient(Shape):
     secret: Maybe[str] = UNSET
 
 
-class OAuthClientEntityListing(NumberedListing, kw_only=True):
+class OAuthClientEntityListing(CompactListing, kw_only=True):
     entities: list[OAuthClient]
 
 

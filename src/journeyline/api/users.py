@@ -21,14 +21,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api import wire
-from journeyline.api.contract import Ext, declare
+from journeyline.api.contract import Ext, GivenId, declare
 from journeyline.api.directory import directory_operations, entry_listing
 from journeyline.api.errors import json_response
 from journeyline.api.services import Services, decode_body, read_body, services
 from journeyline.api.shapes_entities import User as UserShape
 from journeyline.api.shapes_entities import UserEntityListing
+from journeyline.core.ids import check_id
 from journeyline.desktop.users import (
-    MAX_NAME,
     User,
     UserChange,
     delete_user,
@@ -51,7 +51,7 @@ class UserBody(msgspec.Struct):
     email: str | None = None
     password: str | None = None
     role: Ext[str] | None = None
-    id: Ext[str] | None = None
+    id: Ext[GivenId] | None = None
 
 
 COLLECTION, ENTRY = directory_operations(
@@ -78,8 +78,8 @@ async def parse_user(svc: Services, request: Request) -> tuple[UserChange, str |
     body = decode_body(await read_body(request, BODY_LIMIT), UserBody)
     if body.name is None:
         raise InvalidInput("name is required", field="name")
-    if body.id is not None and not 0 < len(body.id) <= MAX_NAME:
-        raise InvalidInput(f"id must be 1 to {MAX_NAME} characters", field="id")
+    if body.id is not None:
+        check_id(body.id)
     change = UserChange.of(name=body.name, email=body.email, role=body.role, password=body.password)
     if change.touches_account:
         svc.auth.require(request, "users:admin")

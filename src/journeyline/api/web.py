@@ -23,12 +23,13 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.auth import ROLES
-from journeyline.api.contract import Ext, Operation, declare
+from journeyline.api.contract import Ext, GivenId, Name, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, caller, deployment_of, read_body, services
 from journeyline.api.shapes import WebEventResponse
 from journeyline.api.shapes_entities import IdentifySecret, WebDeployment, WebDeploymentListing
+from journeyline.core.ids import check_id
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
 from journeyline.ids import new_id
@@ -218,7 +219,7 @@ class DeploymentBody(msgspec.Struct, rename="camel"):
     """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses``,
     ``identifySigning`` and ``id`` (given only when it is created) are ours."""
 
-    name: str
+    name: Name
     description: str | None = None
     allowed_domains: list[str] = []
     allow_all_domains: bool = False
@@ -226,7 +227,7 @@ class DeploymentBody(msgspec.Struct, rename="camel"):
     #: None: ``off`` for a new deployment; a change that leaves it out keeps what it was, so
     #: that renaming a deployment never turns signing off by accident.
     identify_signing: Ext[Literal["off", "required"]] | None = None
-    id: Ext[str] | None = None
+    id: Ext[GivenId] | None = None
 
 
 def parse_deployment(raw: bytes) -> DeploymentBody:
@@ -239,6 +240,8 @@ def parse_deployment(raw: bytes) -> DeploymentBody:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not 0 < len(body.name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
+    if body.id is not None:
+        check_id(body.id)
     for domain in body.allowed_domains:
         bare = domain.removeprefix("*.")
         if not bare or "/" in bare or ":" in bare or " " in bare:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from journeyline.clock import iso
+from journeyline.core.ids import path_segment
 from journeyline.model.card import Card, Ref
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.session import AttributeValue, ConversationSession, SessionEvent
@@ -40,7 +41,7 @@ def session_uri(session_id: str) -> str:
 def _ref(kind: str, entry_id: str | None) -> Json | None:
     if entry_id is None:
         return None
-    return {"id": entry_id, "selfUri": f"{DIRECTORY_PATHS[kind]}/{entry_id}"}
+    return {"id": entry_id, "selfUri": f"{DIRECTORY_PATHS[kind]}/{path_segment(entry_id)}"}
 
 
 def session(
@@ -60,14 +61,14 @@ def session(
             "customerIdType": s.customer_id_type,
             "externalContact": {
                 "id": contact_id,
-                "selfUri": f"/api/v2/externalcontacts/contacts/{contact_id}",
+                "selfUri": f"/api/v2/externalcontacts/contacts/{path_segment(contact_id)}",
             }
             if contact_id
             else None,
             "externalContactVerified": verified if contact_id else None,
             "conversation": {
                 "id": s.conversation_id,
-                "selfUri": f"/api/v2/conversations/{s.conversation_id}",
+                "selfUri": f"/api/v2/conversations/{path_segment(s.conversation_id)}",
             },
             "originatingDirection": s.originating_direction,
             "conversationChannels": [
@@ -202,7 +203,7 @@ def directory_entry(entry: DirectoryEntry) -> Json:
         "id": entry.id,
         "name": entry.name,
         "dateModified": iso(entry.modified_ms),
-        "selfUri": f"{DIRECTORY_PATHS[entry.kind]}/{entry.id}",
+        "selfUri": f"{DIRECTORY_PATHS[entry.kind]}/{path_segment(entry.id)}",
     }
 
 

@@ -10,6 +10,7 @@ import phonenumbers
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
 from journeyline.core.identity import expiry_ms, identifies
+from journeyline.core.ids import path_segment
 from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier, IdentityMatch
 from journeyline.model.web import Attribute, WebEvent, WebSession
@@ -44,7 +45,10 @@ def attributes(values: dict[str, Attribute]) -> Json:
 def contact_ref(contact_id: str | None) -> Json | None:
     if contact_id is None:
         return None
-    return {"id": contact_id, "selfUri": f"/api/v2/externalcontacts/contacts/{contact_id}"}
+    return {
+        "id": contact_id,
+        "selfUri": f"/api/v2/externalcontacts/contacts/{path_segment(contact_id)}",
+    }
 
 
 def identity_match(m: IdentityMatch | None) -> Json | None:
@@ -243,6 +247,6 @@ def deployment(
             "status": "Active",
             "dateCreated": iso(d.created_ms),
             "dateModified": iso(d.modified_ms),
-            "selfUri": f"/api/v2/webdeployments/deployments/{d.id}",
+            "selfUri": f"/api/v2/webdeployments/deployments/{path_segment(d.id)}",
         }
     )

@@ -41,6 +41,7 @@ from journeyline.ingest.definition_wire import (
     SegmentBody,
 )
 from journeyline.ingest.genesys_detail import validation_error
+from journeyline.ingest.nul import refuse_nul
 from journeyline.model.definitions import (
     NUMERIC_OPERATORS,
     ActionMap,
@@ -122,7 +123,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def _body(body: bytes, wire: type[B], current: Json | None, current_version: int | None) -> B:
-    doc = _object(body)
+    doc = _object(refuse_nul(body))
     if current is not None:
         version = doc.get("version")
         if version is not None and version != current_version:

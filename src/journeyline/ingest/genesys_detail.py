@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import msgspec
 import phonenumbers
 
+from journeyline.ingest.nul import refuse_nul
 from journeyline.model.detail import TOPIC_RANK, DetailEvent, JourneyContext
 from journeyline.model.errors import InvalidInput
 
@@ -293,7 +294,7 @@ def parse_item(item: Any) -> Accepted:
         envelope = msgspec.convert(item, ConversationDetailEvent)
     except msgspec.ValidationError as exc:
         raise validation_error(exc) from exc
-    body = msgspec.json.encode(item, order="sorted")
+    body = refuse_nul(msgspec.json.encode(item, order="sorted"))
     key = hashlib.sha256(body).hexdigest()[:32]
     return Accepted(_to_event(envelope, key), body)
 
@@ -301,7 +302,7 @@ def parse_item(item: Any) -> Accepted:
 def decode_items(raw: bytes) -> list[Any]:
     """Decode a request body holding one object or an array of them."""
     try:
-        data = msgspec.json.decode(raw)
+        data = msgspec.json.decode(refuse_nul(raw))
     except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if isinstance(data, dict):

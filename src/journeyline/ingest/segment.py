@@ -82,6 +82,7 @@ from journeyline.core import signing
 from journeyline.ingest import enrich
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_web import AcceptedWeb
+from journeyline.ingest.nul import refuse_nul
 from journeyline.model.errors import InvalidInput, PayloadTooLarge
 
 CALLS = ("track", "page", "screen", "identify", "alias")
@@ -434,7 +435,7 @@ def parse_message(
 def decode_body(raw: bytes) -> dict[str, Any]:
     """A Segment request body: one JSON object."""
     try:
-        body = msgspec.json.decode(raw)
+        body = msgspec.json.decode(refuse_nul(raw))
     except (msgspec.DecodeError, RecursionError) as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from exc
     if not isinstance(body, dict):

@@ -1,0 +1,35 @@
+"""The ids a client may give (a directory entry's, a user's, a deployment's), and ids of any
+origin put into a ``selfUri``.
+
+A given id is 1 to 256 of the characters a URL path segment holds as they are — letters,
+digits and ``-._~:@`` — and is not ``.`` or ``..``: it goes into ``selfUri`` and links as
+given. An id that came in a contact centre's event (a queue, user or wrap-up code id, a
+conversation id) is kept as sent; :func:`path_segment` percent-encodes it where it becomes part
+of a URI, so ``a/b`` or markup never reach a ``selfUri`` raw.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from journeyline.model.errors import InvalidInput
+
+SAFE = "-._~:@"
+#: A given id, as a regular expression (JSON Schema's ``pattern`` too).
+ID_PATTERN = r"^[A-Za-z0-9\-._~:@]{1,256}$"
+_GIVEN = re.compile(ID_PATTERN)
+
+
+def check_id(value: str, field: str = "id") -> str:
+    """``value`` if it is an id a client may give; else InvalidInput naming ``field``."""
+    if not _GIVEN.fullmatch(value) or value in (".", ".."):
+        raise InvalidInput(
+            f"{field} must be 1 to 256 letters, digits or -._~:@ (not . or ..)", field=field
+        )
+    return value
+
+
+def path_segment(value: str) -> str:
+    """``value`` as one segment of a URI path: percent-encoded but for the safe characters."""
+    return quote(value, safe=SAFE)
