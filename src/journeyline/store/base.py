@@ -19,6 +19,7 @@ from journeyline.store.protocol import (
     DeploymentStore,
     DirectoryStore,
     EffectStore,
+    ErasureStore,
     FlowStore,
     LogStore,
     OutboxStore,
@@ -31,6 +32,7 @@ from journeyline.store.protocol import (
 )
 from journeyline.store.records import (
     DIRECTORY_KINDS,
+    ERASED_KIND,
     Account,
     Achievement,
     AnySession,
@@ -55,6 +57,7 @@ from journeyline.store.records import (
 __all__ = [
     "BACKENDS",
     "DIRECTORY_KINDS",
+    "ERASED_KIND",
     "Account",
     "AccountStore",
     "Achievement",
@@ -71,6 +74,7 @@ __all__ = [
     "DirectoryEntry",
     "DirectoryStore",
     "EffectStore",
+    "ErasureStore",
     "FlowStore",
     "JourneyAction",
     "LogRecord",
