@@ -1513,7 +1513,8 @@ def test_an_erasure_drops_the_deliveries_that_name_the_person(store: Store) -> N
         store.outbox_put(Delivery("msg_2", "f1", b'{"contactId": "c-kept"}', T0, T0))
         store.outbox_put(Delivery("msg_3", "f1", b'{"sessionId": "s-gone"}', T0, T0, 1, "dead"))
         assert store.outbox_erase(["c-gone", "s-gone", "50%_off"]) == 2
-    assert store.outbox_get("msg_1") is None and store.outbox_get("msg_3") is None
+    assert store.outbox_get("msg_1") is None
+    assert store.outbox_get("msg_3") is None
     assert store.outbox_get("msg_2") is not None
 
 
@@ -1539,11 +1540,15 @@ def test_an_erasure_deletes_the_persons_sessions_and_contacts_with_what_hangs_on
     ]
     with store.transaction():
         store.erase_projections(contact_ids=["c1"], session_ids=["s01", "s02"])
-    assert store.get_session("s01") is None and store.web_session_get("s02") is None
+    assert store.get_session("s01") is None
+    assert store.web_session_get("s02") is None
     assert store.session_events("s01", after=None, page_size=5, names=None).items == []
-    assert store.contact_get("c1") is None and store.identifier_get("Email", "a@x") is None
-    assert store.audits_of(["c1"]) == [] and store.next_deadline() is None
-    assert store.web_session_get("s03") is not None and store.contact_get("c2") is not None
+    assert store.contact_get("c1") is None
+    assert store.identifier_get("Email", "a@x") is None
+    assert store.audits_of(["c1"]) == []
+    assert store.next_deadline() is None
+    assert store.web_session_get("s03") is not None
+    assert store.contact_get("c2") is not None
 
 
 def test_contacts_expire_sixty_days_after_their_last_activity_unless_kept(store: Store) -> None:
@@ -1558,7 +1563,8 @@ def test_contacts_expire_sixty_days_after_their_last_activity_unless_kept(store:
     assert store.contacts_expired(T0 + 61 * day) == []
     assert store.contacts_expired(T0 + 62 * day + 1) == [ephemeral, identified]
     page, total = store.contacts_page(page_number=1, page_size=10, now_ms=T0 + 61 * day + 1)
-    assert sorted(c.id for c in page) == ["h1", "i1", "k1"] and total == 3
+    assert sorted(c.id for c in page) == ["h1", "i1", "k1"]
+    assert total == 3
     assert store.contacts_page(page_number=1, page_size=10)[1] == 5
 
 
