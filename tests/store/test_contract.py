@@ -1542,7 +1542,7 @@ def test_an_erasure_deletes_the_persons_sessions_and_contacts_with_what_hangs_on
         store.erase_projections(contact_ids=["c1"], session_ids=["s01", "s02"])
     assert store.get_session("s01") is None
     assert store.web_session_get("s02") is None
-    assert store.session_events("s01", after=None, page_size=5, names=None).items == []
+    assert store.session_events("s01", after=None, page_size=5, names=()).items == []
     assert store.contact_get("c1") is None
     assert store.identifier_get("Email", "a@x") is None
     assert store.audits_of(["c1"]) == []
