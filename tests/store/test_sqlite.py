@@ -76,3 +76,31 @@ def test_a_url_that_is_not_sqlite_is_refused() -> None:
 def test_unknown_url_schemes_are_refused() -> None:
     with pytest.raises(InvalidInput, match="unsupported store URL scheme 'mysql'"):
         open_store("mysql://localhost/test")
+
+
+def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:
+    """``PRAGMA secure_delete``: what an erasure deletes or overwrites is zeroed in the file,
+    not left in free pages for anyone who reads the file."""
+    from builders import COOKIE, T0, web_event, web_inputs
+    from conftest import FakeClock
+    from journeyline.core.identity import cookie_contact_id
+    from journeyline.engine.inputs import CommandInput
+    from journeyline.engine.unit import Engine
+    from journeyline.model.commands import EraseContact
+
+    store = open_store(sqlite_url)
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    email = "ada.lovelace.erased@example.com"
+    traits = {"email": {"dataType": "string", "value": email}}
+    events = [web_event(COOKIE, n, name="identified", traits=traits) for n in range(50)]
+    engine.apply(web_inputs(*events, received_ms=T0 + 60_000))
+    assert store.identifier_get("Email", email) is not None
+    erase = EraseContact(actor="supervisor", at_ms=T0 + 60_000, id=cookie_contact_id(COOKIE))
+    [applied] = engine.apply([CommandInput("erase-1", erase)]).results
+    assert applied.status == "accepted"
+    with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
+        assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    store.close()
+    data = Path(path_of(sqlite_url)).read_bytes()
+    assert email.encode() not in data
+    assert COOKIE.encode() not in data
