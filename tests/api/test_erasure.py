@@ -192,3 +192,45 @@ def test_an_erased_event_sent_again_is_a_duplicate_and_brings_nothing_back(
     assert _lookup(api, "Email", "ada@example.com") == 404
     assert api.get(f"/api/v2/journey/sessions/{first['session']['id']}").status_code == 404
     assert api.get(f"/api/v2/journey/sessions/{call_session['id']}").status_code == 404
+
+
+def test_the_erased_persons_journey_is_gone_from_the_desktop(
+    api: Api, shop: str, store: Store
+) -> None:
+    from signing_in import PASSWORD, sign_in
+
+    body = {"name": "Sue", "email": "sue@example.com", "password": PASSWORD, "role": "supervisor"}
+    assert api.post("/api/v2/users", body).status_code == 200
+    assert sign_in(api.client, "sue@example.com").status_code == 303
+    ada = _persons_everything(api, shop, store)
+    head = ada["ids"][0]
+    page = api.client.get(f"/desktop/people/{head}")
+    assert page.status_code == 200
+    assert "Lovelace" in page.text
+    search = {"q": "ada@example.com"}
+    found = api.client.get("/desktop/search", params=search, follow_redirects=False)
+    assert found.status_code == 303
+    assert found.headers["location"].endswith(head)
+    assert api.delete(f"{CONTACTS}/{head}").status_code == 204
+    assert api.client.get(f"/desktop/people/{head}").status_code == 404
+    for session_id in ada["sessions"]:
+        assert api.client.get(f"/desktop/sessions/{session_id}").status_code == 404
+    after = api.client.get("/desktop/search", params=search, follow_redirects=False)
+    assert after.status_code == 200
+    assert "Lovelace" not in after.text
+    assert "Lovelace" not in api.client.get("/desktop/now").text
+
+
+def test_an_expired_visitor_is_left_out_of_reads_and_listings(api: Api, shop: str) -> None:
+    _visit(api, shop, EVE_COOKIE)
+    [eve] = api.get(CONTACTS).json()["entities"]
+    assert eve["type"] == "Ephemeral"
+    api.clock.advance(59 * 86_400)
+    api.headers = bearer(api.client, make_client(api.store_url))  # tokens last a day
+    assert [c["id"] for c in api.get(CONTACTS).json()["entities"]] == [eve["id"]]
+    api.clock.advance(2 * 86_400)  # 61 days after the visit
+    api.headers = bearer(api.client, make_client(api.store_url))
+    listing = api.get(CONTACTS).json()
+    assert (listing["entities"], listing["total"]) == ([], 0)
+    assert api.get(f"{CONTACTS}/{eve['id']}").status_code == 404
+    assert _lookup(api, "Cookie", EVE_COOKIE) == 404
