@@ -115,11 +115,11 @@ class ErasureMixin:
         """Tombstone the effects whose body names one of ``ids`` (name ``erased``, an empty
         body; partition and position stay); returns how many."""
         count = 0
-        for value in sorted(set(ids)):
+        for chunk in chunks(ids):  # one pass over the effect log per chunk of ids
+            anywhere = " OR ".join([self.body_contains_sql] * len(chunk))
             count += self._db.execute(
-                "UPDATE effect_log SET name = ?, body = ?"
-                f" WHERE name <> ? AND {self.body_contains_sql}",
-                (TOMBSTONE_KIND, TOMBSTONE_BODY, TOMBSTONE_KIND, value.encode()),
+                f"UPDATE effect_log SET name = ?, body = ? WHERE name <> ? AND ({anywhere})",
+                (TOMBSTONE_KIND, TOMBSTONE_BODY, TOMBSTONE_KIND, *(v.encode() for v in chunk)),
             ).rowcount
         return count
 
@@ -127,9 +127,10 @@ class ErasureMixin:
         """Delete the flow deliveries (pending, delivered or dead) whose body names one of
         ``ids``; returns how many."""
         count = 0
-        for value in sorted(set(ids)):
-            sql = f"DELETE FROM outbox WHERE {self.body_contains_sql}"
-            count += self._db.execute(sql, (value.encode(),)).rowcount
+        for chunk in chunks(ids):
+            anywhere = " OR ".join([self.body_contains_sql] * len(chunk))
+            sql = f"DELETE FROM outbox WHERE {anywhere}"
+            count += self._db.execute(sql, [v.encode() for v in chunk]).rowcount
         return count
 
     # -- expiry -------------------------------------------------------------------------------
