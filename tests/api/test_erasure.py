@@ -234,3 +234,23 @@ def test_an_expired_visitor_is_left_out_of_reads_and_listings(api: Api, shop: st
     assert (listing["entities"], listing["total"]) == ([], 0)
     assert api.get(f"{CONTACTS}/{eve['id']}").status_code == 404
     assert _lookup(api, "Cookie", EVE_COOKIE) == 404
+
+
+def test_a_visitor_matched_to_the_person_by_their_email_alone_goes_with_them(
+    api: Api, shop: str, store: Store
+) -> None:
+    """A visitor who typed the person's email is linked to the person (unverified): their
+    sessions and cookie are erased with the person, and a rebuild still equals live."""
+    ada = api.post(CONTACTS, {"lastName": "Lovelace", "workEmail": "ada@example.com"}).json()
+    matched = _visit(api, shop, ADA_COOKIE, **_ada_visit())
+    session = api.get(f"/api/v2/journey/sessions/{matched['session']['id']}").json()
+    assert session["externalContact"]["id"] == ada["id"]
+    assert session["externalContactVerified"] is False
+    _visit(api, shop, EVE_COOKIE, name="identified", traits={"email": trait("eve@example.com")})
+    assert api.delete(f"{CONTACTS}/{ada['id']}").status_code == 204
+    assert api.get(f"/api/v2/journey/sessions/{matched['session']['id']}").status_code == 404
+    assert _lookup(api, "Cookie", ADA_COOKIE) == 404
+    assert _lookup(api, "Cookie", EVE_COOKIE) == 200
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
