@@ -4,7 +4,7 @@ the contacts already stored as ``core.identity.expiry_ms`` would, on each backen
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from journeyline.core.identity import expiry_ms
 from journeyline.model.contact import Contact
@@ -31,7 +31,7 @@ def test_the_migration_fills_in_when_each_stored_contact_expires(store: Store) -
         Contact("h1", "Identified", T0, T0, T0 + 9, merged_from=("i1",)),
         Contact("k1", "Curated", T0, T0, T0),
     ]
-    db: Any = getattr(store, "_db")  # the rows as an older schema left them
+    db = cast(Any, store)._db  # to leave the rows as an older schema left them
     with store.transaction():
         store.contacts_put(contacts)
         db.execute("UPDATE contacts SET expires_ms = NULL")
