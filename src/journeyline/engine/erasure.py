@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 import msgspec
 
-from journeyline.core.identity import cookie_contact_id, merge_head_id
+from journeyline.core.identity import cookie_contact_id
+from journeyline.engine import queries
 from journeyline.engine.effects import COMMANDS_KEY, Effects, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command
 from journeyline.model.commands import (
@@ -53,13 +54,17 @@ from journeyline.model.commands import (
     UpdateContact,
     VerifySession,
 )
-from journeyline.model.contact import Contact
 from journeyline.model.effects import ContactDeleted, Envelope, Erased, SessionRemoved
 from journeyline.model.errors import NotFound
 from journeyline.store.base import Store
 
-#: The session types whose customer key is ``type:cookie``.
+#: The session types a cookie's events may make (their customer key is ``type:cookie``).
 _VISITOR_TYPES = ("web", "app")
+
+
+def _cookies(sessions: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The visitors' cookies of sessions ``(id, type, customer key)``."""
+    return {key.split(":", 1)[1] for _, kind, key in sessions if kind != "conversation"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +78,12 @@ class Person:
 
     @property
     def cookies(self) -> set[str]:
-        return {value for kind, value in self.identifiers if kind == "Cookie"} | {
-            key.split(":", 1)[1] for _, kind, key in self.sessions if kind in _VISITOR_TYPES
-        }
+        owned = {value for kind, value in self.identifiers if kind == "Cookie"}
+        return owned | _cookies(self.sessions)
 
     @property
     def session_ids(self) -> set[str]:
         return {session_id for session_id, _, _ in self.sessions}
-
-
-def _merge_set(store: Store, contact: Contact) -> list[Contact]:
-    head_id = merge_head_id(contact)
-    head = store.contact_get(head_id) if head_id and head_id != contact.id else contact
-    if head is None or not head.merged_from:
-        return [contact]
-    return [head, *store.contact_members(head.id)]
 
 
 def find(store: Store, contact_id: str) -> Person:
@@ -96,12 +92,11 @@ def find(store: Store, contact_id: str) -> Person:
     contact = store.contact_get(contact_id)
     if contact is None:
         raise NotFound(f"no external contact with id {contact_id}", field="contactId")
-    contacts = {c.id: c for c in _merge_set(store, contact)}
+    contacts = {c.id: c for c in queries.merge_set(store, contact)}
     identifiers = {(i.type, i.value) for cid in contacts for i in store.identifiers_of(cid)}
-    sessions = store.sessions_of_people(contact_ids=contacts)
-    cookies = {v for k, v in identifiers if k == "Cookie"}
-    cookies |= {key.split(":", 1)[1] for _, kind, key in sessions if kind in _VISITOR_TYPES}
-    conversations = {key for _, kind, key in sessions if kind == "conversation"}
+    linked = store.sessions_of_people(contact_ids=contacts)
+    cookies = Person(frozenset(contacts), frozenset(identifiers), tuple(linked)).cookies
+    conversations = {key for _, kind, key in linked if kind == "conversation"}
     sessions = store.sessions_of_people(
         contact_ids=contacts, cookies=cookies, conversation_ids=conversations
     )
