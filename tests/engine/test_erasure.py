@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
+import pytest
 
 from builders import COOKIE, T0, web_event, web_inputs
 from conftest import FakeClock
 from journeyline.core.identity import cookie_contact_id
+from journeyline.engine import erasure
 from journeyline.engine.inputs import CommandInput
 from journeyline.engine.unit import Engine
-from journeyline.model.commands import EraseContact
+from journeyline.model.commands import (
+    AssignSegments,
+    ClaimIdentifier,
+    Command,
+    CreateContact,
+    DeleteContact,
+    DeleteDefinition,
+    EraseContact,
+    MergeContacts,
+    RecordActionEvent,
+    ReleaseIdentifier,
+    UnmergeContact,
+    UpdateContact,
+    VerifySession,
+)
 from journeyline.model.effects import Cursor
 from journeyline.store.base import Store
 from journeyline.store.codec import encode_effect
@@ -63,3 +81,48 @@ def test_the_logged_erasure_names_what_it_erased_and_no_personal_data(store: Sto
         "contactIds": [visitor],
         "sessionIds": [session_id],
     }
+
+
+PERSON = erasure.Person(
+    frozenset({"c1", "h1"}),
+    frozenset({("Email", "a@x.example"), ("Cookie", "k1")}),
+    (("s1", "web", "web:k1"), ("s2", "conversation", "conv-2")),
+)
+WHO: dict[str, Any] = {"actor": "agent", "at_ms": T0}
+
+
+@pytest.mark.parametrize(
+    ("command", "theirs"),
+    [
+        (CreateContact(**WHO, id="c1"), True),
+        (CreateContact(**WHO, id="c9"), False),
+        (UpdateContact(**WHO, id="h1"), True),
+        (DeleteContact(**WHO, id="c1"), True),
+        (UnmergeContact(**WHO, id="h1"), True),
+        (ClaimIdentifier(**WHO, contact_id="c1", type="Phone", value="+15550001"), True),
+        (ClaimIdentifier(**WHO, contact_id="c9", type="Email", value="a@x.example"), True),
+        (ReleaseIdentifier(**WHO, contact_id="c9", type="Email", value="b@x.example"), False),
+        (VerifySession(**WHO, contact_id="c9", session_id="s2"), True),
+        (VerifySession(**WHO, contact_id="c9", session_id="s9", cookie="k1"), True),
+        (VerifySession(**WHO, contact_id="c9", session_id="s9", cookie="k9"), False),
+        (MergeContacts(**WHO, id="h9", contact_ids=("c9", "c1")), True),
+        (MergeContacts(**WHO, id="h9", contact_ids=("c8", "c9")), False),
+        (AssignSegments(**WHO, contact_id="c1", assign=("g1",)), True),
+        (
+            RecordActionEvent(
+                **WHO, deployment_id="d", session_id="s1", action_id="a", action_state="offered"
+            ),
+            True,
+        ),
+        (
+            RecordActionEvent(
+                **WHO, deployment_id="d", session_id="s9", action_id="a", action_state="offered"
+            ),
+            False,
+        ),
+        (DeleteDefinition(**WHO, kind="segment", id="c1"), False),
+        (EraseContact(**WHO, id="c1"), False),
+    ],
+)
+def test_which_logged_commands_are_the_persons(command: Command, theirs: bool) -> None:
+    assert erasure.mentions(command, PERSON) is theirs
