@@ -2,8 +2,8 @@
 
 The server is ``JOURNEYLINE_TEST_POSTGRES`` (a libpq URL; by default the one on
 127.0.0.1:5432, database ``test``), never a stand-in. When it cannot be reached, the tests that
-need it fail with a message that says how to start it (``scripts/test`` starts it when it is
-not running).
+need it fail with a message that says how to start it (``scripts/services``, which ``.ci/run``
+calls, starts it when it is not running).
 
 Schemas are made, migrated, and reused: after a test its tables are emptied (``TRUNCATE``) and
 the schema goes back to the pool, which costs a tenth of migrating a new one. A schema whose
@@ -39,7 +39,7 @@ def _admin() -> psycopg.Connection[Any]:
     except psycopg.OperationalError as exc:
         pytest.fail(
             f"PostgreSQL is not reachable at {SERVER} ({exc}).\n"
-            "Start it (Debian: `service postgresql start`) or point JOURNEYLINE_TEST_POSTGRES "
+            "Start it (`scripts/services` does) or point JOURNEYLINE_TEST_POSTGRES "
             "at a server; these tests need a real one.",
             pytrace=False,
         )

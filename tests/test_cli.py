@@ -46,6 +46,8 @@ def test_every_command_takes_store() -> None:
         ["demo"],
         ["rebuild"],
         ["clients", "create", "--name", "n"],
+        ["clients", "list"],
+        *(["clients", c, "client-id"] for c in ("disable", "enable", "delete", "revoke", "secret")),
         ["users", "create", "--name", "n"],
         ["directory", "import", "f"],
     ):
@@ -112,6 +114,56 @@ def test_clients_create_prints_credentials(store_url: str) -> None:
     store.close()
     assert client is not None
     assert (client.name, client.role) == ("crm", "agent")
+
+
+def test_clients_are_listed_disabled_enabled_given_a_secret_revoked_and_deleted(
+    store_url: str,
+) -> None:
+    def ok(*args: str) -> Any:
+        result = run("clients", *args, "--store", store_url)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    made = ok("create", "--name", "crm", "--role", "agent")
+    client_id, secret = made["clientId"], made["clientSecret"]
+    [listed] = ok("list")
+    assert (listed["id"], listed["name"], listed["role"], listed["state"]) == (
+        client_id,
+        "crm",
+        "agent",
+        "active",
+    )
+    assert "secret" not in listed
+    assert secret not in run("clients", "list", "--store", store_url).stdout
+    with TestClient(create_app(Settings(store_url=store_url))) as client:
+
+        def mint(credentials: tuple[str, str]) -> int:
+            form = {"grant_type": "client_credentials"}
+            return client.post("/oauth/token", data=form, auth=credentials).status_code
+
+        token = client.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        ).json()["access_token"]
+        assert ok("disable", client_id)["state"] == "disabled"
+        assert mint((client_id, secret)) == 401
+        assert ok("enable", client_id)["state"] == "active"
+        assert mint((client_id, secret)) == 200
+        rotated = ok("secret", client_id)
+        assert rotated["clientId"] == client_id
+        assert (mint((client_id, secret)), mint((client_id, rotated["clientSecret"]))) == (401, 200)
+        assert ok("revoke", client_id) == {"clientId": client_id, "revoked": 2}
+        assert ok("delete", client_id) == {"deleted": client_id}
+        assert mint((client_id, rotated["clientSecret"])) == 401
+        refused = client.get(
+            "/api/v2/journey/sessions", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert refused.status_code == 401
+    assert ok("list") == []
+    missing = run("clients", "revoke", client_id, "--store", store_url)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2,
+        f"journeyline: no OAuth client with id {client_id}",
+    )
 
 
 def test_users_create_makes_a_user_who_signs_in(store_url: str) -> None:

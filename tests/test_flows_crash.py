@@ -28,6 +28,13 @@ PENDING = 12
 @contextmanager
 def server(store_url: str) -> Iterator[subprocess.Popen[bytes]]:
     """``journeyline serve`` of this checkout, with small timeouts and backoffs."""
+    with serving(store_url) as (process, _):
+        yield process
+
+
+@contextmanager
+def serving(store_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """:func:`server`, and its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -42,9 +49,10 @@ def server(store_url: str) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(f"http://127.0.0.1:{port}", process)
-        yield process
+        wait_healthy(base, process)
+        yield process, base
     finally:
         if process.poll() is None:
             process.kill()

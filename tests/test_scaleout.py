@@ -6,6 +6,7 @@ sessions as one process applying the same events."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -24,15 +25,16 @@ import pytest
 import pg
 from builders import answered
 from conftest import bearer, free_port, make_client, wait_healthy
+from jetstream import nats_reachable
 from journeyline.clock import system_clock
 from journeyline.engine.unit import Engine
 from journeyline.ingest import genesys_detail
 from journeyline.ingest.genesys_detail import Accepted
 from journeyline.model.effects import Cursor, SessionStarted
+from journeyline.scale.stream import StreamIntake, connect, ensure_stream
 from journeyline.store import Store, open_store
 
 CALLS = 40
-NATS = os.environ.get("JOURNEYLINE_TEST_NATS", "nats://127.0.0.1:4222")
 
 
 @pytest.fixture
@@ -41,9 +43,21 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-def _start(url: str, stream: str, role: str, port: int | None = None) -> subprocess.Popen[bytes]:
+@pytest.fixture
+def nats_url() -> str:
+    return nats_reachable()
+
+
+def test_an_unreachable_nats_fails_the_test_saying_how_to_start_it() -> None:
+    with pytest.raises(pytest.fail.Exception, match="scripts/services"):
+        nats_reachable(f"nats://127.0.0.1:{free_port()}")
+
+
+def _start(
+    url: str, nats: str, stream: str, role: str, port: int | None = None
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "journeyline.cli", "serve", "--store", url, "--role", role]
-    command += ["--nats", NATS, "--nats-stream", stream, "--log-level", "warning"]
+    command += ["--nats", nats, "--nats-stream", stream, "--log-level", "warning"]
     if port is not None:
         command += ["--port", str(port)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,7 +75,7 @@ def _sessions(store: Store) -> list[tuple[str, object, object]]:
 
 
 def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
-    pg_url: str, tmp_path: Path
+    pg_url: str, nats_url: str, tmp_path: Path
 ) -> None:
     stream = f"test{os.getpid()}x{random.randrange(10**6)}"
     credentials = make_client(pg_url, "ingest")
@@ -70,8 +84,8 @@ def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
     lock = threading.Lock()
     with ExitStack() as stack:
         ports = [free_port(), free_port()]
-        nodes = [_start(pg_url, stream, "api", port) for port in ports]
-        workers = [_start(pg_url, stream, "worker") for _ in range(2)]
+        nodes = [_start(pg_url, nats_url, stream, "api", port) for port in ports]
+        workers = [_start(pg_url, nats_url, stream, "worker") for _ in range(2)]
         for process in nodes + workers:
             stack.callback(process.wait, 10)
             stack.callback(process.terminate)
@@ -124,3 +138,35 @@ def test_a_worker_killed_mid_load_loses_nothing_and_applies_nothing_twice(
         parsed = genesys_detail.parse_many(events)
         Engine(alone, system_clock).apply([p for p in parsed if isinstance(p, Accepted)])
         assert _sessions(store) == _sessions(alone)
+
+
+def test_an_event_logged_long_ago_is_a_duplicate_and_not_published_again(pg_url: str) -> None:
+    """JetStream forgets a message id after its duplicate window (two minutes); the log does
+    not. An event the log holds, sent again later, is answered as a duplicate and never reaches
+    the stream a second time."""
+    stream = f"test{os.getpid()}d{random.randrange(10**6)}"
+    events = [
+        p for p in genesys_detail.parse_many(answered("dup-0").wire) if isinstance(p, Accepted)
+    ]
+    store = open_store(pg_url)
+    try:
+        Engine(store, system_clock).apply(events[:2])  # applied long ago, through any route
+
+        async def resend() -> tuple[list[str], int]:
+            nc = await connect(nats_reachable())
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js, stream)
+                intake = StreamIntake(js, stream, store, system_clock)
+                statuses: list[str] = [a.status for a in await intake.submit(events)]
+                held = (await js.stream_info(stream)).state.messages
+                await js.delete_stream(stream)
+                return statuses, held
+            finally:
+                await nc.close()
+
+        statuses, held = asyncio.run(resend())
+    finally:
+        store.close()
+    assert statuses == ["duplicate", "duplicate"] + ["accepted"] * (len(events) - 2)
+    assert held == len(events) - 2  # only the new ones were published

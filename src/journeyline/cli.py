@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from journeyline import cli_clients
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
 from journeyline.model.errors import InvalidInput, JourneylineError, NotFound
@@ -134,17 +135,17 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_clients_create(args: argparse.Namespace) -> int:
-    from journeyline.api.auth import create_client
+def cmd_migrate_store(args: argparse.Namespace) -> int:
+    """Copy a whole store into a new, empty one, then check the copy (docs/deploy.md)."""
+    from journeyline.engine.move import move_store
 
-    store = open_store(_settings(args).store_url)
-    try:
-        client_id, secret = create_client(
-            store, name=args.name, role=args.role, now_ms=system_clock()
-        )
-    finally:
-        store.close()
-    _print({"clientId": client_id, "clientSecret": secret})
+    settings = Settings.from_env(store_url=args.target)
+    moved = move_store(args.source, args.target, settings, system_clock, batch=args.batch)
+    _print({"from": args.source, "to": args.target, **moved.doc()})
+    if moved.problems:
+        print(f"journeyline: the copy does not check out: {'; '.join(moved.problems)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 
@@ -397,18 +398,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(rebuild)
     rebuild.set_defaults(run=cmd_rebuild)
 
+    move = commands.add_parser(
+        "migrate-store",
+        help="copy a whole store into a new, empty one (e.g. SQLite to PostgreSQL), then check"
+        " the copy",
+        description="Copy every table of the store --from (the log, the effect log, the"
+        " projections, the outbox, accounts, clients, definitions, the directory,"
+        " deployments) into the store --to, which its migrations make and which must be empty"
+        " (else exit 2). Ids and positions are kept. Then check: the row counts are equal and"
+        " a rebuild of the projections from the copied log equals the copied projections"
+        " (else exit 1). Stop the servers on --from first: the copy holds its write lock."
+        " Prints the rows copied per table.",
+    )
+    move.add_argument(
+        "--from", dest="source", required=True, metavar="URL", help="the store to copy"
+    )
+    move.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help="the new store, e.g. postgresql://user@host/database (empty)",
+    )
+    move.add_argument(
+        "--batch",
+        type=lambda text: int(_positive(text)),
+        default=5000,
+        help="rows read and written at a time (default 5000)",
+    )
+    move.set_defaults(run=cmd_migrate_store)
+
     clients = commands.add_parser("clients", help="manage OAuth clients")
     client_commands = clients.add_subparsers(dest="clients_command", required=True)
-    create = client_commands.add_parser("create", help="create a client; prints id and secret")
-    _add_store(create)
-    create.add_argument("--name", required=True, help="a name to recognise the client by")
-    create.add_argument(
-        "--role",
-        default="admin",
-        choices=["admin", "supervisor", "agent", "ingest"],
-        help="default admin",
-    )
-    create.set_defaults(run=cmd_clients_create)
+    cli_clients.add_commands(client_commands, _add_store, _settings, _print)
 
     users = commands.add_parser("users", help="manage the people who sign in to the desktop")
     user_commands = users.add_subparsers(dest="users_command", required=True)

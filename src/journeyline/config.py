@@ -17,6 +17,7 @@ RATES = (
     "client_requests_per_minute",
     "tokens_per_minute",
     "token_failures_per_minute",
+    "signin_failures_per_minute",
 )
 
 
@@ -123,12 +124,14 @@ class Settings:
     #: Segment requests (``JOURNEYLINE_DEPLOYMENT_REQUESTS_PER_MINUTE``), an OAuth client's
     #: requests (``JOURNEYLINE_CLIENT_REQUESTS_PER_MINUTE``), tokens per client and token
     #: requests per address (``JOURNEYLINE_TOKENS_PER_MINUTE``), refused client credentials per
-    #: address (``JOURNEYLINE_TOKEN_FAILURES_PER_MINUTE``).
+    #: address (``JOURNEYLINE_TOKEN_FAILURES_PER_MINUTE``), failed desktop sign-ins per address
+    #: (``JOURNEYLINE_SIGNIN_FAILURES_PER_MINUTE``).
     address_requests_per_minute: int = 60_000
     deployment_requests_per_minute: int = 120_000
     client_requests_per_minute: int = 120_000
     tokens_per_minute: int = 60
     token_failures_per_minute: int = 30
+    signin_failures_per_minute: int = 20
     #: The key that signs the sign-in form's CSRF token; none: one generated and kept in the
     #: store (``JOURNEYLINE_SECRET_KEY``).
     secret_key: str | None = field(default=None, repr=False)

@@ -392,6 +392,7 @@ def _web(api: Api) -> tuple[str, str]:
     base = f"/api/v2/webdeployments/deployments/{d}"
     _ok(api.get("/api/v2/webdeployments/deployments"))
     _ok(api.get(base))
+    _ok(api.post(f"{base}/identifysecret", {}))
     _ok(
         api.put(
             base,
@@ -507,6 +508,25 @@ def _flows(api: Api, store_url: str, clock: FakeClock, url: str) -> None:
     _ok(api.post("/api/v2/flows", {"name": "No url"}), 400)
 
 
+def _clients(api: Api) -> None:
+    """OAuth clients made, read, changed, given a new secret, their tokens revoked, deleted;
+    a token revoking itself."""
+    base = "/api/v2/oauth/clients"
+    made = _ok(api.post(base, {"name": "CRM", "description": "sync", "role": "agent"}))
+    one = f"{base}/{made['id']}"
+    _ok(api.get(base, params={"pageSize": 1}))
+    _ok(api.get(one))
+    _ok(api.put(one, {"name": "CRM", "state": "disabled"}))
+    _ok(api.post(f"{one}/secret", {}))
+    _ok(api.delete(f"{one}/tokens"), 204)
+    _ok(api.post(base, {"name": "CRM", "role": "root"}), 400)
+    _ok(api.delete(one), 204)
+    _ok(api.get(one), 404)
+    mine = bearer(api.client, make_client(api.store_url, "ingest"))
+    _ok(api.client.delete("/api/v2/tokens/me", headers=mine), 204)
+    _ok(api.client.delete("/api/v2/tokens/me", headers=mine), 401)
+
+
 def _collector(api: Api, deployment_id: str) -> None:
     key = _ok(api.get(f"/api/v2/webdeployments/deployments/{deployment_id}"))["writeKey"]
     auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
@@ -554,6 +574,7 @@ def test_every_operation_answers_as_its_schema_says(
     _contacts(api, web_session, ids["customer"])
     with running_receiver() as receiver:
         _flows(api, store_url, clock, receiver.url)
+    _clients(api)
     _collector(api, deployment_id)
     _ok(api.delete(f"/api/v2/journey/actionmaps/{ids['actionmaps']}"), 204)
     for kind in ("segments", "outcomes", "actiontemplates"):

@@ -50,6 +50,7 @@ def test_session_has_the_genesys_fields(api: Api) -> None:
             "selfUri": "/api/v2/externalcontacts/contacts/contact-7",
         },
         "externalContactVerified": True,
+        "identityMatch": {"source": "contactCentre", "verified": True},  # it named the contact
         "conversation": {"id": "conv-1", "selfUri": "/api/v2/conversations/conv-1"},
         "originatingDirection": "Inbound",
         "conversationChannels": [{"type": "Voice", "platform": "Edge"}],
@@ -91,6 +92,14 @@ def test_card_resolves_names_and_shows_unknown_ids_as_ids(api: Api) -> None:
         "agent": {"id": "u-ann", "name": "Ann Agent"},
         "status": "w-sale",  # no such wrap-up code in the directory: shown as its id
         "wrapupCode": {"id": "w-sale", "name": "w-sale"},
+        "customerNameVerified": True,  # the contact made from the caller's own number
+        "identityMatch": {
+            "source": "contactCentre",
+            "verified": True,
+            "type": "Phone",
+            "value": "+15551585963",
+            "claimedDate": iso(T0),
+        },
     }
     api.post("/api/v2/routing/wrapupcodes", {"id": "w-sale", "name": "Sale"})
     assert api.get(session_path() + "/card").json()["status"] == "Sale"

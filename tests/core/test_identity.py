@@ -483,7 +483,16 @@ def test_an_identifier_claimed_from_traits_is_unverified_and_dated_by_its_event(
         [event(5, traits={"email": ADA_EMAIL}), event(9, traits={"email": ADA_EMAIL})],
     )
     [email] = [i for i in decision.put_identifiers if i.type == "Email"]
-    assert email == Identifier("Email", ADA_EMAIL, OWN, False, T0 + 5_000)
+    assert email == Identifier(
+        "Email",
+        ADA_EMAIL,
+        OWN,
+        False,
+        T0 + 5_000,
+        "webClaim",
+        claimed_by=COOKIE,
+        deployment_id="d1",
+    )
 
 
 # -- conversations ----------------------------------------------------------------------------
@@ -604,7 +613,7 @@ def test_a_numbers_own_contact_is_identified_by_it() -> None:
         CALL.created_ms,
     )
     assert decision.put_identifiers == (
-        Identifier("Phone", PHONE, NUMBERS_OWN, True, CALL.created_ms),
+        Identifier("Phone", PHONE, NUMBERS_OWN, True, CALL.created_ms, "contactCentre"),
     )
 
 
@@ -689,7 +698,7 @@ def test_update_identifies_an_ephemeral_contact_and_claims_a_new_email() -> None
     after = replace(before, type="Identified", modified_ms=AT, work_email=ADA_EMAIL)
     assert decision.effects == (
         ContactChanged(before, after),
-        IdentifierClaimed(Identifier("Email", ADA_EMAIL, OWN, True, AT)),
+        IdentifierClaimed(Identifier("Email", ADA_EMAIL, OWN, True, AT, "agentVerified")),
     )
 
 
@@ -735,7 +744,8 @@ def test_claim_moves_an_identifier_and_clears_the_old_owners_match() -> None:
 def test_claiming_what_one_owns_again_verifies_it() -> None:
     state = world(contact("ada"), ident("Email", ADA_EMAIL, "ada", verified=False))
     decision = run(state, ClaimIdentifier(**WHO, contact_id="ada", type="Email", value=ADA_EMAIL))
-    assert decision.effects == (IdentifierClaimed(ident("Email", ADA_EMAIL, "ada", at=AT)),)
+    claimed = replace(ident("Email", ADA_EMAIL, "ada", at=AT), source="agentVerified")
+    assert decision.effects == (IdentifierClaimed(claimed),)
 
 
 @dataclass(frozen=True)

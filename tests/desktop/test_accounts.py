@@ -389,3 +389,79 @@ def test_what_a_role_may_do(role: str, allowed: set[str], refused: set[str]) -> 
     for permission in refused:
         with pytest.raises(Forbidden):
             require(signed_in, permission)
+
+
+# -- the throttle per source address (issue 10): failed sign-ins counted for the address they
+# come from, after the trusted proxies, whichever accounts they try; past
+# JOURNEYLINE_SIGNIN_FAILURES_PER_MINUTE a 429 page with Retry-After, even for the right
+# password, while other addresses and the account itself are not held up ----------------------
+
+PROXY = ("192.0.2.1", 50000)
+SPRAYER = {"X-Forwarded-For": "198.51.100.7"}
+COLLEAGUE = {"X-Forwarded-For": "198.51.100.8"}
+WRONG = "wrong wrong wrong"
+
+
+def settings_for(store_url: str, trusted_proxies: str | None = None) -> Settings:
+    return Settings(
+        store_url=store_url, signin_failures_per_minute=3, trusted_proxies=trusted_proxies
+    )
+
+
+def test_an_address_past_its_failed_sign_ins_waits_and_others_do_not(
+    store_url: str, clock: FakeClock
+) -> None:
+    settings = settings_for(store_url, trusted_proxies="192.0.2.1")
+    with desk(settings, clock, peer=PROXY) as api:
+        add_user(api)  # ann@example.com
+        api.client.headers.update(SPRAYER)
+        for email in ("bob@example.com", "cy@example.com", "ann@example.com"):  # a spray
+            assert sign_in(api.client, email, WRONG).status_code == 400
+        held = sign_in(api.client)  # the right password, but from the same address
+        assert held.status_code == 429
+        wait_s = int(held.headers["retry-after"])
+        assert 1 <= wait_s <= 60
+        assert "from your network" in error_of(held)
+        cookies = held.headers.get_list("set-cookie")
+        assert not [c for c in cookies if c.startswith("jl_session=")]
+        api.client.headers.update(COLLEAGUE)  # another address behind the same proxy
+        assert sign_in(api.client).status_code == 303  # and the account is not locked
+        api.client.headers.update(SPRAYER)
+        clock.advance(wait_s - 1)
+        assert sign_in(api.client).status_code == 429
+        clock.advance(1)
+        assert sign_in(api.client).status_code == 303
+
+
+def test_a_successful_sign_in_and_a_refused_form_are_not_failures(
+    store_url: str, clock: FakeClock
+) -> None:
+    with desk(settings_for(store_url), clock) as api:
+        add_user(api)
+        for _ in range(5):
+            assert sign_in(api.client).status_code == 303
+            assert sign_in(api.client, token="1.bad").status_code == 403  # CSRF: no guess
+        for _ in range(3):
+            assert sign_in(api.client, password=WRONG).status_code == 400
+        assert sign_in(api.client).status_code == 429
+
+
+def test_an_untrusted_peer_cannot_dodge_the_count_with_x_forwarded_for(
+    store_url: str, clock: FakeClock
+) -> None:
+    with desk(settings_for(store_url), clock, peer=PROXY) as api:  # no proxy trusted
+        add_user(api)
+        for n in range(3):
+            api.client.headers["X-Forwarded-For"] = f"203.0.113.{n}"
+            assert sign_in(api.client, password=WRONG).status_code == 400
+        api.client.headers["X-Forwarded-For"] = "203.0.113.99"
+        assert sign_in(api.client).status_code == 429
+
+
+def test_no_limit_when_the_setting_is_zero(store_url: str, clock: FakeClock) -> None:
+    settings = Settings(store_url=store_url, signin_failures_per_minute=0)
+    with desk(settings, clock) as api:
+        add_user(api, email="sam@example.com")
+        for n in range(30):
+            assert sign_in(api.client, f"nobody{n}@example.com", WRONG).status_code == 400
+        assert sign_in(api.client, "sam@example.com").status_code == 303

@@ -4,6 +4,7 @@ the API's own message; what each role may do; CSRF; hostile names shown as text.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -75,6 +76,13 @@ class Desk:
 
 @pytest.fixture
 def desk(store_url: str, clock: FakeClock) -> Iterator[Desk]:
+    with open_desk(store_url, clock) as opened:
+        yield opened
+
+
+@contextlib.contextmanager
+def open_desk(store_url: str, clock: FakeClock) -> Iterator[Desk]:
+    """The app with a user of each role, signed in as the admin."""
     credentials = make_client(store_url)
     settings = Settings(store_url=store_url, flows_allow_private=True)
     with TestClient(create_app(settings, clock=clock)) as client:
@@ -274,10 +282,11 @@ def test_an_oauth_client_is_created_and_its_secret_shown_once(desk: Desk) -> Non
 
     listed = desk.get(path)
     row = re.search(
-        rf"<tr><td>Dialer</td><td>([^<]*)</td><td><code>{client_id[1]}</code>", listed.text
+        rf"<tr><td>Dialer</td><td>([^<]*)</td><td>([^<]*)</td><td><code>{client_id[1]}</code>",
+        listed.text,
     )
     assert row
-    assert row[1] == "ingest"
+    assert (row[1], row[2]) == ("ingest", "active")
     assert html.unescape(secret[1]) not in listed.text  # never again
 
     refused = desk.post(path, {"name": "Dialer", "role": "root"})

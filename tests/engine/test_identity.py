@@ -95,7 +95,9 @@ def test_a_new_visitor_emits_its_contact_then_its_cookie(engine: Engine) -> None
         (partition, ContactCreated(contact)),
         (
             partition,
-            IdentifierClaimed(Identifier("Cookie", ADA, ada, True, item.event.created_ms)),
+            IdentifierClaimed(
+                Identifier("Cookie", ADA, ada, True, item.event.created_ms, "webCookie")
+            ),
         ),
     ]
 
@@ -118,7 +120,10 @@ def test_a_merge_and_a_claim_emit_what_changed_in_order(engine: Engine) -> None:
     assert after_eve.unverified_match is None
     identity = partition_for(COMMANDS_KEY)
     assert emitted == [
-        (identity, IdentifierClaimed(Identifier("Cookie", EVE, ada, True, AT), eve)),
+        (
+            identity,
+            IdentifierClaimed(Identifier("Cookie", EVE, ada, True, AT, "agentVerified"), eve),
+        ),
         (identity, ContactChanged(before[eve], after_eve)),
     ]
     assert _owner(store, "Cookie", EVE) == ada

@@ -219,6 +219,18 @@ def test_append_is_idempotent_by_key(
     assert store.log_count() == len(stored)
 
 
+def test_the_log_tells_which_keys_it_holds(store: Store) -> None:
+    assert store.logged_keys(["a"]) == set()
+    with store.transaction():
+        store.append([record("a"), record("b")])
+    assert store.logged_keys(["b", "c", "a", "b"]) == {"a", "b"}
+    assert store.logged_keys([]) == set()
+    many = [f"k{n:04}" for n in range(1200)]  # past one IN (...) chunk
+    with store.transaction():
+        store.append([record(key) for key in many])
+    assert store.logged_keys([*many, "nope"]) == set(many)
+
+
 def test_the_first_body_of_a_key_stays(store: Store) -> None:
     with store.transaction():
         store.append([record("a")])
@@ -506,6 +518,9 @@ def test_web_sessions_and_their_events(store: Store) -> None:
     assert store.session_link("s02") == (None, 0)
     assert sorted(store.customer_web_sessions("cookie-1", "web")) == ["s01", "s02"]
     assert store.customer_web_sessions("cookie-1", "app") == []
+    at = [store.web_session_at("cookie-1", t) for t in (T0, T0 + 10, T0 + 15, T0 + 20)]
+    assert at == ["s01", "s01", None, "s02"]
+    assert store.web_session_at("cookie-2", T0) is None
     assert sorted(e.key for e in store.web_events_of("cookie-1", "web")) == ["k1", "k2", "k3"]
     assert store.web_events_of("cookie-2", "web") == []
     replaced = WebSessionWrite(session, [second], "c1", True, replace=True)
@@ -791,7 +806,7 @@ def test_a_customers_actions_by_state_and_media_type(store: Store) -> None:
 
 
 def test_identifiers(store: Store) -> None:
-    email = Identifier("Email", "ada@example.com", "c1", False, T0)
+    email = Identifier("Email", "ada@example.com", "c1", False, T0, "webClaim", "cookie-9", "d1")
     phone = Identifier("Phone", "+15550001", "c1", True, T0 + 1)
     cookie = Identifier("Cookie", "cookie-1", "c2", False, T0)
     with store.transaction():
@@ -799,6 +814,9 @@ def test_identifiers(store: Store) -> None:
             store.identifier_put(one)
         store.identifier_put(replace(email, verified=True))
     assert store.identifier_get("Email", "ada@example.com") == replace(email, verified=True)
+    assert store.identifiers_get([("Email", "ada@example.com")]) == {
+        ("Email", "ada@example.com"): replace(email, verified=True)
+    }
     assert store.identifier_get("Email", "nobody@example.com") is None
     assert store.identifiers_of("c1") == [replace(email, verified=True), phone]
     with store.transaction():
@@ -919,6 +937,20 @@ def test_deployments(store: Store) -> None:
     assert store.deployments() == [moved]
 
 
+def test_deployment_identify_secrets(store: Store) -> None:
+    signed = Deployment("d1", "Shop", "key-1", identify_signing="required")
+    with store.transaction():
+        store.deployment_put(signed)
+        store.deployment_put(Deployment("d2", "Blog", "key-2"))
+        store.deployment_secret_put("d1", "jlid_one", T0)
+        store.deployment_secret_put("d1", "jlid_two", T0 + 1)  # a rotation replaces it
+    assert store.deployment_get("d1") == signed
+    assert (store.deployment_secret("d1"), store.deployment_secret("d2")) == ("jlid_two", None)
+    with store.transaction():
+        store.deployment_delete("d1")
+    assert store.deployment_secret("d1") is None  # the secret goes with its deployment
+
+
 def test_oauth_clients_and_tokens(store: Store) -> None:
     client = OAuthClient("client-1", "secret-hash", "Desk", "agent", T0)
     with store.transaction():
@@ -930,6 +962,54 @@ def test_oauth_clients_and_tokens(store: Store) -> None:
     assert store.token_get("token-hash") == (client, T0 + 3600_000)
     assert store.token_get("orphan-hash") is None  # a token is worth its client
     assert store.token_get("nope") is None
+
+
+def test_an_oauth_client_is_changed_and_deleted_with_its_tokens(store: Store) -> None:
+    client = OAuthClient("client-1", "hash-1", "Desk", "agent", T0, "the desk", "active", T0)
+    other = OAuthClient("client-2", "hash-2", "Dialer", "ingest", T0)
+    with store.transaction():
+        store.client_put(client)
+        store.client_put(other)
+        for token, owner in (("t-1", "client-1"), ("t-2", "client-1"), ("t-3", "client-2")):
+            store.token_put(token, owner, T0 + 3600_000)
+    changed = replace(
+        client, name="Desk 2", state="disabled", secret_hash="hash-9", modified_ms=T0 + 5
+    )
+    with store.transaction():
+        assert store.client_update(changed) is True
+        assert store.client_update(replace(changed, client_id="nobody")) is False
+    assert store.client_get("client-1") == changed
+    assert store.token_get("t-1") == (changed, T0 + 3600_000)  # the caller refuses it
+    with store.transaction():
+        assert store.token_delete("t-1") is True
+        assert store.token_delete("t-1") is False
+    assert store.token_get("t-1") is None
+    assert store.token_get("t-2") is not None
+    with store.transaction():
+        assert store.client_delete("client-1") is True
+        assert store.client_delete("client-1") is False
+    assert (store.client_get("client-1"), store.token_get("t-2")) == (None, None)
+    with store.transaction():
+        store.client_put(client)  # the same id again: none of the old tokens comes back
+    assert store.token_get("t-2") is None
+    assert store.token_get("t-3") == (other, T0 + 3600_000)
+
+
+def test_a_clients_tokens_are_revoked_and_expired_ones_pruned(store: Store) -> None:
+    with store.transaction():
+        store.client_put(OAuthClient("c-1", "h1", "Desk", "agent", T0))
+        store.client_put(OAuthClient("c-2", "h2", "Dialer", "ingest", T0))
+        store.token_put("a", "c-1", T0 + 10)
+        store.token_put("b", "c-1", T0 + 20)
+        store.token_put("c", "c-2", T0 + 10)
+        store.token_put("d", "c-2", T0 + 30)
+    with store.transaction():
+        assert store.tokens_revoke("c-1") == 2
+        assert store.tokens_revoke("c-1") == 0
+    assert [store.token_get(t) is None for t in "abcd"] == [True, True, False, False]
+    with store.transaction():
+        assert store.tokens_prune(T0 + 10) == 1  # "c": expired at T0 + 10
+    assert [store.token_get(t) is None for t in "cd"] == [True, False]
 
 
 def test_oauth_clients_are_listed_by_name(store: Store) -> None:
@@ -1087,6 +1167,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "transaction": lambda s: s.transaction(),
     "savepoint": lambda s: s.savepoint(),
     "append": lambda s: s.append([record("k")]),
+    "logged_keys": lambda s: s.logged_keys(["k"]),
     "log_for_partition": lambda s: s.log_for_partition("test", "p"),
     "iter_all_log": lambda s: s.iter_all_log(),
     "log_count": lambda s: s.log_count(),
@@ -1103,6 +1184,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "session_of_event": lambda s: s.session_of_event("e"),
     "web_events_of": lambda s: s.web_events_of("cookie-1", "web"),
     "customer_web_sessions": lambda s: s.customer_web_sessions("cookie-1", "web"),
+    "web_session_at": lambda s: s.web_session_at("cookie-1", T0),
     "contact_put": lambda s: s.contact_put(contact("c1")),
     "contact_get": lambda s: s.contact_get("c1"),
     "contacts_get": lambda s: s.contacts_get(["c1", "c2"]),
@@ -1166,11 +1248,18 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "deployment_by_write_key": lambda s: s.deployment_by_write_key("key-1"),
     "deployments": lambda s: s.deployments(),
     "deployment_delete": lambda s: s.deployment_delete("d1"),
+    "deployment_secret_put": lambda s: s.deployment_secret_put("d1", "jlid_x", T0),
+    "deployment_secret": lambda s: s.deployment_secret("d1"),
     "client_put": lambda s: s.client_put(OAuthClient("id", "hash", "n", "admin", T0)),
     "client_get": lambda s: s.client_get("id"),
     "clients": lambda s: s.clients(),
     "token_put": lambda s: s.token_put("hash", "id", T0),
     "token_get": lambda s: s.token_get("hash"),
+    "client_update": lambda s: s.client_update(OAuthClient("id", "hash", "n", "admin", T0)),
+    "client_delete": lambda s: s.client_delete("id"),
+    "token_delete": lambda s: s.token_delete("hash"),
+    "tokens_revoke": lambda s: s.tokens_revoke("id"),
+    "tokens_prune": lambda s: s.tokens_prune(T0),
     "account_put": lambda s: s.account_put(account("u1")),
     "account_get": lambda s: s.account_get("u1"),
     "account_by_email": lambda s: s.account_by_email("a@example.com"),

@@ -15,6 +15,7 @@ from journeyline.api import intake, sessions
 from journeyline.api.access_log import AccessLog
 from journeyline.api.assignments import ASSIGNMENT_ROUTES
 from journeyline.api.auth import TOKEN_OPERATION, Authenticator
+from journeyline.api.clients import CLIENT_ROUTES
 from journeyline.api.contacts import CONTACT_ROUTES
 from journeyline.api.contract import Operation, declare
 from journeyline.api.definitions import DEFINITION_ROUTES
@@ -22,6 +23,7 @@ from journeyline.api.demo_callbacks import DEMO_CALLBACK_ROUTES
 from journeyline.api.directory import DIRECTORY_ROUTES
 from journeyline.api.errors import HANDLERS, json_response
 from journeyline.api.flows import FLOW_ROUTES
+from journeyline.api.guard import guarded
 from journeyline.api.headers import SecurityHeaders
 from journeyline.api.metrics import Metrics, RequestMetrics
 from journeyline.api.offers import OFFER_ROUTES
@@ -39,6 +41,7 @@ from journeyline.clock import Clock, system_clock
 from journeyline.config import Settings
 from journeyline.desktop.accounts import Accounts, require
 from journeyline.desktop.admin import ADMIN_ROUTES
+from journeyline.desktop.feed import PERMISSION as FEED_PERMISSION
 from journeyline.desktop.feed import Feed, FeedOptions, feed_routes
 from journeyline.desktop.pages import DESKTOP_ROUTES
 from journeyline.desktop.signin import SIGNIN_ROUTES
@@ -57,13 +60,13 @@ async def health(request: Request) -> Response:
 
 def desktop_role(request: Request) -> str:
     """Who reads the desktop's live feed: a signed-in desktop user (the session cookie), or an
-    OAuth bearer token with ``journey:read``."""
+    OAuth bearer token, whose role has the feed's permission."""
     services: Services = request.app.state.services
     signed = services.accounts.user_for(request) if services.accounts is not None else None
     if signed is not None:
-        require(signed, "journey:read")
+        require(signed, FEED_PERMISSION)
         return str(signed.role)
-    return services.auth.require(request, "journey:read").role
+    return services.auth.require(request, FEED_PERMISSION).role
 
 
 def create_app(
@@ -84,12 +87,13 @@ def create_app(
         limits = RateLimits.from_settings(settings, clock)
         auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)
         geo = GeoLookup(settings.geoip_db)
-        deliveries = DeliveryWorker.from_settings(
-            lambda: open_store(settings.store_url), settings, clock, record=writer.run
-        )
-        dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue deliveries
-        if settings.role == "all":
-            deliveries.start()  # in scale-out mode, one of the workers posts the outbox
+        deliveries = None  # an API node posts no flow: one of the workers does
+        if settings.role != "api":
+            deliveries = DeliveryWorker.from_settings(
+                lambda: open_store(settings.store_url), settings, clock, record=writer.run
+            )
+            dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue some
+            deliveries.start()
         live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
         accounts = await Accounts.start(settings, read_store, clock, writer)
         app.state.services = Services(
@@ -124,7 +128,8 @@ def create_app(
             if node is not None:
                 await node.close()
             live.close()  # its clients' streams end
-            deliveries.close()  # first: it records its last tries through the writer
+            if deliveries is not None:
+                deliveries.close()  # first: it records its last tries through the writer
             writer.close()
             dispatcher.close()
             geo.close()
@@ -160,6 +165,7 @@ def create_app(
         ),
         *DIRECTORY_ROUTES,
         *USER_ROUTES,
+        *CLIENT_ROUTES,
         *OFFER_ROUTES,
         *WEB_ROUTES,
         *CONTACT_ROUTES,
@@ -176,7 +182,7 @@ def create_app(
         *SIGNIN_ROUTES,
     ]
     return Starlette(
-        routes=routes,
+        routes=guarded(routes),  # each route's declared auth, before its handler
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         middleware=[

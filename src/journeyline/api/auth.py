@@ -5,6 +5,14 @@ secret by HTTP Basic returns an opaque bearer token. Every ``/api/v2`` route nee
 client's role decides what it may do. Secrets and tokens are 256-bit random values and only
 their SHA-256 is stored (a slow password hash buys nothing for random secrets).
 
+A token lasts ``JOURNEYLINE_TOKEN_TTL_SECONDS``, or until it is revoked: by its bearer
+(``DELETE /api/v2/tokens/me``), or by an admin (``api/clients.py``: a client disabled,
+deleted or its tokens revoked). Known tokens are cached in memory, at most
+:data:`TOKEN_CACHE_SIZE` of them (the least recently used go first), each believed for
+:data:`TOKEN_CACHE_SECONDS` before the store is asked again. A revocation in this process drops
+the cached tokens at once; one made elsewhere (another API node on the same PostgreSQL, the
+``journeyline clients`` command) holds here within :data:`TOKEN_CACHE_SECONDS`.
+
 Rate limits (``api/ratelimit.py``): tokens minted per client and token requests per address;
 an address whose credentials were refused too often gets 429 for a while; each request with
 a token counts for its client.
@@ -19,8 +27,10 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from urllib.parse import parse_qs
 
+from cachetools import TTLCache
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -36,7 +46,9 @@ from journeyline.store.base import OAuthClient, Store
 
 #: What each role may do. OAuth clients have one of these roles, and so do the people who sign
 #: in to the desktop (agent, supervisor or admin: ``DESKTOP_ROLES``).
-_AGENT = frozenset({"journey:read", "contacts:write"})
+#: ``tokens:self``: revoke the token one holds (``DELETE /api/v2/tokens/me``), every role.
+TOKENS_SELF = "tokens:self"
+_AGENT = frozenset({TOKENS_SELF, "journey:read", "contacts:write"})
 #: ``contacts:write``: verify, claim, release, merge, unmerge; ``contacts:edit``: create, change
 #: and delete contacts (supervisors and admins).
 _SUPERVISOR = _AGENT | {"directory:write", "definitions:write", "contacts:edit"}
@@ -47,13 +59,32 @@ ROLES: dict[str, frozenset[str]] = {
         "deployments:write",
         "flows:admin",  # flows and their dead letters: admin only (they hold secrets)
         "users:admin",  # accounts that sign in: their email, password and role
+        "clients:admin",  # OAuth clients: create, change, disable, delete, revoke their tokens
     },
     "supervisor": _SUPERVISOR,
     "agent": _AGENT,
-    "ingest": frozenset({"events:write"}),
+    "ingest": frozenset({TOKENS_SELF, "events:write"}),
 }
 #: The roles of people who sign in to the desktop, the least first.
 DESKTOP_ROLES = ("agent", "supervisor", "admin")
+
+
+#: The states of a client: a ``disabled`` one mints no token and its tokens are refused.
+CLIENT_STATES = ("active", "disabled")
+
+#: How many tokens the cache keeps (the least recently used go first).
+TOKEN_CACHE_SIZE = 10_000
+#: How long a cached token is believed before the store is asked again: the bound within which
+#: a token revoked by another process is refused here too.
+TOKEN_CACHE_SECONDS = 5
+
+T = TypeVar("T")
+
+
+class Write(Protocol):
+    """Runs ``function(store)`` on the writer, in a transaction of its own (``Writer.call``)."""
+
+    def __call__(self, function: Callable[[Store], T], /) -> Awaitable[T]: ...
 
 
 #: ``POST /oauth/token`` takes a tiny form (``grant_type=client_credentials``): a larger body is
@@ -78,17 +109,41 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def new_client(*, name: str, role: str, now_ms: int) -> tuple[OAuthClient, str]:
-    """A new OAuth client, not yet stored, and its secret (to show only once): a 400 naming
-    the field for a blank name or an unknown role."""
+def client_name(name: str) -> str:
+    """A client's name, stripped: a 400 naming the field when blank or over 256 characters."""
     if not 0 < len(name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
+    return name.strip()
+
+
+def client_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidInput(f"unknown role '{role}' (known: {', '.join(ROLES)})", field="role")
+    return role
+
+
+def new_client(
+    *, name: str, role: str, now_ms: int, description: str = ""
+) -> tuple[OAuthClient, str]:
+    """A new OAuth client, not yet stored, and its secret (to show only once): a 400 naming
+    the field for a blank name or an unknown role."""
     client_id = secrets.token_hex(16)
-    client_secret = secrets.token_urlsafe(32)
-    client = OAuthClient(client_id, digest(client_secret), name.strip(), role, now_ms)
+    client_secret = new_secret()
+    client = OAuthClient(
+        client_id,
+        digest(client_secret),
+        client_name(name),
+        client_role(role),
+        now_ms,
+        description,
+        "active",
+        now_ms,
+    )
     return client, client_secret
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def create_client(store: Store, *, name: str, role: str, now_ms: int) -> tuple[str, str]:
@@ -112,16 +167,28 @@ class Authenticator:
         store: Store,
         clock: Clock,
         token_ttl_seconds: int,
-        write: Callable[[Callable[[Store], None]], Awaitable[None]],
+        write: Write,
         limits: RateLimits,
+        *,
+        cache_size: int = TOKEN_CACHE_SIZE,
+        cache_seconds: float = TOKEN_CACHE_SECONDS,
     ) -> None:
-        """``store`` is read on the request loop; ``write`` runs a write on the writer."""
+        """``store`` is read on the request loop; ``write`` runs a write on the writer. The
+        cache's entries age by ``clock``."""
         self.write = write
         self.limits = limits
         self.store = store
         self.clock = clock
         self.ttl_ms = token_ttl_seconds * 1000
-        self._cache: dict[str, Principal] = {}
+        self._cache: TTLCache[str, Principal] = TTLCache(
+            maxsize=cache_size, ttl=cache_seconds, timer=lambda: self.clock() / 1000
+        )
+
+    @property
+    def cached(self) -> int:
+        """How many tokens the cache holds now."""
+        self._cache.expire()
+        return len(self._cache)
 
     def _basic(self, request: Request) -> OAuthClient:
         header = request.headers.get("authorization", "")
@@ -156,16 +223,27 @@ class Authenticator:
         except Unauthorized as exc:
             self.limits.token_failures.spend(address)
             return json_response({"error": "invalid_client", "description": exc.message}, 401)
+        if client.state != "active":
+            return json_response(
+                {"error": "invalid_client", "description": "the client is disabled"}, 401
+            )
         self.limits.token_client.hit(client.client_id)
         token = secrets.token_urlsafe(32)
-        expires = self.clock() + self.ttl_ms
+        now = self.clock()
         hashed = digest(token)
-        await self.write(lambda store: store.token_put(hashed, client.client_id, expires))
+
+        def mint(store: Store) -> None:
+            store.tokens_prune(now)  # expired ones are worth nothing: they go as new ones come
+            store.token_put(hashed, client.client_id, now + self.ttl_ms)
+
+        await self.write(mint)
         return json_response(
             {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_ms // 1000}
         )
 
-    def require(self, request: Request, permission: str) -> Principal:
+    def authenticate(self, request: Request) -> tuple[str, Principal]:
+        """The bearer token's hash and who it is: a 401 for no token, an unknown, expired or
+        revoked one, or one of a disabled client. Counts the request for its client."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -177,6 +255,8 @@ class Authenticator:
             if found is None:
                 raise Unauthorized("the bearer token is not valid")
             client, expires = found
+            if client.state != "active":
+                raise Unauthorized("the bearer token's client is disabled")
             principal = Principal(client.client_id, client.role, expires)
             self._cache[key] = principal
         if principal.expires_ms <= self.clock():
@@ -185,6 +265,35 @@ class Authenticator:
         if "journeyline.counted" not in request.scope:  # once a request, however often asked
             request.scope["journeyline.counted"] = True
             self.limits.client.hit(principal.client_id)
+        return key, principal
+
+    def require(self, request: Request, permission: str) -> Principal:
+        _, principal = self.authenticate(request)
         if permission not in ROLES.get(principal.role, frozenset()):
             raise Forbidden(f"role '{principal.role}' lacks the permission '{permission}'")
         return principal
+
+    async def revoke(self, request: Request) -> Principal:
+        """Revoke the bearer token of the request (``DELETE /api/v2/tokens/me``): refused
+        from the next request on."""
+        key, principal = self.authenticate(request)
+        self._cache.pop(key, None)
+        await self.write(lambda store: store.token_delete(key))
+        self._cache.pop(key, None)  # what a request read meanwhile
+        return principal
+
+    async def change_client(self, client_id: str, change: Callable[[Store], T]) -> T:
+        """Run a change of a client on the writer (its state, role or secret, its deletion,
+        the revocation of its tokens) and forget its cached tokens, before and after: in this
+        process, the change holds from the next request on."""
+        self.forget(client_id)
+        try:
+            return await self.write(change)
+        finally:
+            self.forget(client_id)
+
+    def forget(self, client_id: str) -> None:
+        """Drop the client's tokens from the cache: the store is asked again for them."""
+        for key, principal in list(self._cache.items()):
+            if principal.client_id == client_id:
+                self._cache.pop(key, None)

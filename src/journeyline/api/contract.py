@@ -2,9 +2,10 @@
 
 A route handler is marked with :func:`declare`, one :class:`Operation` per method it answers:
 a summary, the request body's type, the response types by status, the query parameters, the
-permission its bearer token needs (or how else it is authenticated), and whether it is our
-extension rather than a Genesys route. Types are msgspec Structs (``api.shapes``, the request
-bodies the handlers decode), or types made of them. ``api.openapi`` walks the app's routes and
+permission its bearer token needs (or how else it is authenticated: ``api.guard`` enforces it
+before the handler runs), and whether it is our extension rather than a Genesys route. Types
+are msgspec Structs (``api.shapes``, the request bodies the handlers decode), or types made of
+them. ``api.openapi`` walks the app's routes and
 reads these declarations to make the OpenAPI 3.1 document; a route without one is missing from
 it, and ``tests/api/test_openapi.py`` fails.
 
@@ -33,10 +34,10 @@ Maybe: TypeAlias = T | UnsetType
 #: A date as Genesys writes it: ISO 8601 in UTC, with milliseconds (``clock.iso``).
 Date: TypeAlias = Annotated[datetime, msgspec.Meta(tz=True)]
 
-#: How an operation is authenticated: a bearer token with ``Operation.permission``; the OAuth
-#: client's id and secret by HTTP Basic; a Segment write key; nothing (browser routes, checked
-#: against the deployment's domains, and public documents).
-Auth = Literal["bearer", "client", "write-key", "none"]
+#: How an operation is authenticated (``api.guard`` enforces it): a bearer token with
+#: ``Operation.permission``; a browser route's deployment, checked against its allowed domains;
+#: the OAuth client's id and secret by HTTP Basic; a Segment write key; nothing.
+Auth = Literal["bearer", "deployment", "client", "write-key", "none"]
 
 
 @dataclass(frozen=True, slots=True)

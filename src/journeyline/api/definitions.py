@@ -23,7 +23,14 @@ from starlette.routing import Route
 from journeyline.api import shapes_entities as shapes
 from journeyline.api.contract import PAGE_NUMBER, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, page_listing, page_params, read_body, services
+from journeyline.api.services import (
+    Services,
+    caller,
+    page_listing,
+    page_params,
+    read_body,
+    services,
+)
 from journeyline.engine.definitions import ENCODERS, typed
 from journeyline.ingest import definition_wire as bodies
 from journeyline.ingest import definitions as wire
@@ -168,12 +175,11 @@ def routes(kind: str) -> list[Route]:
     async def listing(request: Request) -> Response:
         svc = services(request)
         if request.method == "POST":
-            principal = svc.auth.require(request, "definitions:write")
+            principal = caller(request)
             body = await read_body(request, MAX_BODY)
             record = decode(body, id=str(uuid.uuid4()), now_ms=svc.clock())
             stored = await put_definition(svc, kind, record, None, principal.client_id)
             return json_response(encode(stored))
-        svc.auth.require(request, "journey:read")
         size, number = page_params(request)
         sort_by, descending = _sort(request)
         fields = request.query_params.get("queryFields")
@@ -217,9 +223,8 @@ def routes(kind: str) -> list[Route]:
         svc = services(request)
         definition_id = request.path_params["definitionId"]
         if request.method == "GET":
-            svc.auth.require(request, "journey:read")
             return json_response(encode(_current(svc, kind, definition_id)))
-        principal = svc.auth.require(request, "definitions:write")
+        principal = caller(request)
         if request.method == "DELETE":
             _current(svc, kind, definition_id)
             command = DeleteDefinition(

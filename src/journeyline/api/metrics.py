@@ -3,6 +3,10 @@ never the process-wide default registry, so that apps in one process, as in the 
 apart). ``GET /metrics`` shows them (``api.ops``).
 
     journeyline_events_total{source, outcome}   events in: by intake, and what became of each
+    journeyline_identify_refused_total{source, reason}
+                                                events whose traits claim nothing: their
+                                                deployment requires them signed (unsigned,
+                                                badSignature, noSecret; ``core.signing``)
     journeyline_apply_seconds                   the writer's group commits (histogram)
     journeyline_http_request_seconds{method, route, status}
                                                 requests (histogram; ``_count`` counts them)
@@ -31,6 +35,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from starlette.routing import Route
 
+from journeyline.core.signing import REASONS
 from journeyline.engine.effects import Dispatcher
 from journeyline.model.errors import StoreError
 from journeyline.store.base import Store
@@ -91,6 +96,16 @@ class Metrics:
         for source in SOURCES:  # every series from the start: a rate needs its zero
             for outcome in OUTCOMES:
                 self.events.labels(source, outcome)
+        self.identify_refused = Counter(
+            "journeyline_identify_refused",
+            "Events accepted whose traits claim nothing: unsigned or wrongly signed traits on "
+            "a deployment that requires them signed, by intake and reason",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        for source in ("web", "app", "segment"):
+            for reason in REASONS:
+                self.identify_refused.labels(source, reason)
         self.apply_seconds = Histogram(
             "journeyline_apply_seconds",
             "Seconds the writer took to apply and commit a group of submitted batches",
@@ -112,6 +127,11 @@ class Metrics:
         counted = collections.Counter(o if o in OUTCOMES else "rejected" for o in outcomes)
         for outcome, count in counted.items():
             self.events.labels(source, outcome).inc(count)
+
+    def count_refused(self, source: str, reasons: Iterable[str | None]) -> None:
+        """Count the events whose traits were refused (``WebEvent.traits_refused``)."""
+        for reason, count in collections.Counter(r for r in reasons if r).items():
+            self.identify_refused.labels(source, reason).inc(count)
 
     def watch(self, store: Store, dispatcher: Dispatcher) -> None:
         """Show the gauges read at scrape time (from the app's start, :meth:`unwatch` at its

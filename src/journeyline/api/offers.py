@@ -27,13 +27,12 @@ from starlette.routing import Route
 
 from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, decode_body, read_body, services
+from journeyline.api.services import Services, decode_body, deployment_of, read_body, services
 from journeyline.api.shapes_entities import DeploymentPing
 from journeyline.api.web import (
     BROWSER,
     BROWSER_ERRORS,
     POLL_INTERVAL_MS,
-    browser_deployment,
     browser_error,
     cors_headers,
 )
@@ -92,7 +91,7 @@ def pending_offers(svc: Services, cookie: str, deployment_id: str, url: str) -> 
         "GET",
         "The tracker's ping: the visitor's pending web offers on the page (DeploymentPing)",
         {200: DeploymentPing},
-        auth="none",
+        auth="deployment",
         params=(
             Param("dl", str, "the page's URL: without it, no actions"),
             Param("dt", str, "the page's title (not used)"),
@@ -105,7 +104,7 @@ async def ping(request: Request) -> Response:
     svc = services(request)
     headers: dict[str, str] = {}
     try:
-        deployment = browser_deployment(svc, request)
+        deployment = deployment_of(request)
         headers = cors_headers(request)
         cookie = request.path_params["customerCookieId"]
         try:
@@ -146,7 +145,7 @@ def _parse_action_event(raw: bytes) -> ActionEventRequest:
         "POST",
         "A web offer's new state, as the browser reports it",
         {204: None},
-        auth="none",
+        auth="deployment",
         body=ActionEventRequest,
         description=f"{BROWSER} 400, 404 or 409 as docs/offers.md says.",
     )
@@ -156,7 +155,7 @@ async def post_action_event(request: Request) -> Response:
     svc = services(request)
     headers: dict[str, str] = {}
     try:
-        deployment = browser_deployment(svc, request)
+        deployment = deployment_of(request)
         headers = cors_headers(request)
         body = _parse_action_event(await read_body(request, MAX_ACTION_EVENT_BYTES))
         command = RecordActionEvent(

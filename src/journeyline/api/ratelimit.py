@@ -7,8 +7,10 @@
      ├── client                 the authenticated routes: per OAuth client (``auth.require``)
      ├── token_client           tokens minted, per client id     } ``POST /oauth/token``
      ├── token_address          token requests, per address      }
-     └── token_failures         refused client credentials, per address: over it, that address
-                                gets 429 for its token requests until it has slowed down
+     ├── token_failures         refused client credentials, per address: over it, that address
+     │                          gets 429 for its token requests until it has slowed down
+     └── signin_failures        failed desktop sign-ins, per address: over it, that address's
+                                sign-ins get the 429 page until it has slowed down
     KeyedRate                   one limit over many keys
     source_address(request)     the key of a request's sender
 
@@ -123,6 +125,7 @@ class RateLimits:
     token_client: KeyedRate
     token_address: KeyedRate
     token_failures: KeyedRate
+    signin_failures: KeyedRate
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock) -> RateLimits:
@@ -144,13 +147,16 @@ class RateLimits:
                 clock,
                 "refused client credentials from one address",
             ),
+            signin_failures=KeyedRate(
+                settings.signin_failures_per_minute, clock, "failed sign-ins from one address"
+            ),
         )
 
     @classmethod
     def none(cls) -> RateLimits:
         """No limit at all."""
         off = KeyedRate(0, system_clock, "")
-        return cls(off, off, off, off, off, off)
+        return cls(off, off, off, off, off, off, off)
 
     def source(self, request: Request) -> str:
         return source_address(request)

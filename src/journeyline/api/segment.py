@@ -53,7 +53,7 @@ from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
 from journeyline.api.shapes_entities import CollectorError, CollectorResult
-from journeyline.api.web import check_origin, cors_headers, intake_context
+from journeyline.api.web import check_origin, cors_headers, intake_context, note_refusals
 from journeyline.ingest import segment
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.contact import Deployment
@@ -140,6 +140,7 @@ async def _collect(request: Request, call: str | None) -> Response:
             except InvalidInput as exc:
                 parsed.append(exc)
         good = [p for p in parsed if isinstance(p, AcceptedWeb)]
+        note_refusals(svc, "segment", deployment, [p.event for p in good])
         if not good:
             first = parsed[0]
             assert isinstance(first, InvalidInput)

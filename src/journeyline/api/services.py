@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import msgspec
 from starlette.requests import Request
 
-from journeyline.api.auth import Authenticator
+from journeyline.api.auth import Authenticator, Principal
 from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
 from journeyline.api.metrics import Metrics
 from journeyline.api.ratelimit import RateLimits
@@ -26,6 +26,7 @@ from journeyline.ids import new_id
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.model.commands import Command
+from journeyline.model.contact import Deployment
 from journeyline.model.errors import InvalidInput
 from journeyline.store.base import Store
 
@@ -71,6 +72,18 @@ class Services:
 
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
+    return found
+
+
+def caller(request: Request) -> Principal:
+    """Who called a bearer route: its token's client, as ``api.guard`` found it."""
+    found: Principal = request.state.principal
+    return found
+
+
+def deployment_of(request: Request) -> Deployment:
+    """The deployment of a browser route, as ``api.guard`` found and checked it."""
+    found: Deployment = request.state.deployment
     return found
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from journeyline.api import wire, wire_rules, wire_web
 from journeyline.api.contract import AFTER, INCLUDE_MERGED, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, int_param, read_body, services
+from journeyline.api.services import Services, caller, int_param, read_body, services
 from journeyline.api.shapes import (
     EventListing,
     Session,
@@ -53,9 +53,15 @@ def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
     return queries.session_contact(svc.store, session_id)
 
 
+def identity_fields(svc: Services, s: AnySession) -> wire.Json:
+    """Our ``identityMatch`` of a session linked to someone: why it shows them."""
+    match = wire_web.identity_match(queries.identity_match(svc.store, s))
+    return {"identityMatch": match} if match else {}
+
+
 def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
     link = canonical_link(svc, s.id)
-    rules = wire_rules.session_rules(svc.store, s.id)
+    rules = {**identity_fields(svc, s), **wire_rules.session_rules(svc.store, s.id)}
     if isinstance(s, ConversationSession):
         return {**wire.session(s, now_ms=now_ms, link=link), **rules}
     shown = wire_web.web_session(
@@ -71,7 +77,6 @@ def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
 @declare(Operation("GET", "A session: conversation, web or app", {200: Session}, READ))
 async def get_session(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
     return json_response(session_json(svc, session, svc.clock()))
 
@@ -107,16 +112,19 @@ def session_card(
 )
 async def get_card(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
-    name = queries.customer_name(svc.store, canonical_link(svc, session.id)[0])
+    contact_id, verified = canonical_link(svc, session.id)
+    name = queries.customer_name(svc.store, contact_id)
     card = session_card(svc, session, svc.clock(), customer_name=name)
+    linked = {"customerNameVerified": verified, **identity_fields(svc, session)}
+    if contact_id is None:
+        linked = {}
     if isinstance(card, WebCard):
         doc = wire_web.record(card) or {}
         doc["durationInSeconds"] = doc.pop("durationSeconds")
         doc.setdefault("searchTerms", [])
-        return json_response(doc)
-    return json_response(wire.card(card, name))
+        return json_response({**doc, **linked})
+    return json_response({**wire.card(card, name), **linked})
 
 
 def _next_uri(path: str, params: dict[str, str], cursor: str | None) -> str | None:
@@ -218,7 +226,6 @@ def journey_page(
 async def get_session_events(request: Request) -> Response:
     """``GET /api/v2/journey/sessions/{sessionId}/events``: :func:`journey_page` by cursor."""
     svc = services(request)
-    svc.auth.require(request, READ)
     session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     event_type = request.query_params.get("eventType")
@@ -258,7 +265,6 @@ async def get_session_events(request: Request) -> Response:
 async def list_sessions(request: Request) -> Response:
     """``GET /api/v2/journey/sessions`` (our extension): newest first, or one conversation's."""
     svc = services(request)
-    svc.auth.require(request, READ)
     now = svc.clock()
     conversation_id = request.query_params.get("conversationId")
     if conversation_id is not None:
@@ -297,7 +303,6 @@ def _session_listing(request: Request, page: Page[AnySession], page_size: int) -
 async def contact_sessions(request: Request) -> Response:
     """A contact's journey, newest first; ``includeMerged=true`` takes in its whole merge set."""
     svc = services(request)
-    svc.auth.require(request, READ)
     contact_id = request.path_params["contactId"]
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     include_merged = request.query_params.get("includeMerged", "false").lower()
@@ -336,7 +341,7 @@ async def verify_session(request: Request) -> Response:
     follow. Audited.
     """
     svc = services(request)
-    principal = svc.auth.require(request, "contacts:write")
+    principal = caller(request)
     session = load(svc, request.path_params["sessionId"])
     try:
         body = msgspec.json.decode(await read_body(request, 64 * 1024), type=SessionContact)

@@ -207,6 +207,31 @@ class OutcomeAchievement(Shape):
     achieved_date: Date
 
 
+class IdentityClaimant(Shape):
+    """Who claimed an identifier on a website: the visitor (cookie), their web session then
+    (when it is still stored), and the deployment it came through."""
+
+    customer_id: str
+    customer_id_type: Literal["cookie"]
+    deployment: Maybe[IdRef] = UNSET
+    session: Maybe[Ref] = UNSET
+
+
+class IdentityMatch(Shape):
+    """Ours: why a session shows its contact (docs/api.md, "Identity matches").
+
+    ``source`` (who vouched for the identifier it matched by, or for the link): ``webClaim``
+    (a website visitor's traits: never proof), ``webCookie`` (the visitor's own browser),
+    ``contactCentre``, ``agentVerified``; ``verified``: whether the link is verified."""
+
+    source: Literal["webClaim", "webCookie", "contactCentre", "agentVerified"]
+    verified: bool
+    type: Maybe[Literal["Cookie", "Email", "Phone", "ExternalId"]] = UNSET
+    value: Maybe[str] = UNSET
+    claimed_date: Maybe[Date] = UNSET
+    claimed_by: Maybe[IdentityClaimant] = UNSET
+
+
 class Session(Shape):
     """A Genesys ``Session``. The fields from ``conversation`` to ``journeyContext`` are a
     conversation session's, those from ``pageviewCount`` to ``visitCount`` a web or app
@@ -222,6 +247,7 @@ class Session(Shape):
     customer_id_type: Maybe[str] = UNSET
     external_contact: Maybe[Ref] = UNSET
     external_contact_verified: Maybe[Ext[bool]] = UNSET
+    identity_match: Maybe[Ext[IdentityMatch]] = UNSET
     ended_date: Maybe[Date] = UNSET
     last_event: Maybe[SessionLastEvent] = UNSET
     conversation: Maybe[Ref] = UNSET
@@ -296,6 +322,7 @@ class WebEvent(Shape):
     ip_address: Maybe[str] = UNSET
     user_agent_string: Maybe[str] = UNSET
     external_id: Maybe[str] = UNSET
+    traits_refused: Maybe[Ext[Literal["unsigned", "badSignature", "noSecret"]]] = UNSET
 
 
 class SegmentOfEvent(Shape):
@@ -393,6 +420,8 @@ class SessionCard(Shape):
     agent: NamedRef | None
     status: str
     wrapup_code: NamedRef | None
+    customer_name_verified: Maybe[Ext[bool]] = UNSET
+    identity_match: Maybe[Ext[IdentityMatch]] = UNSET
 
 
 class WebSessionCard(Shape):
@@ -408,6 +437,8 @@ class WebSessionCard(Shape):
     search_terms: list[str]
     current_page: Maybe[JourneyPage] = UNSET
     current_screen: Maybe[str] = UNSET
+    customer_name_verified: Maybe[Ext[bool]] = UNSET
+    identity_match: Maybe[Ext[IdentityMatch]] = UNSET
 
 
 # -- intake -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The response shapes of what clients manage — the directory, users, contacts, deployments,
-definitions, flows — and of the service routes (token, health, the collector, the ping).
+definitions, flows, OAuth clients — and of the service routes (token, health, the collector,
+the ping).
 
 As in ``api.shapes``: Structs describing the handlers' answers for the OpenAPI document,
 checked against real answers by ``tests/api/test_openapi.py``. A definition's answer is its
@@ -189,7 +190,8 @@ class UpdateSegmentAssignmentResponse(Shape):
 
 class WebDeployment(Shape):
     """A Genesys ``WebDeployment``; ``writeKey`` (the Segment collector's key) only for those
-    who may manage deployments."""
+    who may manage deployments; ``identifySecret`` only in the answer that made it (creation,
+    or a change to ``identifySigning: "required"`` of a deployment without one)."""
 
     id: str
     name: str
@@ -203,6 +205,16 @@ class WebDeployment(Shape):
     self_uri: str
     description: Maybe[str] = UNSET
     write_key: Maybe[Ext[str]] = UNSET
+    identify_signing: Ext[Literal["off", "required"]] = "off"
+    identify_secret: Maybe[Ext[str]] = UNSET
+
+
+class IdentifySecret(Shape):
+    """A deployment's new identify secret, shown this once (docs/web.md, "Signed traits")."""
+
+    id: str
+    identify_secret: Ext[str]
+    self_uri: str
 
 
 class WebDeploymentListing(Shape):
@@ -384,6 +396,27 @@ class Token(msgspec.Struct, forbid_unknown_fields=True):
     access_token: str
     token_type: Literal["bearer"]
     expires_in: int
+
+
+class OAuthClient(Shape):
+    """A Genesys ``OAuthClient`` (client credentials): ``secret`` only in the answers that
+    create the client or give it a new one (only its hash is kept); ``role`` is ours."""
+
+    id: str
+    name: str
+    authorized_grant_type: Literal["CLIENT-CREDENTIALS"]
+    state: Literal["active", "disabled"]
+    access_token_validity_seconds: int
+    role: Ext[Literal["admin", "supervisor", "agent", "ingest"]]
+    date_created: Date
+    date_modified: Date
+    self_uri: str
+    description: Maybe[str] = UNSET
+    secret: Maybe[str] = UNSET
+
+
+class OAuthClientEntityListing(NumberedListing, kw_only=True):
+    entities: list[OAuthClient]
 
 
 class CollectorItem(Shape):

@@ -3,15 +3,18 @@
 
 Browser routes (``webevents``, ``appevents``, ``ping``, ``actionevent``) need no token: as in
 Genesys, they are authenticated by the deployment id and checked against the deployment's
-allowed domains (the rule is ``core.origin``), with matching CORS headers (errors keep them:
+allowed domains (the rule is ``core.origin``; ``api.guard`` checks it, by
+``browser_deployment``, before the handler runs), with matching CORS headers (errors keep them:
 ``browser_error``). Deployments are managed with an admin token.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import msgspec
 from starlette.requests import Request
@@ -23,15 +26,19 @@ from journeyline.api.auth import ROLES
 from journeyline.api.contract import Ext, Operation, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
-from journeyline.api.services import Services, read_body, services
+from journeyline.api.services import Services, caller, deployment_of, read_body, services
 from journeyline.api.shapes import WebEventResponse
-from journeyline.api.shapes_entities import WebDeployment, WebDeploymentListing
+from journeyline.api.shapes_entities import IdentifySecret, WebDeployment, WebDeploymentListing
 from journeyline.core.origin import refused_host
 from journeyline.core.websession import web_event_id
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_web as web
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import Conflict, Forbidden, InvalidInput, JourneylineError, NotFound
+from journeyline.model.web import WebEvent
+from journeyline.store.base import Store
+
+log = logging.getLogger("journeyline.web")
 
 MAX_EVENT_BYTES = 32 * 1024
 POLL_INTERVAL_MS = 10_000
@@ -99,13 +106,33 @@ def intake_context(
     """What enrichment needs from a request; ``user_agent=False`` when the caller is an SDK
     whose own User-Agent header says nothing about the visitor. The client's address is the
     connection's, or a trusted proxy's ``X-Forwarded-For`` (``api.proxies``)."""
+    signed = deployment.identify_signing == "required"
     return web.Context(
         deployment=deployment,
         now_ms=svc.clock(),
         client_ip=client_ip(request),
         user_agent=request.headers.get("user-agent") if user_agent else None,
         geo=svc.geo,
+        identify_secret=svc.store.deployment_secret(deployment.id) if signed else None,
     )
+
+
+def note_refusals(
+    svc: Services, source: str, deployment: Deployment, events: Sequence[WebEvent]
+) -> None:
+    """Count (and log, without the traits) events whose traits claim nothing because their
+    deployment requires signed traits."""
+    reasons = [e.traits_refused for e in events if e.traits_refused]
+    if not reasons:
+        return
+    svc.metrics.count_refused(source, reasons)
+    for reason in sorted(set(reasons)):
+        log.info(
+            "identify traits refused: deployment %s, %s (%d events): they claim nothing",
+            deployment.id,
+            reason,
+            reasons.count(reason),
+        )
 
 
 async def _intake(request: Request, app: bool) -> Response:
@@ -113,7 +140,7 @@ async def _intake(request: Request, app: bool) -> Response:
     source = "app" if app else "web"
     headers: dict[str, str] = {}  # CORS only for an allowed origin
     try:
-        deployment = browser_deployment(svc, request)
+        deployment = deployment_of(request)
         headers = cors_headers(request)
         raw = await read_body(request, MAX_EVENT_BYTES)
         try:
@@ -122,6 +149,7 @@ async def _intake(request: Request, app: bool) -> Response:
             raise InvalidInput(f"malformed JSON: {exc}") from exc
         ctx = intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
+        note_refusals(svc, source, deployment, [parsed.event])
         [applied] = await svc.submit_events([parsed])
     except BROWSER_ERRORS as exc:
         if exc.status == 400:  # the event itself is at fault (not its size, origin, deployment)
@@ -142,7 +170,12 @@ async def _intake(request: Request, app: bool) -> Response:
 def _event_operation(summary: str, body: type[Any]) -> Operation:
     description = f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413."
     return Operation(
-        "POST", summary, {200: WebEventResponse}, auth="none", body=body, description=description
+        "POST",
+        summary,
+        {200: WebEventResponse},
+        auth="deployment",
+        body=body,
+        description=description,
     )
 
 
@@ -184,14 +217,17 @@ async def preflight(request: Request) -> Response:
 
 
 class DeploymentBody(msgspec.Struct, rename="camel"):
-    """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses`` and
-    ``id`` (given only when it is created) are ours."""
+    """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses``,
+    ``identifySigning`` and ``id`` (given only when it is created) are ours."""
 
     name: str
     description: str | None = None
     allowed_domains: list[str] = []
     allow_all_domains: bool = False
     collect_ip_addresses: Ext[bool] = True
+    #: None: ``off`` for a new deployment; a change that leaves it out keeps what it was, so
+    #: that renaming a deployment never turns signing off by accident.
+    identify_signing: Ext[Literal["off", "required"]] | None = None
     id: Ext[str] | None = None
 
 
@@ -229,6 +265,7 @@ def new_deployment(body: DeploymentBody, now_ms: int) -> Deployment:
         allowed_domains=tuple(d.lower() for d in body.allowed_domains),
         allow_all_domains=body.allow_all_domains,
         collect_ip_addresses=body.collect_ip_addresses,
+        identify_signing=body.identify_signing or "off",
         description=body.description,
         created_ms=now_ms,
         modified_ms=now_ms,
@@ -258,7 +295,7 @@ async def deployments(request: Request) -> Response:
     svc = services(request)
     base = base_url(svc, request)
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
+        keys = may_see_keys(request)
         found = svc.store.deployments()
         return json_response(
             {
@@ -267,16 +304,22 @@ async def deployments(request: Request) -> Response:
                 "selfUri": "/api/v2/webdeployments/deployments",
             }
         )
-    svc.auth.require(request, "deployments:write")
-    deployment = new_deployment(parse_deployment(await read_body(request, 64 * 1024)), svc.clock())
-    await svc.writer.call(lambda store: store.deployment_put(deployment))
-    return json_response(wire_web.deployment(deployment, base_url=base))
+    now = svc.clock()
+    deployment = new_deployment(parse_deployment(await read_body(request, 64 * 1024)), now)
+    secret = new_identify_secret()
+
+    def create(store: Store) -> None:
+        store.deployment_put(deployment)
+        store.deployment_secret_put(deployment.id, secret, now)
+
+    await svc.writer.call(create)
+    return json_response(wire_web.deployment(deployment, base_url=base, secret=secret))
 
 
-def may_see_keys(svc: Services, request: Request) -> bool:
+def may_see_keys(request: Request) -> bool:
     """A reader of deployments (``journey:read``); True when it may also see their Segment
     write keys (``deployments:write``): the keys let anyone post events as the site."""
-    principal = svc.auth.require(request, "journey:read")
+    principal = caller(request)
     return "deployments:write" in ROLES.get(principal.role, frozenset())
 
 
@@ -297,9 +340,7 @@ async def deployment(request: Request) -> Response:
     found = svc.store.deployment_get(deployment_id)
     keys = True
     if request.method == "GET":
-        keys = may_see_keys(svc, request)
-    else:
-        svc.auth.require(request, "deployments:write")
+        keys = may_see_keys(request)
     if found is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     if request.method == "DELETE":
@@ -313,12 +354,64 @@ async def deployment(request: Request) -> Response:
             "allowed_domains": tuple(d.lower() for d in body.allowed_domains),
             "allow_all_domains": body.allow_all_domains,
             "collect_ip_addresses": body.collect_ip_addresses,
+            "identify_signing": body.identify_signing or found.identify_signing,
             "modified_ms": svc.clock(),
         }
         changed = dataclasses.replace(found, **changes)
-        await svc.writer.call(lambda store: store.deployment_put(changed))
+        wanted = changed.identify_signing == "required"
+        secret = new_identify_secret() if wanted else None
+
+        def change(store: Store) -> str | None:
+            store.deployment_put(changed)
+            if secret is None or store.deployment_secret(changed.id) is not None:
+                return None  # it keeps the secret it has
+            store.deployment_secret_put(changed.id, secret, changed.modified_ms)
+            return secret
+
+        made = await svc.writer.call(change)
         found = changed
+        return json_response(
+            wire_web.deployment(found, base_url=base_url(svc, request), secret=made)
+        )
     return json_response(wire_web.deployment(found, base_url=base_url(svc, request), with_key=keys))
+
+
+def new_identify_secret() -> str:
+    """A deployment's identify secret: ``jlid_`` and 32 random bytes, URL-safe base64."""
+    return "jlid_" + secrets.token_urlsafe(32)
+
+
+@declare(
+    Operation(
+        "POST",
+        "Rotate a deployment's identify secret: the answer holds the new one, shown this once; "
+        "the old one signs no more",
+        {200: IdentifySecret},
+        "deployments:write",
+        extension=True,
+    )
+)
+async def rotate_identify_secret(request: Request) -> Response:
+    svc = services(request)
+    deployment_id = request.path_params["deploymentId"]
+    secret = new_identify_secret()
+    now = svc.clock()
+
+    def rotate(store: Store) -> bool:
+        if store.deployment_get(deployment_id) is None:
+            return False
+        store.deployment_secret_put(deployment_id, secret, now)
+        return True
+
+    if not await svc.writer.call(rotate):
+        raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
+    return json_response(
+        {
+            "id": deployment_id,
+            "identifySecret": secret,
+            "selfUri": f"/api/v2/webdeployments/deployments/{deployment_id}",
+        }
+    )
 
 
 WEB_ROUTES = [
@@ -338,5 +431,10 @@ WEB_ROUTES = [
         "/api/v2/webdeployments/deployments/{deploymentId}",
         deployment,
         methods=["GET", "PUT", "DELETE"],
+    ),
+    Route(
+        "/api/v2/webdeployments/deployments/{deploymentId}/identifysecret",
+        rotate_identify_secret,
+        methods=["POST"],
     ),
 ]

@@ -9,9 +9,9 @@ import phonenumbers
 
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
-from journeyline.core.identity import expiry_ms
+from journeyline.core.identity import expiry_ms, identifies
 from journeyline.core.websession import web_event_id
-from journeyline.model.contact import Contact, Deployment, Identifier
+from journeyline.model.contact import Contact, Deployment, Identifier, IdentityMatch
 from journeyline.model.web import Attribute, WebEvent, WebSession
 
 
@@ -45,6 +45,33 @@ def contact_ref(contact_id: str | None) -> Json | None:
     if contact_id is None:
         return None
     return {"id": contact_id, "selfUri": f"/api/v2/externalcontacts/contacts/{contact_id}"}
+
+
+def identity_match(m: IdentityMatch | None) -> Json | None:
+    """Why a session shows its contact (``IdentityMatch``, our extension; docs/api.md)."""
+    if m is None:
+        return None
+    claimant = None
+    session = m.claimed_session_id
+    if m.claimed_by is not None:
+        claimant = compact(
+            {
+                "customerId": m.claimed_by,
+                "customerIdType": "cookie",
+                "deployment": {"id": m.deployment_id} if m.deployment_id else None,
+                "session": {"id": session, "selfUri": session_uri(session)} if session else None,
+            }
+        )
+    return compact(
+        {
+            "source": m.source,
+            "verified": m.verified,
+            "type": m.type,
+            "value": m.value,
+            "claimedDate": iso(m.claimed_ms) if m.claimed_ms is not None else None,
+            "claimedBy": claimant,
+        }
+    )
 
 
 def web_session(
@@ -104,7 +131,8 @@ def web_event_payload(e: WebEvent) -> Json:
             "attributes": attributes(e.attributes),
             "traits": attributes(e.traits),
             "externalId": e.external_id,
-            "authenticated": bool(e.traits) or bool(e.external_id),
+            "authenticated": identifies(e),
+            "traitsRefused": e.traits_refused,
         }
     )
 
@@ -194,9 +222,11 @@ def identifier(i: Identifier) -> Json:
     }
 
 
-def deployment(d: Deployment, *, base_url: str, with_key: bool = True) -> Json:
+def deployment(
+    d: Deployment, *, base_url: str, with_key: bool = True, secret: str | None = None
+) -> Json:
     """A Genesys WebDeployment; ``with_key``: with its Segment ``writeKey`` (a secret: only for
-    those who may manage deployments)."""
+    those who may manage deployments); ``secret``: its new identify secret, shown once."""
     snippet = f'<script src="{base_url}/journeyline.js" data-deployment="{d.id}" async></script>'
     return compact(
         {
@@ -206,6 +236,8 @@ def deployment(d: Deployment, *, base_url: str, with_key: bool = True) -> Json:
             "allowAllDomains": d.allow_all_domains,
             "allowedDomains": list(d.allowed_domains),
             "collectIpAddresses": d.collect_ip_addresses,
+            "identifySigning": d.identify_signing,
+            "identifySecret": secret,
             "writeKey": d.write_key if with_key else None,
             "snippet": snippet,
             "status": "Active",

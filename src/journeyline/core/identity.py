@@ -163,9 +163,15 @@ def first_of(traits: Mapping[str, object], names: tuple[str, ...]) -> str | None
     return None
 
 
+def identifies(event: WebEvent) -> bool:
+    """Whether a web event's traits or external id may identify its visitor: it has some, and
+    they were not refused (a deployment requiring signed traits got none: ``core.signing``)."""
+    return bool(event.traits or event.external_id) and event.traits_refused is None
+
+
 def pii_of(event: WebEvent) -> list[Key]:
     """The identifiers a web event brings: its traits' emails and phones, its external id."""
-    if not (event.traits or event.external_id):
+    if not identifies(event):
         return []
     found = list(event.identifiers)
     if event.external_id:

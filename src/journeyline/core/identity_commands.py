@@ -44,7 +44,7 @@ from journeyline.model.commands import (
     VerifySession,
     command_args,
 )
-from journeyline.model.contact import Contact, Identifier
+from journeyline.model.contact import AGENT_VERIFIED, Contact, Identifier
 from journeyline.model.effects import ContactMerged, ContactUnmerged, ContactVerified
 from journeyline.model.errors import InvalidInput, NotFound
 
@@ -78,7 +78,7 @@ def execute(state: IdentityState, command: IdentityCommand) -> Decision:
 def _claim_fields(draft: Draft, contact: Contact) -> None:
     for kind, value in claimable(contact):
         if draft.owner((kind, value), draft.now) is None:
-            draft.claim(Identifier(kind, value, contact.id, True, draft.now))
+            draft.claim(Identifier(kind, value, contact.id, True, draft.now, AGENT_VERIFIED))
 
 
 def _create(draft: Draft, command: CreateContact) -> Decision:
@@ -122,12 +122,12 @@ def _clear_match(draft: Draft, old_owner_id: str) -> None:
     """An identifier moved away from a contact: its PII match, if any, is void."""
     old = draft.contact(old_owner_id)
     if old is not None and old.unverified_match:
-        draft.put_contact(replace(old, unverified_match=None))
+        draft.put_contact(replace(old, unverified_match=None, unverified_match_by=None))
 
 
 def _move_cookie(draft: Draft, cookie: str, contact: Contact) -> None:
     previous = draft.identifier(("Cookie", cookie))
-    draft.claim(Identifier("Cookie", cookie, contact.id, True, draft.now))
+    draft.claim(Identifier("Cookie", cookie, contact.id, True, draft.now, AGENT_VERIFIED))
     draft.links.append(LinkCustomer(cookie, contact.id, AGENT))
     if previous is not None and previous.contact_id != contact.id:
         _clear_match(draft, previous.contact_id)
@@ -140,7 +140,7 @@ def _claim(draft: Draft, command: ClaimIdentifier) -> Decision:
     if kind == "Cookie":
         _move_cookie(draft, value, contact)
     else:
-        draft.claim(Identifier(kind, value, contact.id, True, command.at_ms))
+        draft.claim(Identifier(kind, value, contact.id, True, command.at_ms, AGENT_VERIFIED))
         if previous is not None and previous.contact_id != contact.id:
             _clear_match(draft, previous.contact_id)
     draft.audit(command, contact.id, previousOwner=previous.contact_id if previous else None)
@@ -219,7 +219,9 @@ def _merge(draft: Draft, command: MergeContacts) -> Decision:
     )
     draft.put_contact(head)
     for member in members.values():
-        draft.put_contact(replace(member, canonical_id=head.id, unverified_match=None))
+        draft.put_contact(
+            replace(member, canonical_id=head.id, unverified_match=None, unverified_match_by=None)
+        )
     for old_head in replaced:
         draft.links.append(MoveLinks(old_head, head.id))
         for identifier in draft.identifiers_of(old_head):

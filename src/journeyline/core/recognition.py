@@ -24,13 +24,14 @@ from journeyline.core.identity import (
     cookie_contact_id,
     expired,
     first_of,
+    identifies,
     live,
     named_id,
     pii_of,
     refreshes,
     with_identifier,
 )
-from journeyline.model.contact import Contact, Identifier
+from journeyline.model.contact import CONTACT_CENTRE, WEB_CLAIM, WEB_COOKIE, Contact, Identifier
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 
@@ -80,12 +81,12 @@ def visitor(
     # own is there because an agent put it there (claim, verify), and a curated contact is theirs
     may_match = own and contact.type != "Curated"
     for event in events:
-        if event.traits or event.external_id:
+        if identifies(event):
             contact = _observe(draft, contact, event, claims, may_match=may_match)
     if contact != holder:
         draft.put_contact(contact)
     if holder is None:
-        draft.claim(Identifier("Cookie", cookie, own_id, True, now))
+        draft.claim(Identifier("Cookie", cookie, own_id, True, now, WEB_COOKIE))
     for identifier in claims.values():
         draft.claim(identifier)
     link = VisitorLink(
@@ -114,14 +115,23 @@ def _observe(
             continue  # claimed by this visitor a moment ago
         owner = draft.owner(key, now)
         if owner is None:
-            claims[key] = Identifier(key[0], key[1], contact.id, False, now)
+            claims[key] = Identifier(
+                key[0],
+                key[1],
+                contact.id,
+                False,
+                now,
+                WEB_CLAIM,
+                claimed_by=event.customer_cookie_id,
+                deployment_id=event.deployment_id,
+            )
             contact = with_identifier(contact, *key)
         elif (
             may_match
             and canonical_id(owner) != canonical_id(contact)
             and contact.unverified_match is None
         ):
-            contact = replace(contact, unverified_match=owner.id)
+            contact = replace(contact, unverified_match=owner.id, unverified_match_by=key)
     contact = replace(
         contact,
         first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),
@@ -165,7 +175,7 @@ def conversation(
     )
     contact = with_identifier(made, kind, value)
     draft.put_contact(contact)
-    draft.claim(Identifier(kind, value, contact.id, True, now))
+    draft.claim(Identifier(kind, value, contact.id, True, now, CONTACT_CENTRE))
     return draft.decision(), ConversationLink(contact.id, True)
 
 

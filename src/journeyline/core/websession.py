@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 
 from journeyline.core.conversation import NAMESPACE
+from journeyline.core.identity import identifies
 from journeyline.model.web import Campaign, WebEvent, WebSession
 
 SESSION_TIMEOUT_MS = 20 * 60 * 1000
@@ -130,7 +131,7 @@ def fold(events: Sequence[WebEvent], visit_campaign: Campaign | None) -> WebSess
         geolocation=located.geolocation if located else None,
         ip_address=last.ip_address,
         user_agent=last.user_agent,
-        authenticated=any(e.traits for e in events) or any(e.external_id for e in events),
+        authenticated=any(identifies(e) for e in events),
         last_event_id=web_event_id(last.key),
         last_event_name=last.event_name,
     )

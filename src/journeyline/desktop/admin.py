@@ -1,6 +1,7 @@
 """The desktop's admin screens (``/desktop/admin``): the directory (queues, agents, wrap-up
-codes), web deployments and their tracker tag, OAuth clients; the definitions are in
-``admin_definitions``, flows and dead letters in ``admin_flows``.
+codes), web deployments and their tracker tag; the definitions are in ``admin_definitions``,
+flows and dead letters in ``admin_flows``, users in ``admin_users``, OAuth clients in
+``admin_clients``.
 
 Each form is turned into the body the API would get and goes through the API's own parse
 function and the same store write or engine command (``admin_forms``), so a form validates
@@ -22,11 +23,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from journeyline.api import wire_web
-from journeyline.api.auth import ROLES, new_client
 from journeyline.api.directory import parse_entry, put_entry
 from journeyline.api.services import Services
 from journeyline.api.web import base_url, new_deployment, parse_deployment
 from journeyline.desktop.accounts import read_form
+from journeyline.desktop.admin_clients import CLIENT_ROUTES
 from journeyline.desktop.admin_definitions import DEFINITION_PAGES, DEFINITION_ROUTES
 from journeyline.desktop.admin_flows import FLOW_ROUTES
 from journeyline.desktop.admin_forms import (
@@ -37,7 +38,6 @@ from journeyline.desktop.admin_forms import (
     lines,
     page_number,
     show,
-    show_secret,
 )
 from journeyline.desktop.admin_users import USER_ROUTES
 from journeyline.desktop.pages import Viewer, message_text, page
@@ -89,7 +89,7 @@ SECTIONS = (
         "clients",
         N_("OAuth clients"),
         N_("Programs that call the API with client credentials."),
-        "users:admin",
+        "clients:admin",
     ),
 )
 
@@ -264,52 +264,6 @@ async def deployment_delete(request: Request, svc: Services, viewer: Viewer) -> 
     return done(f"{BASE}/deployments", "deleted")
 
 
-# -- OAuth clients -----------------------------------------------------------------------------
-
-CLIENT_ROLES = tuple(ROLES)
-
-
-def _clients_page(
-    request: Request, svc: Services, viewer: Viewer, *, status: int = 200, **context: Any
-) -> Response:
-    context.setdefault("values", {"role": "ingest" if "ingest" in ROLES else CLIENT_ROLES[0]})
-    return show(
-        request,
-        "admin/clients.html",
-        viewer,
-        status=status,
-        clients=svc.store.clients(),
-        roles=CLIENT_ROLES,
-        **context,
-    )
-
-
-@page("users:admin")
-async def clients(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _clients_page(request, svc, viewer)
-
-
-@page("users:admin", form=True)
-async def client_create(request: Request, svc: Services, viewer: Viewer) -> Response:
-    form = await read_form(request)
-    try:
-        client, secret = new_client(
-            name=form.get("name", ""), role=form.get("role", ""), now_ms=svc.clock()
-        )
-    except InvalidInput as exc:
-        errors = field_errors(exc, ("name", "role"))
-        return _clients_page(request, svc, viewer, status=400, errors=errors, values=form)
-    await svc.writer.call(lambda store: store.client_put(client))
-    return show_secret(
-        request,
-        viewer,
-        N_("OAuth client created"),
-        [(N_("Client id"), client.client_id), (N_("Name"), client.name), (N_("Role"), client.role)],
-        (N_("Client secret"), secret),
-        f"{BASE}/clients",
-    )
-
-
 ADMIN_ROUTES: list[BaseRoute] = [
     Route(BASE, index, methods=["GET"]),
     Route(BASE + "/directory/{kind}", directory, methods=["GET"]),
@@ -319,8 +273,7 @@ ADMIN_ROUTES: list[BaseRoute] = [
     Route(BASE + "/deployments", deployments, methods=["GET"]),
     Route(BASE + "/deployments", deployment_create, methods=["POST"]),
     Route(BASE + "/deployments/{deploymentId}/delete", deployment_delete, methods=["POST"]),
-    Route(BASE + "/clients", clients, methods=["GET"]),
-    Route(BASE + "/clients", client_create, methods=["POST"]),
+    *CLIENT_ROUTES,
     *DEFINITION_ROUTES,
     *FLOW_ROUTES,
     *USER_ROUTES,

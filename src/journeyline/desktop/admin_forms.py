@@ -33,6 +33,9 @@ NOTICES = {
     "saved": N_("Saved."),
     "deleted": N_("Deleted."),
     "replayed": N_("Replayed."),
+    "disabled": N_("Disabled: its tokens are revoked and it mints no more."),
+    "enabled": N_("Enabled."),
+    "revoked": N_("Its tokens are revoked."),
 }
 PAGE_SIZE = 50
 

@@ -64,6 +64,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from journeyline.desktop.access import needs
 from journeyline.desktop.messages import Message, message
 from journeyline.engine.effects import Dispatcher, positions_of
 from journeyline.model import effects as fx
@@ -383,12 +384,18 @@ def _app_feed(request: Request) -> Feed:
     return found
 
 
+#: What reading the live feed takes: a signed-in user's, or a bearer token's, role has it.
+PERMISSION = "journey:read"
+
+
 def feed_routes(
     authorize: Callable[[Request], str], feed_of: Callable[[Request], Feed] = _app_feed
 ) -> list[Route]:
-    """``GET /desktop/feed``. ``authorize(request)`` returns the caller's role or raises
-    Unauthorized / Forbidden; ``feed_of(request)`` finds the app's Feed."""
+    """``GET /desktop/feed``. ``authorize(request)`` returns the caller's role, if it has
+    ``PERMISSION``, or raises Unauthorized / Forbidden; ``feed_of(request)`` finds the app's
+    Feed."""
 
+    @needs(PERMISSION)
     async def stream(request: Request) -> _FeedResponse:
         role = authorize(request)
         if role not in READERS:

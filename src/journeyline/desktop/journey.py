@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from journeyline.api.services import Services
 from journeyline.api.sessions import canonical_link, journey_page, session_card
 from journeyline.core import identity as rules
-from journeyline.desktop.views import CardView, MapItem, NowView, card_view, map_item, now_view
+from journeyline.desktop.views import (
+    CardView,
+    MapItem,
+    NowView,
+    card_view,
+    map_item,
+    match_view,
+    now_view,
+)
 from journeyline.engine import queries
 from journeyline.ingest.identifiers import normalise_email, normalise_phone
 from journeyline.model.contact import Contact, Identifier
@@ -42,12 +50,19 @@ def card_of(
     if contact_id not in known:
         known[contact_id] = queries.customer_name(svc.store, contact_id)
     name = known[contact_id]
+    match = None
+    if contact_id is not None and not verified:  # say why it shows them
+        found = queries.identity_match(svc.store, session)
+        if found is not None:
+            through = svc.store.deployment_get(found.deployment_id) if found.deployment_id else None
+            match = match_view(found, through.name if through else None)
     return card_view(
         session,
         session_card(svc, session, now_ms, customer_name=name),
         contact_id=contact_id,
         verified=verified,
         customer_name=name,
+        match=match,
     )
 
 

@@ -2,9 +2,11 @@
 maps, and the agent actions (verify, merge, unmerge, wrap-up).
 
 Every page needs a signed-in user (else it redirects to the sign-in form) whose role has the
-page's permission (else a 403 page). Every form posts with the session's CSRF token. Agent
-actions run the same engine commands as the API, through the single writer, audited under the
-user's id; the live feed then changes every open desktop.
+page's permission (else a 403 page): ``@page(permission)`` says which, the one place it is said;
+the few a browser reaches before signing in say so with ``@public`` (``desktop.access``). Every
+form posts with the session's CSRF token. Agent actions run the same engine commands as the API,
+through the single writer, audited under the user's id; the live feed then changes every open
+desktop.
 
 Each answer of a signed-in route carries ``Server-Timing: app;dur=<ms>``: the server time
 from the route's start to its response (``journeyline bench`` reads it).
@@ -32,6 +34,7 @@ from journeyline.api.services import Services, services
 from journeyline.api.sessions import load as load_session
 from journeyline.api.static import MEDIA_TYPES, not_found
 from journeyline.desktop import i18n, journey
+from journeyline.desktop.access import needs, public
 from journeyline.desktop.accounts import read_form
 from journeyline.desktop.render import gettext, language_of, render, secure
 from journeyline.desktop.views import N_, OFFER_STATES
@@ -157,7 +160,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
             response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
             return response
 
-        return run
+        return needs(permission)(run)
 
     return wrap
 
@@ -169,6 +172,7 @@ def _show(request: Request, template: str, viewer: Viewer, **context: Any) -> Re
 # -- pages -------------------------------------------------------------------------------------
 
 
+@public
 async def home(request: Request) -> Response:
     return secure(RedirectResponse("/desktop/now", status_code=303))
 
@@ -280,6 +284,7 @@ async def map_fragment(request: Request, svc: Services, viewer: Viewer) -> Respo
     )
 
 
+@public
 async def language(request: Request) -> Response:
     """The language switch: remembered in a cookie for a year."""
     chosen = request.query_params.get("to", "")
@@ -305,6 +310,7 @@ def static_files() -> dict[str, bytes]:
     }
 
 
+@public
 async def static_file(request: Request) -> Response:
     name = str(request.path_params["path"])
     content = static_files().get(name)

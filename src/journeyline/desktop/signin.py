@@ -4,8 +4,11 @@
 ``POST /desktop/signin`` takes ``email``, ``password``, ``csrf_token`` and ``next`` as a form and
 answers 303 to ``next`` (only a path of the desktop, ``pages.local_path``: else ``/desktop``) with
 the session cookie, or the form again with why: 400 for a wrong email or password, 429 while the
-account is locked, 403 for a form without its CSRF token. ``POST /desktop/signout`` ends the
-session (its form carries the session's CSRF token) and goes back to the form.
+account is locked, 403 for a form without its CSRF token; and 429, whatever the form holds,
+while the source address is past ``JOURNEYLINE_SIGNIN_FAILURES_PER_MINUTE`` failed sign-ins
+(``RateLimits.signin_failures``: the address after the trusted proxies, ``api.proxies``).
+``POST /desktop/signout`` ends the session (its form carries the session's CSRF token) and goes
+back to the form.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from journeyline.api.services import services
+from journeyline.desktop.access import public
 from journeyline.desktop.accounts import (
     SESSION_COOKIE,
     SignedIn,
@@ -26,7 +31,7 @@ from journeyline.desktop.accounts import (
 from journeyline.desktop.pages import CSRF_TEXT, local_path
 from journeyline.desktop.render import gettext, render, secure
 from journeyline.desktop.views import N_
-from journeyline.model.errors import Forbidden, SignInRefused
+from journeyline.model.errors import Forbidden, RateLimited, SignInRefused
 
 HOME = "/desktop"
 
@@ -73,12 +78,16 @@ def csrf_refused(request: Request, user: SignedIn | None) -> HTMLResponse:
     )
 
 
+@public
 async def signin_page(request: Request) -> Response:
     return signin_form(request, next_path=local_path(request.query_params.get("next")))
 
 
+@public
 async def signin(request: Request) -> Response:
     accounts = accounts_of(request)
+    limits = services(request).limits
+    address = limits.source(request)
     form = await read_form(request)
     email = form.get("email", "")
     next_path = local_path(form.get("next"))
@@ -87,19 +96,15 @@ async def signin(request: Request) -> Response:
     except Forbidden:
         return signin_form(request, status=403, error="csrf", email=email, next_path=next_path)
     try:
+        limits.signin_failures.check(address)
         token, _ = await accounts.sign_in(email, form.get("password", ""))
+    except RateLimited as throttled:
+        return _refused(request, "throttled", 429, throttled.retry_after_s, email, next_path)
     except SignInRefused as refused:
-        form_again = signin_form(
-            request,
-            status=refused.status,
-            error=refused.reason,
-            email=email,
-            next_path=next_path,
-            retry_minutes=-(-(refused.retry_after_s or 0) // 60),
-        )
-        if refused.retry_after_s:
-            form_again.headers["Retry-After"] = str(refused.retry_after_s)
-        return form_again
+        if refused.reason == "credentials":
+            limits.signin_failures.spend(address)
+        wait_s = refused.retry_after_s
+        return _refused(request, refused.reason, refused.status, wait_s, email, next_path)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a session this browser had before ends: a new sign-in, a new token
         await accounts.sign_out(old)
@@ -108,6 +113,24 @@ async def signin(request: Request) -> Response:
     return secure(response)
 
 
+def _refused(
+    request: Request, reason: str, status: int, wait_s: int | None, email: str, next_path: str
+) -> Response:
+    """The form again, saying why (with ``Retry-After`` when waiting helps)."""
+    form_again = signin_form(
+        request,
+        status=status,
+        error=reason,
+        email=email,
+        next_path=next_path,
+        retry_minutes=-(-(wait_s or 0) // 60),
+    )
+    if wait_s:
+        form_again.headers["Retry-After"] = str(wait_s)
+    return form_again
+
+
+@public
 async def signout(request: Request) -> Response:
     accounts = accounts_of(request)
     user = accounts.user_for(request)

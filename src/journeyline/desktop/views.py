@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeyline.model.card import Card, WebCard
+from journeyline.model.contact import IdentityMatch
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 from journeyline.store.base import AnySession
@@ -67,6 +68,13 @@ VOCABULARY = (
     N_("supervisor"),
     N_("admin"),
 )
+#: Who vouched for the identifier an unverified card was matched by (``IdentityMatch.source``).
+SOURCE_TEXT = {
+    "webClaim": N_("a website visitor, in traits they typed (anyone can)"),
+    "webCookie": N_("the visitor's own browser"),
+    "contactCentre": N_("the contact centre"),
+    "agentVerified": N_("an agent"),
+}
 #: What the engine calls a person without a name (``Contact.display_name``, cards).
 UNKNOWN = N_("Unknown")
 
@@ -99,6 +107,33 @@ def engine_text(text: str) -> Text:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchView:
+    """Why an unverified card shows the person it shows: the identifier it matched by, who
+    vouched for it, and — claimed on a website — when, in which web session, through which
+    deployment (its name, or its id when it is gone)."""
+
+    kind: str | None  # Email, Phone, Cookie, ExternalId (translated by key)
+    value: str | None
+    source_text: str
+    web_claim: bool
+    claimed_ms: int | None = None
+    claimed_session_id: str | None = None
+    claimed_through: str | None = None
+
+
+def match_view(match: IdentityMatch, deployment_name: str | None = None) -> MatchView:
+    return MatchView(
+        kind=match.type,
+        value=match.value,
+        source_text=SOURCE_TEXT.get(match.source, match.source),
+        web_claim=match.source == "webClaim",
+        claimed_ms=match.claimed_ms,
+        claimed_session_id=match.claimed_session_id,
+        claimed_through=deployment_name or match.deployment_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CardView:
     session_id: str
     kind: str  # conversation | web | app
@@ -123,6 +158,7 @@ class CardView:
     page_count: int = 0
     searches: tuple[str, ...] = ()
     conversation_id: str | None = None
+    match: MatchView | None = None  # why it shows its person, when that is not verified
 
 
 def card_view(
@@ -132,11 +168,13 @@ def card_view(
     contact_id: str | None,
     verified: bool,
     customer_name: str | None = None,
+    match: MatchView | None = None,
 ) -> CardView:
     common: dict[str, Any] = {
         "session_id": session.id,
         "contact_id": contact_id,
         "verified": verified,
+        "match": match,
         "color": card.color,
         "color_text": COLOR_TEXT[card.color],
         "title": engine_text(card.title),

@@ -1,15 +1,19 @@
 """Identity questions the API asks, answered from the store with the rules of ``core.identity``.
 
 Read-only: who a contact's merge set is, whether a contact is live, which contact a session
-shows. Route handlers call these rather than repeat the rules.
+shows and why. Route handlers call these rather than repeat the rules.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from journeyline.core import identity as rules
-from journeyline.model.contact import Contact
+from journeyline.core import provenance
+from journeyline.model.contact import Contact, IdentityMatch
 from journeyline.model.errors import NotFound
-from journeyline.store.base import Store
+from journeyline.model.web import WebSession
+from journeyline.store.base import AnySession, Store
 
 
 def live_contact(store: Store, contact_id: str, now_ms: int) -> Contact:
@@ -63,3 +67,24 @@ def customer_name(store: Store, contact_id: str | None) -> str | None:
     if contact is not None and contact.canonical_id:
         contact = store.contact_get(contact.canonical_id) or contact
     return contact.display_name if contact is not None else None
+
+
+def identity_match(store: Store, session: AnySession) -> IdentityMatch | None:
+    """Why a session shows the contact it shows (``core.provenance``), with the web session
+    of the visitor who claimed the identifier it matched by, when a website claimed it."""
+    contact_id, level = store.session_link(session.id) or (None, rules.VERIFIED)
+    if contact_id is None:
+        return None
+    contact = store.contact_get(contact_id)
+    contact_ids = {contact_id, rules.canonical_id(contact) if contact else contact_id}
+    visitor = None
+    if isinstance(session, WebSession):
+        cookie = store.identifier_get("Cookie", session.customer_cookie_id)
+        visitor = store.contact_get(cookie.contact_id) if cookie else None
+    keys = provenance.candidates(session, level, visitor)
+    found = store.identifiers_get(keys) if keys else {}
+    match = provenance.explain(session, level, contact_ids, found, visitor)
+    if match is None or match.claimed_by is None or match.claimed_ms is None:
+        return match
+    claimed_in = store.web_session_at(match.claimed_by, match.claimed_ms)
+    return replace(match, claimed_session_id=claimed_in)

@@ -14,7 +14,7 @@ from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.websession import SESSION_TIMEOUT_MS
 from journeyline.engine.effects import InTransaction
 from journeyline.engine.unit import ACW_GRACE_MS, Engine
-from journeyline.store.base import LogRecord, Store
+from journeyline.store.base import LogRecord, Snapshot, Store
 
 
 def rebuild(
@@ -38,17 +38,40 @@ def rebuild(
         offer_policy=offer_policy,
     )
     engine.in_transaction.extend(in_transaction)
-    count = 0
     with store.transaction():
-        store.clear_projections()
-        pending: list[LogRecord] = []
-        for record in store.iter_all_log():
-            if pending and record.unit != pending[-1].unit:
-                engine.replay(pending)
-                count += len(pending)
-                pending = []
-            pending.append(record)
-        if pending:
+        return _replay(engine, store)
+
+
+class _Undo(Exception):
+    """Raised out of a transaction to roll it back on purpose."""
+
+
+def rebuilt_snapshot(engine: Engine) -> Snapshot:
+    """What a rebuild by ``engine`` would make of its store's log, without keeping it: the
+    projections replayed and read back in one transaction that is then rolled back
+    (``journeyline migrate-store`` compares it with the projections it copied)."""
+    found: list[Snapshot] = []
+    try:
+        with engine.store.transaction():
+            _replay(engine, engine.store)
+            found.append(engine.store.snapshot())
+            raise _Undo
+    except _Undo:
+        pass
+    return found[0]
+
+
+def _replay(engine: Engine, store: Store) -> int:
+    count = 0
+    store.clear_projections()
+    pending: list[LogRecord] = []
+    for record in store.iter_all_log():
+        if pending and record.unit != pending[-1].unit:
             engine.replay(pending)
             count += len(pending)
+            pending = []
+        pending.append(record)
+    if pending:
+        engine.replay(pending)
+        count += len(pending)
     return count

@@ -133,6 +133,9 @@ class Engine:
         #: Segments, outcomes and action maps on the unit's journey events (engine.journeys).
         self.journeys = JourneyRules(self.definitions, self.conversations.name, offer_policy)
         self._unit: int | None = None  # the last unit of work logged
+        #: Whether this engine runs deadlines that came due (a tick before a batch). An API
+        #: node in scale-out mode does not: time is the workers' work (``Writer``).
+        self.deadlines = True
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
 
@@ -172,8 +175,8 @@ class Engine:
                 self._unit = self.store.last_unit()
             positions = dict(stored)
             units = _units_of(batch)
-            due = self.next_deadline()
-            added_tick = bool(batch) and due is not None and due <= now
+            due = self.next_deadline() if self.deadlines else None
+            added_tick = self.deadlines and bool(batch) and due is not None and due <= now
             if added_tick and not isinstance(batch[0], TickInput):
                 # time came first: cards change by the deadline before the batch changes them
                 units.insert(0, [TickInput(new_id(), now)])

@@ -10,8 +10,10 @@ one; it never holds up the acknowledgement. Time is the writer's job too: when t
 deadline (``Engine.next_deadline``) passes, the writer runs a tick (``Engine.tick``), a unit of
 work like any other. It checks at least every ``tick_check_seconds``, and :meth:`wake` makes it
 check now (tests that move a fake clock). Once an hour it drops effects older than the
-retention from the effect log. ``on_apply`` is told how many seconds each group commit of
-submitted batches took (the metrics' histogram), and ``alive`` says whether the thread runs.
+retention from the effect log. A writer made with ``deadlines=False`` (an API node in scale-out
+mode, where the workers do it) runs no tick and reads no deadline. ``on_apply`` is told how
+many seconds each group commit of submitted batches took (the metrics' histogram), and
+``alive`` says whether the thread runs.
 
 Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
 too: they run on the writer's connection in their own transaction, so the request loop never
@@ -70,8 +72,10 @@ class Writer:
         effect_retention_ms: int = 7 * 24 * 3600 * 1000,
         prune_every_seconds: float = 3600.0,
         on_apply: Callable[[float], None] | None = None,
+        deadlines: bool = True,
     ) -> None:
         self.engine = engine
+        self.deadlines = engine.deadlines = deadlines
         self.max_batch = max_batch
         self.dispatcher = dispatcher
         self.on_apply = on_apply
@@ -99,6 +103,7 @@ class Writer:
             dispatcher=dispatcher,
             effect_retention_ms=settings.effect_retention_hours * 3600 * 1000,
             on_apply=on_apply,
+            deadlines=settings.role != "api",  # an API node's deadlines are the workers' work
         )
 
     @property
@@ -146,6 +151,8 @@ class Writer:
 
     def _wait(self) -> float:
         """Seconds until the earliest deadline (at most ``tick_check_seconds``)."""
+        if not self.deadlines:
+            return self.tick_check_seconds
         backoff = self._retry_at - time.monotonic()
         if backoff > 0:
             return backoff

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from journeyline.core import signing
 from journeyline.ingest import enrich
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import pii_from_traits
@@ -90,6 +91,9 @@ class _Common(msgspec.Struct, rename="camel"):
     attributes: dict[Short, EventAttribute] | None = None
     traits: dict[Short, EventAttribute] | None = None
     external_id: Short | None = None
+    #: Ours: the HMAC of the traits and external id by the site's backend (``core.signing``),
+    #: which a deployment with ``identifySigning: "required"`` asks for.
+    traits_signature: Short | None = None
 
 
 class WebEventRequest(_Common):
@@ -119,6 +123,19 @@ class Context:
     client_ip: str | None
     user_agent: str | None
     geo: enrich.GeoLookup
+    #: The deployment's identify secret, when it requires signed traits (``core.signing``).
+    identify_secret: str | None = None
+    #: The claim as the original wire format made it and its signature, when that is not
+    #: the Genesys request's own (the Segment collector signs Segment's traits).
+    claim: SignedClaim | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedClaim:
+    """A claim (``core.signing.claim_of``) and the ``traitsSignature`` that came with it."""
+
+    claim: dict[str, Any]
+    signature: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +261,7 @@ def parse_web(item: Any, ctx: Context, *, key: str | None = None) -> AcceptedWeb
         traits=traits,
         external_id=request.external_id,
         identifiers=identifiers,
+        traits_refused=refused(item, request, ctx),
     )
     return AcceptedWeb(event, _encoder.encode(event))
 
@@ -256,6 +274,21 @@ def _traits(
     if not traits:
         return traits, ()
     return traits, tuple(pii_from_traits({name: attr.value for name, attr in traits.items()}))
+
+
+def refused(item: Any, request: _Common, ctx: Context) -> str | None:
+    """Why the event's traits and external id must claim nothing (``core.signing.refusal``):
+    the deployment requires them signed, and they are not, or not rightly."""
+    mode = ctx.deployment.identify_signing
+    if mode == "off":
+        return None
+    claimed = ctx.claim
+    if claimed is None:
+        raw = item.get("traits") if isinstance(item, dict) else None
+        traits = raw if isinstance(raw, dict) else None
+        claim = signing.claim_of(traits, request.external_id)
+        claimed = SignedClaim(claim, request.traits_signature)
+    return signing.refusal(mode, ctx.identify_secret, claimed.claim, claimed.signature)
 
 
 def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
@@ -283,6 +316,7 @@ def parse_app(item: Any, ctx: Context) -> AcceptedWeb:
         traits=traits,
         external_id=request.external_id,
         identifiers=identifiers,
+        traits_refused=refused(item, request, ctx),
     )
     return AcceptedWeb(event, _encoder.encode(event))
 

@@ -28,6 +28,9 @@ Calls
     ``identify`` -> ``identified`` with ``traits`` as typed traits (a bad email or phone
                    rejects the message, as for browser events).
     ``alias``    -> ``aliased`` with the attributes ``previousId`` and ``userId``.
+    On a deployment that requires signed traits (docs/web.md, "Signed traits"), what a call
+    claims — an ``identify``'s ``traits`` as sent, and the ``userId`` of any call — claims
+    something only when ``context.traitsSignature`` signs it.
     ``group`` and any other type are rejected.
 
     Every call also takes its page from ``context.page`` when that holds an absolute http(s)
@@ -75,6 +78,7 @@ from typing import Any
 
 import msgspec
 
+from journeyline.core import signing
 from journeyline.ingest import enrich
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_web import AcceptedWeb
@@ -110,6 +114,9 @@ class Mapped:
     user_agent: str | None
     ip: str | None
     fields: dict[str, str]  # Genesys field -> the Segment field it came from, for errors
+    #: What the message claims (an ``identify``'s traits as sent, the ``userId``) and its
+    #: ``context.traitsSignature``, for a deployment that requires signed traits.
+    claim: web.SignedClaim | None = None
 
 
 # -- small pieces ----------------------------------------------------------------------------
@@ -357,12 +364,19 @@ def to_web_request(message: Any, now_ms: int, *, call: str | None = None) -> Map
             raise InvalidInput(
                 f"messageId is longer than {MAX_MESSAGE_ID} characters", field="messageId"
             )
+    raw_traits = message.get("traits") if kind == "identify" else None
+    signature = context.get("traitsSignature")
+    claim = web.SignedClaim(
+        signing.claim_of(raw_traits if isinstance(raw_traits, dict) else None, user_id),
+        signature if isinstance(signature, str) else None,
+    )
     return Mapped(
         request=request,
         message_id=message_id,
         user_agent=_string(context.get("userAgent")),
         ip=_string(context.get("ip")),
         fields=fields,
+        claim=claim,
     )
 
 
@@ -401,7 +415,7 @@ def parse_message(
             message = {**message, "context": context}
     mapped = to_web_request(message, ctx.now_ms, call=call)
     event_ctx = dataclasses.replace(
-        ctx, user_agent=mapped.user_agent, client_ip=mapped.ip or ctx.client_ip
+        ctx, user_agent=mapped.user_agent, client_ip=mapped.ip or ctx.client_ip, claim=mapped.claim
     )
     key = (
         idempotency_key(ctx.deployment.id, mapped.message_id)

@@ -7,6 +7,19 @@ from typing import Any
 
 CONTACT_TYPES = ("Ephemeral", "Identified", "Curated")
 IDENTIFIER_TYPES = ("Cookie", "Email", "Phone", "ExternalId")
+#: Who vouched for an identifier (``Identifier.source``) or a session's link to its contact
+#: (``IdentityMatch.source``): a website visitor's own traits (unverified), a visitor's own
+#: browser cookie, the contact centre (the contact it names, or the caller's own number or
+#: chat address), an agent (a claim, a verification, a contact they wrote).
+WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED = (
+    "webClaim",
+    "webCookie",
+    "contactCentre",
+    "agentVerified",
+)
+SOURCES = (WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED)
+#: A deployment's ``identifySigning``: identify traits need no signature, or must be signed.
+SIGNING_MODES = ("off", "required")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +45,8 @@ class Contact:
     merged_from: tuple[str, ...] = ()
     #: A contact this visitor matched by PII alone, waiting for an agent to verify it.
     unverified_match: str | None = None
+    #: The identifier (type, value) that match was made by.
+    unverified_match_by: tuple[str, str] | None = None
     #: ``conversation`` for a contact made from a caller's number or a chat's email: its dates
     #: follow the sessions linked to it, and it goes when none is left.
     origin: str | None = None
@@ -44,16 +59,45 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Identifier:
+    """An identifier a contact owns. ``source``: who vouched for it (:data:`SOURCES`; None in a
+    row older than sources); a website claim also records the visitor (``claimed_by``, their
+    cookie) and the deployment it came through."""
+
     type: str
     value: str
     contact_id: str
     verified: bool
     created_ms: int
+    source: str | None = None
+    claimed_by: str | None = None
+    deployment_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatch:
+    """Why a session shows the contact it shows (``core.provenance``).
+
+    ``source``: who vouched for the link (:data:`SOURCES`); ``verified``: whether the link is
+    verified (the session's ``externalContactVerified``); ``type`` and ``value``: the
+    identifier it was matched by, when it was; ``claimed_ms``, ``claimed_by`` (a visitor's
+    cookie), ``deployment_id``: when and through which website that identifier was claimed;
+    ``claimed_session_id``: the web session of that visitor at that time, when it is known.
+    """
+
+    source: str
+    verified: bool
+    type: str | None = None
+    value: str | None = None
+    claimed_ms: int | None = None
+    claimed_by: str | None = None
+    deployment_id: str | None = None
+    claimed_session_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
-    """A Genesys ``WebDeployment``; ``collect_ip_addresses`` is our extension."""
+    """A Genesys ``WebDeployment``; ``collect_ip_addresses`` and ``identify_signing`` are our
+    extensions."""
 
     id: str
     name: str
@@ -62,6 +106,9 @@ class Deployment:
     allow_all_domains: bool = False
     collect_ip_addresses: bool = True
     description: str | None = None
+    #: ``off`` or ``required``: whether identify traits must be signed by the site's backend
+    #: (``core.signing``) before they claim anything; ours, as is ``collect_ip_addresses``.
+    identify_signing: str = "off"
     created_ms: int = 0
     modified_ms: int = 0
 

@@ -128,6 +128,10 @@ class WebEvent:
     external_id: str | None = None
     #: ``(type, value)`` identifiers the traits name, validated and normalised at intake.
     identifiers: tuple[tuple[str, str], ...] = ()
+    #: Why the traits and external id claim nothing (``core.signing``: ``unsigned``,
+    #: ``badSignature``, ``noSecret``); None when they may identify the visitor. They are
+    #: kept with the event all the same.
+    traits_refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

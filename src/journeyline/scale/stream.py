@@ -88,6 +88,9 @@ class StreamIntake:
                 raise JourneylineError("only events go through the stream")
             events.append(item)
         records = [record_of(item, now, 0) for item in events]
+        # JetStream drops a second copy only within its duplicate window; the log knows for
+        # ever. A key it holds is answered as the duplicate it is, and not published again.
+        logged = await asyncio.to_thread(self.store.logged_keys, [r.key for r in records])
         try:
             acks = await asyncio.gather(
                 *(
@@ -98,13 +101,15 @@ class StreamIntake:
                         headers=headers_of(r),
                     )
                     for r in records
+                    if r.key not in logged
                 )
             )
         except Exception as exc:  # not stored: the client must send again (it is idempotent)
             raise Unavailable(f"the event stream did not take the events: {exc}") from exc
+        duplicate = iter(ack.duplicate for ack in acks)
         applied = []
-        for item, ack in zip(events, acks, strict=True):
-            status: Status = "duplicate" if ack.duplicate else "accepted"
+        for item, record in zip(events, records, strict=True):
+            status: Status = "duplicate" if record.key in logged or next(duplicate) else "accepted"
             if isinstance(item, Accepted):
                 session = session_id_for(item.event.conversation_id)
             else:

@@ -14,7 +14,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
      ├── PeopleStore        contacts, identifiers, session links, the audit trail
      ├── ProjectionStore    what a replay needs: clear the projections, snapshot them
      ├── DirectoryStore     queues, users and wrap-up codes
-     ├── DeploymentStore    web deployments
+     ├── DeploymentStore    web deployments, their identify secrets
      ├── AuthStore          OAuth clients and tokens
      ├── AccountStore       desktop accounts, their sign-in sessions, the server's secrets
      ├── EffectStore        the effect log, partition positions, deadlines
@@ -29,7 +29,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
 from __future__ import annotations
 
 import inspect
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -72,6 +72,10 @@ class UnitOfWork(Protocol):
 
 
 class LogStore(Protocol):
+    def logged_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of the keys the log holds already."""
+        ...
+
     def append(self, records: Sequence[LogRecord]) -> set[str]:
         """Store the records whose key is new; returns those keys (a key twice: stored once)."""
         ...
@@ -126,6 +130,10 @@ class WebStore(Protocol):
     def session_of_event(self, event_id: str) -> str | None: ...
     def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]: ...
     def customer_web_sessions(self, customer_id: str, session_type: str) -> list[str]: ...
+    def web_session_at(self, customer_id: str, at_ms: int) -> str | None:
+        """The web or app session of a visitor (cookie) going on at ``at_ms``, if any."""
+        ...
+
     def customers_with_sessions(
         self, customer_ids: Collection[str], session_type: str
     ) -> set[str]: ...
@@ -206,6 +214,12 @@ class DeploymentStore(Protocol):
     def deployment_by_write_key(self, write_key: str) -> Deployment | None: ...
     def deployments(self) -> list[Deployment]: ...
     def deployment_delete(self, deployment_id: str) -> bool: ...
+    def deployment_secret_put(self, deployment_id: str, secret: str, now_ms: int) -> None:
+        """A deployment's identify secret, which checks signed traits (``core.signing``); kept
+        apart from the deployment, so that no read of a deployment carries it."""
+        ...
+
+    def deployment_secret(self, deployment_id: str) -> str | None: ...
 
 
 class AuthStore(Protocol):
@@ -216,8 +230,32 @@ class AuthStore(Protocol):
         from its hash)."""
         ...
 
+    def client_update(self, client: OAuthClient) -> bool:
+        """Replace the client's secret hash, name, role, description, state and modified
+        time; False when there is no such client."""
+        ...
+
+    def client_delete(self, client_id: str) -> bool:
+        """Delete the client and every token of it; False when there was none."""
+        ...
+
     def token_put(self, token_hash: str, client_id: str, expires_ms: int) -> None: ...
-    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None: ...
+    def token_get(self, token_hash: str) -> tuple[OAuthClient, int] | None:
+        """The token's client (whatever its state: the caller refuses a disabled one) and when
+        the token expires; None for an unknown token or one whose client has gone."""
+        ...
+
+    def token_delete(self, token_hash: str) -> bool:
+        """Revoke one token; False when there was none."""
+        ...
+
+    def tokens_revoke(self, client_id: str) -> int:
+        """Revoke every token of a client; how many there were."""
+        ...
+
+    def tokens_prune(self, now_ms: int) -> int:
+        """Delete the tokens that expired at or before ``now_ms``; how many there were."""
+        ...
 
 
 class AccountStore(Protocol):

@@ -67,11 +67,17 @@ class WebSessionWrite:
 
 @dataclass(frozen=True, slots=True)
 class OAuthClient:
+    """An OAuth client (client credentials). ``state``: ``active``, or ``disabled`` (it mints
+    no token and its tokens are refused); ``secret_hash``: the SHA-256 of its secret."""
+
     client_id: str
     secret_hash: str
     name: str
     role: str
     created_ms: int
+    description: str = ""
+    state: str = "active"
+    modified_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

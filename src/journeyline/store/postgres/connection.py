@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,6 +29,7 @@ from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
 from journeyline.store.sql.transactions import Transactions
+from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "postgresql"
 
@@ -121,6 +122,10 @@ def migrate(url: str) -> None:
         raise StoreError(f"cannot migrate {url}: {exc}") from exc
 
 
+def _bytes(value: Any) -> Any:
+    return value.encode() if isinstance(value, str) else value
+
+
 class Connection(Transactions):
     """The connection and the dialect; the other parts of the store are mixins on it."""
 
@@ -146,3 +151,81 @@ class Connection(Transactions):
 
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != TransactionStatus.IDLE
+
+    # whole tables (store/sql/transfer.py)
+
+    def table_columns(self) -> dict[str, list[str]]:
+        rows = self._conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        )
+        found: dict[str, list[str]] = {}
+        for table, column in rows:
+            if table not in TOOL_TABLES:
+                found.setdefault(table, []).append(column)
+        return found
+
+    def table_references(self) -> dict[str, set[str]]:
+        rows = self._conn.execute(
+            "SELECT child.relname, parent.relname FROM pg_constraint c"
+            " JOIN pg_class child ON child.oid = c.conrelid"
+            " JOIN pg_class parent ON parent.oid = c.confrelid"
+            " WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace"
+        )
+        found: dict[str, set[str]] = {name: set() for name in self.table_columns()}
+        for child, parent in rows:
+            found.setdefault(child, set()).add(parent)
+        return found
+
+    def table_batches(
+        self, table: str, columns: Sequence[str], size: int
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        # A server-side cursor: a large table is never all in memory at once.
+        with self._conn.cursor(
+            name="journeyline_transfer", withhold=not self.in_transaction()
+        ) as cursor:
+            cursor.execute(select_all(table, columns))
+            while rows := cursor.fetchmany(size):
+                yield rows
+
+    def table_insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        binary = self._bytea_columns(table)
+        fixed = [c in binary for c in columns]
+        self._db.executemany(
+            insert_all(table, columns),
+            [
+                [_bytes(v) if wants else v for v, wants in zip(row, fixed, strict=True)]
+                for row in rows
+            ],
+        )
+
+    def _bytea_columns(self, table: str) -> set[str]:
+        """The ``BYTEA`` columns of ``table``: a document another backend kept as text goes
+        in as its UTF-8 bytes."""
+        rows = self._conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND table_name = %s AND data_type = 'bytea'",
+            (table,),
+        )
+        return {name for (name,) in rows}
+
+    def advance_sequences(self) -> None:
+        rows = self._conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema()"
+            " AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
+        ).fetchall()
+        for table, column in rows:
+            self._conn.execute(
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence({qualified}, {column}),"
+                    " coalesce((SELECT max({name}) FROM {table}), 0) + 1, false)"
+                ).format(
+                    qualified=sql.Literal(table),
+                    column=sql.Literal(column),
+                    name=sql.Identifier(column),
+                    table=sql.Identifier(table),
+                )
+            )

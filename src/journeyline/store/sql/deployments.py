@@ -1,4 +1,4 @@
-"""Web deployments (``deployments``)."""
+"""Web deployments and their identify secrets (``deployments``, ``deployment_secrets``)."""
 
 from __future__ import annotations
 
@@ -47,5 +47,21 @@ class DeploymentMixin:
         return [_deployment_decoder.decode(doc) for (doc,) in rows]
 
     def deployment_delete(self, deployment_id: str) -> bool:
+        self._db.execute("DELETE FROM deployment_secrets WHERE deployment_id = ?", (deployment_id,))
         cursor = self._db.execute("DELETE FROM deployments WHERE id = ?", (deployment_id,))
         return cursor.rowcount > 0
+
+    def deployment_secret_put(self, deployment_id: str, secret: str, now_ms: int) -> None:
+        """A deployment's identify secret (a new one replaces the old)."""
+        self._db.execute(
+            "INSERT INTO deployment_secrets (deployment_id, secret, created_ms) VALUES (?, ?, ?)"
+            " ON CONFLICT (deployment_id) DO UPDATE SET secret = excluded.secret,"
+            " created_ms = excluded.created_ms",
+            (deployment_id, secret, now_ms),
+        )
+
+    def deployment_secret(self, deployment_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT secret FROM deployment_secrets WHERE deployment_id = ?", (deployment_id,)
+        ).fetchone()
+        return str(row[0]) if row else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from journeyline.store.records import LogRecord
 from journeyline.store.sql.query import Db, chunks, marks
@@ -11,15 +11,19 @@ from journeyline.store.sql.query import Db, chunks, marks
 class LogMixin:
     _db: Db
 
-    def append(self, records: Sequence[LogRecord]) -> set[str]:
-        if not records:
-            return set()
-        existing: set[str] = set()
-        for chunk in chunks(r.key for r in records):
+    def logged_keys(self, keys: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(keys):
             rows = self._db.execute(
                 f"SELECT key FROM event_log WHERE key IN ({marks(chunk)})", chunk
             )
-            existing.update(key for (key,) in rows)
+            found.update(key for (key,) in rows)
+        return found
+
+    def append(self, records: Sequence[LogRecord]) -> set[str]:
+        if not records:
+            return set()
+        existing = self.logged_keys(r.key for r in records)
         new: dict[str, LogRecord] = {}
         for r in records:
             if r.key not in existing and r.key not in new:

@@ -13,6 +13,17 @@ from journeyline.model.contact import Contact, Identifier
 from journeyline.store.sql.query import Db, chunks, like_pattern, marks
 
 _contact_decoder = msgspec.json.Decoder(Contact)
+#: The columns of an identifier, in the order :func:`identifier_of` reads them.
+IDENTIFIER_COLUMNS = (
+    "type, value, contact_id, verified, created_ms, source, claimed_by, deployment_id"
+)
+
+
+def identifier_of(row: Sequence[Any]) -> Identifier:
+    """An identifier from a row of :data:`IDENTIFIER_COLUMNS`."""
+    return Identifier(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7])
+
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -93,11 +104,10 @@ class PeopleMixin:
 
     def identifier_get(self, kind: str, value: str) -> Identifier | None:
         row = self._db.execute(
-            "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
-            " WHERE type = ? AND value = ?",
+            f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers WHERE type = ? AND value = ?",
             (kind, value),
         ).fetchone()
-        return Identifier(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+        return identifier_of(row) if row else None
 
     def identifiers_get(
         self, keys: Collection[tuple[str, str]]
@@ -109,12 +119,12 @@ class PeopleMixin:
         for kind, values in sorted(by_type.items()):
             for chunk in chunks(values):
                 rows = self._db.execute(
-                    "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+                    f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers"
                     f" WHERE type = ? AND value IN ({marks(chunk)})",
                     [kind, *chunk],
                 )
                 for r in rows:
-                    found[(r[0], r[1])] = Identifier(r[0], r[1], r[2], bool(r[3]), r[4])
+                    found[(r[0], r[1])] = identifier_of(r)
         return found
 
     def identifier_put(self, identifier: Identifier) -> None:
@@ -123,11 +133,24 @@ class PeopleMixin:
     def identifiers_put(self, identifiers: Sequence[Identifier]) -> None:
         """Upsert identifiers in one statement."""
         self._db.executemany(
-            "INSERT INTO identifiers (type, value, contact_id, verified, created_ms)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (type, value) DO UPDATE SET"
+            f"INSERT INTO identifiers ({IDENTIFIER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (type, value) DO UPDATE SET"
             " contact_id = excluded.contact_id, verified = excluded.verified,"
-            " created_ms = excluded.created_ms",
-            [(i.type, i.value, i.contact_id, int(i.verified), i.created_ms) for i in identifiers],
+            " created_ms = excluded.created_ms, source = excluded.source,"
+            " claimed_by = excluded.claimed_by, deployment_id = excluded.deployment_id",
+            [
+                (
+                    i.type,
+                    i.value,
+                    i.contact_id,
+                    int(i.verified),
+                    i.created_ms,
+                    i.source,
+                    i.claimed_by,
+                    i.deployment_id,
+                )
+                for i in identifiers
+            ],
         )
 
     def identifier_delete(self, kind: str, value: str) -> bool:
@@ -143,11 +166,11 @@ class PeopleMixin:
 
     def identifiers_of(self, contact_id: str) -> list[Identifier]:
         rows = self._db.execute(
-            "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
+            f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers"
             " WHERE contact_id = ? ORDER BY type, value",
             (contact_id,),
         )
-        return [Identifier(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+        return [identifier_of(r) for r in rows]
 
     def audit_add(
         self, *, at_ms: int, actor: str, action: str, contact_id: str | None, doc: dict[str, Any]

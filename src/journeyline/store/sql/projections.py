@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import msgspec
 
-from journeyline.model.contact import Contact, Identifier
+from journeyline.model.contact import Contact
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebSession
 from journeyline.store import codec
 from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
 from journeyline.store.sql.definitions import rule_rows
+from journeyline.store.sql.people import IDENTIFIER_COLUMNS, identifier_of
 from journeyline.store.sql.query import Db
 
 PROJECTIONS = (
@@ -60,10 +61,8 @@ class ProjectionMixin:
             else:
                 web_events.append(StoredWebEvent(session_id, codec.decode_web_event(doc)))
         identifiers = [
-            Identifier(kind, value, contact_id, bool(verified), created_ms)
-            for kind, value, contact_id, verified, created_ms in self._db.execute(
-                "SELECT type, value, contact_id, verified, created_ms FROM identifiers"
-            )
+            identifier_of(row)
+            for row in self._db.execute(f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers")
         ]
         audits = [
             Audit(at_ms, actor, action, contact_id, _details_decoder.decode(doc))

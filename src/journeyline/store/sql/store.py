@@ -14,6 +14,7 @@ from journeyline.store.sql.flows import FlowsMixin
 from journeyline.store.sql.log import LogMixin
 from journeyline.store.sql.people import PeopleMixin
 from journeyline.store.sql.projections import ProjectionMixin
+from journeyline.store.sql.transfer import TransferMixin
 from journeyline.store.sql.web import WebMixin
 
 
@@ -30,6 +31,7 @@ class SqlStore(
     EffectsMixin,
     DefinitionsMixin,
     FlowsMixin,
+    TransferMixin,
     ErasureMixin,
 ):
     """The store interface (``store/protocol.py``) in SQL, short of a connection: a backend's

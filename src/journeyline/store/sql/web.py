@@ -101,6 +101,15 @@ class WebMixin:
         )
         return [r[0] for r in rows]
 
+    def web_session_at(self, customer_id: str, at_ms: int) -> str | None:
+        """The web or app session of a visitor (cookie) that was going on at ``at_ms``."""
+        row = self._db.execute(
+            "SELECT id FROM sessions WHERE customer_id = ? AND type IN ('web', 'app')"
+            " AND created_ms <= ? AND last_event_ms >= ? ORDER BY created_ms DESC, id LIMIT 1",
+            (customer_id, at_ms, at_ms),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def customers_with_sessions(self, customer_ids: Collection[str], session_type: str) -> set[str]:
         found: set[str] = set()
         for chunk in chunks(customer_ids):

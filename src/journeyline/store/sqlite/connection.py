@@ -7,12 +7,15 @@ write lock with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
 from journeyline.store.sql.transactions import Transactions
+from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
 
@@ -65,3 +68,40 @@ class Connection(Transactions):
 
     def in_transaction(self) -> bool:
         return self._sqlite.in_transaction
+
+    # whole tables (store/sql/transfer.py)
+
+    def table_columns(self) -> dict[str, list[str]]:
+        names = [
+            name
+            for (name,) in self._sqlite.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+            if name not in TOOL_TABLES
+        ]
+        return {
+            name: [row[1] for row in self._sqlite.execute(f'PRAGMA table_info("{name}")')]
+            for name in names
+        }
+
+    def table_references(self) -> dict[str, set[str]]:
+        return {
+            name: {row[2] for row in self._sqlite.execute(f'PRAGMA foreign_key_list("{name}")')}
+            for name in self.table_columns()
+        }
+
+    def table_batches(
+        self, table: str, columns: Sequence[str], size: int
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        cursor = self._sqlite.execute(select_all(table, columns))  # SQLite steps as we fetch
+        while rows := cursor.fetchmany(size):
+            yield rows
+
+    def table_insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        self._sqlite.executemany(insert_all(table, columns), rows)
+
+    def advance_sequences(self) -> None:
+        """Nothing to do: a rowid is one past the largest there is (no ``AUTOINCREMENT``)."""

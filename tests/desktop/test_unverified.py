@@ -1,0 +1,88 @@
+"""The desktop never shows a person found through an identifier alone as certain: a card of a
+conversation matched by an email a website visitor claimed says "Not verified", by which
+identifier, vouched for by whom, claimed when and in which web session — in English and French
+— and the Now view marks it too; once an agent verifies it, the card is plain. Through the real
+app, signed in as an agent, on both stores."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from builders import T0, Conversation, web_event
+from conftest import Api
+from journeyline.clock import iso
+from journeyline.core.conversation import session_id_for
+from signing_in import PASSWORD, sign_in
+
+MALLORY = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+
+
+def card_html(api: Api, session_id: str, **headers: str) -> str:
+    page = api.client.get(f"/desktop/sessions/{session_id}/card", headers=headers)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def text_of(fragment: str) -> str:
+    """What a reader sees of some HTML, on one line."""
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+    return re.sub(r" ([:)])", r"\1", text)
+
+
+def note_of(card: str) -> str:
+    """The card's note on an unverified person."""
+    found = re.search(r'<div class="unverified".*?</dl>', card, re.S)
+    assert found, card
+    return found[0]
+
+
+def test_a_chat_matched_by_a_claimed_email_says_why_until_an_agent_verifies(api: Api) -> None:
+    shop = api.post("/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True})
+    shop_id = shop.json()["id"]
+    traits = {
+        "email": {"dataType": "string", "value": "bob@example.com"},
+        "givenName": {"dataType": "string", "value": "Mallory"},
+    }
+    claimed = api.client.post(
+        f"/api/v2/journey/deployments/{shop_id}/webevents",
+        json=web_event(MALLORY, 0, name="identified", traits=traits),
+    ).json()
+    chat = Conversation("chat-b", media="CHAT")
+    chat.customer_start(60, addressFrom="bob@example.com").acd_start(65, "q-sales")
+    api.post("/api/v2/journey/conversationevents", chat.wire)
+    bob_chat = session_id_for("chat-b")
+    user = {"name": "Ann Agent", "email": "ann@example.com", "password": PASSWORD}
+    assert api.post("/api/v2/users", {**user, "role": "agent"}).status_code == 200
+    assert sign_in(api.client).status_code == 303
+
+    note = note_of(card_html(api, bob_chat))
+    assert text_of(note) == (
+        "Not verified: Mallory — found through an identifier alone; verify before trusting the"
+        " name. Matched by Email bob@example.com"
+        " Vouched for by a website visitor, in traits they typed (anyone can)"
+        " Claimed 2026-11-25 09:46 UTC"
+        " Claimed on the website the web session it was typed in (deployment Shop)"
+    )
+    assert f'datetime="{iso(T0)}"' in note
+    assert f'href="/desktop/sessions/{claimed["session"]["id"]}"' in note
+    french = note_of(card_html(api, bob_chat, **{"Accept-Language": "fr"}))
+    assert text_of(french) == (
+        "Non vérifié: Mallory — trouvé par un identifiant seul ; vérifiez avant de vous fier au"
+        " nom. Rapproché par E-mail bob@example.com"
+        " Garanti par un visiteur du site web, dans des traits qu\u2019il a saisis"
+        " (n\u2019importe qui le peut) Revendiqué 2026-11-25 09:46 UTC"
+        " Revendiqué sur le site web la session web où il a été saisi (déploiement Shop)"
+    )
+    minis = api.client.get("/desktop/now/body").text.split('<li class="mini')[1:]
+    said = [text_of(m.split(">", 1)[1].split("</li>")[0]) for m in minis]
+    assert [re.sub(r"\d+:\d\d", "m:ss", s) for s in said] == [
+        "Mallory not verified Web chat Waiting m:ss",  # the chat, waiting in its queue
+        "Mallory Web session Active m:ss Shop",  # the visitor's own session: their own cookie
+    ]
+
+    bob = api.post("/api/v2/externalcontacts/contacts", {"firstName": "Bob"}).json()["id"]
+    api.put(f"/api/v2/journey/sessions/{bob_chat}/externalcontact", {"id": bob})
+    assert 'class="unverified"' not in card_html(api, bob_chat)
+    assert "Bob Web chat Waiting" in text_of(api.client.get("/desktop/now/body").text)
+    assert "not verified" not in text_of(api.client.get("/desktop/now/body").text)
