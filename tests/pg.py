@@ -2,7 +2,7 @@
 
 The server is ``JOURNEYLINE_TEST_POSTGRES`` (a libpq URL; by default the one on
 127.0.0.1:5432, database ``test``), never a stand-in. When it cannot be reached, the tests that
-need it fail with a message that says how to start it (``scripts/services``, which ``.ci/run``
+need it fail with a message that says how to start it (``scripts/services``, which ``scripts/test``
 calls, starts it when it is not running).
 
 Schemas are made, migrated, and reused: after a test its tables are emptied (``TRUNCATE``) and

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -161,26 +163,102 @@ def _per_table(url: str, query: str) -> dict[str, int]:
     return found
 
 
+def spoiled_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], statement: str
+) -> tuple[dict[str, Any], str]:
+    """A filled SQLite source changed by ``statement`` behind the engine's back, copied: the
+    report and stderr of a command that must exit 1."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    with running_receiver() as receiver:
+        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
+    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
+        db.execute(statement)
+        db.commit()
+    capsys.readouterr()
+    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
+    out, err = capsys.readouterr()
+    return json.loads(out), err
+
+
 def test_a_copy_whose_projections_a_rebuild_does_not_give_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The check is real: a source whose projections were changed behind the log's back
     copies, and the command says the rebuild differs (exit 1)."""
-    source = f"sqlite:///{tmp_path / 'source.db'}"
-    with running_receiver() as receiver:
-        fill(source, FakeClock(), receiver.url.removesuffix("/hook"))
-    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
-        db.execute(
-            "DELETE FROM session_events WHERE rowid IN (SELECT min(rowid) FROM session_events)"
-        )
-        db.commit()
-    capsys.readouterr()
-    assert migrate(source, f"sqlite:///{tmp_path / 'target.db'}") == {"code": 1}
-    out, err = capsys.readouterr()
-    report = json.loads(out)
+    report, err = spoiled_copy(
+        tmp_path,
+        capsys,
+        "DELETE FROM session_events WHERE rowid IN (SELECT min(rowid) FROM session_events)",
+    )
     assert (report["countsEqual"], report["projectionsEqual"], report["rebuildEqual"]) == (
         True,
         True,
         False,
     )
     assert "a rebuild from the copied log differs" in err
+
+
+def test_a_source_that_is_not_there_is_refused_and_not_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --from (a file or a PostgreSQL schema that does not exist) is not opened —
+    opening makes an empty store — and copied as nothing with exit 0: it is refused (exit 2),
+    and neither it nor the target is made."""
+    missing = tmp_path / "typo.db"
+    target = tmp_path / "target.db"
+    capsys.readouterr()
+    assert migrate(f"sqlite:///{missing}", f"sqlite:///{target}") == {"code": 2}
+    assert "there is no store at" in capsys.readouterr().err
+    assert not missing.exists()
+    assert not target.exists()
+
+    schema = f"t_{uuid.uuid4().hex[:12]}_absent"
+    source = f"{pg.SERVER}{'&' if '?' in pg.SERVER else '?'}schema={schema}"
+    assert migrate(source, f"sqlite:///{target}") == {"code": 2}
+    assert "there is no store at" in capsys.readouterr().err
+    with psycopg.connect(pg.SERVER) as conn:
+        made = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        assert made.fetchone() is None
+    assert not target.exists()
+
+
+def test_a_copy_whose_log_a_rebuild_cannot_replay_is_reported_as_copied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check failing is not the copy being refused: a log with a command twice (a second
+    copy under another key, behind the log's back) is copied, and the command says a rebuild
+    from it failed (exit 1, with the report), not exit 2 with only the replay's error."""
+    report, err = spoiled_copy(
+        tmp_path,
+        capsys,
+        "INSERT INTO event_log (key, kind, partition_key, received_ms, body, unit)"
+        " SELECT key || '-again', kind, partition_key, received_ms, body,"
+        " (SELECT max(unit) + 1 FROM event_log) FROM event_log WHERE seq = 1",
+    )
+    assert (report["countsEqual"], report["rebuildEqual"]) == (True, False)
+    assert "a rebuild from the copied log failed: " in err
+
+
+def test_a_password_in_a_store_url_is_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report and the refusals name the stores with their passwords masked."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    open_store(source).close()
+    with closing(sqlite3.connect(tmp_path / "source.db")) as db:
+        db.execute("INSERT INTO server_secrets VALUES ('x', 'y', 0)")
+        db.commit()
+    with pg.fresh_url() as target:
+        parts = urlsplit(target)  # the test server's trust auth takes any password
+        host = parts.netloc.rsplit("@", 1)[-1]
+        secret = urlunsplit(parts._replace(netloc=f"{parts.username}:hunter2secret@{host}"))
+        capsys.readouterr()
+        assert migrate(source, secret) == {"code": 0}
+        out, err = capsys.readouterr()
+        assert json.loads(out)["to"] == secret.replace("hunter2secret", "***")
+        assert migrate(source, secret) == {"code": 2}  # not empty now
+        assert migrate(f"sqlite:///{tmp_path / 'typo.db'}", secret) == {"code": 2}
+        more, refused = capsys.readouterr()
+    assert "not empty" in refused
+    assert "there is no store" in refused
+    assert "hunter2secret" not in out + err + more + refused

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from journeyline import cli_clients
+from journeyline import cli_bench, cli_clients
 from journeyline.clock import system_clock
 from journeyline.config import DEFAULT_STORE, Settings
 from journeyline.model.errors import InvalidInput, JourneylineError, NotFound
@@ -138,10 +138,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_migrate_store(args: argparse.Namespace) -> int:
     """Copy a whole store into a new, empty one, then check the copy (docs/deploy.md)."""
     from journeyline.engine.move import move_store
+    from journeyline.store.base import shown
 
     settings = Settings.from_env(store_url=args.target)
     moved = move_store(args.source, args.target, settings, system_clock, batch=args.batch)
-    _print({"from": args.source, "to": args.target, **moved.doc()})
+    _print({"from": shown(args.source), "to": shown(args.target), **moved.doc()})
     if moved.problems:
         print(f"journeyline: the copy does not check out: {'; '.join(moved.problems)}",
               file=sys.stderr)  # fmt: skip
@@ -411,7 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
         " Prints the rows copied per table.",
     )
     move.add_argument(
-        "--from", dest="source", required=True, metavar="URL", help="the store to copy"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="the store to copy (refused, exit 2, when there is none there: it is not made)",
     )
     move.add_argument(
         "--to",
@@ -489,111 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every dead letter")
     dreplay.set_defaults(run=cmd_deadletters_replay)
 
-    bench = commands.add_parser(
-        "bench",
-        help="measure ingest throughput next to the raw SQLite ceiling, with definitions,"
-        " and the flow and live feed latencies",
-    )
-    bench.add_argument("--events", type=int, default=50_000, help="events per run")
-    bench.add_argument("--dir", default=None, help="where to put the bench databases")
-    bench.add_argument("--runs", type=int, default=3, help="runs per figure; median (default 3)")
-    bench.add_argument("--json", action="store_true", help="print the results as JSON")
-    bench.add_argument(
-        "--concurrency", type=int, default=16, help="HTTP connections in parallel (default 16)"
-    )
-    bench.add_argument(
-        "--single-events",
-        type=int,
-        default=5000,
-        help="events for the one-event-per-request HTTP figure, at most --events (default 5000)",
-    )
-    bench.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        help="seconds allowed per measured run (default 120)",
-    )
-    bench.add_argument(
-        "--web-events",
-        type=int,
-        default=20_000,
-        help="web events per run for the web engine figure (default 20000)",
-    )
-    bench.add_argument(
-        "--web-single-events",
-        type=int,
-        default=3000,
-        help="web events for the one-event-per-request web HTTP figure (default 3000)",
-    )
-    bench.add_argument(
-        "--web-batch-events",
-        type=int,
-        default=20_000,
-        help="web events per run sent as Segment /v1/batch arrays of 100 (default 20000)",
-    )
-    bench.add_argument(
-        "--definitions",
-        type=int,
-        default=1000,
-        help="the engine lines again with this many unrelated definitions and a tenth of it"
-        " (0: not; default 1000)",
-    )
-    bench.add_argument(
-        "--related",
-        type=int,
-        default=10,
-        help="definitions about the events, added to the most unrelated ones (0: no such"
-        " line; default 10)",
-    )
-    bench.add_argument(
-        "--latency-rate",
-        type=int,
-        default=1000,
-        help="page views per second paced at a server whose flow they fire (default 1000)",
-    )
-    bench.add_argument(
-        "--latency-seconds",
-        type=int,
-        default=10,
-        help="seconds of paced page views for the flow latency (0: not measured; default 10)",
-    )
-    bench.add_argument(
-        "--latency-fire-every",
-        type=int,
-        default=1,
-        help="one page view in this many fires the flow, the others are load (default 1: all)",
-    )
-    bench.add_argument(
-        "--feed-clients",
-        type=int,
-        default=100,
-        help="live feed clients (GET /desktop/feed) open for the feed latency (default 100)",
-    )
-    bench.add_argument(
-        "--feed-rate",
-        type=int,
-        default=1000,
-        help="conversation events per second paced at the server for the feed latency"
-        " (default 1000)",
-    )
-    bench.add_argument(
-        "--feed-seconds",
-        type=int,
-        default=10,
-        help="seconds of paced events for the feed latency (0: not measured; default 10)",
-    )
-    bench.add_argument(
-        "--journey-sessions",
-        type=int,
-        default=200,
-        help="sessions of the person whose desktop journey page is timed (1-200; default 200)",
-    )
-    bench.add_argument(
-        "--journey-requests",
-        type=int,
-        default=200,
-        help="GETs of that journey page timed (0: not measured; default 200)",
-    )
+    bench = cli_bench.add_parser(commands)
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -46,7 +46,11 @@ def stored_ip(api: Api, answer: Any) -> str | None:
         ({"trusted_proxies": PROXY}, f"{SPOOFED}, {CLIENT}", CLIENT),
         # two proxies of ours in a row: the first address that is not one of them
         ({"trusted_proxies": f"{PROXY}, 10.0.0.7"}, f"{SPOOFED}, {CLIENT}, 10.0.0.7", CLIENT),
-        ({"trust_proxy": True}, f"{CLIENT}, 10.0.0.7", CLIENT),  # the older switch: any peer
+        # every peer trusted (`*`, or the older switch): the last entry, the one the proxy in
+        # front appended; never the first, which the client wrote itself
+        ({"trust_proxy": True}, CLIENT, CLIENT),
+        ({"trust_proxy": True}, f"{SPOOFED}, {CLIENT}", CLIENT),
+        ({"trusted_proxies": "*"}, f"{SPOOFED}, {CLIENT}", CLIENT),
     ],
 )
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy(

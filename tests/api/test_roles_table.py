@@ -17,7 +17,8 @@ The roles, each as its real client would call:
 
 An answer is *denied* when it is a 401 or a 403, or the desktop's redirect to its sign-in form
 (``/desktop/signin?next=…``); for the live feed, *allowed* only when the event stream opens.
-Anything else — 200, 204, 400, 404 for the made-up ids — is *allowed*: the guard let it through.
+Anything else — 200, 204, 400, 404 for the made-up ids — is *allowed*: the guard let it through;
+but a 5xx, a 405 or a 429 fails the test, for it says nothing of who may call.
 Every request of a body-taking method carries an empty one (``{}``, or an empty form), and the
 sign-in form its own form token (a wrong password): the table is about who gets in, not what.
 """
@@ -259,6 +260,9 @@ def allowed(world: World, attempt: Attempt, method: str, path: str) -> bool:
         return opened
     answer = http.request(method, path, headers=headers, content=content)
     http.cookies.clear()
+    # a crash, a limit or a missing method tells nothing of who may call: never "allowed"
+    assert answer.status_code < 500, (method, path, answer.status_code, answer.text)
+    assert answer.status_code not in (405, 429), (method, path, answer.status_code)
     if answer.status_code in (401, 403):
         return False
     location = answer.headers.get("location", "")

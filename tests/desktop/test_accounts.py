@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import httpx2
 import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from conftest import Api, FakeClock, bearer, make_client
+from conftest import Api, FakeClock, bearer, make_client, serve
 from journeyline.api.app import create_app
 from journeyline.config import Settings
 from journeyline.desktop.accounts import SignedIn, require
@@ -465,3 +468,30 @@ def test_no_limit_when_the_setting_is_zero(store_url: str, clock: FakeClock) -> 
         for n in range(30):
             assert sign_in(api.client, f"nobody{n}@example.com", WRONG).status_code == 400
         assert sign_in(api.client, "sam@example.com").status_code == 303
+
+
+def test_sign_ins_sent_at_once_get_no_more_tries_than_one_after_another(
+    store_url: str, clock: FakeClock
+) -> None:
+    """A spray sent all at once, on a real server: each try is counted as it comes in, not
+    once its password was checked, so concurrency buys no more than the limit."""
+    settings = settings_for(store_url)  # three failures a minute
+    tries = 12
+    with (
+        serve(create_app(settings, clock=clock), settings=settings) as base_url,
+        contextlib.ExitStack() as stack,
+    ):
+        browsers = [
+            stack.enter_context(httpx.Client(base_url=base_url, timeout=60)) for _ in range(tries)
+        ]
+        tokens = [form_token(browser) for browser in browsers]  # type: ignore[arg-type]
+        ready = threading.Barrier(tries)
+
+        def spray(n: int) -> int:
+            data = {"email": f"nobody{n}@example.com", "password": WRONG, "csrf_token": tokens[n]}
+            ready.wait()
+            return browsers[n].post(SIGNIN, data=data).status_code
+
+        with ThreadPoolExecutor(tries) as pool:
+            codes = sorted(pool.map(spray, range(tries)))
+    assert codes == [400] * 3 + [429] * (tries - 3)

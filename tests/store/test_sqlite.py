@@ -5,6 +5,8 @@ What every backend promises is in ``test_contract.py``."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -76,6 +78,17 @@ def test_a_url_that_is_not_sqlite_is_refused() -> None:
 def test_unknown_url_schemes_are_refused() -> None:
     with pytest.raises(InvalidInput, match="unsupported store URL scheme 'mysql'"):
         open_store("mysql://localhost/test")
+
+
+def test_a_refused_scheme_names_every_backend_there_is() -> None:
+    """In a fresh process, where no PostgreSQL store was opened yet."""
+    code = (
+        "from journeyline.store import open_store\n"
+        "try:\n    open_store('mysql://localhost/test')\n"
+        "except Exception as exc:\n    print(exc)"
+    )
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "(known: postgres, postgresql, sqlite)" in said.stdout, said
 
 
 def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:

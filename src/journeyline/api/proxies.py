@@ -4,7 +4,10 @@ Only a peer named by ``JOURNEYLINE_TRUSTED_PROXIES`` (addresses, networks or ``*
 ``JOURNEYLINE_TRUST_PROXY=true`` is ``*``) may say who its client is and whether it came over
 https. For such a peer, uvicorn's :class:`ProxyHeadersMiddleware` rewrites the request's client
 (the rightmost ``X-Forwarded-For`` entry that is not itself a trusted proxy) and scheme before
-any route sees them; from any other peer the headers are ignored. The app does this itself,
+any route sees them; from any other peer the headers are ignored. With every peer trusted
+(``*``) no entry is "not a trusted proxy", and uvicorn would take the first — the one the
+client wrote itself, a new address for every request it likes — so :class:`LastEntry` keeps only
+the last, the one the proxy in front appended. The app does this itself,
 whatever server runs it; ``journeyline serve`` turns uvicorn's own handling off so that it is
 done once, by these rules. Routes read the result as :func:`client_ip` and ``request.url``.
 """
@@ -13,9 +16,29 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from journeyline.config import Settings
+
+FORWARDED_FOR = b"x-forwarded-for"
+
+
+class LastEntry:
+    """Every ``X-Forwarded-For`` entry but the last dropped (its header lines taken in order,
+    as one list), before uvicorn's middleware reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            forwarded = [v for k, v in scope["headers"] if k.lower() == FORWARDED_FOR]
+            if forwarded:
+                last = b",".join(forwarded).rsplit(b",", 1)[-1].strip()
+                headers = [(k, v) for k, v in scope["headers"] if k.lower() != FORWARDED_FOR]
+                scope = {**scope, "headers": [*headers, (FORWARDED_FOR, last)]}
+        await self.app(scope, receive, send)
 
 
 def proxy_middleware(settings: Settings) -> list[Middleware]:
@@ -23,8 +46,9 @@ def proxy_middleware(settings: Settings) -> list[Middleware]:
     proxies = settings.proxies
     if not proxies:
         return []
-    trusted: str | list[str] = "*" if "*" in proxies else list(proxies)
-    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)]
+    if "*" in proxies:
+        return [Middleware(LastEntry), Middleware(ProxyHeadersMiddleware, trusted_hosts="*")]
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(proxies))]
 
 
 def client_ip(request: Request) -> str | None:

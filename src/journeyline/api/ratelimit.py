@@ -91,6 +91,19 @@ class KeyedRate:
         """Count a hit on ``key`` if it is within the limit (one over it is not kept)."""
         self._step(key, spend=True)
 
+    def give_back(self, key: str) -> None:
+        """Undo one hit on ``key``: a try counted as it came in (so that tries made at once are
+        held to the limit too) which turned out not to be one that counts."""
+        state = self.states.get(key)
+        if state is None:
+            return
+        # a hit moves each rate's theoretical arrival time on by one emission interval, in
+        # microseconds rounded up (pyrate_limiter's GCRA); a hit given back moves it back
+        self.states[key] = tuple(
+            int(tat) - max(1, math.ceil(rate.interval * 1000 / rate.limit))
+            for rate, tat in zip(self.rates, state, strict=True)
+        )
+
     def _prune(self, now: int) -> None:
         self.states = {
             key: state

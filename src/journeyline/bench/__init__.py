@@ -1,14 +1,23 @@
-"""``journeyline bench``: ingest throughput on this machine, next to the raw SQLite ceiling, with
-and without definitions, the latency of the flows that events fire and that of the live feed.
+"""``journeyline bench``: ingest throughput on this machine, next to the raw insert ceiling and
+a minimal HTTP endpoint's, with and without definitions, the latency of the flows that events
+fire and that of the live feed, one contact's journey read among a million sessions, and the
+scale-out mode's ingest with 1, 2, 4 workers.
 
-Each figure is the median of ``--runs`` runs (the flow latency: one run), every run on a fresh
-database file:
+Each figure is the median of ``--runs`` runs (the latency and journey lines: one run), every run
+on a fresh store: a SQLite file, or with ``--store postgresql://...`` a fresh schema of that
+database (``bench.stores``; the SQLite-only lines — web, definitions, flow latency, desktop
+journey page — are then left out):
 
 ``ceiling``
     The same ``event_log`` rows (the migration's table with its UNIQUE key and partition index,
     WAL, ``synchronous=FULL`` as the store runs) inserted with ``executemany`` in batches of
     1000, one transaction per batch. Nothing journeyline does can store events faster than this
     with the same durability.
+    On PostgreSQL: the same rows into a migrated schema's ``event_log``, ``executemany`` and
+    ``COPY``, 1000 rows per transaction; the faster (``bench.stores.ceiling_run``).
+``http_minimal``
+    The HTTP ceiling: ``bench.minimal``, a Starlette app with one POST route that reads the body
+    and answers 202, under ``api.server``'s uvicorn config, sent the ``http_single`` requests.
 ``engine``
     The decoded wire objects through ``genesys_detail.parse_item`` and ``Engine.apply`` in
     batches of 1000 into a store opened with ``open_store`` (the real migrations): the log,
@@ -45,6 +54,13 @@ database file:
     ``--journey-requests`` times; p50 and p99 of the server time its ``Server-Timing`` header
     gives, next to the raw SQLite read of those session rows. One run.
 
+``scale_<N>n_<M>w``
+    ``bench.scaleout``: ``--nodes`` API processes and M workers on one fresh schema and stream;
+    batches of 100 spread over the nodes; events applied (visible in the store) per second.
+``journey_million``
+    ``bench.million``: one contact's 25 sessions read through the API and the desktop page at
+    ``--million-sessions`` /100, /10 and all stored sessions; p50, p99, the server's memory.
+
 The conversation events are realistic demo days (``journeyline.demo``), one day per seed, with
 the duplicate deliveries dropped so that every event is new. The web events are many visitors
 of a retail site (``make_web_hits``), each a few page views, searches and custom events over
@@ -77,11 +93,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from journeyline.bench import journey, latency, rules
+from journeyline.bench import feed as feeds
+from journeyline.bench import journey, latency, million, rules, scaleout, stores
 from journeyline.bench.errors import BenchError
-from journeyline.bench.feed import MAX_CLIENTS, MAX_RATE, feed_run
+from journeyline.bench.feed import feed_run
 from journeyline.bench.http import HTTP_BATCH, SEGMENT_BATCH, http_run, live_server, web_http_run
 from journeyline.bench.latency import latency_run
+from journeyline.bench.options import check_counts, check_definitions, check_store
 from journeyline.bench.report import render
 from journeyline.bench.rules import Prepared, prepare, related_definitions, unrelated_definitions
 from journeyline.bench.runs import (
@@ -130,16 +148,15 @@ __all__ = [
     "web_http_run",
 ]
 
-MAX_EVENTS = 5_000_000
 
 ENGINE_GOAL = 10_000.0  # events/s
 ENGINE_GOAL_SHARE = 25.0  # % of the ceiling
 HTTP_BATCH_GOAL = 5_000.0  # events/s
+PG_BATCH_GOAL_SHARE = 25.0  # % of PostgreSQL's ceiling, for the HTTP batches
+MINIMAL_GOAL_SHARE = 25.0  # % of the minimal endpoint, for the HTTP single events
 WEB_GOAL = 10_000.0  # events/s
 WEB_GOAL_SHARE = 25.0  # % of the ceiling
 DEFINITIONS_GOAL_SHARE = 80.0  # % of the same engine's rate without definitions
-MAX_DEFINITIONS = 100_000
-MAX_RELATED = 1_000
 
 
 @dataclass(slots=True)
@@ -196,16 +213,12 @@ def _measure(runs: int, root: Path, quiet: bool, jobs: Sequence[Job]) -> None:
             _progress(quiet, f"  {figure.name} run {number}/{runs}: {run.rate:,.0f} events/s")
 
 
-def _check_count(value: int, option: str) -> None:
-    if not 1 <= value <= MAX_EVENTS:
-        raise BenchError(f"{option} must be between 1 and {MAX_EVENTS:,}")
-
-
 def _engine_defs(
     main: Workload, start: Path, counts: tuple[int, int], timeout: float, workdir: Path
 ) -> Run:
     path = workdir / "engine.db"
-    return rules.decided(path, engine_run(path, main, timeout, start=start), *counts)
+    run = engine_run(f"{stores.SQLITE}{path}", main, timeout, start=start)
+    return rules.decided(path, run, *counts)
 
 
 def _web_defs(
@@ -240,26 +253,6 @@ def _definition_jobs(
     return conversation, web
 
 
-def _check_definitions(args: argparse.Namespace) -> None:
-    if not 0 <= args.definitions <= MAX_DEFINITIONS:
-        raise BenchError(f"--definitions must be between 0 and {MAX_DEFINITIONS:,}")
-    if not 0 <= args.related <= MAX_RELATED:
-        raise BenchError(f"--related must be between 0 and {MAX_RELATED:,}")
-    if not 0 <= args.latency_seconds <= 600:
-        raise BenchError("--latency-seconds must be between 0 (no latency figure) and 600")
-    top = latency.MAX_BATCH / latency.TICK
-    if not 10 <= args.latency_rate <= top:
-        raise BenchError(f"--latency-rate must be between 10 and {top:,.0f}")
-    if not 1 <= args.latency_fire_every <= 1000:
-        raise BenchError("--latency-fire-every must be between 1 and 1000")
-    if not 0 <= args.feed_seconds <= 600:
-        raise BenchError("--feed-seconds must be between 0 (no feed latency figure) and 600")
-    if not 10 <= args.feed_rate <= MAX_RATE:
-        raise BenchError(f"--feed-rate must be between 10 and {MAX_RATE:,}")
-    if not 1 <= args.feed_clients <= MAX_CLIENTS:
-        raise BenchError(f"--feed-clients must be between 1 and {MAX_CLIENTS:,}")
-
-
 def _judge_definitions(base: Figure, figures: Sequence[Figure]) -> None:
     """The goal, on the line with the most unrelated definitions: >= 80% of ``base``."""
     unrelated = [f for f in figures if not f.name.endswith("_related")]
@@ -274,15 +267,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     runs: int = args.runs
     if runs < 1 or runs > 25:
         raise BenchError("--runs must be between 1 and 25")
-    _check_count(events, "--events")
-    _check_count(args.web_events, "--web-events")
-    _check_count(args.web_single_events, "--web-single-events")
-    _check_count(args.web_batch_events, "--web-batch-events")
-    _check_definitions(args)
+    check_counts(args)
+    check_definitions(args)
     if not 0 < args.timeout <= 3600:
         raise BenchError("--timeout must be more than 0 and at most 3600 seconds")
     if args.concurrency < 1 or args.concurrency > 256:
         raise BenchError("--concurrency must be between 1 and 256")
+    backend, worker_counts = check_store(args)
+    on_pg = backend.postgres
     single_count = max(1, min(events, args.single_events))
     quiet: bool = args.json
     _progress(quiet, f"preparing {events + single_count:,} unique events...")
@@ -291,7 +283,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     single = workload.wire[events:]
 
     conns = args.concurrency
-    ceiling = Figure("ceiling", "ceiling: raw SQLite insert, event_log rows")
+    raw = "raw PostgreSQL insert" if on_pg else "raw SQLite insert"
+    ceiling = Figure("ceiling", f"ceiling: {raw}, event_log rows")
+    minimal = Figure("http_minimal", f"HTTP ceiling: minimal Starlette POST, {conns} conns")
+    scaled = [
+        Figure(
+            f"scale_{args.nodes}n_{count}w",
+            f"scale-out: {args.nodes} API nodes, {count} worker{'s' if count > 1 else ''},"
+            f" batches of {HTTP_BATCH}",
+        )
+        for count in worker_counts
+    ]
+    reads = Figure(
+        "journey_million", f"one contact's journey, {args.million_sessions:,} sessions stored"
+    )
     engine = Figure("engine", "engine + store: parse_item + Engine.apply")
     http_single = Figure("http_single", f"HTTP single event/request, {conns} conns")
     http_batch = Figure("http_batch", f"HTTP batches of {HTTP_BATCH}, {conns} conns")
@@ -316,8 +321,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         root = Path(tmp)
         timeout: float = args.timeout
         ddl = event_log_ddl()
-        counts = sorted({args.definitions // 10, args.definitions} - {0})
-        related: int = args.related
+        counts = [] if on_pg else sorted({args.definitions // 10, args.definitions} - {0})
+        related: int = 0 if on_pg else args.related
         began = time.perf_counter()
         named = " and ".join(f"{n:,}" for n in counts) or "no"
         _progress(quiet, f"defining {named} unrelated definitions (+ {related} related)...")
@@ -327,10 +332,15 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         conversation_jobs, web_jobs = _definition_jobs(args, main, prepared, timeout)
 
         def ceiling_once(workdir: Path) -> Run:
-            return ceiling_run(workdir / "ceiling.db", main, ddl, timeout)
+            if not on_pg:
+                return ceiling_run(workdir / "ceiling.db", main, ddl, timeout)
+            with backend.fresh(workdir, "ceiling") as url:
+                seconds, rates = stores.ceiling_run(url, main, timeout)
+            return Run(len(main.rows), seconds, {"stored_events": len(main.rows), **rates})
 
         def engine_once(workdir: Path) -> Run:
-            return engine_run(workdir / "engine.db", main, timeout)
+            with backend.fresh(workdir, "engine") as url:
+                return engine_run(url, main, timeout)
 
         _measure(runs, root, quiet, [(ceiling, ceiling_once)])
         _progress(quiet, "warming up the engine paths (untimed)...")
@@ -338,9 +348,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         _measure(runs, root, quiet, [(engine, engine_once), *conversation_jobs])
 
         def http_once(workdir: Path) -> Run:
-            one, many = http_run(workdir, single, main.wire, concurrency=conns, timeout=timeout)
+            with backend.fresh(workdir, "http") as url:
+                one, many, least = http_run(
+                    workdir, single, main.wire, concurrency=conns, timeout=timeout, url=url
+                )
             http_single.runs.append(one)
+            minimal.runs.append(least)
             _progress(quiet, f"  http_single run {len(http_single.runs)}: {one.rate:,.0f} events/s")
+            _progress(
+                quiet, f"  http_minimal run {len(minimal.runs)}: {least.rate:,.0f} requests/s"
+            )
             return many
 
         _measure(runs, root, quiet, [(http_batch, http_once)])
@@ -348,9 +365,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         def web_engine_once(workdir: Path) -> Run:
             return web_engine_run(workdir / "web.db", args.web_events, timeout)
 
-        _measure(runs, root, quiet, [(web_engine, web_engine_once), *web_jobs])
+        if not on_pg:
+            _measure(runs, root, quiet, [(web_engine, web_engine_once), *web_jobs])
 
-        for number in range(1, runs + 1):
+        for number in range(1, 0 if on_pg else runs + 1):
             workdir = root / f"web_http-{number}"
             workdir.mkdir()
             try:
@@ -368,7 +386,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             web_batch.runs.append(many)
             _progress(quiet, f"  web_http_batch run {number}/{runs}: {many.rate:,.0f} events/s")
 
-        if args.latency_seconds:
+        if args.latency_seconds and not on_pg:
 
             def latency_once(workdir: Path) -> Run:
                 seconds, every = args.latency_seconds, args.latency_fire_every
@@ -381,17 +399,41 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if args.feed_seconds:
 
             def feed_once(workdir: Path) -> Run:
-                return feed_run(
-                    workdir,
-                    rate=feed_rate,
-                    seconds=args.feed_seconds,
-                    clients=feed_clients,
-                    timeout=timeout,
-                )
+                with backend.fresh(workdir, "feed") as url:
+                    return feed_run(
+                        workdir,
+                        rate=feed_rate,
+                        seconds=args.feed_seconds,
+                        clients=feed_clients,
+                        timeout=timeout,
+                        url=url,
+                    )
 
             _measure(1, root, quiet, [(feed, feed_once)])
 
-        if args.journey_requests:
+        for figure, workers in zip(scaled, worker_counts, strict=True):
+            scale_once = partial(
+                scaleout.scale_run,
+                backend=backend,
+                wire=main.wire,
+                nodes=args.nodes,
+                workers=workers,
+                concurrency=conns,
+                timeout=timeout,
+            )
+            _measure(runs, root, quiet, [(figure, scale_once)])
+
+        if args.million_sessions:
+            million_once = partial(
+                million.million_run,
+                backend=backend,
+                sessions=args.million_sessions,
+                requests=args.million_requests,
+                timeout=timeout,
+            )
+            _measure(1, root, quiet, [(reads, million_once)])
+
+        if args.journey_requests and not on_pg:
 
             def journey_once(workdir: Path) -> Run:
                 return journey.journey_run(
@@ -406,8 +448,21 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     share = 100.0 * engine.rate / ceiling.rate if ceiling.rate else 0.0
     engine.goal = f">= {ENGINE_GOAL:,.0f}/s and >= {ENGINE_GOAL_SHARE:.0f}% of ceiling"
     engine.passed = engine.rate >= ENGINE_GOAL and share >= ENGINE_GOAL_SHARE
-    http_batch.goal = f">= {HTTP_BATCH_GOAL:,.0f}/s"
-    http_batch.passed = http_batch.rate >= HTTP_BATCH_GOAL
+    if on_pg:
+        http_batch.goal = f">= {PG_BATCH_GOAL_SHARE:.0f}% of ceiling"
+        batch_share = 100.0 * http_batch.rate / ceiling.rate if ceiling.rate else 0.0
+        http_batch.passed = batch_share >= PG_BATCH_GOAL_SHARE
+    else:
+        http_batch.goal = f">= {HTTP_BATCH_GOAL:,.0f}/s"
+        http_batch.passed = http_batch.rate >= HTTP_BATCH_GOAL
+    http_single.goal = f">= {MINIMAL_GOAL_SHARE:.0f}% of minimal endpoint"
+    # each run's single rate over the minimal endpoint's of the same run (measured just after
+    # it), the median of those: the fairest pairing on a machine whose load changes
+    single_share = statistics.median(
+        100.0 * one.rate / least.rate if least.rate else 0.0
+        for one, least in zip(http_single.runs, minimal.runs, strict=True)
+    )
+    http_single.passed = single_share >= MINIMAL_GOAL_SHARE
     web_share = 100.0 * web_engine.rate / ceiling.rate if ceiling.rate else 0.0
     web_engine.goal = f">= {WEB_GOAL:,.0f}/s and >= {WEB_GOAL_SHARE:.0f}% of ceiling"
     web_engine.passed = web_engine.rate >= WEB_GOAL and web_share >= WEB_GOAL_SHARE
@@ -419,12 +474,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         flow.goal = f"p99 < {latency.GOAL_P99_MS:.0f} ms, all delivered"
         flow.passed = latency.passed(flow.runs[0])
     if feed.runs:
-        feed.goal = f"p99 < {latency.GOAL_P99_MS:.0f} ms, all received"
-        feed.passed = latency.passed(feed.runs[0])
+        feed.goal = f"p99 < {feeds.GOAL_P99_MS:.0f} ms, all received"
+        feed.passed = latency.passed(feed.runs[0], feeds.GOAL_P99_MS)
+    if reads.runs:
+        reads.goal = f"p99 < {million.GOAL_MS:.0f} ms, memory flat"
+        reads.passed = million.passed(reads.runs[0])
 
-    order = [ceiling, engine, *conversation_defs, http_single, http_batch, web_engine, *web_defs]
-    order += [web_single, web_batch, *([flow] if flow.runs else [])]
-    order += [feed] if feed.runs else []
+    order = [ceiling, engine, *conversation_defs, minimal, http_single]
+    order += [http_batch, *scaled]
+    if not on_pg:
+        order += [web_engine, *web_defs, web_single, web_batch]
+    order += [figure for figure in (flow, feed, reads) if figure.runs]
     if page.runs:
         page.goal = f"p99 < {journey.GOAL_MS:.0f} ms server time"
         page.passed = journey.passed(page.runs[0])
@@ -447,9 +507,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             share_of_base = 100.0 * figure.rate / base.rate if base.rate else 0.0
             figures[figure.name]["pct_of_no_definitions"] = round(share_of_base, 1)
     figures["http_single"]["requests_per_s"] = figures["http_single"]["events_per_s"]
-    figures["web_http_single"]["requests_per_s"] = figures["web_http_single"]["events_per_s"]
+    figures["http_single"]["pct_of_minimal"] = round(single_share, 1)
+    if not on_pg:
+        web_single_figure = figures["web_http_single"]
+        web_single_figure["requests_per_s"] = web_single_figure["events_per_s"]
+        # its runs are not paired with the minimal endpoint's: the medians' ratio
+        web_minimal = 100.0 * web_single.rate / minimal.rate if minimal.rate else 0.0
+        web_single_figure["pct_of_minimal"] = round(web_minimal, 1)
     return {
         "machine": machine(),
+        "store": backend.name,
+        "store_version": backend.version(),
+        "nodes": args.nodes,
+        "workers": worker_counts,
+        "million_sessions": args.million_sessions,
         "events": events,
         "single_events": single_count,
         "conversations": len({cid for _, cid, _ in main.rows}),
@@ -457,8 +528,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "web_events": args.web_events,
         "web_single_events": args.web_single_events,
         "web_batch_events": args.web_batch_events,
-        "web_visitors": figures["web_engine"]["visitors"],
-        "mean_web_event_bytes": figures["web_engine"]["mean_request_bytes"],
+        "web_visitors": figures["web_engine"]["visitors"] if not on_pg else 0,
+        "mean_web_event_bytes": figures["web_engine"]["mean_request_bytes"] if not on_pg else 0,
         "runs": runs,
         "concurrency": conns,
         "definitions": counts,

@@ -21,7 +21,7 @@ too). After the last batch the bench waits for the messages still on their way, 
 Reported: p50, p99 and the largest latency over every (probe, client) pair; the messages
 received of those expected (probes x clients); the rate the events were accepted at (as for the
 flow latency: no less than the paced time, so a server that keeps up shows the rate asked for);
-how late the latest batch was sent. The goal: p99 < 250 ms, every message received, at an
+how late the latest batch was sent. The goal: p99 < 100 ms, every message received, at an
 accepted rate of at least 95% of the one asked.
 """
 
@@ -51,6 +51,9 @@ from journeyline.bench.runs import Run
 from journeyline.bench.workload import make_workload
 from journeyline.core.conversation import session_id_for
 
+#: Issue 9: p99 from acknowledgement to the session card changing (the message saying so, on
+#: which a desktop refetches the card) under 100 ms at 1,000 events/s.
+GOAL_P99_MS = 100.0
 PROBE_SHARE = 10  # one event in ten of a batch is a probe
 MAX_RATE = 5_000  # events/s: 500 per request
 MAX_CLIENTS = 1_000
@@ -171,14 +174,23 @@ async def _measure(
     return Run(events, span, details)
 
 
-def feed_run(workdir: Path, *, rate: int, seconds: float, clients: int, timeout: float) -> Run:
-    """One server, ``clients`` feed clients, ``rate * seconds`` conversation events, paced
-    (module docstring)."""
+def feed_run(
+    workdir: Path,
+    *,
+    rate: int,
+    seconds: float,
+    clients: int,
+    timeout: float,
+    url: str | None = None,
+) -> Run:
+    """One server (on the fresh store ``url``; default a SQLite file in ``workdir``),
+    ``clients`` feed clients, ``rate * seconds`` conversation events, paced (module
+    docstring)."""
     if not 10 <= rate <= MAX_RATE:
         raise BenchError(f"--feed-rate must be between 10 and {MAX_RATE:,}")
     if not 0 < seconds <= 600:
         raise BenchError("--feed-seconds must be more than 0 and at most 600")
     if not 1 <= clients <= MAX_CLIENTS:
         raise BenchError(f"--feed-clients must be between 1 and {MAX_CLIENTS:,}")
-    with live_server(workdir, timeout) as (port, token):
+    with live_server(workdir, timeout, url=url) as (port, token):
         return asyncio.run(_measure(port, token, rate, seconds, clients, timeout))

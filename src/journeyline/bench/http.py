@@ -46,7 +46,7 @@ WEB_PATH = "/api/v2/journey/deployments/{}/webevents"
 SEGMENT_PATH = "/v1/batch"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -72,32 +72,23 @@ def _log_tail(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def live_server(
-    workdir: Path, timeout: float, env: Mapping[str, str] | None = None
-) -> Iterator[tuple[int, str]]:
-    """``journeyline serve`` on a free 127.0.0.1 port with a fresh store; yields (port, token).
-
-    ``env``: settings for the server (``JOURNEYLINE_*``) on top of this process's environment.
-    """
-    url = f"sqlite:///{workdir / 'http.db'}"
-    store = open_store(url)
-    try:
-        client_id, secret = create_client(store, name="bench", role="admin", now_ms=system_clock())
-    finally:
-        store.close()
-    port = _free_port()
-    log_path = workdir / "server.log"
-    command = [
-        sys.executable, "-m", "journeyline.cli", "serve", "--store", url,
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]  # fmt: skip
+def serving(
+    command: Sequence[str],
+    log_path: Path,
+    timeout: float,
+    *,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` as a subprocess (its output in ``log_path``), stopped afterwards (SIGTERM,
+    then SIGKILL after 10 s). With ``port``: once ``GET /health`` answers 200 there."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603
             command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
         try:
             deadline = time.monotonic() + min(timeout, 30.0)
-            while True:
+            while port is not None:
                 if process.poll() is not None:
                     raise BenchError(f"the server exited early:\n{_log_tail(log_path)}")
                 with contextlib.suppress(OSError, http.client.HTTPException):
@@ -106,21 +97,7 @@ def live_server(
                 if time.monotonic() > deadline:
                     raise BenchError(f"the server did not start:\n{_log_tail(log_path)}")
                 time.sleep(0.05)
-            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-            status, body = request(
-                port,
-                "POST",
-                "/oauth/token",
-                b"grant_type=client_credentials",
-                {
-                    "Authorization": f"Basic {basic}",
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
-            )
-            if status != 200:
-                raise BenchError(f"POST /oauth/token answered {status}: {body[:200]!r}")
-            token = str(json.loads(body)["access_token"])
-            yield port, token
+            yield process
         finally:
             process.terminate()
             try:
@@ -128,6 +105,73 @@ def live_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def serve_command(url: str, port: int | None, *options: str) -> list[str]:
+    """``journeyline serve`` of the store at ``url`` on 127.0.0.1:``port`` (None: no
+    ``--port``, as a worker), quiet but for warnings."""
+    command = [sys.executable, "-m", "journeyline.cli", "serve", "--store", url]
+    if port is not None:
+        command += ["--host", "127.0.0.1", "--port", str(port)]
+    return [*command, "--log-level", "warning", *options]
+
+
+def admin_token(port: int, credentials: tuple[str, str]) -> str:
+    """A bearer token from ``POST /oauth/token`` (client credentials) on the server."""
+    basic = base64.b64encode(":".join(credentials).encode()).decode()
+    status, body = request(
+        port,
+        "POST",
+        "/oauth/token",
+        b"grant_type=client_credentials",
+        {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    if status != 200:
+        raise BenchError(f"POST /oauth/token answered {status}: {body[:200]!r}")
+    return str(json.loads(body)["access_token"])
+
+
+def admin_client(url: str) -> tuple[str, str]:
+    """An admin client made in the store at ``url``: (id, secret)."""
+    store = open_store(url)
+    try:
+        return create_client(store, name="bench", role="admin", now_ms=system_clock())
+    finally:
+        store.close()
+
+
+@contextlib.contextmanager
+def live_server(
+    workdir: Path,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    *,
+    url: str | None = None,
+    pid: list[int] | None = None,
+) -> Iterator[tuple[int, str]]:
+    """``journeyline serve`` on a free 127.0.0.1 port with a fresh store; yields (port, token).
+
+    ``env``: settings for the server (``JOURNEYLINE_*``) on top of this process's environment.
+    ``url``: the fresh store to serve (default: ``http.db`` in ``workdir``); ``pid``: the
+    server's process id is appended to it.
+    """
+    url = url or f"sqlite:///{workdir / 'http.db'}"
+    credentials = admin_client(url)
+    port = free_port()
+    command = serve_command(url, port)
+    with serving(command, workdir / "server.log", timeout, env=env, port=port) as process:
+        if pid is not None:
+            pid.append(process.pid)
+        yield port, admin_token(port, credentials)
+
+
+@contextlib.contextmanager
+def minimal_server(workdir: Path, timeout: float) -> Iterator[int]:
+    """The minimal endpoint (``bench.minimal``) on a free 127.0.0.1 port; yields the port."""
+    port = free_port()
+    command = [sys.executable, "-m", "journeyline.bench.minimal", str(port)]
+    with serving(command, workdir / "minimal.log", timeout, port=port):
+        yield port
 
 
 class _Counts(msgspec.Struct):
@@ -250,13 +294,18 @@ def http_run(
     *,
     concurrency: int,
     timeout: float,
-) -> tuple[Run, Run]:
-    """One server, one fresh store: single events first, then arrays of 100 (other events)."""
+    url: str | None = None,
+) -> tuple[Run, Run, Run]:
+    """One server, one fresh store (``url``, default a SQLite file in ``workdir``): single
+    events first, then arrays of 100 (other events). Then, the server stopped, the minimal
+    endpoint (``bench.minimal``) sent the same single requests over as many connections.
+    (single, batches, minimal)."""
+    url = url or f"sqlite:///{workdir / 'http.db'}"
     batches = [
         b"[" + b",".join(batched[offset : offset + HTTP_BATCH]) + b"]"
         for offset in range(0, len(batched), HTTP_BATCH)
     ]
-    with live_server(workdir, timeout) as (port, token):
+    with live_server(workdir, timeout, url=url) as (port, token):
         seconds1, counts1 = asyncio.run(_post_all(port, token, single, concurrency, timeout))
         seconds2, counts2 = asyncio.run(_post_all(port, token, batches, concurrency, timeout))
     for name, sent, counts in (("single", single, counts1), ("batches", batched, counts2)):
@@ -265,14 +314,38 @@ def http_run(
                 f"HTTP {name}: {counts.accepted} of {len(sent)} events accepted"
                 f" ({counts.duplicate} duplicate, {counts.rejected} rejected)"
             )
-    stored = count_rows(workdir / "http.db", "event_log")
+    stored = count_rows(url, "event_log")
     one = Run(len(single), seconds1, {"requests": len(single), "accepted": counts1.accepted})
     many = Run(
         len(batched),
         seconds2,
         {"requests": len(batches), "accepted": counts2.accepted, "stored_events": stored},
     )
-    return one, many
+    return one, many, minimal_run(workdir, single, token, concurrency, timeout)
+
+
+#: The minimal endpoint is sent the single-event requests over again until it has had at least
+#: this many: it answers them several times faster, and a burst of under a second is at the
+#: mercy of whatever else the machine is doing.
+MINIMAL_REQUESTS = 10_000
+
+
+def minimal_run(
+    workdir: Path, single: Sequence[bytes], token: str, concurrency: int, timeout: float
+) -> Run:
+    """The HTTP ceiling: the single-event requests (same bodies, same headers) to the minimal
+    endpoint, in turn until :data:`MINIMAL_REQUESTS` at least, every answer a 202."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    rounds = -(-MINIMAL_REQUESTS // len(single))
+    with minimal_server(workdir, timeout) as port:
+        requests = [http_request(port, PATH, body, headers) for body in single] * rounds
+
+        def check(index: int, status: int, body: bytes) -> None:
+            if status != 202:
+                raise BenchError(f"the minimal endpoint answered {status}: {body[:200]!r}")
+
+        seconds = asyncio.run(_load(port, requests, concurrency, timeout, check))
+    return Run(len(requests), seconds, {"requests": len(requests)})
 
 
 def post_json(port: int, token: str, path: str, doc: Any) -> Any:

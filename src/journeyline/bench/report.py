@@ -13,14 +13,21 @@ LABEL = 50
 
 def render(report: dict[str, Any]) -> str:
     m = report["machine"]
+    f = report["figures"]
+    web = (
+        f" {report['web_events']:,} web events/run ({report['web_visitors']:,} visitors,"
+        f" ~{report['mean_web_event_bytes']} B/event);"
+        if "web_engine" in f
+        else ""
+    )
+    fresh = "file" if report["store"] == "SQLite" else "schema"
+    server = "" if report["store"] == "SQLite" else f", PostgreSQL {report['store_version']}"
     lines = [
         f"journeyline bench - {report['events']:,} conversation events/run"
         f" ({report['conversations']:,} conversations, ~{report['mean_event_bytes']} B/event);"
-        f" {report['web_events']:,} web events/run ({report['web_visitors']:,} visitors,"
-        f" ~{report['mean_web_event_bytes']} B/event); median of {report['runs']} run(s),"
-        " fresh SQLite file per run",
-        f"machine: {m['cores']} cores ({m['cpu']}), Python {m['python']}, SQLite {m['sqlite']},"
-        f" {m['platform']}, {m['date']}",
+        f"{web} median of {report['runs']} run(s), fresh {report['store']} {fresh} per run",
+        f"machine: {m['cores']} cores ({m['cpu']}), Python {m['python']}, SQLite {m['sqlite']}"
+        f"{server}, {m['platform']}, {m['date']}",
         "",
         f"{'what':<{LABEL}} {'events/s':>10} {'% ceil':>7}  {'goal':<34} result",
     ]
@@ -31,8 +38,6 @@ def render(report: dict[str, Any]) -> str:
             f"{figure['label']:<{LABEL}} {figure['events_per_s']:>10,.0f}"
             f" {figure['pct_of_ceiling']:>6.0f}%  {figure['goal'] or '-':<34} {result}"
         )
-    f = report["figures"]
-    w = f["web_engine"]
     lines += [
         "",
         "runs (events/s): "
@@ -43,16 +48,74 @@ def render(report: dict[str, Any]) -> str:
         f"engine stored {f['engine']['stored_events']:,} events in"
         f" {f['engine']['sessions']:,} sessions ({f['engine']['session_events']:,} session"
         f" events); HTTP single: {f['http_single']['events_per_run']:,} requests"
-        f" = {f['http_single']['requests_per_s']:,.0f} requests/s",
+        f" = {f['http_single']['requests_per_s']:,.0f} requests/s,"
+        f" {f['http_single']['pct_of_minimal']:.0f}% of the minimal endpoint's"
+        f" {f['http_minimal']['events_per_s']:,.0f} requests/s",
+        *_ceiling_lines(f),
+        *_web_lines(f),
+        *_definition_lines(report),
+        *_latency_lines(report),
+        *_scale_lines(f),
+        *_million_lines(f),
+    ]
+    return "\n".join(lines)
+
+
+def _ceiling_lines(f: dict[str, Any]) -> list[str]:
+    c = f["ceiling"]
+    if "copy_rows_per_s" not in c:
+        return []
+    return [
+        f"PostgreSQL ceiling: executemany {c['executemany_rows_per_s']:,.0f} rows/s, COPY"
+        f" {c['copy_rows_per_s']:,.0f} rows/s (the faster is the ceiling)"
+    ]
+
+
+def _web_lines(f: dict[str, Any]) -> list[str]:
+    if "web_engine" not in f:
+        return []
+    w = f["web_engine"]
+    return [
         f"web engine stored {w['stored_events']:,} events in {w['sessions']:,} web sessions"
         f" ({w['session_events']:,} session events), {w['contacts']:,} contacts"
         f" ({w['identified_contacts']:,} identified); web HTTP single:"
         f" {f['web_http_single']['events_per_run']:,} requests"
-        f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s",
-        *_definition_lines(report),
-        *_latency_lines(report),
+        f" = {f['web_http_single']['requests_per_s']:,.0f} requests/s,"
+        f" {f['web_http_single']['pct_of_minimal']:.0f}% of the minimal endpoint's"
     ]
-    return "\n".join(lines)
+
+
+def _scale_lines(f: dict[str, Any]) -> list[str]:
+    return [
+        f"scale-out, {s['nodes']} API nodes and {s['workers']} workers: {s['events_per_s']:,.0f}"
+        f" events applied/s (all {s['events_per_run']:,} visible in the store after"
+        f" {s['applied_seconds']:.2f} s), acknowledged at {s['acknowledged_per_s']:,.0f}"
+        " events/s"
+        for name, s in f.items()
+        if name.startswith("scale_")
+    ]
+
+
+def _million_lines(f: dict[str, Any]) -> list[str]:
+    if (m := f.get("journey_million")) is None:
+        return []
+    lines = [
+        f"one contact's journey ({m['contact_sessions']} sessions) with N sessions stored,"
+        " p50/p99 ms (API round trip; desktop page server time), server RSS:"
+    ]
+    for size in m["stages"]:
+        lines.append(
+            f"  {size:>10,}: API {m[f'{size}_api_p50_ms']:.1f} / {m[f'{size}_api_p99_ms']:.1f};"
+            f" page {m[f'{size}_page_p50_ms']:.1f} / {m[f'{size}_page_p99_ms']:.1f}"
+            f" (round trip {m[f'{size}_page_trip_p50_ms']:.1f} /"
+            f" {m[f'{size}_page_trip_p99_ms']:.1f}); RSS {m[f'{size}_rss_kib'] / 1024:,.1f} MiB;"
+            f" filled in {m[f'{size}_fill_s']:.1f} s"
+        )
+    lines.append(
+        f"  memory {m['rss_growth_pct']:+.1f}% from the smallest store to the largest; plan:"
+        f" {m['plan']} ({'index used' if m['index_used'] else 'NO INDEX'})"
+    )
+    return lines
 
 
 def _definition_lines(report: dict[str, Any]) -> list[str]:

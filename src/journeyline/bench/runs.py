@@ -18,6 +18,7 @@ from pathlib import Path
 
 import msgspec
 
+from journeyline.bench import stores
 from journeyline.bench.errors import BenchError
 from journeyline.bench.workload import SITE_DOMAIN, Workload, genesys_request, make_web_hits
 from journeyline.clock import system_clock
@@ -102,13 +103,10 @@ def ceiling_run(path: Path, workload: Workload, ddl: Sequence[str], timeout: flo
     return Run(len(params), seconds, {"stored_events": int(stored)})
 
 
-def count_rows(path: Path, table: str) -> int:
-    db = sqlite3.connect(path)
-    try:
-        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
-    finally:
-        db.close()
-    return int(count)
+def count_rows(where: Path | str, table: str) -> int:
+    """The rows of ``table`` in the SQLite file ``where`` or the store at URL ``where``."""
+    url = where if isinstance(where, str) else f"{stores.SQLITE}{where}"
+    return stores.count(url, f"SELECT count(*) FROM {table}")
 
 
 def copy_store(source: Path, target: Path) -> None:
@@ -123,13 +121,13 @@ def copy_store(source: Path, target: Path) -> None:
         src.close()
 
 
-def _open(path: Path, start: Path | None) -> tuple[Store, Engine, int]:
-    """A store at ``path`` (a copy of ``start`` when given, else empty), its engine with the
-    definitions already indexed (as in a server that has been up a while), and how many rows
-    its log holds before the run."""
+def _open(url: str, start: Path | None) -> tuple[Store, Engine, int]:
+    """The store at ``url`` (a copy of the SQLite file ``start`` when given, else empty), its
+    engine with the definitions already indexed (as in a server that has been up a while), and
+    how many rows its log holds before the run."""
     if start is not None:
-        copy_store(start, path)
-    store = open_store(f"sqlite:///{path}")
+        copy_store(start, stores.sqlite_path(url))
+    store = open_store(url)
     try:
         engine = Engine(store, system_clock)
         engine.definitions.current()
@@ -139,10 +137,10 @@ def _open(path: Path, start: Path | None) -> tuple[Store, Engine, int]:
         raise
 
 
-def engine_run(path: Path, workload: Workload, timeout: float, *, start: Path | None = None) -> Run:
-    """parse_item + Engine.apply in batches of 1000 into a freshly migrated store (or a copy of
-    ``start``)."""
-    store, engine, before = _open(path, start)
+def engine_run(url: str, workload: Workload, timeout: float, *, start: Path | None = None) -> Run:
+    """parse_item + Engine.apply in batches of 1000 into a freshly migrated store at ``url`` (or
+    a copy of the SQLite file ``start``)."""
+    store, engine, before = _open(url, start)
     try:
         items = workload.items
         parse = genesys_detail.parse_item
@@ -158,8 +156,8 @@ def engine_run(path: Path, workload: Workload, timeout: float, *, start: Path | 
         raise BenchError(f"engine: stored {stored} events of {len(items)}")
     details = {
         "stored_events": stored,
-        "sessions": count_rows(path, "sessions"),
-        "session_events": count_rows(path, "session_events"),
+        "sessions": count_rows(url, "sessions"),
+        "session_events": count_rows(url, "session_events"),
     }
     return Run(len(items), seconds, details)
 
@@ -189,7 +187,7 @@ def web_engine_run(
 
     The events are made just before the clock starts, dated from the run's own clock.
     """
-    store, engine, _ = _open(path, start)
+    store, engine, _ = _open(f"{stores.SQLITE}{path}", start)
     try:
         now = system_clock()
         deployment = Deployment(
@@ -240,7 +238,7 @@ def warm_up(root: Path, workload: Workload, web_events: int, timeout: float) -> 
     try:
         count = min(WARM_UP, len(workload.items))
         first = Workload(workload.wire[:count], workload.items[:count], workload.rows[:count])
-        engine_run(workdir / "engine.db", first, timeout)
+        engine_run(f"{stores.SQLITE}{workdir / 'engine.db'}", first, timeout)
         web_engine_run(workdir / "web.db", min(WARM_UP, web_events), timeout, seed=9)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

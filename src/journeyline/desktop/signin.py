@@ -95,16 +95,20 @@ async def signin(request: Request) -> Response:
         await accounts.check_csrf(request, None, form)
     except Forbidden:
         return signin_form(request, status=403, error="csrf", email=email, next_path=next_path)
-    try:
-        limits.signin_failures.check(address)
-        token, _ = await accounts.sign_in(email, form.get("password", ""))
+    try:  # counted as a failure as it comes in, and given back unless it is one: tries made
+        limits.signin_failures.hit(address)  # at once are held to the limit as well
     except RateLimited as throttled:
         return _refused(request, "throttled", 429, throttled.retry_after_s, email, next_path)
+    failed = False
+    try:
+        token, _ = await accounts.sign_in(email, form.get("password", ""))
     except SignInRefused as refused:
-        if refused.reason == "credentials":
-            limits.signin_failures.spend(address)
+        failed = refused.reason == "credentials"
         wait_s = refused.retry_after_s
         return _refused(request, refused.reason, refused.status, wait_s, email, next_path)
+    finally:
+        if not failed:
+            limits.signin_failures.give_back(address)
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # a session this browser had before ends: a new sign-in, a new token
         await accounts.sign_out(old)

@@ -8,7 +8,9 @@ rest of the package imports. Backends are chosen by the URL scheme (``sqlite:///
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from journeyline.model.errors import InvalidInput
 from journeyline.store.protocol import (
@@ -107,6 +109,16 @@ def register_backend(scheme: str, opener: Opener) -> None:
     BACKENDS[scheme] = opener
 
 
+def shown(url: str) -> str:
+    """``url`` with its password, if it names one, as ``***``: a store's URL as it is printed or
+    put in a message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.netloc.rpartition("@")[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{parts.netloc.rpartition('@')[2]}"))
+
+
 def open_store(url: str) -> Store:
     """Open (and migrate) the store named by ``url``."""
     scheme = url.split(":", 1)[0]
@@ -119,6 +131,9 @@ def open_store(url: str) -> Store:
 
     opener = BACKENDS.get(scheme)
     if opener is None:
+        for backend in ("postgres", "sqlite"):  # every built-in one named
+            importlib.import_module(f"journeyline.store.{backend}")
+
         known = ", ".join(sorted(BACKENDS))
         raise InvalidInput(f"unsupported store URL scheme '{scheme}' (known: {known})")
     return opener(url)

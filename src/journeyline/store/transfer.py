@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from graphlib import TopologicalSorter
 
 from journeyline.model.errors import Conflict, InvalidInput
-from journeyline.store.base import Store
+from journeyline.store.base import Store, shown
 from journeyline.store.sql.store import SqlStore
 from journeyline.store.sql.transfer import Tables
 
@@ -42,8 +42,24 @@ class Copied:
 
 def tables_of(store: Store) -> Tables:
     if not isinstance(store, SqlStore):
-        raise InvalidInput(f"the store {store.url} cannot be copied table by table")
+        raise InvalidInput(f"the store {shown(store.url)} cannot be copied table by table")
     return store  # type: ignore[return-value]  # a SqlStore's connection provides Tables
+
+
+def check_source(url: str) -> None:
+    """A source that is not there (a mistyped file or schema) is refused before it is opened:
+    opening would make it, empty, and the copy would move nothing and succeed."""
+    scheme = url.split(":", 1)[0]
+    if scheme in ("postgresql", "postgres"):
+        from journeyline.store.postgres.connection import holds_a_store
+    elif scheme == "sqlite":
+        from journeyline.store.sqlite.connection import holds_a_store
+    else:
+        return  # open_store says what is wrong with it
+    if not holds_a_store(url):
+        raise InvalidInput(
+            f"there is no store at {shown(url)} (is the URL right?): nothing to copy"
+        )
 
 
 def check_empty(target: Store) -> None:
@@ -52,7 +68,7 @@ def check_empty(target: Store) -> None:
     filled = sorted(name for name in tables.table_columns() if tables.table_count(name))
     if filled:
         raise Conflict(
-            f"the target store {target.url} is not empty (rows in {', '.join(filled)});"
+            f"the target store {shown(target.url)} is not empty (rows in {', '.join(filled)});"
             " migrate-store copies into a new, empty store only"
         )
 

@@ -28,6 +28,7 @@ from psycopg.pq import TransactionStatus
 from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
+from journeyline.store.base import shown
 from journeyline.store.sql.transactions import Transactions
 from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 
@@ -40,7 +41,9 @@ def split_url(url: str) -> tuple[str, str | None]:
     """``(libpq URL, schema)``: our ``schema`` parameter taken out of ``url``."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
-        raise StoreError(f"not a postgresql URL: {url} (expected postgresql://host/database)")
+        raise StoreError(
+            f"not a postgresql URL: {shown(url)} (expected postgresql://host/database)"
+        )
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((value for key, value in query if key == "schema"), None)
     rest = urlencode([(key, value) for key, value in query if key != "schema"])
@@ -119,7 +122,23 @@ def migrate(url: str) -> None:
         finally:
             backend.connection.close()
     except psycopg.Error as exc:
-        raise StoreError(f"cannot migrate {url}: {exc}") from exc
+        raise StoreError(f"cannot migrate {shown(url)}: {exc}") from exc
+
+
+def holds_a_store(url: str) -> bool:
+    """Whether the schema of ``url`` is there and migrations made a log in it (looked at
+    only: no schema is made)."""
+    conninfo, schema = split_url(url)
+    try:
+        with _connect(conninfo, None) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM information_schema.tables"
+                " WHERE table_schema = coalesce(%s, current_schema()) AND table_name = 'event_log'",
+                (schema,),
+            ).fetchone()
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot open {shown(url)}: {exc}") from exc
+    return found is not None
 
 
 def _bytes(value: Any) -> Any:
@@ -143,7 +162,7 @@ class Connection(Transactions):
         try:
             self._conn = _connect(conninfo, schema)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot open {url}: {exc}") from exc
+            raise StoreError(f"cannot open {shown(url)}: {exc}") from exc
         self._db = PgDb(self._conn)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,22 @@ def migrate(url: str) -> None:
             backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
     except sqlite3.Error as exc:
         raise StoreError(f"cannot migrate {url}: {exc}") from exc
+
+
+def holds_a_store(url: str) -> bool:
+    """Whether the file of ``url`` is there and migrations made a log in it (looked at
+    read-only: nothing is made)."""
+    path = path_of(url)
+    if not path.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_log'"
+            ).fetchone()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {url}: {exc}") from exc
+    return found is not None
 
 
 class Connection(Transactions):
