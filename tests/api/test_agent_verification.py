@@ -49,9 +49,11 @@ def test_a_verified_visitor_stays_verified_when_they_type_someone_elses_email(
     assert "unverifiedMatch" not in api.get(f"{CONTACTS}/{carla}").json()
 
 
-def test_deleting_the_contact_a_visitor_was_verified_to_keeps_their_own(
+def test_erasing_the_contact_a_visitor_was_verified_to_erases_the_visitor_too(
     api: Api, shop: str
 ) -> None:
+    """DELETE is the right to erasure (docs/api.md): an agent said this visitor *is* that
+    contact, so the visitor's cookie, sessions and own contact are that person's data."""
     traits = {**_email("wanda@example.com"), "givenName": {"dataType": "string", "value": "Wanda"}}
     session = _visit(api, shop, 0, name="identified", traits=traits)
     lookup = {"type": "Email", "value": "wanda@example.com"}
@@ -59,8 +61,10 @@ def test_deleting_the_contact_a_visitor_was_verified_to_keeps_their_own(
     mistake = _curated(api, "Mistake")
     api.put(f"/api/v2/journey/sessions/{session}/externalcontact", {"id": mistake})
     assert api.delete(f"{CONTACTS}/{mistake}").status_code == 204
-    _visit(api, shop, 10)  # the cookie's holder is gone: it goes back to the visitor's own
+    assert api.get(f"{CONTACTS}/{own}").status_code == 404
+    assert api.get(f"/api/v2/journey/sessions/{session}").status_code == 404
+    assert api.post("/api/v2/externalcontacts/identifierlookup", lookup).status_code == 404
+    _visit(api, shop, 10)  # the cookie comes back: a fresh contact, nothing of before
     again = api.get(f"{CONTACTS}/{own}").json()
-    assert (again.get("firstName"), again.get("personalEmail")) == ("Wanda", "wanda@example.com")
-    found = api.post("/api/v2/externalcontacts/identifierlookup", lookup).json()
-    assert found["id"] == own
+    assert (again.get("firstName"), again.get("personalEmail")) == (None, None)
+    assert again["type"] == "Ephemeral"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from builders import COOKIE, T0, Conversation, agent_ended, web_event, web_inputs
 from conftest import FakeClock
+from journeyline.core.identity import expiry_ms
 from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.ingest.genesys_detail import parse_item
@@ -22,6 +23,14 @@ def _time_changes(effects: list[Envelope]) -> list[SessionChanged]:
     ]
 
 
+def _callers_expiry(store: Store) -> int:
+    """The deadline left once the session's are done: the caller's contact expiring."""
+    [caller], _ = store.contacts_page(page_number=1, page_size=10)
+    expires = expiry_ms(caller)
+    assert expires is not None
+    return expires + 1
+
+
 def test_after_call_work_turns_gray_when_the_grace_ends(store: Store) -> None:
     clock = FakeClock(T0 + 300_000)  # 100 s after the agent hung up
     engine = Engine(store, clock, acw_grace_ms=GRACE_MS)
@@ -34,7 +43,8 @@ def test_after_call_work_turns_gray_when_the_grace_ends(store: Store) -> None:
     [changed] = _time_changes(engine.tick().effects)
     assert (changed.before.color, changed.before.status) == ("blue", "After-call work")
     assert (changed.after.color, changed.after.status) == ("gray", "Ended by agent")
-    assert engine.next_deadline() is None
+    assert store.next_deadline() is None  # no session's deadline is left
+    assert engine.next_deadline() == _callers_expiry(store)
     assert engine.tick().effects == []  # a deadline fires once
 
 
@@ -44,7 +54,8 @@ def test_a_wrapup_before_the_grace_ends_cancels_the_deadline(store: Store) -> No
     engine.apply(agent_ended())
     wrapup = Conversation("conv-acw").acw(230, "u-ann", "w-sale")
     engine.apply([parse_item(w) for w in wrapup.wire])
-    assert engine.next_deadline() is None
+    assert store.next_deadline() is None
+    assert engine.next_deadline() == _callers_expiry(store)
 
 
 def test_deadlines_survive_a_restart(store_url: str) -> None:

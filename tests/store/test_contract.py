@@ -26,6 +26,7 @@ from journeyline.model.web import Page as WebPage
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import open_store
 from journeyline.store.base import (
+    ERASED_KIND,
     Account,
     Achievement,
     Assignment,
@@ -1293,6 +1294,14 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "deadletters_page": lambda s: s.deadletters_page(page_number=1, page_size=5),
     "outbox_replay": lambda s: s.outbox_replay(["msg_1"], T0),
     "outbox_counts": lambda s: s.outbox_counts(),
+    "sessions_of_people": lambda s: s.sessions_of_people(contact_ids=["c1"], cookies=["k"]),
+    "log_entries": lambda s: s.log_entries("test", "p"),
+    "log_erase": lambda s: s.log_erase(partition_keys={"p": "erased:1"}, keys=["k"]),
+    "erase_projections": lambda s: s.erase_projections(contact_ids=["c1"], session_ids=["s1"]),
+    "effects_erase": lambda s: s.effects_erase(["c1"]),
+    "outbox_erase": lambda s: s.outbox_erase(["c1"]),
+    "contacts_expired": lambda s: s.contacts_expired(T0),
+    "next_contact_expiry": lambda s: s.next_contact_expiry(),
 }
 # -- effects, partitions, deadlines ----------------------------------------------------------
 
@@ -1354,6 +1363,7 @@ def test_every_kind_of_effect_is_stored_and_read_back(store: Store) -> None:
         fx.ActionChanged(
             "a1", "m1", 2, "contentOffer", "s1", None, "offered", "errored", T0, "E1", "x"
         ),
+        fx.Erased(),
     ]
     assert {type(e) for e in samples} == set(fx.EFFECT_TYPES)
     written = [Envelope(0, n, 1, T0, e) for n, e in enumerate(samples, 1)]
@@ -1543,6 +1553,108 @@ def test_a_rebuild_keeps_flows_and_the_outbox(store: Store) -> None:
         store.clear_projections()
     assert store.flow_secret("f1") == "whsec_x"
     assert store.outbox_get("msg_1") is not None
+
+
+# -- right to erasure and expiry ---------------------------------------------------------------
+
+
+def test_a_tombstone_keeps_the_key_place_unit_and_time_and_nothing_else(store: Store) -> None:
+    with store.transaction():
+        store.append([record("a", partition="web:cookie-1"), record("b", partition="conv-1")])
+        store.append([record("c", partition="identity", kind="identity.command", unit=2)])
+        store.append([record("d", partition="web:cookie-2", unit=3)])
+        erased = store.log_erase(partition_keys={"web:cookie-1": "erased:7"}, keys=["c"])
+    assert erased == 2
+    assert list(store.iter_all_log()) == [
+        LogRecord("a", ERASED_KIND, "erased:7", T0, b"{}", 1),
+        record("b", partition="conv-1"),
+        LogRecord("c", ERASED_KIND, "identity", T0, b"{}", 2),
+        record("d", partition="web:cookie-2", unit=3),
+    ]
+    with store.transaction():
+        assert store.append([record("a", partition="web:cookie-1")]) == set()  # still known
+        assert store.log_erase(partition_keys={"erased:7": "erased:7"}, keys=["c"]) == 0
+    assert store.log_entries("test", "conv-1") == [("b", record("b").body)]
+    assert store.log_for_partition("test", "web:cookie-1") == []
+
+
+def test_an_erased_effect_keeps_its_partition_and_position(store: Store) -> None:
+    from journeyline.model.effects import ContactDeleted, Erased
+
+    written = [
+        Envelope(2, 1, 1, T0, ContactDeleted("c-gone")),
+        Envelope(2, 2, 1, T0, ContactDeleted("c-kept")),
+        Envelope(5, 1, 1, T0, SessionRemoved("s-gone", "web")),
+    ]
+    with store.transaction():
+        store.effects_append(written)
+        assert store.effects_erase(["c-gone", "s-gone", "nobody"]) == 2
+    assert store.effects_after(Cursor(), limit=10) == [
+        Envelope(2, 1, 1, T0, Erased()),
+        written[1],
+        Envelope(5, 1, 1, T0, Erased()),
+    ]
+
+
+def test_an_erasure_drops_the_deliveries_that_name_the_person(store: Store) -> None:
+    with store.transaction():
+        store.outbox_put(Delivery("msg_1", "f1", b'{"contactId": "c-gone"}', T0, T0))
+        store.outbox_put(Delivery("msg_2", "f1", b'{"contactId": "c-kept"}', T0, T0))
+        store.outbox_put(Delivery("msg_3", "f1", b'{"sessionId": "s-gone"}', T0, T0, 1, "dead"))
+        assert store.outbox_erase(["c-gone", "s-gone", "50%_off"]) == 2
+    assert store.outbox_get("msg_1") is None
+    assert store.outbox_get("msg_3") is None
+    assert store.outbox_get("msg_2") is not None
+
+
+def test_an_erasure_deletes_the_persons_sessions_and_contacts_with_what_hangs_on_them(
+    store: Store,
+) -> None:
+    with store.transaction():
+        save_conversation(store, conversation(1), journey_event("s01", 1, T0))
+        save_web(store, web_session(2), web_event("k2", T0), contact="c1")
+        save_web(store, web_session(3, cookie="cookie-3"), web_event("k3", T0), contact="c2")
+        store.link_session("s01", "c1", 1)
+        store.contacts_put([contact("c1"), contact("c2")])
+        store.identifiers_put([Identifier("Email", "a@x", "c1", True, T0)])
+        store.audit_add(at_ms=T0, actor="a", action="claim", contact_id="c1", doc={})
+        store.deadlines_put([("s02", "web", T0 + 1)])
+    assert store.sessions_of_people(contact_ids=["c1"]) == [
+        ("s01", "conversation", "conv-01"),
+        ("s02", "web", "web:cookie-1"),
+    ]
+    assert store.sessions_of_people(cookies=["cookie-3"], conversation_ids=["conv-01"]) == [
+        ("s01", "conversation", "conv-01"),
+        ("s03", "web", "web:cookie-3"),
+    ]
+    with store.transaction():
+        store.erase_projections(contact_ids=["c1"], session_ids=["s01", "s02"])
+    assert store.get_session("s01") is None
+    assert store.web_session_get("s02") is None
+    assert store.session_events("s01", after=None, page_size=5, names=()).items == []
+    assert store.contact_get("c1") is None
+    assert store.identifier_get("Email", "a@x") is None
+    assert store.audits_of(["c1"]) == []
+    assert store.next_deadline() is None
+    assert store.web_session_get("s03") is not None
+    assert store.contact_get("c2") is not None
+
+
+def test_contacts_expire_sixty_days_after_their_last_activity_unless_kept(store: Store) -> None:
+    day = 86_400_000
+    ephemeral = Contact("e1", "Ephemeral", T0, T0, T0 + day)
+    identified = Contact("i1", "Identified", T0, T0, T0 + 2 * day)
+    member = Contact("m1", "Identified", T0, T0, T0, canonical_id="h1")
+    head = Contact("h1", "Identified", T0, T0, T0, merged_from=("m1",))
+    with store.transaction():
+        store.contacts_put([ephemeral, identified, member, head, contact("k1")])
+    assert store.next_contact_expiry() == T0 + 61 * day  # a member waits for its head
+    assert store.contacts_expired(T0 + 61 * day) == []
+    assert store.contacts_expired(T0 + 62 * day + 1) == [ephemeral, identified]
+    page, total = store.contacts_page(page_number=1, page_size=10, now_ms=T0 + 61 * day + 1)
+    assert sorted(c.id for c in page) == ["h1", "i1", "k1"]
+    assert total == 3
+    assert store.contacts_page(page_number=1, page_size=10)[1] == 5
 
 
 #: Methods that touch no table: covered by the closed-store test alone.

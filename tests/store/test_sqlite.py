@@ -89,3 +89,31 @@ def test_a_refused_scheme_names_every_backend_there_is() -> None:
     )
     said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "(known: postgres, postgresql, sqlite)" in said.stdout, said
+
+
+def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:
+    """``PRAGMA secure_delete``: what an erasure deletes or overwrites is zeroed in the file,
+    not left in free pages for anyone who reads the file."""
+    from builders import COOKIE, T0, web_event, web_inputs
+    from conftest import FakeClock
+    from journeyline.core.identity import cookie_contact_id
+    from journeyline.engine.inputs import CommandInput
+    from journeyline.engine.unit import Engine
+    from journeyline.model.commands import EraseContact
+
+    store = open_store(sqlite_url)
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    email = "ada.lovelace.erased@example.com"
+    traits = {"email": {"dataType": "string", "value": email}}
+    events = [web_event(COOKIE, n, name="identified", traits=traits) for n in range(50)]
+    engine.apply(web_inputs(*events, received_ms=T0 + 60_000))
+    assert store.identifier_get("Email", email) is not None
+    erase = EraseContact(actor="supervisor", at_ms=T0 + 60_000, id=cookie_contact_id(COOKIE))
+    [applied] = engine.apply([CommandInput("erase-1", erase)]).results
+    assert applied.status == "accepted"
+    with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
+        assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    store.close()
+    data = Path(path_of(sqlite_url)).read_bytes()
+    assert email.encode() not in data
+    assert COOKIE.encode() not in data

@@ -164,7 +164,7 @@ async def contacts(request: Request) -> Response:
         )
         return json_response(_contact_json(svc, _live(svc, result["id"])))
     size, number = page_params(request, high=200)
-    found, total = svc.store.contacts_page(page_number=number, page_size=size)
+    found, total = svc.store.contacts_page(page_number=number, page_size=size, now_ms=svc.clock())
     return json_response(
         {
             "entities": [_contact_json(svc, c) for c in found],
@@ -179,7 +179,12 @@ async def contacts(request: Request) -> Response:
 @declare(
     Operation("GET", "A contact", {200: ExternalContact}, READ),
     Operation("PUT", "Change a contact", {200: ExternalContact}, EDIT, body=ContactBody),
-    Operation("DELETE", "Delete a contact", {204: None}, EDIT),
+    Operation(
+        "DELETE",
+        "Erase a contact: its whole merge set, identifiers, sessions and logged events",
+        {204: None},
+        EDIT,
+    ),
 )
 async def contact(request: Request) -> Response:
     svc = services(request)
@@ -187,7 +192,7 @@ async def contact(request: Request) -> Response:
     if request.method == "GET":
         return json_response(_contact_json(svc, _live(svc, contact_id)))
     if request.method == "DELETE":
-        await _command(request, commands.DeleteContact, id=contact_id)
+        await _command(request, commands.EraseContact, id=contact_id)
         return Response(status_code=204)
     body = await _body(request, ContactBody)
     await _command(request, commands.UpdateContact, id=contact_id, fields=contact_fields(body))

@@ -161,6 +161,8 @@ async def _intake(request: Request, app: bool) -> Response:
     if session is None:  # a later event re-keyed the session meanwhile: find it again
         event_id = web_event_id(parsed.event.key)
         session = svc.store.web_session_get(svc.store.session_of_event(event_id) or "")
+    if session is None and applied.status == "duplicate":  # its person was erased since
+        raise NotFound("this event was accepted before, and its session is gone (erased)")
     if session is None:
         raise NotFound("the event was stored, but its session could not be read back")
     return json_response(wire_web.web_event_response(parsed.event, session), 200, headers)

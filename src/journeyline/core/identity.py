@@ -2,7 +2,8 @@
 
 - A cookie is owned by a contact: the first event of a new cookie creates an *Ephemeral* contact
   that claims it. Ephemeral and identified contacts expire 60 days after their last activity
-  (:func:`expiry_ms`); a cookie whose own contact expired starts afresh.
+  (:func:`expiry_ms`); the clock's tick then removes them (``recognition.expire``), and a
+  cookie whose own contact expired starts afresh.
 - Traits with an email or phone: an identifier nobody owns is claimed by the visitor's contact
   (which becomes *Identified*); one owned by *another* person is a match made from PII alone,
   kept as **unverified** (``Contact.unverified_match``, the first such match) until an agent

@@ -204,3 +204,20 @@ def refresh(state: IdentityState, contact_id: str, activity: tuple[int, int] | N
         for identifier in draft.identifiers_of(contact.id):
             draft.redate(replace(identifier, created_ms=first))
     return draft.decision()
+
+
+def expire(state: IdentityState, contact_ids: Sequence[str], now_ms: int) -> Decision:
+    """The clock's tick removes contacts that expired (``core.identity.expiry_ms``: 60 days
+    without activity, never a curated contact or a merged head) and are in no merge set: each
+    goes with its identifiers, which are anyone's to claim again. Its sessions stay linked to
+    its id, so a returning cookie's fresh contact (the same id) finds them again, as it would
+    have before the removal. State: the contacts and their identifiers."""
+    draft = Draft(state, now_ms)
+    for contact_id in contact_ids:
+        contact = draft.contact(contact_id)
+        if contact is None or contact.canonical_id or not expired(contact, now_ms):
+            continue
+        for identifier in draft.identifiers_of(contact_id):
+            draft.release(identifier)
+        draft.delete_contact(contact_id)
+    return draft.decision()

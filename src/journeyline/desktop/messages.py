@@ -95,6 +95,8 @@ def _fields(effect: fx.Effect) -> dict[str, Any]:
                 "sessionId": effect.session_id,
                 "contactId": effect.contact_id,
             }
+        case fx.Erased():
+            return {}  # an erased person's effect: only its place is left
     return {}  # pragma: no cover - every effect type has its case
 
 

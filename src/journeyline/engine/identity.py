@@ -331,6 +331,19 @@ class Identity:
             load.identifiers_of(contact_id)
         self._write(recognition.refresh(load.state(), contact_id, activity))
 
+    def expire(self, now_ms: int) -> int:
+        """Remove the contacts that expired before ``now_ms`` (see ``core.recognition.expire``);
+        returns how many."""
+        found = self.store.contacts_expired(now_ms)
+        if not found:
+            return 0
+        load = _Loader(self.store)
+        for contact in found:
+            load.contacts[contact.id] = contact
+            load.identifiers_of(contact.id)
+        self._write(recognition.expire(load.state(), [c.id for c in found], now_ms))
+        return len(found)
+
     # -- agent commands -------------------------------------------------------------------
 
     def execute(self, command: IdentityCommand) -> dict[str, Any]:

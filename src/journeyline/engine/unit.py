@@ -39,7 +39,7 @@ from journeyline.core.action_maps import OfferPolicy
 from journeyline.core.card import web_card_for
 from journeyline.core.conversation import session_id_for
 from journeyline.core.websession import SESSION_TIMEOUT_MS
-from journeyline.engine import queries
+from journeyline.engine import erasure, queries
 from journeyline.engine.assignments import Assignments
 from journeyline.engine.conversations import ConversationProjector
 from journeyline.engine.definitions import Definitions
@@ -78,6 +78,7 @@ from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.commands import (
     AssignSegments,
     DeleteDefinition,
+    EraseContact,
     PutDefinition,
     RecordActionEvent,
 )
@@ -89,7 +90,7 @@ from journeyline.model.effects import (
     SessionChanged,
 )
 from journeyline.model.errors import JourneylineError, StoreError
-from journeyline.store.base import LogRecord, Store
+from journeyline.store.base import ERASED_KIND, LogRecord, Store
 
 #: How long an agent-ended conversation stays "After-call work" (JOURNEYLINE_ACW_GRACE_SECONDS).
 ACW_GRACE_MS = 600_000
@@ -189,7 +190,11 @@ class Engine:
                 if isinstance(first, CommandInput):
                     self.effects.at(COMMANDS_KEY)
                     touched.add(self.effects.partition)
-                    results.append(self._command(first, now, log=True, unit=self._unit))
+                    applied = self._command(first, now, log=True, unit=self._unit)
+                    results.append(applied)
+                    erased = applied.result.get("erased") if applied.result else None
+                    if erased:  # what this batch announced of the person, not stored yet
+                        envelopes = erasure.scrub(envelopes, erased)
                 elif isinstance(first, TickInput):
                     self.effects.at(TICK_KIND)
                     touched.add(self.effects.partition)
@@ -222,8 +227,15 @@ class Engine:
 
     def next_deadline(self) -> int | None:
         """When the earliest pending deadline falls due (epoch ms), None when there is none:
-        a session's card changing with time, or a segment assignment lapsing."""
-        dues = [d for d in (self.store.next_deadline(), self.store.next_unassignment()) if d]
+        a session's card changing with time, a segment assignment lapsing, or a contact
+        expiring (due the millisecond after its expiry)."""
+        expiry = self.store.next_contact_expiry()
+        candidates = (
+            self.store.next_deadline(),
+            self.store.next_unassignment(),
+            expiry + 1 if expiry is not None else None,
+        )
+        dues = [d for d in candidates if d is not None]
         return min(dues) if dues else None
 
     def _subscribers(self, now: int, unit: int) -> list[tuple[int, Effect]]:
@@ -325,15 +337,22 @@ class Engine:
         """Apply a command inside a savepoint: a refusal (unknown contact, bad merge) is undone
         alone and reported; a store failure fails the whole batch."""
         emitted = len(self.effects.items)
+        command = item.command
         try:
             with self.store.savepoint():
+                person = None
+                if isinstance(command, EraseContact) and log:  # logged with what it erases
+                    command, person = erasure.resolve(self.store, command)
                 if log:
-                    body = encode_command(item.command)
+                    body = encode_command(command)
                     record = LogRecord(item.key, COMMAND_KIND, "identity", now, body, unit)
                     self.store.append([record])
                 self.effects.at(COMMANDS_KEY)
-                command = item.command
-                if isinstance(command, PutDefinition | DeleteDefinition):
+                if isinstance(command, EraseContact):
+                    erasure.erase(self.store, self.effects, command, person)
+                    erased = [*command.contact_ids, *command.session_ids]
+                    result = {"id": command.id, "erased": erased}
+                elif isinstance(command, PutDefinition | DeleteDefinition):
                     result = self.definitions.execute(command)
                 elif isinstance(command, AssignSegments):
                     segment_of = self.definitions.current().segment_of
@@ -390,13 +409,17 @@ class Engine:
                     SessionChanged(session_id, kind, contact_id, cards[0], cards[1], "time")
                 )
         self.store.deadlines_put([(sid, kind, None) for sid, kind, _ in due])
+        self.effects.at(TICK_KIND)
+        expired = self.identity.expire(item.at_ms)
         segment_of = self.definitions.current().segment_of
         lapsed = Assignments(self.store).expire(item.at_ms, segment_of)
         for effect in lapsed:
             self.effects.at(self._partition_key(effect.session_id))
             self.effects.emit(effect)
         return Applied(
-            item.key, "accepted", result={"deadlines": len(due), "unassigned": len(lapsed)}
+            item.key,
+            "accepted",
+            result={"deadlines": len(due), "unassigned": len(lapsed), "expired": expired},
         )
 
     def _partition_key(self, session_id: str) -> str:
@@ -426,7 +449,8 @@ class Engine:
         time they were first applied (the unit's ``received_ms``), so that what depends on the
         time — which deadlines are still ahead — comes out as it did live. In-transaction
         subscribers see the unit's effects (what they write is a projection too); the effects go
-        nowhere else: a replay announces nothing."""
+        nowhere else: a replay announces nothing. Erased inputs (tombstones) are skipped."""
+        records = [r for r in records if r.kind != ERASED_KIND]
         batch: list[Input] = []
         for record in records:
             try:

@@ -12,6 +12,9 @@ class              ``command``             what it does
 CreateContact      ``create``              a new curated contact with ``fields``
 UpdateContact      ``update``              change the ``fields`` given, leave the others
 DeleteContact      ``delete``              the contact, its identifiers; its members stand alone
+                                           (logs before erasure; the API now erases)
+EraseContact       ``erase``               the person: a contact's whole merge set, its
+                                           identifiers, sessions and logged events
 ClaimIdentifier    ``claim``               the identifier now belongs to ``contact_id``
 ReleaseIdentifier  ``release``             ``contact_id`` gives the identifier up
 VerifySession      ``verify_session``      an agent says who a session (and its cookie) is
@@ -80,6 +83,17 @@ class UpdateContact(_Command, frozen=True, tag="update"):
 
 class DeleteContact(_Command, frozen=True, tag="delete"):
     id: str
+
+
+class EraseContact(_Command, frozen=True, tag="erase"):
+    """Right to erasure: the person ``id`` is, i.e. its whole merge set. Sent with ``id``
+    alone; the engine fills in what it erased — ``contact_ids`` (the merge set) and
+    ``session_ids`` (their sessions) — before it logs the command, so a replay erases the same
+    things whatever is left of them. No personal data: ids only (``engine.erasure``)."""
+
+    id: str
+    contact_ids: tuple[str, ...] = ()
+    session_ids: tuple[str, ...] = ()
 
 
 class ClaimIdentifier(_Command, frozen=True, tag="claim"):
@@ -167,7 +181,7 @@ IdentityCommand = (
 DefinitionCommand = PutDefinition | DeleteDefinition
 #: What a browser reports of the web actions it was served.
 ActionCommand = RecordActionEvent
-Command = IdentityCommand | DefinitionCommand | AssignSegments | ActionCommand
+Command = IdentityCommand | DefinitionCommand | AssignSegments | ActionCommand | EraseContact
 
 
 def command_name(command: Command) -> str:

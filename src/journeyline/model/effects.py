@@ -25,7 +25,8 @@ journey.event.removed  a late detail event made a journey event obsolete
 contact.created        an external contact was created (by a visitor, a caller or an agent)
 contact.changed        a contact's fields, type, merge or match changed (before and after);
                        not its activity dates alone
-contact.deleted        a contact was deleted (by an agent, or a number seen half-way)
+contact.deleted        a contact was deleted (by an agent, or a number seen half-way), or
+                       erased with its merge set (right to erasure)
 contact.merged         2 to 25 contacts were merged into a canonical contact
 contact.unmerged       a merge was undone
 contact.verified       an agent confirmed who a session (and its visitor's cookie) is
@@ -42,6 +43,8 @@ action.blocked         an action map's trigger held but a filter blocked it (its
                        ``blockingReason``: FrequencyCapping, AlreadyExistingOffer, ...)
 action.changed         a web offer's state changed as the browser reported it (offered,
                        accepted, rejected, ignored, timedout, errored, ...)
+erased                 the place of an effect whose content was erased (right to erasure):
+                       the effect log keeps its partition and position, and nothing else
 =====================  =====================================================================
 """
 
@@ -154,6 +157,15 @@ class ContactChanged:
 class ContactDeleted:
     name: ClassVar[str] = "contact.deleted"
     contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """What the effect log holds in place of an effect about an erased person: its partition
+    and position stay (a reader's cursor moves past it), its content is gone. Subscribers
+    ignore it."""
+
+    name: ClassVar[str] = "erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +324,7 @@ Effect = (
     | ActionQualified
     | ActionBlocked
     | ActionChanged
+    | Erased
 )
 EFFECT_TYPES: tuple[type[Effect], ...] = (
     SessionStarted,
@@ -334,6 +347,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
     ActionQualified,
     ActionBlocked,
     ActionChanged,
+    Erased,
 )
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 

@@ -21,6 +21,7 @@ from journeyline.store.protocol import (
     DeploymentStore,
     DirectoryStore,
     EffectStore,
+    ErasureStore,
     FlowStore,
     LogStore,
     OutboxStore,
@@ -33,6 +34,7 @@ from journeyline.store.protocol import (
 )
 from journeyline.store.records import (
     DIRECTORY_KINDS,
+    ERASED_KIND,
     Account,
     Achievement,
     AnySession,
@@ -57,6 +59,7 @@ from journeyline.store.records import (
 __all__ = [
     "BACKENDS",
     "DIRECTORY_KINDS",
+    "ERASED_KIND",
     "Account",
     "AccountStore",
     "Achievement",
@@ -73,6 +76,7 @@ __all__ = [
     "DirectoryEntry",
     "DirectoryStore",
     "EffectStore",
+    "ErasureStore",
     "FlowStore",
     "JourneyAction",
     "LogRecord",

@@ -20,6 +20,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
      ├── EffectStore        the effect log, partition positions, deadlines
      ├── FlowStore          registered flows (webhooks) and their signing secrets
      ├── OutboxStore        the flows' deliveries: pending, delivered, dead letters
+ ├── ErasureStore       right to erasure (a person's rows, tombstones) and contact expiry
      └── DefinitionStore    segments, outcomes, action maps, action templates, and what
                             evaluating them decided (progress, assignments, achievements,
                             actions)
@@ -28,7 +29,7 @@ the backend fails (driver errors are translated at the boundary, ``store/boundar
 from __future__ import annotations
 
 import inspect
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -146,7 +147,12 @@ class PeopleStore(Protocol):
     def contacts_get(self, contact_ids: Collection[str]) -> dict[str, Contact]: ...
     def contact_delete(self, contact_id: str) -> None: ...
     def contact_members(self, canonical_id: str) -> list[Contact]: ...
-    def contacts_page(self, *, page_number: int, page_size: int) -> tuple[list[Contact], int]: ...
+    def contacts_page(
+        self, *, page_number: int, page_size: int, now_ms: int | None = None
+    ) -> tuple[list[Contact], int]:
+        """Contacts, newest first; with ``now_ms``, those expired by then left out."""
+        ...
+
     def contacts_search(self, text: str, *, limit: int) -> list[Contact]:
         """Contacts whose first and last name contain ``text`` (any case), most recently
         active first; merged members and expired contacts included (the caller decides)."""
@@ -461,6 +467,52 @@ class OutboxStore(Protocol):
         ...
 
 
+class ErasureStore(Protocol):
+    """What right to erasure and contact expiry need (``engine.erasure``, the clock's tick)."""
+
+    def sessions_of_people(
+        self,
+        *,
+        contact_ids: Collection[str] = (),
+        cookies: Collection[str] = (),
+        conversation_ids: Collection[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        """``(session id, type, customer key)`` of the sessions linked to ``contact_ids``, of
+        visitors with ``cookies``, or of ``conversation_ids``."""
+        ...
+
+    def log_entries(self, kind: str, partition_key: str) -> list[tuple[str, bytes]]:
+        """``(key, body)`` of the log rows of one kind and partition key, in arrival order."""
+        ...
+
+    def log_erase(self, *, partition_keys: Mapping[str, str], keys: Collection[str]) -> int:
+        """Tombstone the log rows of ``partition_keys`` (renamed as mapped) and of ``keys``:
+        kind ``erased``, an empty body; key, order, unit and time stay."""
+        ...
+
+    def erase_projections(
+        self, *, contact_ids: Collection[str], session_ids: Collection[str]
+    ) -> None:
+        """Delete the sessions and contacts given and everything projected of them."""
+        ...
+
+    def effects_erase(self, ids: Collection[str]) -> int:
+        """Tombstone the effects that name one of ``ids`` (partition and position stay)."""
+        ...
+
+    def outbox_erase(self, ids: Collection[str]) -> int:
+        """Delete the flow deliveries whose body names one of ``ids``."""
+        ...
+
+    def contacts_expired(self, now_ms: int) -> list[Contact]:
+        """Contacts in no merge set that expired before ``now_ms``."""
+        ...
+
+    def next_contact_expiry(self) -> int | None:
+        """The earliest expiry of a contact in no merge set."""
+        ...
+
+
 class Store(
     UnitOfWork,
     LogStore,
@@ -476,6 +528,7 @@ class Store(
     DefinitionStore,
     FlowStore,
     OutboxStore,
+    ErasureStore,
     Protocol,
 ):
     """The whole store: what ``open_store`` returns."""

@@ -22,6 +22,11 @@ AnySession = ConversationSession | WebSession
 __all__ = ["DIRECTORY_KINDS", "Audit", "DirectoryEntry"]  # model records, named here too
 
 
+#: The kind of a log row whose input was erased (right to erasure): its body is ``{}``, its key,
+#: place, unit and time stay, and a replay skips it.
+ERASED_KIND = "erased"
+
+
 @dataclass(frozen=True, slots=True)
 class LogRecord:
     key: str

@@ -152,6 +152,7 @@ class Connection(Transactions):
         "lower(coalesce(convert_from(doc, 'UTF8')::jsonb ->> 'first_name', '') || ' '"
         " || coalesce(convert_from(doc, 'UTF8')::jsonb ->> 'last_name', ''))"
     )
+    body_contains_sql = "position(?::bytea IN body) > 0"
     driver_error = psycopg.Error
 
     def __init__(self, url: str) -> None:

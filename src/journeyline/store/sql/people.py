@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from journeyline.core.identity import expiry_ms
 from journeyline.model.contact import Contact, Identifier
 from journeyline.store.sql.query import Db, chunks, like_pattern, marks
 
@@ -39,10 +40,11 @@ class PeopleMixin:
         """Upsert contacts in one statement."""
         self._db.executemany(
             "INSERT INTO contacts (id, type, canonical_id, doc, created_ms, modified_ms,"
-            " last_activity_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " last_activity_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET"
             " type = excluded.type, canonical_id = excluded.canonical_id, doc = excluded.doc,"
-            " created_ms = excluded.created_ms,"
-            " modified_ms = excluded.modified_ms, last_activity_ms = excluded.last_activity_ms",
+            " created_ms = excluded.created_ms, modified_ms = excluded.modified_ms,"
+            " last_activity_ms = excluded.last_activity_ms, expires_ms = excluded.expires_ms",
             [
                 (
                     c.id,
@@ -52,6 +54,7 @@ class PeopleMixin:
                     c.created_ms,
                     c.modified_ms,
                     c.last_activity_ms,
+                    expiry_ms(c),
                 )
                 for c in contacts
             ],
@@ -79,11 +82,15 @@ class PeopleMixin:
         )
         return [_contact_decoder.decode(doc) for (doc,) in rows]
 
-    def contacts_page(self, *, page_number: int, page_size: int) -> tuple[list[Contact], int]:
-        (total,) = self._db.execute("SELECT count(*) FROM contacts").fetchone()
+    def contacts_page(
+        self, *, page_number: int, page_size: int, now_ms: int | None = None
+    ) -> tuple[list[Contact], int]:
+        live = "" if now_ms is None else " WHERE expires_ms IS NULL OR expires_ms >= ?"
+        since = () if now_ms is None else (now_ms,)
+        (total,) = self._db.execute(f"SELECT count(*) FROM contacts{live}", since).fetchone()
         rows = self._db.execute(
-            "SELECT doc FROM contacts ORDER BY created_ms DESC, id LIMIT ? OFFSET ?",
-            (page_size, (page_number - 1) * page_size),
+            f"SELECT doc FROM contacts{live} ORDER BY created_ms DESC, id LIMIT ? OFFSET ?",
+            (*since, page_size, (page_number - 1) * page_size),
         )
         return [_contact_decoder.decode(doc) for (doc,) in rows], int(total)
 

@@ -38,6 +38,8 @@ class Dialect:
 
     #: A contact's "first last" name in lower case, from the ``doc`` column of ``contacts``.
     contact_name_sql: str
+    #: Whether the ``body`` column (bytes) contains the bytes bound to ``?``.
+    body_contains_sql: str
 
 
 def chunks(values: Iterable[str]) -> Iterator[list[str]]:

@@ -9,6 +9,7 @@ from journeyline.store.sql.definitions import DefinitionsMixin
 from journeyline.store.sql.deployments import DeploymentMixin
 from journeyline.store.sql.directory import DirectoryMixin
 from journeyline.store.sql.effects import EffectsMixin
+from journeyline.store.sql.erasure import ErasureMixin
 from journeyline.store.sql.flows import FlowsMixin
 from journeyline.store.sql.log import LogMixin
 from journeyline.store.sql.people import PeopleMixin
@@ -31,6 +32,7 @@ class SqlStore(
     DefinitionsMixin,
     FlowsMixin,
     TransferMixin,
+    ErasureMixin,
 ):
     """The store interface (``store/protocol.py``) in SQL, short of a connection: a backend's
     class is ``class XStore(SqlStore, Connection)``."""

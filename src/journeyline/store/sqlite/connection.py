@@ -72,6 +72,7 @@ class Connection(Transactions):
         "lower(coalesce(json_extract(CAST(doc AS TEXT), '$.first_name'), '') || ' '"
         " || coalesce(json_extract(CAST(doc AS TEXT), '$.last_name'), ''))"
     )
+    body_contains_sql = "instr(body, ?) > 0"
     begin_statements = ("BEGIN IMMEDIATE",)  # the write lock, taken at once
     driver_error = sqlite3.Error
 
@@ -86,6 +87,8 @@ class Connection(Transactions):
             self._sqlite.execute("PRAGMA foreign_keys=ON")
             for pragma in TUNING:
                 self._sqlite.execute(f"PRAGMA {pragma}")
+            # erased and deleted rows are overwritten with zeros, not left in free pages
+            self._sqlite.execute("PRAGMA secure_delete=ON")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {url}: {exc}") from exc
         self._db = self._sqlite

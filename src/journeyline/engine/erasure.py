@@ -1,0 +1,215 @@
+"""Right to erasure: ``DELETE /api/v2/externalcontacts/contacts/{contactId}`` erases a person.
+
+The person is the contact's whole merge set (its head and every member), with the contacts its
+visitors' cookies made. What is theirs:
+
+- identifiers (cookies, emails, phones, external ids) and the contacts themselves (names,
+  emails, phones: every field);
+- sessions: every session linked to one of the contacts, every web or app session of one of
+  their cookies, every session of a conversation one of those sessions is — with their journey
+  events (page URLs with their query strings, search terms, traits, IP addresses, user agents,
+  locations: all in the event), deadlines, criteria progress, segment assignments, outcome
+  achievements, web actions and rule events. Sessions are deleted, not kept anonymised: what
+  an agent's statistics count of them goes with them (docs/api.md);
+- in the event log, each input of theirs becomes a tombstone (kind ``erased``, an empty body)
+  that keeps its key, its place (``seq``), unit and time: the conversations' and visitors'
+  detail and web events (a visitor's partition key, which names the cookie, becomes
+  ``erased:<partition>``), and every logged command about them (create, update, claim,
+  release, verify, merge, unmerge, segment assignments, web action reports). A duplicate of an
+  erased input sent again is still a duplicate: its key is known, nothing comes back;
+- in the effect log, every effect naming one of the contacts, sessions or cookies keeps its
+  partition and position and loses its content (``model.effects.Erased``);
+- in the outbox, every flow delivery naming one of the contacts or sessions is dropped,
+  pending, delivered or dead (its body is what would be or was posted: the person's data);
+- the audit trail of the contacts goes too; one ``erase`` entry is added: who, when, which
+  contact, the ids of the contacts erased and how many sessions — no personal data.
+
+The command is logged (``identity.command``, ``erase``) with the ids it erased, filled in by
+:func:`resolve` before it is logged, so a replay erases the same ids whatever is left of them:
+since their inputs are tombstones, a rebuild makes none of it and ``rebuild == live``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import msgspec
+
+from journeyline.core.identity import cookie_contact_id
+from journeyline.engine import queries
+from journeyline.engine.effects import COMMANDS_KEY, Effects, partition_for
+from journeyline.engine.identity import COMMAND_KIND, decode_command
+from journeyline.model.commands import (
+    AssignSegments,
+    ClaimIdentifier,
+    Command,
+    CreateContact,
+    DeleteContact,
+    EraseContact,
+    MergeContacts,
+    RecordActionEvent,
+    ReleaseIdentifier,
+    UnmergeContact,
+    UpdateContact,
+    VerifySession,
+)
+from journeyline.model.effects import ContactDeleted, Envelope, Erased, SessionRemoved
+from journeyline.model.errors import NotFound
+from journeyline.store.base import Store
+
+#: The session types a cookie's events may make (their customer key is ``type:cookie``).
+_VISITOR_TYPES = ("web", "app")
+
+
+def _cookies(sessions: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The visitors' cookies of sessions ``(id, type, customer key)``."""
+    return {key.split(":", 1)[1] for _, kind, key in sessions if kind != "conversation"}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What an erasure found: the contacts, their identifiers (type, value), the sessions
+    ``(id, type, customer key)``."""
+
+    contact_ids: frozenset[str]
+    identifiers: frozenset[tuple[str, str]]
+    sessions: tuple[tuple[str, str, str], ...]
+
+    @property
+    def cookies(self) -> set[str]:
+        owned = {value for kind, value in self.identifiers if kind == "Cookie"}
+        return owned | _cookies(self.sessions)
+
+    @property
+    def session_ids(self) -> set[str]:
+        return {session_id for session_id, _, _ in self.sessions}
+
+
+def find(store: Store, contact_id: str) -> Person:
+    """The person ``contact_id`` is (NotFound when no such contact is stored, expired or not:
+    an expired contact still holds personal data until the clock's tick removes it)."""
+    contact = store.contact_get(contact_id)
+    if contact is None:
+        raise NotFound(f"no external contact with id {contact_id}", field="contactId")
+    contacts = {c.id: c for c in queries.merge_set(store, contact)}
+    identifiers = {(i.type, i.value) for cid in contacts for i in store.identifiers_of(cid)}
+    linked = store.sessions_of_people(contact_ids=contacts)
+    cookies = Person(frozenset(contacts), frozenset(identifiers), tuple(linked)).cookies
+    conversations = {key for _, kind, key in linked if kind == "conversation"}
+    sessions = store.sessions_of_people(
+        contact_ids=contacts, cookies=cookies, conversation_ids=conversations
+    )
+    for own in store.contacts_get([cookie_contact_id(c) for c in cookies]).values():
+        if own.id not in contacts:  # the contact a cookie made, when another holds it now
+            contacts[own.id] = own
+            identifiers |= {(i.type, i.value) for i in store.identifiers_of(own.id)}
+    return Person(frozenset(contacts), frozenset(identifiers), tuple(sessions))
+
+
+def resolve(store: Store, command: EraseContact) -> tuple[EraseContact, Person]:
+    """The command with the ids it erases filled in (what is logged), and the person."""
+    person = find(store, command.id)
+    filled = msgspec.structs.replace(
+        command,
+        contact_ids=tuple(sorted(person.contact_ids)),
+        session_ids=tuple(sorted(person.session_ids)),
+    )
+    return filled, person
+
+
+def mentions(command: Command, person: Person) -> bool:
+    """Whether a logged command is about the person (and so is erased with it)."""
+    contacts, sessions = person.contact_ids, person.session_ids
+    match command:
+        case CreateContact() | UpdateContact() | DeleteContact() | UnmergeContact():
+            return command.id in contacts
+        case ClaimIdentifier() | ReleaseIdentifier():
+            key = (command.type, command.value)
+            return command.contact_id in contacts or key in person.identifiers
+        case VerifySession():
+            return (
+                command.contact_id in contacts
+                or command.session_id in sessions
+                or command.cookie in person.cookies
+            )
+        case MergeContacts():
+            return command.id in contacts or not contacts.isdisjoint(command.contact_ids)
+        case AssignSegments():
+            return command.contact_id in contacts
+        case RecordActionEvent():
+            return command.session_id in sessions
+        case _:
+            return False
+
+
+def _logged_commands(store: Store, person: Person) -> list[str]:
+    """The keys of the logged commands about the person."""
+    keys = []
+    for key, body in store.log_entries(COMMAND_KIND, COMMANDS_KEY):
+        if mentions(decode_command(body), person):
+            keys.append(key)
+    return keys
+
+
+def erase(store: Store, effects: Effects, command: EraseContact, person: Person | None) -> None:
+    """Erase what ``command`` names. ``person`` (live, from :func:`resolve`): also tombstone
+    the person's log rows and effects and drop their deliveries; None (a replay): the log is
+    as it was left, only the projections are erased again."""
+    contact_ids, session_ids = set(command.contact_ids), set(command.session_ids)
+    if person is not None:
+        partition_keys = {}
+        for _, kind, key in person.sessions:
+            partition_keys[key] = key if kind == "conversation" else _erased_key(key)
+        for cookie in person.cookies:
+            for kind in _VISITOR_TYPES:
+                partition_keys[f"{kind}:{cookie}"] = _erased_key(f"{kind}:{cookie}")
+        store.log_erase(partition_keys=partition_keys, keys=_logged_commands(store, person))
+        store.effects_erase(contact_ids | session_ids | person.cookies)
+        store.outbox_erase(contact_ids | session_ids)
+    for session_id in sorted(session_ids):
+        removed = _session_kind(store, session_id)
+        if removed is not None:
+            effects.at(removed[1])
+            effects.emit(SessionRemoved(session_id, removed[0]))
+    effects.at(COMMANDS_KEY)
+    for contact_id in sorted(store.contacts_get(contact_ids)):
+        effects.emit(ContactDeleted(contact_id))
+    store.erase_projections(contact_ids=contact_ids, session_ids=session_ids)
+    store.audit_add(
+        at_ms=command.at_ms,
+        actor=command.actor,
+        action="erase",
+        contact_id=command.id,
+        doc={"contactIds": sorted(contact_ids), "sessions": len(session_ids)},
+    )
+
+
+def _erased_key(key: str) -> str:
+    """A visitor's partition key names its cookie: the tombstone keeps only its partition."""
+    return f"erased:{partition_for(key)}"
+
+
+def _session_kind(store: Store, session_id: str) -> tuple[str, str] | None:
+    """A stored session's type and customer key."""
+    web = store.web_session_get(session_id)
+    if web is not None:
+        return web.type, f"{web.type}:{web.customer_cookie_id}"
+    conversation = store.get_session(session_id)
+    if conversation is not None:
+        return "conversation", conversation.conversation_id
+    return None
+
+
+def scrub(envelopes: Iterable[Envelope], ids: Collection[str]) -> list[Envelope]:
+    """Effects of the same batch, not yet stored, that name an erased id lose their content."""
+    needles = [i.encode() for i in ids]
+    out = []
+    for envelope in envelopes:
+        body = msgspec.json.encode(envelope.effect)
+        if any(n in body for n in needles):
+            envelope = Envelope(
+                envelope.partition, envelope.position, envelope.unit, envelope.at_ms, Erased()
+            )
+        out.append(envelope)
+    return out

@@ -1,0 +1,10 @@
+-- depends: 0001_initial
+-- When each contact expires (core.identity.expiry_ms: 60 days after its last activity; never
+-- for curated contacts and merged heads), so that the clock's tick can remove the expired ones
+-- and listings can leave them out. (As the SQLite migration 0012.)
+
+ALTER TABLE contacts ADD COLUMN expires_ms BIGINT;
+UPDATE contacts SET expires_ms = last_activity_ms + 5184000000
+ WHERE type <> 'Curated'
+   AND coalesce(jsonb_array_length(convert_from(doc, 'UTF8')::jsonb -> 'merged_from'), 0) = 0;
+CREATE INDEX contacts_expiry ON contacts (expires_ms) WHERE expires_ms IS NOT NULL;

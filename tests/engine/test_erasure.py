@@ -1,0 +1,128 @@
+"""Right to erasure in the unit of work, on a real store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from builders import COOKIE, T0, web_event, web_inputs
+from conftest import FakeClock
+from journeyline.core.identity import cookie_contact_id
+from journeyline.engine import erasure
+from journeyline.engine.inputs import CommandInput
+from journeyline.engine.unit import Engine
+from journeyline.model.commands import (
+    AssignSegments,
+    ClaimIdentifier,
+    Command,
+    CreateContact,
+    DeleteContact,
+    DeleteDefinition,
+    EraseContact,
+    MergeContacts,
+    RecordActionEvent,
+    ReleaseIdentifier,
+    UnmergeContact,
+    UpdateContact,
+    VerifySession,
+)
+from journeyline.model.effects import Cursor
+from journeyline.store.base import Store
+from journeyline.store.codec import encode_effect
+
+
+def test_an_erasure_scrubs_the_effects_its_own_batch_made_before_it(store: Store) -> None:
+    """A visit and the erasure of the visitor in one batch (group commit): the visit's effects,
+    not stored yet when the erasure ran, are stored as ``erased`` too."""
+    clock = FakeClock(T0)
+    engine = Engine(store, clock)
+    engine.apply(web_inputs(web_event(COOKIE, 0), received_ms=T0))
+    visitor = cookie_contact_id(COOKIE)
+    traits = {"email": {"dataType": "string", "value": "ada@example.com"}}
+    visit = web_inputs(web_event(COOKIE, 5, name="identified", traits=traits), received_ms=T0)
+    erase = CommandInput("erase-1", EraseContact(actor="sue", at_ms=T0, id=visitor))
+    outcome = engine.apply([*visit, erase])
+    assert [r.status for r in outcome.results] == ["accepted", "accepted"]
+    names = [e.name for e in outcome.effects]
+    assert "erased" in names
+    assert names[-2:] == ["session.removed", "contact.deleted"]
+    for envelope in store.effects_after(Cursor(), limit=1000):
+        body = encode_effect(envelope.effect)
+        assert b"ada@example.com" not in body
+        assert COOKIE.encode() not in body
+
+
+def test_erasing_an_unknown_contact_is_refused_and_logs_nothing(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0))
+    erase = CommandInput("erase-1", EraseContact(actor="sue", at_ms=T0, id="nobody"))
+    [applied] = engine.apply([erase]).results
+    assert applied.status == "failed"
+    assert applied.error is not None
+    assert applied.error.status == 404
+    assert store.log_count() == 0
+
+
+def test_the_logged_erasure_names_what_it_erased_and_no_personal_data(store: Store) -> None:
+    engine = Engine(store, FakeClock(T0))
+    traits = {"email": {"dataType": "string", "value": "ada@example.com"}}
+    engine.apply(web_inputs(web_event(COOKIE, 0, name="identified", traits=traits), received_ms=T0))
+    visitor = cookie_contact_id(COOKIE)
+    [session_id] = store.customer_web_sessions(COOKIE, "web")
+    engine.apply([CommandInput("erase-1", EraseContact(actor="sue", at_ms=T0, id=visitor))])
+    *_, logged = store.iter_all_log()
+    assert logged.kind == "identity.command"
+    assert msgspec.json.decode(logged.body) == {
+        "command": "erase",
+        "actor": "sue",
+        "atMs": T0,
+        "id": visitor,
+        "contactIds": [visitor],
+        "sessionIds": [session_id],
+    }
+
+
+PERSON = erasure.Person(
+    frozenset({"c1", "h1"}),
+    frozenset({("Email", "a@x.example"), ("Cookie", "k1")}),
+    (("s1", "web", "web:k1"), ("s2", "conversation", "conv-2")),
+)
+WHO: dict[str, Any] = {"actor": "agent", "at_ms": T0}
+
+
+@pytest.mark.parametrize(
+    ("command", "theirs"),
+    [
+        (CreateContact(**WHO, id="c1"), True),
+        (CreateContact(**WHO, id="c9"), False),
+        (UpdateContact(**WHO, id="h1"), True),
+        (DeleteContact(**WHO, id="c1"), True),
+        (UnmergeContact(**WHO, id="h1"), True),
+        (ClaimIdentifier(**WHO, contact_id="c1", type="Phone", value="+15550001"), True),
+        (ClaimIdentifier(**WHO, contact_id="c9", type="Email", value="a@x.example"), True),
+        (ReleaseIdentifier(**WHO, contact_id="c9", type="Email", value="b@x.example"), False),
+        (VerifySession(**WHO, contact_id="c9", session_id="s2"), True),
+        (VerifySession(**WHO, contact_id="c9", session_id="s9", cookie="k1"), True),
+        (VerifySession(**WHO, contact_id="c9", session_id="s9", cookie="k9"), False),
+        (MergeContacts(**WHO, id="h9", contact_ids=("c9", "c1")), True),
+        (MergeContacts(**WHO, id="h9", contact_ids=("c8", "c9")), False),
+        (AssignSegments(**WHO, contact_id="c1", assign=("g1",)), True),
+        (
+            RecordActionEvent(
+                **WHO, deployment_id="d", session_id="s1", action_id="a", action_state="offered"
+            ),
+            True,
+        ),
+        (
+            RecordActionEvent(
+                **WHO, deployment_id="d", session_id="s9", action_id="a", action_state="offered"
+            ),
+            False,
+        ),
+        (DeleteDefinition(**WHO, kind="segment", id="c1"), False),
+        (EraseContact(**WHO, id="c1"), False),
+    ],
+)
+def test_which_logged_commands_are_the_persons(command: Command, theirs: bool) -> None:
+    assert erasure.mentions(command, PERSON) is theirs
