@@ -17,6 +17,7 @@ from builders import Conversation, answered
 from conftest import Api
 from journeyline.core.conversation import session_id_for
 from signing_in import PASSWORD, sign_in
+
 INTAKE = "/api/v2/journey/conversationevents"
 LISTING = "/api/v2/externalcontacts/contacts/{}/journey/sessions"
 
@@ -24,8 +25,11 @@ LISTING = "/api/v2/externalcontacts/contacts/{}/journey/sessions"
 def answered_call(conversation_id: str) -> Conversation:
     """A call routed, answered, ended and wrapped up: a card with a queue, an agent and a
     wrap-up code to name."""
-    return answered(conversation_id).user_end(200, "u-ann").customer_end(200, "PEER").acw(
-        220, "u-ann", "w-sale"
+    return (
+        answered(conversation_id)
+        .user_end(200, "u-ann")
+        .customer_end(200, "PEER")
+        .acw(220, "u-ann", "w-sale")
     )
 
 
@@ -104,4 +108,3 @@ def test_the_person_page_takes_the_same_statements_for_5_sessions_as_for_25(api:
     many, text = statements_of(api, path)
     assert sum(session_id_for(f"conv-{n}") in text for n in range(25)) == 25
     assert many == few <= 20, (few, many)  # before the reads ahead: 34 and 134
-

@@ -850,7 +850,8 @@ def test_rules_of_many_sessions_at_once(store: Store) -> None:
         "s02": ["o1"],
     }
     assert achieved == {s: store.achievements_of(s) for s in ("s01", "s02")}
-    assert store.assignments_on([]) == {} and store.achievements_on([]) == {}
+    assert store.assignments_on([]) == {}
+    assert store.achievements_on([]) == {}
 
 
 def test_session_links_of_many_sessions_at_once(store: Store) -> None:
