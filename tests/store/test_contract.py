@@ -827,6 +827,49 @@ def test_identifiers(store: Store) -> None:
     assert store.identifiers_of("c1") == []
 
 
+def test_rules_of_many_sessions_at_once(store: Store) -> None:
+    """``assignments_on`` / ``achievements_on``: per session what ``assignments_of`` /
+    ``achievements_of`` answer, in the same order; sessions with none left out."""
+    with store.transaction():
+        store.assignment_put(assignment("g1", "s01", assigned_ms=T0 + 5))
+        store.assignment_put(assignment("g2", "c1", session_id="s01", contact_id="c1"))
+        store.assignment_put(assignment("g3", "s02", assigned_ms=T0 + 1))
+        store.assignment_put(assignment("g1", "s09"))
+        store.achievement_put(Achievement("o2", "s01", "c1", T0 + 3, None))
+        store.achievement_put(Achievement("o1", "s01", "c1", T0 + 3, 12.5))
+        store.achievement_put(Achievement("o1", "s02", None, T0, None))
+    wanted = ["s02", "s01", "s03"]
+    assigned = store.assignments_on(wanted)
+    assert {k: [a.segment_id for a in v] for k, v in assigned.items()} == {
+        "s01": ["g2", "g1"],
+        "s02": ["g3"],
+    }
+    assert assigned == {s: store.assignments_of(session_id=s) for s in ("s01", "s02")}
+    achieved = store.achievements_on(wanted)
+    assert {k: [a.outcome_id for a in v] for k, v in achieved.items()} == {
+        "s01": ["o1", "o2"],
+        "s02": ["o1"],
+    }
+    assert achieved == {s: store.achievements_of(s) for s in ("s01", "s02")}
+    assert store.assignments_on([]) == {}
+    assert store.achievements_on([]) == {}
+
+
+def test_session_links_of_many_sessions_at_once(store: Store) -> None:
+    with store.transaction():
+        save_conversation(store, conversation(1, T0 + 10, latest_ms=T0 + 50, customer="cookie-1"))
+        save_web(store, web_session(2, T0 + 5, last_ms=T0 + 20), contact="c1")
+        save_web(store, web_session(3, T0, cookie="cookie-2"), contact="c9")
+        store.link_session("s01", "c1", 2)
+        store.link_session("s03", None, 0)
+    assert store.session_links(["s03", "s01", "s02", "nope"]) == {
+        "s01": ("c1", 2),
+        "s02": ("c1", 0),
+        "s03": (None, 0),
+    }
+    assert store.session_links([]) == {}
+
+
 def test_session_links(store: Store) -> None:
     with store.transaction():
         save_conversation(store, conversation(1, T0 + 10, latest_ms=T0 + 50, customer="cookie-1"))
@@ -1198,8 +1241,10 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "assignment_put": lambda s: s.assignment_put(assignment("g1", "s01")),
     "assignment_get": lambda s: s.assignment_get("g1", "s01"),
     "assignments_of": lambda s: s.assignments_of(session_id="s01"),
+    "assignments_on": lambda s: s.assignments_on(["s01", "s02"]),
     "achievement_put": lambda s: s.achievement_put(Achievement("o1", "s01", None, T0, None)),
     "achievements_of": lambda s: s.achievements_of("s01"),
+    "achievements_on": lambda s: s.achievements_on(["s01", "s02"]),
     "action_put": lambda s: s.action_put(action("a1", "s01")),
     "action_get": lambda s: s.action_get("a1"),
     "actions_of": lambda s: s.actions_of("s01"),
@@ -1233,6 +1278,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "audits_of": lambda s: s.audits_of(["c1"]),
     "link_session": lambda s: s.link_session("s01", "c1", 1),
     "session_link": lambda s: s.session_link("s01"),
+    "session_links": lambda s: s.session_links(["s01", "s02"]),
     "relink_customer": lambda s: s.relink_customer("cookie-1", "c1", 1, only_from="c2"),
     "relink_contact": lambda s: s.relink_contact("c1", "c2"),
     "contact_activity": lambda s: s.contact_activity("c1"),

@@ -26,6 +26,7 @@ from journeyline.api.wire_rules import RULE_EVENT_TYPES
 from journeyline.core.card import card_for, web_card_for
 from journeyline.core.websession import web_event_id
 from journeyline.engine import queries
+from journeyline.engine.reads import ReadAhead
 from journeyline.model.card import Card, WebCard
 from journeyline.model.commands import VerifySession
 from journeyline.model.errors import InvalidInput, NotFound
@@ -48,20 +49,25 @@ def load(svc: Services, session_id: str) -> AnySession:
     return found
 
 
-def canonical_link(svc: Services, session_id: str) -> tuple[str | None, bool]:
-    """The contact a session is linked to, as the head of its merge set, and if verified."""
-    return queries.session_contact(svc.store, session_id)
+def canonical_link(
+    svc: Services, session_id: str, reads: ReadAhead | None = None
+) -> tuple[str | None, bool]:
+    """The contact a session is linked to, as the head of its merge set, and if verified;
+    ``reads``: the page's reads loaded ahead (the store otherwise), as for the others here."""
+    return queries.session_contact(reads or svc.store, session_id)
 
 
-def identity_fields(svc: Services, s: AnySession) -> wire.Json:
+def identity_fields(svc: Services, s: AnySession, reads: ReadAhead | None = None) -> wire.Json:
     """Our ``identityMatch`` of a session linked to someone: why it shows them."""
-    match = wire_web.identity_match(queries.identity_match(svc.store, s))
+    match = wire_web.identity_match(queries.identity_match(reads or svc.store, s))
     return {"identityMatch": match} if match else {}
 
 
-def session_json(svc: Services, s: AnySession, now_ms: int) -> wire.Json:
-    link = canonical_link(svc, s.id)
-    rules = {**identity_fields(svc, s), **wire_rules.session_rules(svc.store, s.id)}
+def session_json(
+    svc: Services, s: AnySession, now_ms: int, reads: ReadAhead | None = None
+) -> wire.Json:
+    link = canonical_link(svc, s.id, reads)
+    rules = {**identity_fields(svc, s, reads), **wire_rules.session_rules(reads or svc.store, s.id)}
     if isinstance(s, ConversationSession):
         return {**wire.session(s, now_ms=now_ms, link=link), **rules}
     shown = wire_web.web_session(
@@ -82,7 +88,12 @@ async def get_session(request: Request) -> Response:
 
 
 def session_card(
-    svc: Services, session: AnySession, now_ms: int, *, customer_name: str | None
+    svc: Services,
+    session: AnySession,
+    now_ms: int,
+    *,
+    customer_name: str | None,
+    reads: ReadAhead | None = None,
 ) -> Card | WebCard:
     """The session's card at ``now_ms``, names from the directory; ``customer_name``: the
     name of the contact the session shows (a web card carries it)."""
@@ -97,7 +108,7 @@ def session_card(
         session,
         now_ms=now_ms,
         acw_grace_ms=svc.settings.acw_grace_seconds * 1000,
-        name_of=wire.NameLookup(svc.store),
+        name_of=wire.NameLookup(reads or svc.store),
     )
 
 
@@ -270,7 +281,8 @@ async def list_sessions(request: Request) -> Response:
     conversation_id = request.query_params.get("conversationId")
     if conversation_id is not None:
         found = svc.store.sessions_for_conversation(conversation_id)
-        entities = [session_json(svc, s, now) for s in found]
+        reads = ReadAhead(svc.store, found, names=False)
+        entities = [session_json(svc, s, now, reads) for s in found]
         return json_response({"entities": entities, "selfUri": _self_uri(request)})
     page = svc.store.recent_sessions(after=request.query_params.get("after"), page_size=page_size)
     return _session_listing(request, page, page_size)
@@ -282,9 +294,10 @@ def _session_listing(request: Request, page: Page[AnySession], page_size: int) -
     params = {"pageSize": str(page_size)}
     if request.query_params.get("includeMerged"):
         params["includeMerged"] = request.query_params["includeMerged"]
+    reads = ReadAhead(svc.store, page.items, names=False)
     return json_response(
         {
-            "entities": [session_json(svc, s, now) for s in page.items],
+            "entities": [session_json(svc, s, now, reads) for s in page.items],
             "nextUri": _next_uri(request.url.path, params, page.next_cursor),
             "selfUri": _self_uri(request),
         }

@@ -5,14 +5,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from journeyline.api.wire import Json, compact, session_uri
 from journeyline.clock import iso
 from journeyline.model.session import ConversationSession
-from journeyline.store.base import AnySession, RuleEventRow, Store
+from journeyline.store.base import AnySession, RuleEventRow
+from journeyline.store.records import Achievement, Assignment
 
 #: The journey event types definitions add (``RuleEventRow.event_type``).
 RULE_EVENT_TYPES = ("SegmentAssignmentEvent", "OutcomeAchievedEvent", "WebActionEvent")
@@ -44,7 +45,14 @@ def rule_event(row: RuleEventRow, s: AnySession) -> Json:
     )
 
 
-def session_rules(store: Store, session_id: str) -> Json:
+class RulesReader(Protocol):
+    """What :func:`session_rules` reads: the store, or a page's ``ReadAhead``."""
+
+    def assignments_of(self, *, session_id: str) -> list[Assignment]: ...
+    def achievements_of(self, session_id: str) -> list[Achievement]: ...
+
+
+def session_rules(store: RulesReader, session_id: str) -> Json:
     """``segmentAssignments`` (every assignment made on the session, held or lapsed) and
     ``outcomeAchievements``, oldest first; absent when empty."""
     return compact(

@@ -25,7 +25,7 @@ ended by the system (timeout, error)          gray    "Ended"
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from journeyline.model.card import Card, Color, Icon, Ref, WebCard
 from journeyline.model.session import ConversationSession
@@ -102,6 +102,19 @@ def card_due_ms(session: ConversationSession, *, acw_grace_ms: int) -> int | Non
 def web_card_due_ms(session: WebSession, *, timeout_ms: int) -> int:
     """When a web session's card turns from active (blue) to ended (gray) without new events."""
     return session.last_event_ms + timeout_ms
+
+
+def directory_wanted(sessions: Iterable[ConversationSession]) -> dict[str, set[str]]:
+    """The directory entries the cards of ``sessions`` name (``card_for``'s ``name_of``
+    calls), by kind: their queues, agents and wrap-up codes."""
+    wanted: dict[str, set[str]] = {}
+    for session in sessions:
+        if session.last_disposition is not None:
+            wanted.setdefault("wrapupcode", set()).add(session.last_disposition.code)
+        for kind, entry_id in (("queue", session.last_queue_id), ("user", session.last_user_id)):
+            if entry_id:
+                wanted.setdefault(kind, set()).add(entry_id)
+    return wanted
 
 
 def card_for(

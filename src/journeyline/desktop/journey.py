@@ -21,6 +21,7 @@ from journeyline.desktop.views import (
     now_view,
 )
 from journeyline.engine import queries
+from journeyline.engine.reads import ReadAhead
 from journeyline.ingest.identifiers import normalise_email, normalise_phone
 from journeyline.model.contact import Contact, Identifier
 from journeyline.model.errors import InvalidInput
@@ -41,24 +42,30 @@ Names = dict[str | None, str | None]
 
 
 def card_of(
-    svc: Services, session: AnySession, now_ms: int, names: Names | None = None
+    svc: Services,
+    session: AnySession,
+    now_ms: int,
+    names: Names | None = None,
+    reads: ReadAhead | None = None,
 ) -> CardView:
     """The card of a session as the desktop shows it; ``names``: the customer names already
-    looked up, by contact (a journey's cards mostly share one)."""
-    contact_id, verified = canonical_link(svc, session.id)
+    looked up, by contact (a journey's cards mostly share one); ``reads``: the page's reads
+    loaded ahead (``engine.reads``; the store otherwise)."""
+    contact_id, verified = canonical_link(svc, session.id, reads)
     known: Names = {} if names is None else names
     if contact_id not in known:
-        known[contact_id] = queries.customer_name(svc.store, contact_id)
+        known[contact_id] = queries.customer_name(reads or svc.store, contact_id)
     name = known[contact_id]
     match = None
     if contact_id is not None and not verified:  # say why it shows them
-        found = queries.identity_match(svc.store, session)
+        found = queries.identity_match(reads or svc.store, session)
         if found is not None:
-            through = svc.store.deployment_get(found.deployment_id) if found.deployment_id else None
+            site = found.deployment_id
+            through = (reads or svc.store).deployment_get(site) if site else None
             match = match_view(found, through.name if through else None)
     return card_view(
         session,
-        session_card(svc, session, now_ms, customer_name=name),
+        session_card(svc, session, now_ms, customer_name=name, reads=reads),
         contact_id=contact_id,
         verified=verified,
         customer_name=name,
@@ -153,11 +160,12 @@ def person(svc: Services, contact_id: str, now_ms: int, *, after: str | None = N
     page = svc.store.recent_sessions(after=after, page_size=JOURNEY_PAGE, contact_ids=ids)
     identifiers = [i for one in ids for i in svc.store.identifiers_of(one)]
     names: Names = {}
+    reads = ReadAhead(svc.store, page.items, names=True)
     return Person(
         contact=contact,
         members=members,
         identifiers=tuple(sorted(identifiers, key=lambda i: (i.type, i.value))),
-        cards=tuple(card_of(svc, s, now_ms, names) for s in page.items),
+        cards=tuple(card_of(svc, s, now_ms, names, reads) for s in page.items),
         older=page.next_cursor,
     )
 

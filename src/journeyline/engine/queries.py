@@ -6,14 +6,28 @@ shows and why. Route handlers call these rather than repeat the rules.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
+from typing import Protocol
 
 from journeyline.core import identity as rules
 from journeyline.core import provenance
-from journeyline.model.contact import Contact, IdentityMatch
+from journeyline.model.contact import Contact, Identifier, IdentityMatch
 from journeyline.model.errors import NotFound
 from journeyline.model.web import WebSession
 from journeyline.store.base import AnySession, Store
+
+
+class JourneyReader(Protocol):
+    """What the questions about one session read: the store, or a page's ``ReadAhead``."""
+
+    def session_link(self, session_id: str) -> tuple[str | None, int] | None: ...
+    def contact_get(self, contact_id: str) -> Contact | None: ...
+    def identifier_get(self, kind: str, value: str) -> Identifier | None: ...
+    def identifiers_get(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], Identifier]: ...
+    def web_session_at(self, customer_id: str, at_ms: int) -> str | None: ...
 
 
 def live_contact(store: Store, contact_id: str, now_ms: int) -> Contact:
@@ -50,7 +64,7 @@ def journey_contact_ids(store: Store, contact_id: str, *, include_merged: bool) 
     return [c.id for c in merge_set(store, contact)]
 
 
-def session_contact(store: Store, session_id: str) -> tuple[str | None, bool]:
+def session_contact(store: JourneyReader, session_id: str) -> tuple[str | None, bool]:
     """The contact a session shows — the head of the merge set of the contact it is linked to
     — and whether the link is verified."""
     contact_id, level = store.session_link(session_id) or (None, rules.VERIFIED)
@@ -61,7 +75,7 @@ def session_contact(store: Store, session_id: str) -> tuple[str | None, bool]:
     return (rules.canonical_id(contact) if contact is not None else contact_id), verified
 
 
-def customer_name(store: Store, contact_id: str | None) -> str | None:
+def customer_name(store: JourneyReader, contact_id: str | None) -> str | None:
     """The name a contact's cards show: its merge set's head's, or its own."""
     contact = store.contact_get(contact_id) if contact_id else None
     if contact is not None and contact.canonical_id:
@@ -69,7 +83,7 @@ def customer_name(store: Store, contact_id: str | None) -> str | None:
     return contact.display_name if contact is not None else None
 
 
-def identity_match(store: Store, session: AnySession) -> IdentityMatch | None:
+def identity_match(store: JourneyReader, session: AnySession) -> IdentityMatch | None:
     """Why a session shows the contact it shows (``core.provenance``), with the web session
     of the visitor who claimed the identifier it matched by, when a website claimed it."""
     contact_id, level = store.session_link(session.id) or (None, rules.VERIFIED)

@@ -235,6 +235,36 @@ class DefinitionsMixin:
         )
         return cursor.rowcount > 0
 
+    def assignments_on(self, session_ids: Collection[str]) -> dict[str, list[Assignment]]:
+        """The assignments made on each of the sessions (as ``assignments_of``), oldest first;
+        sessions with none are left out."""
+        found: dict[str, list[Assignment]] = {}
+        for chunk in chunks(session_ids):
+            rows = self._db.execute(
+                f"SELECT {_ASSIGNMENT} FROM segment_assignments"
+                f" WHERE session_id IN ({marks(chunk)}) ORDER BY assigned_ms, segment_id",
+                chunk,
+            )
+            for r in rows:
+                a = Assignment(*r)
+                found.setdefault(a.session_id, []).append(a)
+        return found
+
+    def achievements_on(self, session_ids: Collection[str]) -> dict[str, list[Achievement]]:
+        """The achievements on each of the sessions (as ``achievements_of``), oldest first;
+        sessions with none are left out."""
+        found: dict[str, list[Achievement]] = {}
+        for chunk in chunks(session_ids):
+            rows = self._db.execute(
+                "SELECT outcome_id, session_id, contact_id, achieved_ms, value"
+                f" FROM outcome_achievements WHERE session_id IN ({marks(chunk)})"
+                " ORDER BY achieved_ms, outcome_id",
+                chunk,
+            )
+            for r in rows:
+                found.setdefault(r[1], []).append(Achievement(*r))
+        return found
+
     def achievements_of(self, session_id: str) -> list[Achievement]:
         rows = self._db.execute(
             "SELECT outcome_id, session_id, contact_id, achieved_ms, value"

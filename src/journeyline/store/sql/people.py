@@ -216,6 +216,19 @@ class PeopleMixin:
         ).fetchone()
         return (row[0], int(row[1])) if row else None
 
+    def session_links(self, session_ids: Collection[str]) -> dict[str, tuple[str | None, int]]:
+        """``session_link`` of each of the sessions; sessions not stored are left out."""
+        found: dict[str, tuple[str | None, int]] = {}
+        for chunk in chunks(session_ids):
+            rows = self._db.execute(
+                "SELECT id, external_contact_id, contact_verified FROM sessions"
+                f" WHERE id IN ({marks(chunk)})",
+                chunk,
+            )
+            for r in rows:
+                found[r[0]] = (r[1], int(r[2]))
+        return found
+
     def relink_customer(
         self, customer_id: str, contact_id: str, level: int, *, only_from: str | None = None
     ) -> None:
