@@ -43,7 +43,7 @@ ENDED = datetime(2026, 11, 25, 9, 51, 41, tzinfo=UTC)
 CUSTOMER = "+15551585963"  # the ani, in E.164
 
 #: Our extensions of the Genesys shapes (see journeyline.api.wire); the SDK has no field for them.
-SESSION_EXTENSIONS = {"startTrigger", "journeyContext", "externalContactVerified"}
+SESSION_EXTENSIONS = {"startTrigger", "journeyContext", "externalContactVerified", "identityMatch"}
 EVENT_EXTENSIONS = {"conversationEvent"}
 
 #: What the SDK puts in an enum field whose value it does not know.
