@@ -218,7 +218,6 @@ def _doc(svc: Services, client: OAuthClient, secret: str | None = None) -> Respo
 )
 async def clients(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, PERMISSION)
     if request.method == "POST":
         change = parse_client(await read_body(request, MAX_BODY))
         now = svc.clock()
@@ -252,7 +251,6 @@ async def clients(request: Request) -> Response:
 )
 async def client(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, PERMISSION)
     client_id = request.path_params["clientId"]
     if request.method == "GET":
         return _doc(svc, _found(svc.store, client_id))
@@ -279,7 +277,6 @@ async def client(request: Request) -> Response:
 )
 async def client_secret(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, PERMISSION)
     client_id = request.path_params["clientId"]
     now = svc.clock()
     changed, secret = await svc.auth.change_client(
@@ -302,7 +299,6 @@ async def client_secret(request: Request) -> Response:
 )
 async def client_tokens(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, PERMISSION)
     client_id = request.path_params["clientId"]
     await svc.auth.change_client(client_id, lambda store: revoke_tokens(store, client_id))
     return Response(status_code=204)
@@ -319,7 +315,6 @@ async def client_tokens(request: Request) -> Response:
 )
 async def token_me(request: Request) -> Response:
     svc = services(request)
-    svc.auth.require(request, TOKENS_SELF)
     await svc.auth.revoke(request)
     return Response(status_code=204)
 
