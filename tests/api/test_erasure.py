@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-import pytest
-
 from builders import Conversation, web_event
 from conftest import Api, FakeClock, bearer, make_client
 from journeyline.engine.replay import rebuild
@@ -17,6 +15,7 @@ from journeyline.model.flows import Delivery
 from journeyline.store import Store
 from journeyline.store.base import ERASED_KIND, Snapshot
 from journeyline.store.codec import encode_effect
+from web_visits import trait, visit
 
 ADA_COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 EVE_COOKIE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
@@ -31,27 +30,6 @@ ADA_PII = (
     "203.0.113.9",
     "AdaBrowser",
 )
-
-
-def trait(value: str) -> dict[str, str]:
-    return {"dataType": "string", "value": value}
-
-
-@pytest.fixture
-def shop(api: Api) -> str:
-    response = api.post(
-        "/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True}
-    )
-    deployment_id: str = response.json()["id"]
-    return deployment_id
-
-
-def _visit(api: Api, shop: str, cookie: str, **fields: Any) -> dict[str, Any]:
-    body = web_event(cookie, 0, **fields)
-    response = api.client.post(f"/api/v2/journey/deployments/{shop}/webevents", json=body)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def _ada_visit() -> dict[str, Any]:
@@ -72,7 +50,7 @@ def _lookup(api: Api, kind: str, value: str) -> int:
 def _persons_everything(api: Api, shop: str, store: Store) -> dict[str, Any]:
     """Ada: a visitor with traits, a curated contact with her phone, merged, a call from her
     number, a flow delivery about her. Eve: a visitor and a call of her own."""
-    visited = _visit(api, shop, ADA_COOKIE, **_ada_visit())
+    visited = visit(api, shop, ADA_COOKIE, 0, **_ada_visit())
     visitor = api.post(
         "/api/v2/externalcontacts/identifierlookup", {"type": "Cookie", "value": ADA_COOKIE}
     ).json()["id"]
@@ -85,7 +63,7 @@ def _persons_everything(api: Api, shop: str, store: Store) -> dict[str, Any]:
     ).json()["id"]
     call = Conversation("call-ada", ani="tel:+15550002222").customer_start(0).wire
     assert api.post("/api/v2/journey/conversationevents", call).status_code == 202
-    _visit(api, shop, EVE_COOKIE, name="identified", traits={"email": trait("eve@example.com")})
+    visit(api, shop, EVE_COOKIE, 0, name="identified", traits={"email": trait("eve@example.com")})
     other = Conversation("call-eve", ani="tel:+15550003333").customer_start(0).wire
     assert api.post("/api/v2/journey/conversationevents", other).status_code == 202
     with store.transaction():
@@ -154,7 +132,7 @@ def test_erasing_a_contact_erases_the_person_everywhere(api: Api, shop: str, sto
 def test_a_rebuild_after_an_erasure_equals_live(api: Api, shop: str, store: Store) -> None:
     ada = _persons_everything(api, shop, store)
     assert api.delete(f"{CONTACTS}/{ada['ids'][0]}").status_code == 204
-    _visit(api, shop, EVE_COOKIE, name="page_viewed")  # life goes on after the erasure
+    visit(api, shop, EVE_COOKIE, 0, name="page_viewed")  # life goes on after the erasure
     live = store.snapshot()
     rebuild(store, FakeClock())
     rebuilt = store.snapshot()
@@ -167,7 +145,7 @@ def test_a_rebuild_after_an_erasure_equals_live(api: Api, shop: str, store: Stor
 def test_an_erased_event_sent_again_is_a_duplicate_and_brings_nothing_back(
     api: Api, shop: str, store: Store
 ) -> None:
-    first = _visit(api, shop, ADA_COOKIE, **_ada_visit())
+    first = visit(api, shop, ADA_COOKIE, 0, **_ada_visit())
     contact = api.post(
         "/api/v2/externalcontacts/identifierlookup", {"type": "Cookie", "value": ADA_COOKIE}
     ).json()["id"]
@@ -222,7 +200,7 @@ def test_the_erased_persons_journey_is_gone_from_the_desktop(
 
 
 def test_an_expired_visitor_is_left_out_of_reads_and_listings(api: Api, shop: str) -> None:
-    _visit(api, shop, EVE_COOKIE)
+    visit(api, shop, EVE_COOKIE)
     [eve] = api.get(CONTACTS).json()["entities"]
     assert eve["type"] == "Ephemeral"
     api.clock.advance(59 * 86_400)
@@ -242,11 +220,11 @@ def test_a_visitor_matched_to_the_person_by_their_email_alone_goes_with_them(
     """A visitor who typed the person's email is linked to the person (unverified): their
     sessions and cookie are erased with the person, and a rebuild still equals live."""
     ada = api.post(CONTACTS, {"lastName": "Lovelace", "workEmail": "ada@example.com"}).json()
-    matched = _visit(api, shop, ADA_COOKIE, **_ada_visit())
+    matched = visit(api, shop, ADA_COOKIE, 0, **_ada_visit())
     session = api.get(f"/api/v2/journey/sessions/{matched['session']['id']}").json()
     assert session["externalContact"]["id"] == ada["id"]
     assert session["externalContactVerified"] is False
-    _visit(api, shop, EVE_COOKIE, name="identified", traits={"email": trait("eve@example.com")})
+    visit(api, shop, EVE_COOKIE, 0, name="identified", traits={"email": trait("eve@example.com")})
     assert api.delete(f"{CONTACTS}/{ada['id']}").status_code == 204
     assert api.get(f"/api/v2/journey/sessions/{matched['session']['id']}").status_code == 404
     assert _lookup(api, "Cookie", ADA_COOKIE) == 404

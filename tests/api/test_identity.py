@@ -13,33 +13,12 @@ from journeyline.core.conversation import session_id_for
 from journeyline.engine.replay import rebuild
 from journeyline.store import Store
 from journeyline.store.base import Snapshot
+from web_visits import trait, visit
 
 ADA = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 ADA_PHONE_COOKIE = "1c7a6b45-0aaf-4f1d-9e2e-7d3b9a8c0f21"
 EVE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
 CONTACTS = "/api/v2/externalcontacts/contacts"
-
-
-def trait(value: str) -> dict[str, str]:
-    return {"dataType": "string", "value": value}
-
-
-@pytest.fixture
-def shop(api: Api) -> str:
-    response = api.post(
-        "/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True}
-    )
-    deployment_id: str = response.json()["id"]
-    return deployment_id
-
-
-def visit(api: Api, shop: str, cookie: str, seconds: float = 0, **fields: Any) -> dict[str, Any]:
-    response = api.client.post(
-        f"/api/v2/journey/deployments/{shop}/webevents", json=web_event(cookie, seconds, **fields)
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def session(api: Api, session_id: str) -> dict[str, Any]:

@@ -21,31 +21,12 @@ from journeyline.core import signing
 from journeyline.core.conversation import session_id_for
 from journeyline.engine.replay import rebuild
 from journeyline.store import Store
+from web_visits import DEPLOYMENTS, trait, visit
+from web_visits import new_shop as deployment
 
 MALLORY = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
 BOB = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 CONTACTS = "/api/v2/externalcontacts/contacts"
-DEPLOYMENTS = "/api/v2/webdeployments/deployments"
-
-
-def trait(value: str) -> dict[str, str]:
-    return {"dataType": "string", "value": value}
-
-
-def deployment(api: Api, **fields: Any) -> dict[str, Any]:
-    response = api.post(DEPLOYMENTS, {"name": "Shop", "allowAllDomains": True, **fields})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def visit(api: Api, shop: str, cookie: str, seconds: float = 0, **fields: Any) -> dict[str, Any]:
-    response = api.client.post(
-        f"/api/v2/journey/deployments/{shop}/webevents", json=web_event(cookie, seconds, **fields)
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def lookup(api: Api, kind: str, value: str) -> Any:
