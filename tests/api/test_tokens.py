@@ -6,6 +6,8 @@ a clock the test moves); the official Genesys SDK revokes its token and manages 
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -23,7 +25,13 @@ from starlette.requests import Request
 
 from conftest import Api, FakeClock, bearer, make_client, serve
 from journeyline.api.app import create_app
-from journeyline.api.auth import TOKEN_CACHE_SECONDS, TOKEN_CACHE_SIZE, Authenticator
+from journeyline.api.auth import (
+    TOKEN_CACHE_SECONDS,
+    TOKEN_CACHE_SIZE,
+    Authenticator,
+    create_client,
+)
+from journeyline.api.clients import change_client, client_change, delete_client, rotate_secret
 from journeyline.api.ratelimit import RateLimits
 from journeyline.config import Settings
 from journeyline.model.errors import Unauthorized
@@ -240,3 +248,53 @@ def test_the_genesys_sdk_manages_clients_and_revokes_its_token(store_url: str) -
         assert store.client_get(made.id) is None
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("change", ["disable", "new secret", "delete"])
+def test_a_client_changed_while_its_token_is_made_mints_nothing(
+    store: Store, clock: FakeClock, change: str
+) -> None:
+    """The client is checked again in the write that stores the token: disabled, given a new
+    secret or deleted between the credentials' check and that write (here by the write itself,
+    first), no token is stored — none to live again were the client enabled again."""
+    client_id, secret = create_client(store, name="Racer", role="agent", now_ms=clock())
+
+    def meanwhile(target: Store) -> None:
+        if change == "disable":
+            change_client(target, client_id, client_change(state="disabled"), clock())
+        elif change == "new secret":
+            rotate_secret(target, client_id, clock())
+        else:
+            delete_client(target, client_id)
+
+    async def write(function: Any) -> Any:
+        with store.transaction():
+            meanwhile(store)
+            return function(store)
+
+    auth = Authenticator(store, clock, 3600, write, RateLimits.none())
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    body = b"grant_type=client_credentials"
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    request = Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/oauth/token",
+            "headers": [
+                (b"authorization", f"Basic {basic}".encode()),
+                (b"content-type", b"application/x-www-form-urlencoded"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "client": ("127.0.0.1", 5000),
+        },
+        receive,
+    )
+    answer = asyncio.run(auth.token(request))
+    assert answer.status_code == 401
+    assert json.loads(bytes(answer.body))["error"] == "invalid_client"
+    with store.transaction():
+        assert store.tokens_revoke(client_id) == 0  # no token of the client was stored

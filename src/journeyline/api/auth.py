@@ -233,10 +233,22 @@ class Authenticator:
         hashed = digest(token)
 
         def mint(store: Store) -> None:
+            # The client as it is now, in the write's transaction: disabled, deleted or given a
+            # new secret since its credentials were checked, it mints nothing (else the token
+            # would come after the revocation, and live again were the client enabled again).
+            current = store.client_get(client.client_id)
+            if current is None or (current.state, current.secret_hash) != (
+                "active",
+                client.secret_hash,
+            ):
+                raise Unauthorized("the client changed while its token was made")
             store.tokens_prune(now)  # expired ones are worth nothing: they go as new ones come
             store.token_put(hashed, client.client_id, now + self.ttl_ms)
 
-        await self.write(mint)
+        try:
+            await self.write(mint)
+        except Unauthorized as exc:
+            return json_response({"error": "invalid_client", "description": exc.message}, 401)
         return json_response(
             {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_ms // 1000}
         )
