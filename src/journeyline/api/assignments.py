@@ -23,7 +23,14 @@ from starlette.routing import Route
 
 from journeyline.api.contract import INCLUDE_MERGED, Operation, Param, declare
 from journeyline.api.errors import json_response
-from journeyline.api.services import caller, decode_body, int_param, read_body, services
+from journeyline.api.services import (
+    caller,
+    decode_body,
+    int_param,
+    one_param,
+    read_body,
+    services,
+)
 from journeyline.api.shapes_entities import (
     SegmentAssignmentListing,
     UpdateSegmentAssignmentResponse,
@@ -54,7 +61,7 @@ class UpdateSegmentAssignmentRequest(msgspec.Struct, forbid_unknown_fields=True)
 
 
 def _flag(request: Request, name: str) -> bool:
-    raw = request.query_params.get(name, "false").lower()
+    raw = (one_param(request, name) or "false").lower()
     if raw not in ("true", "false"):
         raise InvalidInput(f"{name} must be true or false", field=name)
     return raw == "true"

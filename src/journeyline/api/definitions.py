@@ -184,7 +184,7 @@ def routes(kind: str) -> list[Route]:
             return json_response(encode(stored))
         size, number = page_params(request)
         sort_by, descending = _sort(request)
-        fields = request.query_params.get("queryFields")
+        fields = one_param(request, "queryFields")
         if fields not in (None, "", "displayName", "name"):
             raise InvalidInput("queryFields may only be displayName", field="queryFields")
         rows, total = svc.store.definitions_page(
@@ -194,7 +194,7 @@ def routes(kind: str) -> list[Route]:
             sort_by=sort_by,
             descending=descending,
             is_active=_bool_param(request, "isActive"),
-            name_contains=request.query_params.get("queryValue") or None,
+            name_contains=one_param(request, "queryValue") or None,
         )
         listing = page_listing(path, [encode(typed(r)) for r in rows], total, size, number)
         uri = f"{path}?pageSize={size}&pageNumber="

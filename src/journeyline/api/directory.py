@@ -30,7 +30,14 @@ from journeyline.api.contract import (
     page_size,
 )
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, page_listing, page_params, read_body, services
+from journeyline.api.services import (
+    Services,
+    one_param,
+    page_listing,
+    page_params,
+    read_body,
+    services,
+)
 from journeyline.api.shapes_entities import (
     Queue,
     QueueEntityListing,
@@ -80,7 +87,7 @@ def entry_listing(
     ``name`` with ``*`` wildcards)."""
     size, number = page_params(request)
     entries, total = svc.store.directory_list(
-        kind, page_number=number, page_size=size, name=request.query_params.get("name")
+        kind, page_number=number, page_size=size, name=one_param(request, "name")
     )
     return json_response(page_listing(path, docs(entries), total, size, number))
 

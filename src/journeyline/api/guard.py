@@ -15,6 +15,9 @@ is its ``GET``) is enforced by its ``auth``:
                 ``writeKey``, so its handler finds it once the body is read (``api.segment``)
     none        nothing to check
 
+A declared query parameter given more than once is a 400 naming it, whatever the handler
+would make of it (Starlette's ``query_params.get`` silently takes the last one).
+
 What stays in a handler is what depends on the object or the body: a user with an account takes
 ``users:admin`` to change or delete; a deployment's write key shows only to ``deployments:write``.
 The desktop's pages state theirs with ``desktop.pages.page(permission)`` or ``public``; the table
@@ -31,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from journeyline.api.contract import Operation, declared
-from journeyline.api.services import services
+from journeyline.api.services import one_param, services
 from journeyline.api.web import browser_deployment
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -45,6 +48,9 @@ async def enforce(request: Request, op: Operation) -> None:
         request.state.principal = svc.auth.require(request, op.permission)
     elif op.auth == "deployment":
         request.state.deployment = browser_deployment(svc, request)
+    for param in op.params:  # after the caller is known: no probing without a credential
+        if param.location == "query":
+            one_param(request, param.name)
 
 
 def _by_method(route: Route, operations: Sequence[Operation]) -> dict[str, Operation]:

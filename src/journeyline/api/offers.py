@@ -27,7 +27,14 @@ from starlette.routing import Route
 
 from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, decode_body, deployment_of, read_body, services
+from journeyline.api.services import (
+    Services,
+    decode_body,
+    deployment_of,
+    one_param,
+    read_body,
+    services,
+)
 from journeyline.api.shapes_entities import DeploymentPing
 from journeyline.api.web import (
     BROWSER,
@@ -111,9 +118,9 @@ async def ping(request: Request) -> Response:
             uuid.UUID(cookie)
         except ValueError as exc:
             raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+        url = one_param(request, "dl")
     except BROWSER_ERRORS as exc:
         return browser_error(exc, headers)
-    url = request.query_params.get("dl")
     actions = pending_offers(svc, cookie, deployment.id, url) if url else []
     body = {"pollIntervalMilliseconds": POLL_INTERVAL_MS, "actions": actions}
     return json_response(body, 200, headers)

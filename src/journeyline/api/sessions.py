@@ -14,7 +14,7 @@ from starlette.responses import Response
 from journeyline.api import wire, wire_rules, wire_web
 from journeyline.api.contract import AFTER, INCLUDE_MERGED, Operation, Param, declare, page_size
 from journeyline.api.errors import json_response
-from journeyline.api.services import Services, caller, int_param, read_body, services
+from journeyline.api.services import Services, caller, int_param, one_param, read_body, services
 from journeyline.api.shapes import (
     EventListing,
     Session,
@@ -239,14 +239,14 @@ async def get_session_events(request: Request) -> Response:
     svc = services(request)
     session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
-    event_type = request.query_params.get("eventType")
+    event_type = one_param(request, "eventType")
     params = {"pageSize": str(page_size)}
     if event_type:
         params["eventType"] = event_type
     entities, cursor = journey_page(
         svc,
         session,
-        after=request.query_params.get("after"),
+        after=one_param(request, "after"),
         page_size=page_size,
         event_type=event_type,
     )
@@ -278,13 +278,13 @@ async def list_sessions(request: Request) -> Response:
     svc = services(request)
     now = svc.clock()
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)  # checked either way
-    conversation_id = request.query_params.get("conversationId")
+    conversation_id = one_param(request, "conversationId")
     if conversation_id is not None:
         found = svc.store.sessions_for_conversation(conversation_id)
         reads = ReadAhead(svc.store, found, names=False)
         entities = [session_json(svc, s, now, reads) for s in found]
         return json_response({"entities": entities, "selfUri": _self_uri(request)})
-    page = svc.store.recent_sessions(after=request.query_params.get("after"), page_size=page_size)
+    page = svc.store.recent_sessions(after=one_param(request, "after"), page_size=page_size)
     return _session_listing(request, page, page_size)
 
 
@@ -292,8 +292,8 @@ def _session_listing(request: Request, page: Page[AnySession], page_size: int) -
     svc = services(request)
     now = svc.clock()
     params = {"pageSize": str(page_size)}
-    if request.query_params.get("includeMerged"):
-        params["includeMerged"] = request.query_params["includeMerged"]
+    if include_merged := one_param(request, "includeMerged"):
+        params["includeMerged"] = include_merged
     reads = ReadAhead(svc.store, page.items, names=False)
     return json_response(
         {
@@ -318,14 +318,14 @@ async def contact_sessions(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
-    include_merged = request.query_params.get("includeMerged", "false").lower()
+    include_merged = (one_param(request, "includeMerged") or "false").lower()
     if include_merged not in ("true", "false"):
         raise InvalidInput("includeMerged must be true or false", field="includeMerged")
     ids = queries.journey_contact_ids(
         svc.store, contact_id, include_merged=include_merged == "true"
     )
     page = svc.store.recent_sessions(
-        after=request.query_params.get("after"), page_size=page_size, contact_ids=ids
+        after=one_param(request, "after"), page_size=page_size, contact_ids=ids
     )
     return _session_listing(request, page, page_size)
 
