@@ -91,9 +91,13 @@ def test_a_refused_scheme_names_every_backend_there_is() -> None:
     assert "(known: postgres, postgresql, sqlite)" in said.stdout, said
 
 
-def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:
-    """``PRAGMA secure_delete``: what an erasure deletes or overwrites is zeroed in the file,
-    not left in free pages for anyone who reads the file."""
+ERASED_EMAIL = "ada.lovelace.erased@example.com"
+
+
+def _erase_and_read_the_file(sqlite_url: str, *, secure_delete: str | None = None) -> bytes:
+    """A person identified by 50 web events, erased, the WAL checkpointed: the file's bytes.
+    ``secure_delete`` sets the pragma on the store's connection first (None: as the store
+    opens it)."""
     from builders import COOKIE, T0, web_event, web_inputs
     from conftest import FakeClock
     from journeyline.core.identity import cookie_contact_id
@@ -102,18 +106,41 @@ def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None
     from journeyline.model.commands import EraseContact
 
     store = open_store(sqlite_url)
+    if secure_delete is not None:
+        store._sqlite.execute(f"PRAGMA secure_delete={secure_delete}")  # type: ignore[attr-defined]
     engine = Engine(store, FakeClock(T0 + 60_000))
-    email = "ada.lovelace.erased@example.com"
-    traits = {"email": {"dataType": "string", "value": email}}
+    traits = {"email": {"dataType": "string", "value": ERASED_EMAIL}}
     events = [web_event(COOKIE, n, name="identified", traits=traits) for n in range(50)]
     engine.apply(web_inputs(*events, received_ms=T0 + 60_000))
-    assert store.identifier_get("Email", email) is not None
+    assert store.identifier_get("Email", ERASED_EMAIL) is not None
     erase = EraseContact(actor="supervisor", at_ms=T0 + 60_000, id=cookie_contact_id(COOKIE))
     [applied] = engine.apply([CommandInput("erase-1", erase)]).results
     assert applied.status == "accepted"
     with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
         assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
     store.close()
-    data = Path(path_of(sqlite_url)).read_bytes()
-    assert email.encode() not in data
+    return Path(path_of(sqlite_url)).read_bytes()
+
+
+def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:
+    """``PRAGMA secure_delete``: what an erasure deletes or overwrites is zeroed in the file,
+    not left in free pages for anyone who reads the file."""
+    from builders import COOKIE
+
+    data = _erase_and_read_the_file(sqlite_url)
+    assert ERASED_EMAIL.encode() not in data
     assert COOKIE.encode() not in data
+
+
+def test_the_store_turns_secure_delete_on_and_the_file_check_would_see_it_off(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The store's connection has secure_delete on — on a build of SQLite whose default is off
+    too, for it sets the pragma (Debian's defaults to on, so here the test above would pass
+    without it) — and with it off the erased email is still in the file: the check above is
+    one that can fail."""
+    store = open_store(sqlite_url)
+    assert store._sqlite.execute("PRAGMA secure_delete").fetchone() == (1,)  # type: ignore[attr-defined]
+    store.close()
+    off = _erase_and_read_the_file(f"sqlite:///{tmp_path / 'off.db'}", secure_delete="OFF")
+    assert ERASED_EMAIL.encode() in off
