@@ -43,7 +43,7 @@ from journeyline.bench.http import (
 from journeyline.bench.runs import Run
 from journeyline.ingest import genesys_detail
 from journeyline.model.effects import PARTITIONS
-from journeyline.scale.ownership import _namespace
+from journeyline.scale.ownership import lock_namespace
 from journeyline.store import open_store
 
 NATS = "nats://127.0.0.1:4222"
@@ -69,7 +69,7 @@ class _Accepted(msgspec.Struct):
 
 def _owned(url: str, stream: str) -> tuple[int, int, int]:
     """(workers present, partitions owned, the most partitions one worker owns)."""
-    presence, space = _namespace(stream, "workers"), _namespace(stream, "partitions")
+    presence, space = lock_namespace(stream, "workers"), lock_namespace(stream, "partitions")
     with stores.connection(url) as db:
         row = db.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"

@@ -22,7 +22,9 @@ import psycopg
 from journeyline.store.postgres.connection import split_url
 
 
-def _namespace(stream: str, what: str) -> int:
+def lock_namespace(stream: str, what: str) -> int:
+    """The first number of the advisory locks of ``what`` (workers, deliveries, partitions) of
+    one stream; the bench reads ``pg_locks`` by it to see the workers ready."""
     return zlib.crc32(f"journeyline:{stream}:{what}".encode()) % 2**31  # a positive int4
 
 
@@ -30,9 +32,9 @@ class Ownership:
     def __init__(self, store_url: str, stream: str, worker_id: int, partitions: int) -> None:
         conninfo, _ = split_url(store_url)
         self.conn: psycopg.Connection[Any] = psycopg.connect(conninfo, autocommit=True)
-        self.presence = _namespace(stream, "workers")
-        self.deliveries = _namespace(stream, "deliveries")
-        self.space = _namespace(stream, "partitions")
+        self.presence = lock_namespace(stream, "workers")
+        self.deliveries = lock_namespace(stream, "deliveries")
+        self.space = lock_namespace(stream, "partitions")
         self.partitions = partitions
         self.worker_id = worker_id
         self.owned: list[int] = []  # in the order they were taken
