@@ -61,3 +61,11 @@ def test_a_parameter_given_once_is_read_as_before(api: Api) -> None:
     answer = api.get("/api/v2/journey/sessions", params={"pageSize": "2"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["entities"] == []
+
+
+@pytest.mark.parametrize("raw", [" 1", "1 ", "1_0", "٣", "+1", "1.0", "0x10", "9" * 13])
+def test_an_integer_parameter_is_ascii_digits_only(api: Api, raw: str) -> None:
+    """``int()`` would take each of these (or overflow the store's integers)."""
+    answer = api.get("/api/v2/journey/sessions", params={"pageSize": raw})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["details"] == [{"fieldName": "pageSize"}]

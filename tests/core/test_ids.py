@@ -49,6 +49,9 @@ def test_any_other_id_is_refused_naming_the_field(given: str) -> None:
         ("../x", "..%2Fx"),
         ("a?b#c", "a%3Fb%23c"),
         ('"quoted"', "%22quoted%22"),
+        (".", "%2E"),  # a step a browser or proxy would resolve
+        ("..", "%2E%2E"),
+        ("...", "..."),
     ],
 )
 def test_an_id_becomes_one_percent_encoded_path_segment(raw: str, segment: str) -> None:

@@ -298,6 +298,14 @@ def test_a_malformed_last_event_id_is_a_400(server: Desk) -> None:
         assert "Last-Event-ID" in response.json()["message"]
 
 
+@pytest.mark.parametrize("name", ["contact", "session"])
+def test_a_filter_given_twice_is_a_400_not_the_last_one(server: Desk, name: str) -> None:
+    params = {name: ["c-1", "c-2"]}
+    response = server.http.get("/desktop/feed", headers=server.headers, params=params)
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == [{"fieldName": name}]
+
+
 # -- filters and roles ----------------------------------------------------------------------
 
 

@@ -18,10 +18,11 @@ is its ``GET``) is enforced by its ``auth``:
 A declared query parameter given more than once is a 400 naming it, whatever the handler
 would make of it (Starlette's ``query_params.get`` silently takes the last one).
 
-What stays in a handler is what depends on the object or the body: a user with an account takes
-``users:admin`` to change or delete; a deployment's write key shows only to ``deployments:write``.
-The desktop's pages state theirs with ``desktop.pages.page(permission)`` or ``public``; the table
-of who may call what is docs/api.md's, and ``tests/api/test_roles_table.py`` holds the app to it.
+What stays in a handler is what depends on the object or the body: a change of a user's email,
+role or password, or the deletion of a user with an account, takes ``users:admin``; a
+deployment's write key shows only to ``deployments:write``. The desktop's pages state theirs
+with ``desktop.pages.page(permission)`` or ``public``; the table of who may call what is
+docs/api.md's, and ``tests/api/test_roles_table.py`` holds the app to it.
 """
 
 from __future__ import annotations

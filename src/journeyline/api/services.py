@@ -14,6 +14,8 @@ from starlette.requests import Request
 from journeyline.api.auth import Authenticator, Principal
 from journeyline.api.bodies import read_body as read_body  # re-exported: routes read bodies here
 from journeyline.api.metrics import Metrics
+from journeyline.api.params import int_param as int_param  # re-exported, as read_body
+from journeyline.api.params import one_param as one_param
 from journeyline.api.ratelimit import RateLimits
 from journeyline.clock import Clock
 from journeyline.config import Settings
@@ -121,25 +123,3 @@ def page_listing(
         "selfUri": f"{path}?pageSize={size}&pageNumber={number}",
         "nextUri": f"{path}?pageSize={size}&pageNumber={number + 1}" if number < pages else None,
     }
-
-
-def one_param(request: Request, name: str) -> str | None:
-    """A query parameter given at most once (its value, or None): twice is a 400, not the
-    last one silently (schemathesis sent ``pageNumber`` a dozen times)."""
-    values = request.query_params.getlist(name)
-    if len(values) > 1:
-        raise InvalidInput(f"{name} is given more than once", field=name)
-    return values[0] if values else None
-
-
-def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = one_param(request, name)
-    if raw is None:
-        return default  # an empty one is no integer: a 400 (schemathesis)
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name} must be an integer", field=name) from exc
-    if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
-    return value

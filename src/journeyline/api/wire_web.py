@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 from typing import Any
 
 import phonenumbers
@@ -212,7 +213,7 @@ def contact(c: Contact, *, members: list[str]) -> Json:
             "createDate": iso(c.created_ms),
             "modifyDate": iso(c.modified_ms),
             "expiryDate": iso(expires) if expires is not None else None,
-            "selfUri": f"/api/v2/externalcontacts/contacts/{c.id}",
+            "selfUri": f"/api/v2/externalcontacts/contacts/{path_segment(c.id)}",
         }
     )
 
@@ -231,7 +232,11 @@ def deployment(
 ) -> Json:
     """A Genesys WebDeployment; ``with_key``: with its Segment ``writeKey`` (a secret: only for
     those who may manage deployments); ``secret``: its new identify secret, shown once."""
-    snippet = f'<script src="{base_url}/journeyline.js" data-deployment="{d.id}" async></script>'
+    # escaped: a deployment stored before ids were checked may hold markup (the admin pastes it)
+    attribute = html.escape(d.id, quote=True)
+    snippet = (
+        f'<script src="{base_url}/journeyline.js" data-deployment="{attribute}" async></script>'
+    )
     return compact(
         {
             "id": d.id,

@@ -31,5 +31,8 @@ def check_id(value: str, field: str = "id") -> str:
 
 
 def path_segment(value: str) -> str:
-    """``value`` as one segment of a URI path: percent-encoded but for the safe characters."""
+    """``value`` as one segment of a URI path: percent-encoded but for the safe characters,
+    and ``.`` or ``..`` (which a browser or proxy would resolve as a step up) as ``%2E``."""
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
     return quote(value, safe=SAFE)

@@ -64,6 +64,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from journeyline.api.params import one_param
 from journeyline.desktop.access import needs
 from journeyline.desktop.messages import Message, message
 from journeyline.engine.effects import Dispatcher, positions_of
@@ -402,8 +403,8 @@ def feed_routes(
             raise Forbidden(f"role '{role}' may not read the live feed")
         after = last_event_id(request)
         feed = feed_of(request)
-        contact = request.query_params.get("contact") or None
-        session = request.query_params.get("session") or None
+        contact = one_param(request, "contact") or None  # twice: a 400, not the last one
+        session = one_param(request, "session") or None
         client, frames = feed.connect(role, contact=contact, session=session, after=after)
 
         def allowed() -> bool:

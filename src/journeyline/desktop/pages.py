@@ -33,6 +33,7 @@ from journeyline.api.auth import ROLES
 from journeyline.api.services import Services, services
 from journeyline.api.sessions import load as load_session
 from journeyline.api.static import MEDIA_TYPES, not_found
+from journeyline.core.ids import path_segment
 from journeyline.desktop import i18n, journey
 from journeyline.desktop.access import needs, public
 from journeyline.desktop.accounts import read_form
@@ -85,7 +86,7 @@ def local_path(target: str | None, default: str = "/desktop") -> str:
 
 def _back_to(contact_id: str) -> Response:
     """To the person's journey."""
-    return secure(RedirectResponse(f"/desktop/people/{quote(contact_id)}", status_code=303))
+    return secure(RedirectResponse(f"/desktop/people/{path_segment(contact_id)}", status_code=303))
 
 
 def _signin_redirect(request: Request) -> Response:
@@ -424,7 +425,8 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
         raise applied.error
     contact_id = journey.card_of(svc, session, svc.clock()).contact_id
     if contact_id is None:
-        return secure(RedirectResponse(f"/desktop/sessions/{quote(session.id)}", status_code=303))
+        location = f"/desktop/sessions/{path_segment(session.id)}"
+        return secure(RedirectResponse(location, status_code=303))
     return _back_to(contact_id)
 
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from journeyline.clock import iso
+from journeyline.core.ids import path_segment
 from journeyline.desktop import i18n
 from journeyline.desktop.views import Text, duration_text, person_name
 from journeyline.model.contact import Contact
@@ -62,6 +63,7 @@ def environment(language: str) -> jinja2.Environment:
         clock=_clock,
         clock_iso=_clock_iso,
         person_name=_person_name,
+        segment=path_segment,  # an id in a URL path: never `/`, `..` or markup raw
     )
     return env
 
