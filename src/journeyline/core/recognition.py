@@ -68,14 +68,21 @@ def visitor(
     contact = holder or own_contact or Contact(own_id, "Ephemeral", now, now, now)
     earliest = min(e.created_ms for e in events)
     own = contact.id == own_id
-    contact = replace(
-        contact,
-        created_ms=min(contact.created_ms, earliest) if own else contact.created_ms,
-        modified_ms=min(contact.modified_ms, earliest)
+    created = min(contact.created_ms, earliest) if own else contact.created_ms
+    modified = (
+        min(contact.modified_ms, earliest)
         if own and contact.type == "Ephemeral"
-        else contact.modified_ms,
-        last_activity_ms=max(contact.last_activity_ms, *(e.created_ms for e in events)),
+        else contact.modified_ms
     )
+    latest = max(contact.last_activity_ms, *(e.created_ms for e in events))
+    if (created, modified, latest) != (
+        contact.created_ms,
+        contact.modified_ms,
+        contact.last_activity_ms,
+    ):
+        contact = replace(
+            contact, created_ms=created, modified_ms=modified, last_activity_ms=latest
+        )
     claims: dict[Key, Identifier] = {}
     # a match made from PII alone never overrides an agent: a cookie on another contact than its
     # own is there because an agent put it there (claim, verify), and a curated contact is theirs

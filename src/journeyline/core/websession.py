@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from journeyline.core.conversation import NAMESPACE
 from journeyline.core.identity import identifies
 from journeyline.core.uuids import uuid5_text
-from journeyline.model.web import Campaign, WebEvent, WebSession
+from journeyline.model.web import Campaign, Geolocation, Page, WebEvent, WebSession
 
 SESSION_TIMEOUT_MS = 20 * 60 * 1000
 VISIT_TIMEOUT_MS = 30 * 60 * 1000
@@ -101,15 +101,32 @@ def visit_starts(events: Sequence[WebEvent]) -> list[int]:
 
 
 def fold(events: Sequence[WebEvent], visit_campaign: Campaign | None) -> WebSession:
-    """One session's events (sorted) -> the session. ``visit_campaign``: its first visit's."""
+    """One session's events (sorted) -> the session. ``visit_campaign``: its first visit's.
+
+    One pass over the events: the fold runs for every session a unit touches."""
     first, last = events[0], events[-1]
-    pages = [e for e in events if e.page is not None]
-    screens = [e.screen_name for e in events if e.screen_name]
+    last_page: Page | None = None
+    last_screen: str | None = None
+    geolocation: Geolocation | None = None
     terms: list[str] = []
+    pageviews = screenviews = 0
+    authenticated = False
     for e in events:
+        if e.page is not None:
+            last_page = e.page
+        if e.screen_name:
+            last_screen = e.screen_name
         if e.search_query and e.search_query not in terms:
             terms.append(e.search_query)
-    located = next((e for e in reversed(events) if e.geolocation is not None), None)
+        if e.geolocation is not None:
+            geolocation = e.geolocation
+        name = e.event_name
+        if name == PAGEVIEW:
+            pageviews += 1
+        elif name == SCREENVIEW:
+            screenviews += 1
+        if not authenticated and identifies(e):
+            authenticated = True
     return WebSession(
         id=session_id_for(first.customer_cookie_id, first.session_type, first.key),
         type=first.session_type,
@@ -118,20 +135,20 @@ def fold(events: Sequence[WebEvent], visit_campaign: Campaign | None) -> WebSess
         created_ms=first.created_ms,
         last_event_ms=last.created_ms,
         event_count=len(events),
-        pageview_count=sum(1 for e in events if e.event_name == PAGEVIEW),
-        screenview_count=sum(1 for e in events if e.event_name == SCREENVIEW),
+        pageview_count=pageviews,
+        screenview_count=screenviews,
         visit_count=len(visit_starts(events)),
-        last_page=pages[-1].page if pages else None,
-        last_screen=screens[-1] if screens else None,
+        last_page=last_page,
+        last_screen=last_screen,
         search_terms=tuple(terms),
         referrer=first.referrer,
         campaign=visit_campaign,
         browser=last.browser,
         device=last.device,
-        geolocation=located.geolocation if located else None,
+        geolocation=geolocation,
         ip_address=last.ip_address,
         user_agent=last.user_agent,
-        authenticated=any(identifies(e) for e in events),
+        authenticated=authenticated,
         last_event_id=web_event_id(last.key),
         last_event_name=last.event_name,
     )

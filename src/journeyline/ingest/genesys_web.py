@@ -32,6 +32,9 @@ MAX_SKEW_MS = 300_000
 MAX_ATTRIBUTES = 100
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # an integer attribute's range
 EVENT_NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+#: A UUID in its usual spelling: checked by this pattern alone (the other spellings
+#: ``uuid.UUID`` accepts go through it; one per event is not free).
+_PLAIN_UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 DATA_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
@@ -179,10 +182,12 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
 
 
 def _check_common(request: _Common, now_ms: int) -> int:
-    try:
-        uuid.UUID(request.customer_cookie_id)
-    except ValueError as exc:
-        raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+    cookie = request.customer_cookie_id
+    if _PLAIN_UUID.fullmatch(cookie) is None:
+        try:
+            uuid.UUID(cookie)
+        except ValueError as exc:
+            raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
     if not EVENT_NAME.match(request.event_name):
         raise InvalidInput(
             "eventName may hold only letters, digits and underscores", field="eventName"
