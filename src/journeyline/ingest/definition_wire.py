@@ -12,7 +12,7 @@ publish are ours, documented in docs/definitions.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -47,6 +47,21 @@ Values = Annotated[list[CriterionValue], msgspec.Meta(min_length=1, max_length=1
 Count = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Patterns = 20
 Criteria = 20
+#: A date with its time zone, as Genesys writes it.
+Date = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+def _present(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema: the field ``name`` is there, and is ``schema``."""
+    return {"required": [name], "properties": {name: schema}}
+
+
+#: A context or a journey pattern, which an outcome needs and a segment too unless it is
+#: external (``definitions._conditions``): in ``__json_schema__`` (``api.contract.SCHEMA_EXTRA``).
+SOME_PATTERN = [
+    _present(part, {"type": "object", **_present("patterns", {"minItems": 1})})
+    for part in ("context", "journey")
+]
 
 
 class CriteriaBody(msgspec.Struct, rename="camel"):
@@ -89,6 +104,10 @@ class SegmentBody(msgspec.Struct, rename="camel"):
     """``JourneySegmentRequest``; ``scope`` is our extension of it (Genesys shows it only on
     ``JourneySegment``)."""
 
+    __json_schema__: ClassVar[dict[str, Any]] = {
+        "anyOf": [*SOME_PATTERN, _present("externalSegment", {"type": "object"})]
+    }
+
     display_name: Name
     is_active: bool = True
     description: Text | None = None
@@ -108,6 +127,8 @@ class AssociatedValueFieldBody(msgspec.Struct, rename="camel"):
 
 class OutcomeBody(msgspec.Struct, rename="camel"):
     """``OutcomeRequest``."""
+
+    __json_schema__: ClassVar[dict[str, Any]] = {"anyOf": SOME_PATTERN}
 
     display_name: Name
     is_active: bool = True
@@ -198,8 +219,8 @@ class ActionMapBody(msgspec.Struct, rename="camel"):
     weight: Annotated[int, msgspec.Meta(ge=1, le=100)] = 2
     action_map_schedule_groups: ScheduleGroupsBody | None = None
     ignore_frequency_cap: bool = False
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
 
 
 class CallToActionBody(msgspec.Struct):
@@ -224,6 +245,14 @@ class StyleBody(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 class ContentOfferBody(msgspec.Struct, rename="camel"):
+    """``imageUrl`` unless ``layoutMode`` is ``TextOnly``."""
+
+    __json_schema__: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"layoutMode": {"const": "TextOnly"}}},
+            _present("imageUrl", {"type": "string"}),
+        ]
+    }
     display_mode: DisplayMode
     layout_mode: LayoutMode
     image_url: Text | None = None
@@ -236,7 +265,14 @@ class ContentOfferBody(msgspec.Struct, rename="camel"):
 
 
 class ActionTemplateBody(msgspec.Struct, rename="camel"):
-    """``ActionTemplate``."""
+    """``ActionTemplate``: ``contentOffer`` for the ``contentOffer`` media type."""
+
+    __json_schema__: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"mediaType": {"not": {"const": "contentOffer"}}}},
+            _present("contentOffer", {"type": "object"}),
+        ]
+    }
 
     name: Name
     media_type: MediaType
