@@ -149,7 +149,7 @@ class _Schemas:
         for cls in _structs(msgspec.inspect.multi_type_info(self.types), set()):
             extra = getattr(cls, SCHEMA_EXTRA, None)
             if extra is not None:
-                self.components[cls.__name__].update(extra)
+                self.components[cls.__name__].setdefault("allOf", []).append(extra)
 
     def of(self, t: Any) -> dict[str, Any]:
         if isinstance(t, tuple):

@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 
 from journeyline.api.contract import documented
-from journeyline.ingest.genesys_web import MAX_ATTRIBUTES
+from journeyline.ingest.genesys_web import MAX_ATTRIBUTES, PAGE_URL
 from journeyline.ingest.segment import MAX_ID, MAX_MESSAGE_ID, MAX_NAME
 
 #: An id: a string of at most 255 characters or a number; ``""`` and ``null`` are no id.
@@ -35,10 +35,14 @@ def _an_id(name: str) -> dict[str, Any]:
     return {"required": [name], "properties": {name: {"not": {"enum": ["", None]}}}}
 
 
+#: An id to file the message under (``ingest.segment.to_web_request``).
+SOME_ID = {"anyOf": [_an_id("anonymousId"), _an_id("userId")]}
+
+
 class SegmentMessage(msgspec.Struct, rename="camel"):
     """What every call takes: ``anonymousId`` or ``userId`` names the visitor."""
 
-    __json_schema__: ClassVar[dict[str, Any]] = {"anyOf": [_an_id("anonymousId"), _an_id("userId")]}
+    __json_schema__: ClassVar[dict[str, Any]] = SOME_ID
 
     anonymous_id: SegmentId = None
     user_id: SegmentId = None
@@ -56,12 +60,55 @@ class SegmentTrack(SegmentMessage, kw_only=True):
     properties: Attributes | None = None
 
 
+#: ``properties.url``, when it is a string that is not blank, is the page's URL.
+PROPERTIES_URL = {
+    "properties": {
+        "properties": {
+            "properties": {
+                "url": {
+                    "anyOf": [
+                        {"not": {"type": "string"}},
+                        {"pattern": r"^\s*$"},
+                        {"pattern": PAGE_URL},
+                    ]
+                }
+            }
+        }
+    }
+}
+
+
+def _url_in(*path: str) -> dict[str, Any]:
+    """JSON Schema: the object at ``path`` has a page URL."""
+    found: dict[str, Any] = {
+        "required": ["url"],
+        "properties": {"url": {"type": "string", "pattern": PAGE_URL}},
+    }
+    for part in reversed(path):
+        found = {"required": [part], "properties": {part: {"type": "object", **found}}}
+    return found
+
+
 class SegmentPage(SegmentMessage, kw_only=True):
-    """``page`` and ``screen``: the page from ``properties`` or ``context.page``."""
+    """``page``: the page from ``properties.url`` or ``context.page``."""
+
+    __json_schema__: ClassVar[dict[str, Any]] = {"allOf": [SOME_ID, PROPERTIES_URL]}
 
     name: str | None = None
     category: str | None = None
     properties: Attributes | None = None
+
+
+class SegmentScreen(SegmentPage, kw_only=True):
+    """``screen``: as ``page``, and a page URL (app screens are not collected this way)."""
+
+    __json_schema__: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            SOME_ID,
+            PROPERTIES_URL,
+            {"anyOf": [_url_in("properties"), _url_in("context", "page")]},
+        ]
+    }
 
 
 class SegmentIdentify(SegmentMessage, kw_only=True):
@@ -86,7 +133,7 @@ class BatchPage(SegmentPage, tag_field="type", tag="page"):
     pass
 
 
-class BatchScreen(SegmentPage, tag_field="type", tag="screen"):
+class BatchScreen(SegmentScreen, tag_field="type", tag="screen"):
     pass
 
 
@@ -102,7 +149,7 @@ class BatchAlias(SegmentAlias, tag_field="type", tag="alias"):
 CALL_BODIES: dict[str, type[SegmentMessage]] = {
     "track": SegmentTrack,
     "page": SegmentPage,
-    "screen": SegmentPage,
+    "screen": SegmentScreen,
     "identify": SegmentIdentify,
     "alias": SegmentAlias,
 }

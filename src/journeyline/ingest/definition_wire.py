@@ -12,10 +12,23 @@ publish are ours, documented in docs/definitions.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import msgspec
 
+from journeyline.ingest.definition_schema import (
+    ACTION,
+    ACTIVATION,
+    CONTEXT_PATTERN,
+    EVENT_CONDITION,
+    HTTP_URL,
+    JOURNEY_PATTERN,
+    SOME_PATTERN,
+    SOME_TRIGGER,
+    VALUES_FIT_OPERATOR,
+    Schema,
+    present,
+)
 from journeyline.model.definitions import (
     ActivationType,
     AttributeType,
@@ -34,7 +47,9 @@ from journeyline.model.definitions import (
 )
 
 #: ``displayName`` / ``name`` of a definition (not blank either: checked after conversion).
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=255, extra_json_schema={"pattern": r"\S"})
+]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -47,25 +62,16 @@ Values = Annotated[list[CriterionValue], msgspec.Meta(min_length=1, max_length=1
 Count = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Patterns = 20
 Criteria = 20
+#: An absolute http(s) URL (checked after conversion).
+HttpUrl = Annotated[str, msgspec.Meta(max_length=4096, extra_json_schema={"pattern": HTTP_URL})]
 #: A date with its time zone, as Genesys writes it.
 Date = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
-def _present(name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """JSON Schema: the field ``name`` is there, and is ``schema``."""
-    return {"required": [name], "properties": {name: schema}}
-
-
-#: A context or a journey pattern, which an outcome needs and a segment too unless it is
-#: external (``definitions._conditions``): in ``__json_schema__`` (``api.contract.SCHEMA_EXTRA``).
-SOME_PATTERN = [
-    _present(part, {"type": "object", **_present("patterns", {"minItems": 1})})
-    for part in ("context", "journey")
-]
-
-
 class CriteriaBody(msgspec.Struct, rename="camel"):
     """``Criteria`` / ``EntityTypeCriteria``."""
+
+    __json_schema__: ClassVar[Schema] = VALUES_FIT_OPERATOR
 
     key: Key
     values: Values
@@ -75,6 +81,8 @@ class CriteriaBody(msgspec.Struct, rename="camel"):
 
 
 class ContextPatternBody(msgspec.Struct):
+    __json_schema__: ClassVar[Schema] = CONTEXT_PATTERN
+
     criteria: Annotated[list[CriteriaBody], msgspec.Meta(min_length=1, max_length=Criteria)]
 
 
@@ -83,6 +91,8 @@ class ContextBody(msgspec.Struct):
 
 
 class JourneyPatternBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = JOURNEY_PATTERN
+
     count: Count
     stream_type: StreamType
     session_type: Short
@@ -104,8 +114,8 @@ class SegmentBody(msgspec.Struct, rename="camel"):
     """``JourneySegmentRequest``; ``scope`` is our extension of it (Genesys shows it only on
     ``JourneySegment``)."""
 
-    __json_schema__: ClassVar[dict[str, Any]] = {
-        "anyOf": [*SOME_PATTERN, _present("externalSegment", {"type": "object"})]
+    __json_schema__: ClassVar[Schema] = {
+        "anyOf": [*SOME_PATTERN, present("externalSegment", {"type": "object"})]
     }
 
     display_name: Name
@@ -128,7 +138,7 @@ class AssociatedValueFieldBody(msgspec.Struct, rename="camel"):
 class OutcomeBody(msgspec.Struct, rename="camel"):
     """``OutcomeRequest``."""
 
-    __json_schema__: ClassVar[dict[str, Any]] = {"anyOf": SOME_PATTERN}
+    __json_schema__: ClassVar[Schema] = {"anyOf": SOME_PATTERN}
 
     display_name: Name
     is_active: bool = True
@@ -140,6 +150,8 @@ class OutcomeBody(msgspec.Struct, rename="camel"):
 
 
 class EventConditionBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = EVENT_CONDITION
+
     key: Key
     values: Values
     stream_type: StreamType
@@ -149,11 +161,15 @@ class EventConditionBody(msgspec.Struct, rename="camel"):
 
 
 class UrlConditionBody(msgspec.Struct):
+    __json_schema__: ClassVar[Schema] = VALUES_FIT_OPERATOR
+
     values: Values
     operator: Operator = "equal"
 
 
 class ActivationBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = ACTIVATION
+
     type: ActivationType
     delay_in_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
 
@@ -192,6 +208,8 @@ class OpenActionFieldsBody(msgspec.Struct, rename="camel"):
 class ActionBody(msgspec.Struct, rename="camel"):
     """``ActionMapAction``."""
 
+    __json_schema__: ClassVar[Schema] = ACTION
+
     media_type: MediaType
     action_template: RefBody | None = None
     architect_flow_fields: ArchitectFlowFieldsBody | None = None
@@ -207,10 +225,15 @@ class ScheduleGroupsBody(msgspec.Struct, rename="camel"):
 class ActionMapBody(msgspec.Struct, rename="camel"):
     """``ActionMap`` (the request and the response share the model)."""
 
+    __json_schema__: ClassVar[Schema] = SOME_TRIGGER
+
     display_name: Name
     action: ActionBody
     is_active: bool = True
-    trigger_with_segments: Annotated[list[str], msgspec.Meta(max_length=100)] = []
+    trigger_with_segments: Annotated[
+        list[Annotated[str, msgspec.Meta(extra_json_schema={"pattern": r"\S"})]],
+        msgspec.Meta(max_length=100),
+    ] = []
     trigger_with_event_conditions: Annotated[
         list[EventConditionBody], msgspec.Meta(max_length=Criteria)
     ] = []
@@ -225,7 +248,7 @@ class ActionMapBody(msgspec.Struct, rename="camel"):
 
 class CallToActionBody(msgspec.Struct):
     text: Short | None = None
-    url: Text | None = None
+    url: HttpUrl | None = None
     target: Target | None = None
 
 
@@ -247,15 +270,15 @@ class StyleBody(msgspec.Struct, rename="camel", omit_defaults=True):
 class ContentOfferBody(msgspec.Struct, rename="camel"):
     """``imageUrl`` unless ``layoutMode`` is ``TextOnly``."""
 
-    __json_schema__: ClassVar[dict[str, Any]] = {
+    __json_schema__: ClassVar[Schema] = {
         "anyOf": [
             {"properties": {"layoutMode": {"const": "TextOnly"}}},
-            _present("imageUrl", {"type": "string"}),
+            present("imageUrl", {"type": "string"}),
         ]
     }
     display_mode: DisplayMode
     layout_mode: LayoutMode
-    image_url: Text | None = None
+    image_url: HttpUrl | None = None
     image_alt_text: Text | None = None
     title: Text | None = None
     headline: Text | None = None
@@ -267,10 +290,10 @@ class ContentOfferBody(msgspec.Struct, rename="camel"):
 class ActionTemplateBody(msgspec.Struct, rename="camel"):
     """``ActionTemplate``: ``contentOffer`` for the ``contentOffer`` media type."""
 
-    __json_schema__: ClassVar[dict[str, Any]] = {
+    __json_schema__: ClassVar[Schema] = {
         "anyOf": [
             {"properties": {"mediaType": {"not": {"const": "contentOffer"}}}},
-            _present("contentOffer", {"type": "object"}),
+            present("contentOffer", {"type": "object"}),
         ]
     }
 

@@ -42,6 +42,9 @@ DATA_TYPES: dict[str, type | tuple[type, ...]] = {
 Short = Annotated[str, msgspec.Meta(max_length=255)]
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 Url = Annotated[str, msgspec.Meta(max_length=4096)]
+#: A page's URL as ``enrich.parse_page`` takes it: absolute http(s), with a host.
+PAGE_URL = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://([^/?#@]*@)?[^/?#@:\[\]\s]"
+PageUrl = Annotated[str, msgspec.Meta(max_length=4096, extra_json_schema={"pattern": PAGE_URL})]
 Size = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 #: Checked by ``_check_common`` with its own message; the schema says so too.
 CookieId = Annotated[str, msgspec.Meta(max_length=255, extra_json_schema={"format": "uuid"})]
@@ -54,7 +57,7 @@ class EventAttribute(msgspec.Struct, rename="camel"):
 
 
 class EventPage(msgspec.Struct):
-    url: Url
+    url: PageUrl
     title: Text | None = None
     keywords: Text | None = None
     lang: Short | None = None
