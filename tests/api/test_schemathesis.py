@@ -97,6 +97,15 @@ REFUSALS_NO_SCHEMA_STATES = {
         "messages hold free JSON (context, properties, traits)"
         for operation in COLLECTOR
     },
+    **{
+        (operation, f"no {what} with id .*"): "an action map names stored definitions and "
+        "flows: whether one exists is the store's to say, and the seeded ones are few"
+        for operation in (
+            "POST /api/v2/journey/actionmaps",
+            "PATCH /api/v2/journey/actionmaps/{definitionId}",
+        )
+        for what in ("segment", "action template", "flow")
+    },
     ("POST /api/v2/journey/actionmaps", "endDate: must be after startDate"): "JSON Schema "
     "compares no two fields",
 }

@@ -139,8 +139,8 @@ ACTION: Schema = {"anyOf": [_action(m) for m in get_args(MediaType)]}
 ACTIVATION: Schema = {
     "anyOf": [
         {
-            "properties": {"type": {"const": "delay"}},
-            **present("delayInSeconds", {"type": "integer"}),
+            "required": ["delayInSeconds"],
+            "properties": {"type": {"const": "delay"}, "delayInSeconds": {"type": "integer"}},
         },
         {"properties": {"type": {"not": {"const": "delay"}}, "delayInSeconds": {"type": "null"}}},
     ]
