@@ -64,8 +64,9 @@ Patterns = 20
 Criteria = 20
 #: An absolute http(s) URL (checked after conversion).
 HttpUrl = Annotated[str, msgspec.Meta(max_length=4096, extra_json_schema={"pattern": HTTP_URL})]
-#: A date with its time zone, as Genesys writes it.
-Date = Annotated[datetime, msgspec.Meta(tz=True)]
+#: A date: RFC 3339 as the schema says (Genesys writes ``Z``); a date without a time zone is
+#: taken as UTC too (``definitions._ms``).
+Date = Annotated[datetime, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 
 
 class CriteriaBody(msgspec.Struct, rename="camel"):
