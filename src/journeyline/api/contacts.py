@@ -236,6 +236,8 @@ async def identifiers(request: Request) -> Response:
         {200: ExternalContact},
         READ,
         body=IdentifierBody,
+        description="Beyond the schema: an `Email` value is an email address, a `Phone` one "
+        "a phone number (E.164, or with its country code).",
     )
 )
 async def identifier_lookup(request: Request) -> Response:

@@ -64,7 +64,7 @@ class FlowBody(msgspec.Struct):
 
 def parse_flow(raw: bytes, *, partial: bool) -> FlowChanges:
     """A flow's fields from a body; ``partial`` (PATCH): each may be left out."""
-    body = decode_body(raw, FlowChangesBody if partial else FlowBody)
+    body = decode_body(raw, FlowChangesBody) if partial else decode_body(raw, FlowBody)
     if body.name is not None and not 0 < len(body.name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
     if body.description is not None and len(body.description) > 1024:
@@ -133,6 +133,10 @@ def registry(svc: Services) -> FlowRegistry:
 
 
 PAGE = (page_size(500), PAGE_NUMBER)
+PUBLIC_URL = (
+    "Beyond the schema: the URL's host is not, nor resolves to, a private, loopback or "
+    "other non-public address (unless `JOURNEYLINE_FLOWS_ALLOW_PRIVATE=true`)."
+)
 
 
 @declare(
@@ -151,6 +155,7 @@ PAGE = (page_size(500), PAGE_NUMBER)
         PERMISSION,
         body=FlowBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
 )
 async def flows(request: Request) -> Response:
@@ -179,6 +184,7 @@ async def flows(request: Request) -> Response:
         PERMISSION,
         body=FlowChangesBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
     Operation(
         "PUT",
@@ -187,6 +193,7 @@ async def flows(request: Request) -> Response:
         PERMISSION,
         body=FlowBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
     Operation(
         "DELETE",

@@ -191,7 +191,9 @@ def _operations(call: str, body: Any) -> tuple[Operation, Operation]:
             extension=True,
             description="Any Content-Type is read as JSON. 200 when something was kept "
             "(`results` when some message was rejected), 400 when nothing was; a body over "
-            f"{limit} bytes is a 413.",
+            f"{limit} bytes is a 413. Beyond the schema: a message's time at most an hour old "
+            "and five minutes ahead of the server's clock, an `identify`'s email and phone "
+            "traits real ones, no NUL in any string.",
         ),
         Operation(
             "OPTIONS",

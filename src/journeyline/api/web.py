@@ -169,7 +169,10 @@ async def _intake(request: Request, app: bool) -> Response:
 
 
 def _event_operation(summary: str, body: type[Any]) -> Operation:
-    description = f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413."
+    description = (
+        f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413. Beyond the schema: "
+        "`createdDate` at most an hour old and five minutes ahead of the server's clock."
+    )
     return Operation(
         "POST",
         summary,
