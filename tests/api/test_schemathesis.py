@@ -3,7 +3,9 @@ store, as ``journeyline serve`` runs it, its own ``GET /api/v2/docs/openapi.json
 schema, an admin token, the deployment's write key and the client's id and secret as its
 security schemes say. Every operation is called with generated requests, valid and not
 (schemathesis's examples, coverage and fuzzing phases); no answer may be a 5xx, and each must
-be one the contract declares: its status, its content type, its body's schema.
+be one the contract declares: its status, its content type, its body's schema; a request the
+schema forbids is not a 2xx, and one it allows is taken (but for the refusals no schema can
+state, each named with its reason in ``REFUSALS_NO_SCHEMA_STATES``).
 
 The store is seeded first (a call, a web visit, a contact, one of each definition, a flow), and
 path parameters take those ids most of the time, so that requests reach past the 404.
@@ -42,9 +44,6 @@ CHECKS = (
     "negative_data_rejection",  # a request the schema forbids is not a 2xx
     "unsupported_method",  # a method the route lacks is a 405 with Allow
 )
-#: The schema-valid requests the server may refuse (``positive_data_acceptance``): each is
-#: (operation, the full message of its 400, as a regular expression) -> why no schema can say
-#: it. The operation's description says the rule too. Nothing else is tolerated.
 WEB_EVENTS = [
     f"POST /api/v2/journey/deployments/{{deploymentId}}/{k}" for k in ("webevents", "appevents")
 ]
@@ -52,6 +51,9 @@ COLLECTOR = [
     f"POST /v1/{call}" for call in ("batch", "track", "page", "screen", "identify", "alias")
 ]
 CLOCK = "relative to the server's clock: an event is at most an hour old, five minutes ahead"
+#: The schema-valid requests the server may refuse (``positive_data_acceptance``): each is
+#: (operation, the full message of its 400, as a regular expression) -> why no schema can say
+#: it. The operation's description says the rule too. Nothing else is tolerated.
 REFUSALS_NO_SCHEMA_STATES = {
     **{
         (operation, pattern): CLOCK
