@@ -89,7 +89,7 @@ def test_the_role_is_ingest_unless_given_and_clients_are_paged(api: Api) -> None
         ({"name": "D", "state": "inactive"}, "state", "state must be one of: active, disabled"),
         ({"name": "D", "authorizedGrantType": "CODE"}, "authorizedGrantType", "CLIENT-CREDENTIALS"),
         ({"name": "D", "description": "x" * 1025}, "description", "at most 1024 characters"),
-        ({"name": 7}, "name", "Expected `str | null`, got `int`"),
+        ({"name": 7}, "name", "name: Expected `str`, got `int`"),
     ],
 )
 def test_a_bad_body_is_a_400_naming_the_field(

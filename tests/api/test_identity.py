@@ -204,7 +204,13 @@ def test_merge_shows_one_journey_and_unmerge_undoes_it(api: Api, shop: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("ids", "status"), [(["x"], 400), ([f"c{i}" for i in range(26)], 400), (["nope", "nada"], 404)]
+    ("ids", "status"),
+    [
+        (["x"], 400),
+        ([f"c{i}" for i in range(26)], 400),
+        (["nope", "nope", "nada"], 400),  # uniqueItems, as the schema says
+        (["nope", "nada"], 404),
+    ],
 )
 def test_merge_refusals(api: Api, ids: list[str], status: int) -> None:
     assert api.post("/api/v2/externalcontacts/merge/contacts", {"contactIds": ids}).status_code == (

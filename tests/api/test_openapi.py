@@ -593,7 +593,10 @@ def test_every_operation_answers_as_its_schema_says(
         ("DeploymentBody", "id", {"pattern": r"^[A-Za-z0-9\-._~:@]{1,256}$"}),
         ("UserBody", "id", {"pattern": r"^[A-Za-z0-9\-._~:@]{1,256}$"}),
         ("IdentifierBody", "type", {"enum": ["Cookie", "Email", "Phone", "ExternalId"]}),
-        ("MergeBody", "contactIds", {"minItems": 2, "maxItems": 25}),
+        ("MergeBody", "contactIds", {"minItems": 2, "maxItems": 25, "uniqueItems": True}),
+        ("IdentifierBody", "value", {"maxLength": 255, "pattern": r"\S"}),
+        ("ActionEventRequest", "actionId", {"minLength": 1, "maxLength": 256}),
+        ("FlowBody", "name", {"minLength": 1, "maxLength": 256, "pattern": r"\S"}),
     ],
 )
 def test_a_request_body_states_the_bounds_its_handler_checks(
@@ -614,3 +617,23 @@ def test_the_event_intake_states_its_array_bounds(api: Api) -> None:
         if s.get("type") == "array"
     ]
     assert (array["minItems"], array["maxItems"]) == (1, 1000)
+
+
+def test_rules_across_fields_are_in_the_schema(api: Api) -> None:
+    """A Struct's ``__json_schema__`` joins its component (``allOf``), beside its fields."""
+    schemas = api.client.get(DOCS).json()["components"]["schemas"]
+    outcome = schemas["OutcomeBody"]
+    assert "displayName" in outcome["properties"]
+    assert [rule["required"] for rule in outcome["allOf"][0]["anyOf"]] == [["context"], ["journey"]]
+    alias = schemas["SegmentAlias"]["allOf"][0]["allOf"]
+    assert [rule["required"] for rule in alias] == [["previousId"], ["userId"]]
+
+
+def test_a_declared_path_parameter_has_its_schema(api: Api) -> None:
+    path = "/api/v2/journey/deployments/{deploymentId}/customers/{customerCookieId}/ping"
+    parameters = api.client.get(DOCS).json()["paths"][path]["get"]["parameters"]
+    found = {p["name"]: (p["in"], p["required"], p["schema"]) for p in parameters[:2]}
+    assert found == {
+        "deploymentId": ("path", True, {"type": "string"}),
+        "customerCookieId": ("path", True, {"format": "uuid", "type": "string"}),
+    }

@@ -20,6 +20,7 @@ of their own by ``journeyline clients``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Annotated
 
 import msgspec
 from starlette.requests import Request
@@ -28,6 +29,7 @@ from starlette.routing import Route
 
 from journeyline.api.auth import (
     CLIENT_STATES,
+    ROLES,
     TOKEN_CACHE_SECONDS,
     TOKENS_SELF,
     client_name,
@@ -36,7 +38,16 @@ from journeyline.api.auth import (
     new_client,
     new_secret,
 )
-from journeyline.api.contract import PAGE_NUMBER, Ext, Operation, declare, page_size
+from journeyline.api.contract import (
+    PAGE_NUMBER,
+    Ext,
+    Name,
+    Operation,
+    any_case,
+    declare,
+    documented,
+    page_size,
+)
 from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
@@ -65,11 +76,11 @@ class OAuthClientRequest(msgspec.Struct, rename="camel"):
     """Genesys' ``OAuthClientRequest`` (its other fields — ``roleIds``, ``scope``,
     ``registeredRedirectUri``, ... — are accepted and ignored); ``role`` is ours."""
 
-    name: str | None = None
-    description: str | None = None
-    authorized_grant_type: str | None = None
-    state: str | None = None
-    role: Ext[str] | None = None
+    name: Name
+    description: Annotated[str, documented(maxLength=1024)] | None = None
+    authorized_grant_type: Annotated[str, documented(pattern=any_case(GRANT))] | None = None
+    state: Annotated[str, documented(pattern=any_case(*CLIENT_STATES))] | None = None
+    role: Ext[Annotated[str, documented(enum=list(ROLES))]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +117,6 @@ def parse_client(raw: bytes) -> ClientChange:
     """A ``POST`` or ``PUT`` body: ``name`` required, ``authorizedGrantType`` (when given)
     ``CLIENT-CREDENTIALS``; the description replaced (left out: none)."""
     body = decode_body(raw, OAuthClientRequest)
-    if body.name is None:
-        raise InvalidInput("name: required field is missing", field="name")
     grant = body.authorized_grant_type
     if grant is not None and grant.upper() != GRANT:
         raise InvalidInput(

@@ -75,7 +75,8 @@ class IdentifierBody(msgspec.Struct):
     """An identifier: ``type`` Cookie, Email, Phone or ExternalId."""
 
     type: Annotated[str, documented(enum=list(IDENTIFIER_TYPES))]
-    value: str
+    #: 1 to 255 characters once stripped (``normalise_identifier``).
+    value: Annotated[str, documented(maxLength=255, pattern=r"\S")]
 
 
 class ClaimBody(msgspec.Struct):
@@ -86,9 +87,11 @@ class ClaimBody(msgspec.Struct):
 
 
 class MergeBody(msgspec.Struct, rename="camel"):
-    """2 to 25 contact ids, and the fields the new canonical contact takes over theirs."""
+    """2 to 25 distinct contact ids, and the fields the new canonical contact takes over theirs."""
 
-    contact_ids: Annotated[list[str], documented(minItems=MERGE_MIN, maxItems=MERGE_MAX)]
+    contact_ids: Annotated[
+        list[str], documented(minItems=MERGE_MIN, maxItems=MERGE_MAX, uniqueItems=True)
+    ]
     value_override: ContactBody | None = None
 
 
@@ -233,6 +236,8 @@ async def identifiers(request: Request) -> Response:
         {200: ExternalContact},
         READ,
         body=IdentifierBody,
+        description="Beyond the schema: an `Email` value is an email address, a `Phone` one "
+        "a phone number (E.164, or with its country code).",
     )
 )
 async def identifier_lookup(request: Request) -> Response:
@@ -258,6 +263,8 @@ async def identifier_lookup(request: Request) -> Response:
 async def merge(request: Request) -> Response:
     svc = services(request)
     body = await _body(request, MergeBody)
+    if len(set(body.contact_ids)) != len(body.contact_ids):
+        raise InvalidInput("contactIds names a contact twice", field="contactIds")
     override = contact_fields(body.value_override) if body.value_override else ContactFields()
     result = await _command(
         request,

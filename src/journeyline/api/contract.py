@@ -37,10 +37,23 @@ Maybe: TypeAlias = T | UnsetType
 Date: TypeAlias = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
+#: A Struct's class attribute holding JSON Schema keywords for the whole object (``anyOf``
+#: with ``required``, ``dependentRequired``, ...): rules across its fields, which its decoder
+#: checks itself; ``api.openapi`` adds them to its component.
+SCHEMA_EXTRA = "__json_schema__"
+
+
 def documented(**schema: Any) -> msgspec.Meta:
     """A constraint the handler checks itself, with its own message (a 400 naming the field):
     stated in the schema only (``Annotated[str, documented(minLength=1)]``)."""
     return msgspec.Meta(extra_json_schema=schema)
+
+
+def any_case(*words: str) -> str:
+    """A pattern matching one of ``words`` (letters and ``-``) in any case (JSON Schema's
+    regexes have no ``(?i)``): for the fields a handler compares with ``.lower()``."""
+    spelled = ("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
+    return f"^({'|'.join(spelled)})$"
 
 
 #: An id a client gives (``core/ids.py``).
@@ -57,14 +70,15 @@ Auth = Literal["bearer", "deployment", "client", "write-key", "none"]
 @dataclass(frozen=True, slots=True)
 class Param:
     """A query (or header) parameter; ``type`` is any type msgspec can describe, with its
-    bounds (``Annotated[int, msgspec.Meta(ge=1, le=200)]``)."""
+    bounds (``Annotated[int, msgspec.Meta(ge=1, le=200)]``). A path parameter is a string
+    unless declared (``location="path"``) with the constraint its handler checks."""
 
     name: str
     type: Any
     description: str
     default: Any = None
     required: bool = False
-    location: Literal["query", "header"] = "query"
+    location: Literal["query", "header", "path"] = "query"
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,13 @@ def _bool_param(request: Request, name: str) -> bool | None:
     return raw.lower() == "true"
 
 
+#: What a body must be beyond what its schema says, by kind.
+BEYOND = {
+    "actionmap": " Beyond the schema: the segments, action template and flow it names are "
+    "stored ones, and `endDate` is after `startDate`."
+}
+
+
 def routes(kind: str) -> list[Route]:
     segment, decode = KINDS[kind]
     path = f"/api/v2/journey/{segment}"
@@ -171,7 +178,7 @@ def routes(kind: str) -> list[Route]:
             {200: shape},
             write,
             body=body_type,
-            description="400 naming the field at fault (a JSON path).",
+            description="400 naming the field at fault (a JSON path)." + BEYOND.get(kind, ""),
         ),
     )
     async def listing(request: Request) -> Response:

@@ -7,14 +7,14 @@ other answer carries a secret. What a receiver gets and how it verifies it: docs
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeAlias
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from journeyline.api.contract import PAGE_NUMBER, Operation, declare, page_size
+from journeyline.api.contract import PAGE_NUMBER, Name, Operation, declare, documented, page_size
 from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
@@ -30,6 +30,7 @@ from journeyline.api.shapes_entities import Flow as FlowShape
 from journeyline.api.wire import Json, compact
 from journeyline.clock import iso
 from journeyline.engine.flows import FlowChanges, FlowRegistry
+from journeyline.engine.targets import MAX_URL
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.flows import Delivery, Flow
 
@@ -38,20 +39,32 @@ PERMISSION = "flows:admin"
 MAX_BODY = 16 * 1024
 
 
-class FlowBody(msgspec.Struct):
-    """A flow's fields: ``name`` and ``url`` required but in a ``PATCH``."""
+#: A flow's URL as ``engine.targets.parse_url`` takes it (its address is checked there).
+FlowUrl: TypeAlias = Annotated[
+    str, documented(maxLength=MAX_URL, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s]+")
+]
+Description: TypeAlias = Annotated[str, documented(maxLength=1024)]
 
-    name: str | None = None
-    url: str | None = None
-    description: str | None = None
+
+class FlowChangesBody(msgspec.Struct):
+    """The fields a ``PATCH`` changes: each may be left out."""
+
+    name: Name | None = None
+    url: FlowUrl | None = None
+    description: Description | None = None
+
+
+class FlowBody(msgspec.Struct):
+    """A flow's fields (``POST``, ``PUT``): ``name`` and ``url`` required."""
+
+    name: Name
+    url: FlowUrl
+    description: Description | None = None
 
 
 def parse_flow(raw: bytes, *, partial: bool) -> FlowChanges:
     """A flow's fields from a body; ``partial`` (PATCH): each may be left out."""
-    body = decode_body(raw, FlowBody)
-    for required in ("name", "url"):
-        if getattr(body, required) is None and not partial:
-            raise InvalidInput(f"{required}: required field is missing", field=required)
+    body = decode_body(raw, FlowChangesBody) if partial else decode_body(raw, FlowBody)
     if body.name is not None and not 0 < len(body.name.strip()) <= 256:
         raise InvalidInput("name must be 1 to 256 characters", field="name")
     if body.description is not None and len(body.description) > 1024:
@@ -120,6 +133,10 @@ def registry(svc: Services) -> FlowRegistry:
 
 
 PAGE = (page_size(500), PAGE_NUMBER)
+PUBLIC_URL = (
+    "Beyond the schema: the URL's host is not, nor resolves to, a private, loopback or "
+    "other non-public address (unless `JOURNEYLINE_FLOWS_ALLOW_PRIVATE=true`)."
+)
 
 
 @declare(
@@ -138,6 +155,7 @@ PAGE = (page_size(500), PAGE_NUMBER)
         PERMISSION,
         body=FlowBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
 )
 async def flows(request: Request) -> Response:
@@ -164,8 +182,9 @@ async def flows(request: Request) -> Response:
         "Change the fields of a flow the body gives",
         {200: FlowShape},
         PERMISSION,
-        body=FlowBody,
+        body=FlowChangesBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
     Operation(
         "PUT",
@@ -174,6 +193,7 @@ async def flows(request: Request) -> Response:
         PERMISSION,
         body=FlowBody,
         extension=True,
+        description=PUBLIC_URL,
     ),
     Operation(
         "DELETE",

@@ -18,14 +18,14 @@ authenticated like ``webevents``: the deployment id, its allowed domains, CORS.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from journeyline.api.contract import Operation, Param, declare
+from journeyline.api.contract import Operation, Param, declare, documented
 from journeyline.api.errors import json_response
 from journeyline.api.services import (
     Services,
@@ -100,6 +100,12 @@ def pending_offers(svc: Services, cookie: str, deployment_id: str, url: str) -> 
         {200: DeploymentPing},
         auth="deployment",
         params=(
+            Param(
+                "customerCookieId",
+                Annotated[str, documented(format="uuid")],
+                "the visitor's cookie id",
+                location="path",
+            ),
             Param("dl", str, "the page's URL: without it, no actions"),
             Param("dt", str, "the page's title (not used)"),
         ),
@@ -129,11 +135,11 @@ async def ping(request: Request) -> Response:
 class ActionEventRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=False):
     """A Genesys ``ActionEventRequest`` (``id`` and ``selfUri`` are read-only: ignored)."""
 
-    session_id: str
-    action_id: str
+    session_id: Annotated[str, documented(minLength=1, maxLength=256)]
+    action_id: Annotated[str, documented(minLength=1, maxLength=256)]
     action_state: str
-    error_code: str | None = None
-    error_message: str | None = None
+    error_code: Annotated[str, documented(maxLength=MAX_ERROR_CHARS)] | None = None
+    error_message: Annotated[str, documented(maxLength=MAX_ERROR_CHARS)] | None = None
 
 
 def _parse_action_event(raw: bytes) -> ActionEventRequest:

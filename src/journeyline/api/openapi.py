@@ -5,8 +5,10 @@ declared on their handlers (``api.contract``), and the routes that publish it:
 The contract covers every route but the pages for people: ``/api/v2/*``, ``/oauth/token``,
 ``/health``, the Segment collector (``/v1/*``) and the tracker's scripts; the desktop
 (``/desktop/*``), the home page (``/``) and the demo shop (``/demo/*``) are left out. Schemas
-come from the declared types by ``msgspec.json.schema_components``; tags are the modules the
-handlers live in. Both documents are made once per app, public and cacheable (an ``ETag``).
+come from the declared types by ``msgspec.json.schema_components``, with the rules across a
+Struct's fields that its ``__json_schema__`` states (``api.contract.SCHEMA_EXTRA``); tags are
+the modules the handlers live in. Both documents are made once per app, public and cacheable
+(an ``ETag``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import importlib.metadata
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -24,7 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from journeyline.api.contract import EXTENSION, Content, Operation, declare, declared
+from journeyline.api.contract import (
+    EXTENSION,
+    SCHEMA_EXTRA,
+    Content,
+    Operation,
+    declare,
+    declared,
+)
 from journeyline.api.docs_page import CSP, render_page
 from journeyline.api.shapes import ErrorBody
 
@@ -103,6 +112,22 @@ def _any_object(t: Any) -> dict[str, Any]:
     raise NotImplementedError
 
 
+def _structs(types: Iterable[Any], seen: set[type]) -> Iterator[type]:
+    """Each Struct class ``types`` (``msgspec.inspect`` types) are made of, once."""
+    for t in types:
+        if isinstance(t, msgspec.inspect.StructType):
+            if t.cls in seen:
+                continue
+            seen.add(t.cls)
+            yield t.cls
+            yield from _structs((f.type for f in t.fields), seen)
+            continue
+        for name in t.__struct_fields__:
+            value = getattr(t, name)
+            parts = value if isinstance(value, tuple) else (value,)
+            yield from _structs((v for v in parts if isinstance(v, msgspec.inspect.Type)), seen)
+
+
 class _Schemas:
     """The JSON Schemas of every type the operations name, made together so that shared
     Structs become one component each. A tuple of types is any one of them (msgspec takes no
@@ -121,6 +146,10 @@ class _Schemas:
             self.types, schema_hook=_any_object, ref_template=REF
         )
         self.schemas = list(schemas)
+        for cls in _structs(msgspec.inspect.multi_type_info(self.types), set()):
+            extra = getattr(cls, SCHEMA_EXTRA, None)
+            if extra is not None:
+                self.components[cls.__name__].setdefault("allOf", []).append(extra)
 
     def of(self, t: Any) -> dict[str, Any]:
         if isinstance(t, tuple):
@@ -166,9 +195,13 @@ def _security(op: Operation) -> list[dict[str, list[str]]]:
 
 
 def _parameters(route: Route, op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
+    declared = {p.name for p in op.params if p.location == "path"}
+    if declared - set(route.param_convertors):
+        raise ValueError(f"{op.method} {route.path}: {declared} are not all in the path")
     found: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in route.param_convertors
+        if name not in declared
     ]
     for param in op.params:
         schema = dict(schemas.of(param.type))
@@ -178,7 +211,7 @@ def _parameters(route: Route, op: Operation, schemas: _Schemas) -> list[dict[str
             {
                 "name": param.name,
                 "in": param.location,
-                "required": param.required,
+                "required": param.required or param.location == "path",
                 "description": param.description,
                 "schema": schema,
             }

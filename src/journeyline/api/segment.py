@@ -44,7 +44,6 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -53,6 +52,7 @@ from journeyline.api.contract import Operation, Param, declare
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.services import Services, read_body, services
 from journeyline.api.shapes_entities import CollectorError, CollectorResult
+from journeyline.api.shapes_segment import CALL_BODIES, SegmentBatch
 from journeyline.api.web import check_origin, cors_headers, intake_context, note_refusals
 from journeyline.ingest import segment
 from journeyline.ingest.genesys_web import AcceptedWeb
@@ -173,15 +173,6 @@ async def _collect(request: Request, call: str | None) -> Response:
     return json_response({"success": False, "results": results}, 200, headers)
 
 
-class SegmentBatch(msgspec.Struct, rename="camel"):
-    """A Segment ``batch`` call: its messages, and what they share."""
-
-    batch: list[dict[str, Any]]
-    context: dict[str, Any] | None = None
-    sent_at: str | None = None
-    write_key: str | None = None
-
-
 ENCODING = Param(
     "Content-Encoding", Literal["gzip", "identity"], "a gzip body is accepted", location="header"
 )
@@ -200,7 +191,9 @@ def _operations(call: str, body: Any) -> tuple[Operation, Operation]:
             extension=True,
             description="Any Content-Type is read as JSON. 200 when something was kept "
             "(`results` when some message was rejected), 400 when nothing was; a body over "
-            f"{limit} bytes is a 413.",
+            f"{limit} bytes is a 413. Beyond the schema: a message's time at most an hour old "
+            "and five minutes ahead of the server's clock, an `identify`'s email and phone "
+            "traits real ones, no NUL in any string.",
         ),
         Operation(
             "OPTIONS",
@@ -218,7 +211,7 @@ async def post_batch(request: Request) -> Response:
 
 
 def _single(call: str) -> Callable[[Request], Awaitable[Response]]:
-    @declare(*_operations(call, dict[str, Any]))
+    @declare(*_operations(call, CALL_BODIES[call]))
     async def post_call(request: Request) -> Response:
         return await _collect(request, call)
 

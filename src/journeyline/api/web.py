@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from starlette.requests import Request
@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from journeyline.api import wire_web
 from journeyline.api.auth import ROLES
-from journeyline.api.contract import Ext, GivenId, Name, Operation, declare
+from journeyline.api.contract import Ext, GivenId, Name, Operation, declare, documented
 from journeyline.api.errors import error_body, json_response
 from journeyline.api.proxies import client_ip
 from journeyline.api.services import Services, caller, deployment_of, read_body, services
@@ -169,7 +169,10 @@ async def _intake(request: Request, app: bool) -> Response:
 
 
 def _event_operation(summary: str, body: type[Any]) -> Operation:
-    description = f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413."
+    description = (
+        f"{BROWSER} A body over {MAX_EVENT_BYTES} bytes is a 413. Beyond the schema: "
+        "`createdDate` at most an hour old and five minutes ahead of the server's clock."
+    )
     return Operation(
         "POST",
         summary,
@@ -217,13 +220,18 @@ async def preflight(request: Request) -> Response:
 # -- deployments -----------------------------------------------------------------------------
 
 
+#: An allowed domain as ``parse_deployment`` takes it: ``example.com`` or ``*.example.com``,
+#: with no ``/``, ``:`` or space.
+DOMAIN = r"^(?!(\*\.)?$)[^/: ]*$"
+
+
 class DeploymentBody(msgspec.Struct, rename="camel"):
     """A Genesys ``WebDeployment``'s fields that can be written; ``collectIpAddresses``,
     ``identifySigning`` and ``id`` (given only when it is created) are ours."""
 
     name: Name
     description: str | None = None
-    allowed_domains: list[str] = []
+    allowed_domains: list[Annotated[str, documented(pattern=DOMAIN)]] = []
     allow_all_domains: bool = False
     collect_ip_addresses: Ext[bool] = True
     #: None: ``off`` for a new deployment; a change that leaves it out keeps what it was, so

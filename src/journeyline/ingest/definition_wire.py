@@ -12,10 +12,23 @@ publish are ours, documented in docs/definitions.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 
+from journeyline.ingest.definition_schema import (
+    ACTION,
+    ACTIVATION,
+    CONTEXT_PATTERN,
+    EVENT_CONDITION,
+    HTTP_URL,
+    JOURNEY_PATTERN,
+    SOME_PATTERN,
+    SOME_TRIGGER,
+    VALUES_FIT_OPERATOR,
+    Schema,
+    present,
+)
 from journeyline.model.definitions import (
     ActivationType,
     AttributeType,
@@ -34,7 +47,9 @@ from journeyline.model.definitions import (
 )
 
 #: ``displayName`` / ``name`` of a definition (not blank either: checked after conversion).
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=255, extra_json_schema={"pattern": r"\S"})
+]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -47,10 +62,17 @@ Values = Annotated[list[CriterionValue], msgspec.Meta(min_length=1, max_length=1
 Count = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Patterns = 20
 Criteria = 20
+#: An absolute http(s) URL (checked after conversion).
+HttpUrl = Annotated[str, msgspec.Meta(max_length=4096, extra_json_schema={"pattern": HTTP_URL})]
+#: A date: RFC 3339 as the schema says (Genesys writes ``Z``); a date without a time zone is
+#: taken as UTC too (``definitions._ms``).
+Date = Annotated[datetime, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 
 
 class CriteriaBody(msgspec.Struct, rename="camel"):
     """``Criteria`` / ``EntityTypeCriteria``."""
+
+    __json_schema__: ClassVar[Schema] = VALUES_FIT_OPERATOR
 
     key: Key
     values: Values
@@ -60,6 +82,8 @@ class CriteriaBody(msgspec.Struct, rename="camel"):
 
 
 class ContextPatternBody(msgspec.Struct):
+    __json_schema__: ClassVar[Schema] = CONTEXT_PATTERN
+
     criteria: Annotated[list[CriteriaBody], msgspec.Meta(min_length=1, max_length=Criteria)]
 
 
@@ -68,6 +92,8 @@ class ContextBody(msgspec.Struct):
 
 
 class JourneyPatternBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = JOURNEY_PATTERN
+
     count: Count
     stream_type: StreamType
     session_type: Short
@@ -89,6 +115,10 @@ class SegmentBody(msgspec.Struct, rename="camel"):
     """``JourneySegmentRequest``; ``scope`` is our extension of it (Genesys shows it only on
     ``JourneySegment``)."""
 
+    __json_schema__: ClassVar[Schema] = {
+        "anyOf": [*SOME_PATTERN, present("externalSegment", {"type": "object"})]
+    }
+
     display_name: Name
     is_active: bool = True
     description: Text | None = None
@@ -109,6 +139,8 @@ class AssociatedValueFieldBody(msgspec.Struct, rename="camel"):
 class OutcomeBody(msgspec.Struct, rename="camel"):
     """``OutcomeRequest``."""
 
+    __json_schema__: ClassVar[Schema] = {"anyOf": SOME_PATTERN}
+
     display_name: Name
     is_active: bool = True
     description: Text | None = None
@@ -119,6 +151,8 @@ class OutcomeBody(msgspec.Struct, rename="camel"):
 
 
 class EventConditionBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = EVENT_CONDITION
+
     key: Key
     values: Values
     stream_type: StreamType
@@ -128,11 +162,15 @@ class EventConditionBody(msgspec.Struct, rename="camel"):
 
 
 class UrlConditionBody(msgspec.Struct):
+    __json_schema__: ClassVar[Schema] = VALUES_FIT_OPERATOR
+
     values: Values
     operator: Operator = "equal"
 
 
 class ActivationBody(msgspec.Struct, rename="camel"):
+    __json_schema__: ClassVar[Schema] = ACTIVATION
+
     type: ActivationType
     delay_in_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
 
@@ -171,6 +209,8 @@ class OpenActionFieldsBody(msgspec.Struct, rename="camel"):
 class ActionBody(msgspec.Struct, rename="camel"):
     """``ActionMapAction``."""
 
+    __json_schema__: ClassVar[Schema] = ACTION
+
     media_type: MediaType
     action_template: RefBody | None = None
     architect_flow_fields: ArchitectFlowFieldsBody | None = None
@@ -186,10 +226,15 @@ class ScheduleGroupsBody(msgspec.Struct, rename="camel"):
 class ActionMapBody(msgspec.Struct, rename="camel"):
     """``ActionMap`` (the request and the response share the model)."""
 
+    __json_schema__: ClassVar[Schema] = SOME_TRIGGER
+
     display_name: Name
     action: ActionBody
     is_active: bool = True
-    trigger_with_segments: Annotated[list[str], msgspec.Meta(max_length=100)] = []
+    trigger_with_segments: Annotated[
+        list[Annotated[str, msgspec.Meta(extra_json_schema={"pattern": r"\S"})]],
+        msgspec.Meta(max_length=100),
+    ] = []
     trigger_with_event_conditions: Annotated[
         list[EventConditionBody], msgspec.Meta(max_length=Criteria)
     ] = []
@@ -198,13 +243,13 @@ class ActionMapBody(msgspec.Struct, rename="camel"):
     weight: Annotated[int, msgspec.Meta(ge=1, le=100)] = 2
     action_map_schedule_groups: ScheduleGroupsBody | None = None
     ignore_frequency_cap: bool = False
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
 
 
 class CallToActionBody(msgspec.Struct):
     text: Short | None = None
-    url: Text | None = None
+    url: HttpUrl | None = None
     target: Target | None = None
 
 
@@ -224,9 +269,17 @@ class StyleBody(msgspec.Struct, rename="camel", omit_defaults=True):
 
 
 class ContentOfferBody(msgspec.Struct, rename="camel"):
+    """``imageUrl`` unless ``layoutMode`` is ``TextOnly``."""
+
+    __json_schema__: ClassVar[Schema] = {
+        "anyOf": [
+            {"properties": {"layoutMode": {"const": "TextOnly"}}},
+            present("imageUrl", {"type": "string"}),
+        ]
+    }
     display_mode: DisplayMode
     layout_mode: LayoutMode
-    image_url: Text | None = None
+    image_url: HttpUrl | None = None
     image_alt_text: Text | None = None
     title: Text | None = None
     headline: Text | None = None
@@ -236,7 +289,14 @@ class ContentOfferBody(msgspec.Struct, rename="camel"):
 
 
 class ActionTemplateBody(msgspec.Struct, rename="camel"):
-    """``ActionTemplate``."""
+    """``ActionTemplate``: ``contentOffer`` for the ``contentOffer`` media type."""
+
+    __json_schema__: ClassVar[Schema] = {
+        "anyOf": [
+            {"properties": {"mediaType": {"not": {"const": "contentOffer"}}}},
+            present("contentOffer", {"type": "object"}),
+        ]
+    }
 
     name: Name
     media_type: MediaType

@@ -29,6 +29,12 @@ from journeyline.ingest.definition_encode import (
     encode_outcome,
     encode_segment,
 )
+from journeyline.ingest.definition_schema import (
+    AFFIX_OPERATORS,
+    CONVERSATION_EVENTS,
+    NUMBER,
+    SESSION_TYPES,
+)
 from journeyline.ingest.definition_wire import (
     ActionBody,
     ActionMapBody,
@@ -80,16 +86,7 @@ __all__ = [
 B = TypeVar("B", bound=msgspec.Struct)
 
 #: The session type each stream's events have (``Custom`` sessions name their own).
-SESSION_TYPES: Mapping[StreamType, str] = {
-    "Web": "web",
-    "App": "app",
-    "Conversation": "conversation",
-}
-CONVERSATION_EVENTS = frozenset({"routed", "connected", "ended"})
 READ_ONLY = ("id", "selfUri", "createdDate", "modifiedDate", "version")
-_AFFIX_OPERATORS = frozenset(
-    {"containsAll", "containsAny", "notContainsAll", "notContainsAny", "startsWith", "endsWith"}
-)
 
 
 def _fail(field: str, message: str) -> InvalidInput:
@@ -158,12 +155,12 @@ def _values(operator: str, values: list[str], field: str) -> tuple[str, ...]:
     for i, value in enumerate(values):
         if operator in NUMERIC_OPERATORS and _number(value) is None:
             raise _fail(f"{field}[{i}]", f"{operator} needs a number, got {value!r}")
-        if operator in _AFFIX_OPERATORS and value == "":
+        if operator in AFFIX_OPERATORS and value == "":
             raise _fail(f"{field}[{i}]", f"{operator} needs a non-empty value")
     return tuple(values)
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(NUMBER)
 
 
 def _number(text: str) -> float | None:

@@ -45,7 +45,13 @@ DATA_TYPES: dict[str, type | tuple[type, ...]] = {
 Short = Annotated[str, msgspec.Meta(max_length=255)]
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 Url = Annotated[str, msgspec.Meta(max_length=4096)]
+#: A page's URL as ``enrich.parse_page`` takes it: absolute http(s), with a host.
+PAGE_URL = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://([^/?#@]*@)?[^/?#@:\[\]\s]"
+PageUrl = Annotated[str, msgspec.Meta(max_length=4096, extra_json_schema={"pattern": PAGE_URL})]
 Size = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+#: Checked by ``_check_common`` with its own message; the schema says so too.
+CookieId = Annotated[str, msgspec.Meta(max_length=255, extra_json_schema={"format": "uuid"})]
+EventName = Annotated[str, msgspec.Meta(extra_json_schema={"pattern": EVENT_NAME.pattern})]
 
 
 class EventAttribute(msgspec.Struct, rename="camel"):
@@ -54,7 +60,7 @@ class EventAttribute(msgspec.Struct, rename="camel"):
 
 
 class EventPage(msgspec.Struct):
-    url: Url
+    url: PageUrl
     title: Text | None = None
     keywords: Text | None = None
     lang: Short | None = None
@@ -86,9 +92,9 @@ class EventApp(msgspec.Struct, rename="camel"):
 
 
 class _Common(msgspec.Struct, rename="camel"):
-    customer_cookie_id: Short
-    event_name: Short
-    created_date: datetime
+    customer_cookie_id: CookieId
+    event_name: EventName
+    created_date: Annotated[datetime, msgspec.Meta(tz=True)]
     search_query: Text | None = None
     referrer_url: Url | None = None
     attributes: dict[Short, EventAttribute] | None = None
@@ -188,12 +194,10 @@ def _check_common(request: _Common, now_ms: int) -> int:
             uuid.UUID(cookie)
         except ValueError as exc:
             raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
-    if not EVENT_NAME.match(request.event_name):
+    if not EVENT_NAME.fullmatch(request.event_name):
         raise InvalidInput(
             "eventName may hold only letters, digits and underscores", field="eventName"
         )
-    if request.created_date.tzinfo is None:
-        raise InvalidInput("createdDate needs a time zone (UTC: 'Z')", field="createdDate")
     created_ms = int(request.created_date.timestamp() * 1000)
     if created_ms < now_ms - MAX_AGE_MS:
         raise InvalidInput(
