@@ -42,9 +42,9 @@ async def enforce(request: Request, op: Operation) -> None:
     svc = services(request)
     if op.auth == "bearer":
         assert op.permission is not None  # api.openapi refuses a bearer op without one
-        request.state.principal = svc.auth.require(request, op.permission)
+        request.state.principal = await svc.auth.require(request, op.permission)
     elif op.auth == "deployment":
-        request.state.deployment = browser_deployment(svc, request)
+        request.state.deployment = await browser_deployment(svc, request)
 
 
 def _by_method(route: Route, operations: Sequence[Operation]) -> dict[str, Operation]:

@@ -39,7 +39,7 @@ from journeyline.api.web import (
 from journeyline.core.offers import WEB_OFFERS, servable
 from journeyline.model.commands import RecordActionEvent
 from journeyline.model.errors import InvalidInput
-from journeyline.store.base import JourneyAction
+from journeyline.store.base import JourneyAction, Store
 
 MAX_ACTION_EVENT_BYTES = 8 * 1024
 MAX_ERROR_CHARS = 4096
@@ -61,10 +61,11 @@ def deployment_web_action(action: JourneyAction, doc: dict[str, Any], cookie: st
     return {k: v for k, v in found.items() if v is not None}
 
 
-def pending_offers(svc: Services, cookie: str, deployment_id: str, url: str) -> list[Any]:
+def pending_offers(
+    store: Store, svc: Services, cookie: str, deployment_id: str, url: str
+) -> list[Any]:
     """The visitor's web offers the ping serves on ``url`` now (see the module docstring)."""
     now = svc.clock()
-    store = svc.store
     found = store.customer_actions(
         cookie,
         session_type="web",
@@ -114,7 +115,7 @@ async def ping(request: Request) -> Response:
     except BROWSER_ERRORS as exc:
         return browser_error(exc, headers)
     url = request.query_params.get("dl")
-    actions = pending_offers(svc, cookie, deployment.id, url) if url else []
+    actions = await svc.read(pending_offers, svc, cookie, deployment.id, url) if url else []
     body = {"pollIntervalMilliseconds": POLL_INTERVAL_MS, "actions": actions}
     return json_response(body, 200, headers)
 
