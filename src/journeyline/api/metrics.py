@@ -17,7 +17,7 @@ apart). ``GET /metrics`` shows them (``api.ops``).
     journeyline_dead_letters                    flow deliveries given up on
 
 The last three are read at each scrape (:class:`StateCollector`): the lag from the dispatcher,
-the outbox through the request loop's store. Every label value comes from a closed set: the
+the outbox through a store of the reads' pool. Every label value comes from a closed set: the
 intakes, the outcomes, route templates (never a request's own path), HTTP methods, the
 subscribers' names and partition numbers. No identifier or personal data reaches a label.
 """

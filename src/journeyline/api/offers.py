@@ -6,7 +6,7 @@ Genesys ``DeploymentPing``: ``pollIntervalMilliseconds`` and, when the ping name
 offers as ``DeploymentWebAction``: the ``contentOffer`` and ``webMessagingOffer`` actions still
 ``qualified`` on the cookie's web sessions of this deployment that are active (an event within
 the web session timeout), that are due, and whose action map's ``pageUrlConditions`` hold of
-``dl`` (``core.offers.servable``). It is a read of the request loop's connection: no writer.
+``dl`` (``core.offers.servable``). It is a read (``svc.read``, off the loop): no writer.
 
 ``POST /api/v2/journey/deployments/{deploymentId}/actionevent`` takes a Genesys
 ``ActionEventRequest`` ``{sessionId, actionId, actionState, errorCode, errorMessage}`` and
