@@ -49,6 +49,9 @@ ROLES = ("all", "api", "worker")
 class Settings:
     #: Where the event log and projections live (``JOURNEYLINE_STORE``).
     store_url: str = DEFAULT_STORE
+    #: Connections of the API's reads, each used by one request at a time off the event loop
+    #: (``JOURNEYLINE_STORE_POOL``; ``api/reader.py``). The writer has its own besides.
+    store_pool: int = 4
     #: What ``serve`` runs (``JOURNEYLINE_ROLE``): ``all`` (one process, the default), or in
     #: scale-out mode an ``api`` node or a ``worker`` (``journeyline.scale``).
     role: str = "all"
@@ -151,6 +154,7 @@ class Settings:
                 field="web_session_timeout_seconds",
             )
         for name, variable, low, high in (
+            ("store_pool", "JOURNEYLINE_STORE_POOL", 1, 200),
             ("flows_timeout_ms", "JOURNEYLINE_FLOWS_TIMEOUT_MS", 1, 300_000),
             ("flows_retry_base_ms", "JOURNEYLINE_FLOWS_RETRY_BASE_MS", 1, 3_600_000),
             ("flows_max_attempts", "JOURNEYLINE_FLOWS_MAX_ATTEMPTS", 1, 100),
@@ -215,6 +219,7 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "store_url": os.environ.get("JOURNEYLINE_STORE") or DEFAULT_STORE,
+            "store_pool": _int("JOURNEYLINE_STORE_POOL", cls.store_pool),
             "role": os.environ.get("JOURNEYLINE_ROLE") or cls.role,
             "nats_url": os.environ.get("JOURNEYLINE_NATS") or cls.nats_url,
             "nats_stream": os.environ.get("JOURNEYLINE_NATS_STREAM") or cls.nats_stream,

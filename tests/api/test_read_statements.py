@@ -2,8 +2,8 @@
 listing of a contact's sessions and the desktop's person page load each kind of thing their
 sessions show (links, contacts, segments, outcomes, identifiers, directory names) with one
 ``IN (...)`` query for the page (``engine.reads``), not a few queries per session — on
-PostgreSQL each statement is a network round trip. Counted at the store's connection of the
-request loop (the real database answers every statement)."""
+PostgreSQL each statement is a network round trip. Counted at the connection of each store the
+reads' pool lends (the real database answers every statement)."""
 
 from __future__ import annotations
 
@@ -49,15 +49,38 @@ class Counting:
         return self.db.executemany(sql, parameters)
 
 
+class CountingPool:
+    """The reads' pool, each store it lends counting into ``statements``."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.size = pool.size
+        self.statements: list[str] = []
+
+    @contextmanager
+    def borrow(self) -> Iterator[Any]:
+        with self.pool.borrow() as store:
+            counter = Counting(store._db)
+            counter.statements = self.statements
+            store._db = counter
+            try:
+                yield store
+            finally:
+                store._db = counter.db
+
+    def close(self) -> None:
+        self.pool.close()
+
+
 @contextmanager
 def counted(api: Api) -> Iterator[list[str]]:
-    store = api.client.app.state.services.store  # type: ignore[attr-defined]
-    counter = Counting(store._db)
-    store._db = counter
+    reader = api.client.app.state.services.read  # type: ignore[attr-defined]
+    counting = CountingPool(reader.pool)
+    reader.pool = counting
     try:
-        yield counter.statements
+        yield counting.statements
     finally:
-        store._db = counter.db
+        reader.pool = counting.pool
 
 
 def caller_with(api: Api, sessions: int, first: int = 0) -> str:

@@ -1,4 +1,5 @@
-"""``create_app(settings)``: the ASGI application. Stores and the writer open in the lifespan."""
+"""``create_app(settings)``: the ASGI application. The store (the writer's connection, the
+reads' pool) and the writer open in the lifespan."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from journeyline.api.openapi import DOCS_ROUTES
 from journeyline.api.ops import OPS_ROUTES, readiness_checks
 from journeyline.api.proxies import proxy_middleware
 from journeyline.api.ratelimit import RateLimits
+from journeyline.api.reader import Reader
 from journeyline.api.segment import SEGMENT_ROUTES
 from journeyline.api.services import Services
 from journeyline.api.shapes_entities import Health
@@ -51,6 +53,7 @@ from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.store import open_store
+from journeyline.store.base import open_pool
 
 
 @declare(Operation("GET", "Whether the server is up", {200: Health}, auth="none", extension=True))
@@ -58,15 +61,15 @@ async def health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
-def desktop_role(request: Request) -> str:
+async def desktop_role(request: Request) -> str:
     """Who reads the desktop's live feed: a signed-in desktop user (the session cookie), or an
     OAuth bearer token, whose role has the feed's permission."""
     services: Services = request.app.state.services
-    signed = services.accounts.user_for(request) if services.accounts is not None else None
+    signed = await services.accounts.user_for(request) if services.accounts is not None else None
     if signed is not None:
         require(signed, FEED_PERMISSION)
         return str(signed.role)
-    return services.auth.require(request, FEED_PERMISSION).role
+    return (await services.auth.require(request, FEED_PERMISSION)).role
 
 
 def create_app(
@@ -77,15 +80,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        write_store = open_store(settings.store_url)
-        read_store = open_store(settings.store_url)
+        write_store = open_store(settings.store_url)  # the writer's; it migrates the store
+        pool = open_pool(settings.store_url, settings.store_pool)  # the reads' (api/reader.py)
+        read = Reader(pool)
         engine = Engine.from_settings(write_store, settings, clock)
         dispatcher = Dispatcher(lambda: open_store(settings.store_url))
         writer = Writer.from_settings(
             engine, settings, dispatcher, on_apply=metrics.apply_seconds.observe
         )
         limits = RateLimits.from_settings(settings, clock)
-        auth = Authenticator(read_store, clock, settings.token_ttl_seconds, writer.call, limits)
+        auth = Authenticator(read, clock, settings.token_ttl_seconds, writer.call, limits)
         geo = GeoLookup(settings.geoip_db)
         deliveries = None  # an API node posts no flow: one of the workers does
         if settings.role != "api":
@@ -95,11 +99,11 @@ def create_app(
             dispatcher.subscribe("flows", deliveries.on_commit)  # a commit may queue some
             deliveries.start()
         live = Feed(dispatcher, lambda: open_store(settings.store_url), feed)
-        accounts = await Accounts.start(settings, read_store, clock, writer)
+        accounts = await Accounts.start(settings, read, clock, writer)
         app.state.services = Services(
             settings,
             clock,
-            read_store,
+            read,
             writer,
             auth,
             geo,
@@ -108,7 +112,7 @@ def create_app(
             accounts=accounts,
             feed=live,
             metrics=metrics,
-            checks=readiness_checks(read_store, writer),
+            checks=readiness_checks(read, writer),
             limits=limits,
         )
         node = None
@@ -120,7 +124,7 @@ def create_app(
             )
             app.state.services.intake = node.intake
             app.state.services.checks["nats"] = node.ready
-        metrics.watch(read_store, dispatcher)
+        metrics.watch(pool, dispatcher)
         try:
             yield
         finally:
@@ -134,7 +138,7 @@ def create_app(
             dispatcher.close()
             geo.close()
             write_store.close()
-            read_store.close()
+            pool.close()
 
     @declare(TOKEN_OPERATION)
     async def token(request: Request) -> Response:

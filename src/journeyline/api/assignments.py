@@ -41,6 +41,7 @@ from journeyline.engine import queries
 from journeyline.engine.assignments import held
 from journeyline.model.commands import AssignSegments
 from journeyline.model.errors import InvalidInput
+from journeyline.store.base import Store
 
 ROUTE = "/api/v2/externalcontacts/contacts/{contactId}/journey/segments"
 
@@ -94,10 +95,11 @@ async def contact_segments(request: Request) -> Response:
     if request.method == "POST":
         principal = caller(request)
         body = decode_body(await read_body(request, 64 * 1024), UpdateSegmentAssignmentRequest)
-        queries.live_contact(svc.store, contact_id, svc.clock())
+        now = svc.clock()
+        await svc.read(queries.live_contact, contact_id, now)
         command = AssignSegments(
             actor=principal.client_id,
-            at_ms=svc.clock(),
+            at_ms=now,
             contact_id=contact_id,
             assign=tuple(s.id for s in (body.assign.segments if body.assign else [])),
             unassign=tuple(s.id for s in (body.unassign.segments if body.unassign else [])),
@@ -115,19 +117,26 @@ async def contact_segments(request: Request) -> Response:
         )
     limit = int_param(request, "limit", 25, low=1, high=500)
     include_merged = _flag(request, "includeMerged")
-    now = svc.clock()
-    queries.live_contact(svc.store, contact_id, now)
-    ids = queries.journey_contact_ids(svc.store, contact_id, include_merged=include_merged)
+    entities = await svc.read(_assignments, contact_id, svc.clock(), include_merged, limit)
+    return json_response({"entities": entities})
+
+
+def _assignments(
+    store: Store, contact_id: str, now: int, include_merged: bool, limit: int
+) -> list[Json]:
+    """The segments a live contact (and its merge set) holds now, at most ``limit``."""
+    queries.live_contact(store, contact_id, now)
+    ids = queries.journey_contact_ids(store, contact_id, include_merged=include_merged)
     entities: list[Json] = []
-    for a in svc.store.assignments_of(contact_ids=ids):
+    for a in store.assignments_of(contact_ids=ids):
         if not held(a, now):
             continue
         session: Json | None = None
         if a.scope == a.session_id:  # a session segment: the session it holds for
             session = {"id": a.session_id, "selfUri": session_uri(a.session_id)}
-            if svc.store.get_session(a.session_id) is not None:
+            if store.get_session(a.session_id) is not None:
                 session["type"] = "conversation"
-            elif (web := svc.store.web_session_get(a.session_id)) is not None:
+            elif (web := store.web_session_get(a.session_id)) is not None:
                 session["type"] = web.type
         entities.append(
             compact(
@@ -150,7 +159,7 @@ async def contact_segments(request: Request) -> Response:
         )
         if len(entities) == limit:
             break
-    return json_response({"entities": entities})
+    return entities
 
 
 ASSIGNMENT_ROUTES = [Route(ROUTE, contact_segments, methods=["GET", "POST"])]

@@ -38,6 +38,7 @@ from journeyline.api.bodies import read_body
 from journeyline.api.contract import Operation
 from journeyline.api.errors import json_response
 from journeyline.api.ratelimit import RateLimits
+from journeyline.api.reader import Read
 from journeyline.api.shapes import OAuthError
 from journeyline.api.shapes_entities import Token, TokenRequest
 from journeyline.clock import Clock
@@ -164,7 +165,7 @@ class Principal:
 class Authenticator:
     def __init__(
         self,
-        store: Store,
+        read: Read,
         clock: Clock,
         token_ttl_seconds: int,
         write: Write,
@@ -173,11 +174,11 @@ class Authenticator:
         cache_size: int = TOKEN_CACHE_SIZE,
         cache_seconds: float = TOKEN_CACHE_SECONDS,
     ) -> None:
-        """``store`` is read on the request loop; ``write`` runs a write on the writer. The
-        cache's entries age by ``clock``."""
+        """``read`` reads the store off the loop (``api/reader.py``); ``write`` runs a write on
+        the writer. The cache's entries age by ``clock``."""
         self.write = write
         self.limits = limits
-        self.store = store
+        self.read = read
         self.clock = clock
         self.ttl_ms = token_ttl_seconds * 1000
         self._cache: TTLCache[str, Principal] = TTLCache(
@@ -190,7 +191,7 @@ class Authenticator:
         self._cache.expire()
         return len(self._cache)
 
-    def _basic(self, request: Request) -> OAuthClient:
+    async def _basic(self, request: Request) -> OAuthClient:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "basic" or not value:
@@ -199,7 +200,7 @@ class Authenticator:
             client_id, _, client_secret = base64.b64decode(value).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise Unauthorized("malformed Basic credentials") from exc
-        client = self.store.client_get(client_id)
+        client = await self.read(lambda store: store.client_get(client_id))
         if client is None or not hmac.compare_digest(client.secret_hash, digest(client_secret)):
             raise Unauthorized("invalid client credentials")
         return client
@@ -219,7 +220,7 @@ class Authenticator:
                 {"error": "unsupported_grant_type", "description": "use client_credentials"}, 400
             )
         try:
-            client = self._basic(request)
+            client = await self._basic(request)
         except Unauthorized as exc:
             self.limits.token_failures.spend(address)
             return json_response({"error": "invalid_client", "description": exc.message}, 401)
@@ -253,7 +254,7 @@ class Authenticator:
             {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_ms // 1000}
         )
 
-    def authenticate(self, request: Request) -> tuple[str, Principal]:
+    async def authenticate(self, request: Request) -> tuple[str, Principal]:
         """The bearer token's hash and who it is: a 401 for no token, an unknown, expired or
         revoked one, or one of a disabled client. Counts the request for its client."""
         header = request.headers.get("authorization", "")
@@ -263,7 +264,7 @@ class Authenticator:
         key = digest(token)
         principal = self._cache.get(key)
         if principal is None:
-            found = self.store.token_get(key)
+            found = await self.read(lambda store: store.token_get(key))
             if found is None:
                 raise Unauthorized("the bearer token is not valid")
             client, expires = found
@@ -279,8 +280,8 @@ class Authenticator:
             self.limits.client.hit(principal.client_id)
         return key, principal
 
-    def require(self, request: Request, permission: str) -> Principal:
-        _, principal = self.authenticate(request)
+    async def require(self, request: Request, permission: str) -> Principal:
+        _, principal = await self.authenticate(request)
         if permission not in ROLES.get(principal.role, frozenset()):
             raise Forbidden(f"role '{principal.role}' lacks the permission '{permission}'")
         return principal
@@ -288,7 +289,7 @@ class Authenticator:
     async def revoke(self, request: Request) -> Principal:
         """Revoke the bearer token of the request (``DELETE /api/v2/tokens/me``): refused
         from the next request on."""
-        key, principal = self.authenticate(request)
+        key, principal = await self.authenticate(request)
         self._cache.pop(key, None)
         await self.write(lambda store: store.token_delete(key))
         self._cache.pop(key, None)  # what a request read meanwhile

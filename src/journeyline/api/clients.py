@@ -233,7 +233,7 @@ async def clients(request: Request) -> Response:
         client, secret = await svc.writer.call(lambda store: create_from(store, change, now))
         return _doc(svc, client, secret)
     size, number = page_params(request)
-    found = svc.store.clients()
+    found = await svc.read(lambda store: store.clients())
     ttl = svc.settings.token_ttl_seconds
     entities = [client_doc(c, ttl) for c in found[(number - 1) * size : number * size]]
     return json_response(compact(page_listing(BASE, entities, len(found), size, number)))
@@ -262,7 +262,7 @@ async def client(request: Request) -> Response:
     svc = services(request)
     client_id = request.path_params["clientId"]
     if request.method == "GET":
-        return _doc(svc, _found(svc.store, client_id))
+        return _doc(svc, await svc.read(_found, client_id))
     if request.method == "DELETE":
         await svc.auth.change_client(client_id, lambda store: delete_client(store, client_id))
         return Response(status_code=204)

@@ -6,7 +6,7 @@ by ``journeyline rebuild``, serialised with the event intake, and audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -39,8 +39,9 @@ from journeyline.ids import new_id
 from journeyline.ingest.identifiers import normalise_email, normalise_identifier, normalise_phone
 from journeyline.model import commands
 from journeyline.model.commands import ContactFields
-from journeyline.model.contact import IDENTIFIER_TYPES, Contact
+from journeyline.model.contact import IDENTIFIER_TYPES, Contact, Identifier
 from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.store.base import Store
 
 BASE = "/api/v2/externalcontacts"
 #: Creating, changing and deleting contacts (supervisors and admins); verifying, claiming and
@@ -121,12 +122,18 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def _contact_json(svc: Services, contact: Contact) -> Json:
-    return wire_web.contact(contact, members=queries.merge_members(svc.store, contact))
+def _contact_json(store: Store, contact: Contact) -> Json:
+    return wire_web.contact(contact, members=queries.merge_members(store, contact))
 
 
-def _live(svc: Services, contact_id: str) -> Contact:
-    return queries.live_contact(svc.store, contact_id, svc.clock())
+def _contact_docs(store: Store, contact_ids: Sequence[str], now_ms: int) -> list[Json]:
+    """The live contacts' docs (NotFound for one that is not)."""
+    return [_contact_json(store, queries.live_contact(store, i, now_ms)) for i in contact_ids]
+
+
+async def _contact_doc(svc: Services, contact_id: str) -> Json:
+    [doc] = await svc.read(_contact_docs, [contact_id], svc.clock())
+    return doc
 
 
 async def _body(request: Request, model: type[Any]) -> Any:
@@ -165,12 +172,18 @@ async def contacts(request: Request) -> Response:
         result = await _command(
             request, commands.CreateContact, id=new_id(), fields=contact_fields(body)
         )
-        return json_response(_contact_json(svc, _live(svc, result["id"])))
+        return json_response(await _contact_doc(svc, result["id"]))
     size, number = page_params(request, high=200)
-    found, total = svc.store.contacts_page(page_number=number, page_size=size, now_ms=svc.clock())
+    now = svc.clock()
+
+    def page(store: Store) -> tuple[list[Json], int]:
+        found, total = store.contacts_page(page_number=number, page_size=size, now_ms=now)
+        return [_contact_json(store, c) for c in found], total
+
+    entities, total = await svc.read(page)
     return json_response(
         {
-            "entities": [_contact_json(svc, c) for c in found],
+            "entities": entities,
             "pageSize": size,
             "pageNumber": number,
             "total": total,
@@ -193,13 +206,13 @@ async def contact(request: Request) -> Response:
     svc = services(request)
     contact_id = request.path_params["contactId"]
     if request.method == "GET":
-        return json_response(_contact_json(svc, _live(svc, contact_id)))
+        return json_response(await _contact_doc(svc, contact_id))
     if request.method == "DELETE":
         await _command(request, commands.EraseContact, id=contact_id)
         return Response(status_code=204)
     body = await _body(request, ContactBody)
     await _command(request, commands.UpdateContact, id=contact_id, fields=contact_fields(body))
-    return json_response(_contact_json(svc, _live(svc, contact_id)))
+    return json_response(await _contact_doc(svc, contact_id))
 
 
 @declare(
@@ -224,8 +237,13 @@ async def identifiers(request: Request) -> Response:
         await _command(
             request, operation, contact_id=contact_id, type=body.identifier.type, value=value
         )
-    _live(svc, contact_id)
-    found = svc.store.identifiers_of(contact_id)
+    now = svc.clock()
+
+    def identifiers(store: Store) -> list[Identifier]:
+        queries.live_contact(store, contact_id, now)
+        return store.identifiers_of(contact_id)
+
+    found = await svc.read(identifiers)
     return json_response({"entities": [wire_web.identifier(i) for i in found]})
 
 
@@ -244,11 +262,10 @@ async def identifier_lookup(request: Request) -> Response:
     svc = services(request)
     body = decode_body(await read_body(request, 64 * 1024), IdentifierBody)
     value = normalise_identifier(body.type, body.value)
-    found = svc.store.identifier_get(body.type, value)
-    contact = _live(svc, found.contact_id) if found else None
-    if contact is None:
+    found = await svc.read(lambda store: store.identifier_get(body.type, value))
+    if found is None:
         raise NotFound(f"no contact has the identifier {body.type} {value}", field="value")
-    return json_response(_contact_json(svc, contact))
+    return json_response(await _contact_doc(svc, found.contact_id))
 
 
 @declare(
@@ -273,7 +290,7 @@ async def merge(request: Request) -> Response:
         contact_ids=tuple(body.contact_ids),
         value_override=override,
     )
-    return json_response(_contact_json(svc, _live(svc, result["id"])))
+    return json_response(await _contact_doc(svc, result["id"]))
 
 
 @declare(
@@ -289,9 +306,8 @@ async def unmerge(request: Request) -> Response:
     """Our extension: undo a merge; the members stand alone again, the canonical head goes."""
     result = await _command(request, commands.UnmergeContact, id=request.path_params["contactId"])
     svc = services(request)
-    return json_response(
-        {"entities": [_contact_json(svc, _live(svc, i)) for i in result["contactIds"]]}
-    )
+    docs = await svc.read(_contact_docs, result["contactIds"], svc.clock())
+    return json_response({"entities": docs})
 
 
 @declare(
@@ -306,7 +322,8 @@ async def unmerge(request: Request) -> Response:
 async def audits(request: Request) -> Response:
     """Our extension: who verified, claimed, merged or unmerged what, and when."""
     svc = services(request)
-    return json_response({"entities": svc.store.audits_of([request.path_params["contactId"]])})
+    contact_id = request.path_params["contactId"]
+    return json_response({"entities": await svc.read(lambda store: store.audits_of([contact_id]))})
 
 
 CONTACT_ROUTES = [

@@ -37,6 +37,7 @@ from journeyline.ingest import definition_wire as bodies
 from journeyline.ingest import definitions as wire
 from journeyline.model.commands import DeleteDefinition, PutDefinition
 from journeyline.model.errors import Conflict, InvalidInput, NotFound
+from journeyline.store.base import Store
 
 MAX_BODY = 256 * 1024
 
@@ -94,19 +95,20 @@ class DefinitionPatch(msgspec.Struct):
     version: int
 
 
-def _current(svc: Services, kind: str, definition_id: str) -> Any:
-    found = svc.store.definition_get(kind, definition_id)
+def current_definition(store: Store, kind: str, definition_id: str) -> Any:
+    """The definition as it is stored now; NotFound when there is none."""
+    found = store.definition_get(kind, definition_id)
     if found is None:
         raise NotFound(f"no {kind} with id {definition_id}")
     return typed(found)
 
 
-def _check_references(svc: Services, record: Any) -> None:
+def _check_references(store: Store, record: Any) -> None:
     """An action map may only name flows that exist (its segments and templates are checked
     by the writer, ``engine.definitions``)."""
     _, flows, _ = wire.references(record)
     for flow_id in flows:
-        if svc.store.flow_get(flow_id) is None:
+        if store.flow_get(flow_id) is None:
             raise InvalidInput(f"no flow with id {flow_id}", field=_flow_field(record))
 
 
@@ -122,7 +124,7 @@ async def put_definition(
     """Write ``record`` by the engine's command (``expected``: the version it replaces, None
     for a new one) and read it back; the desktop's forms call this too."""
     if kind == "actionmap":
-        _check_references(svc, record)
+        await svc.read(_check_references, record)
     command = PutDefinition(
         actor=actor,
         at_ms=record.modified_ms,
@@ -132,7 +134,7 @@ async def put_definition(
         expected_version=expected,
     )
     await svc.run_command(command)
-    return _current(svc, kind, record.id)
+    return await svc.read(current_definition, kind, record.id)
 
 
 def _sort(request: Request) -> tuple[str, bool]:
@@ -194,14 +196,18 @@ def routes(kind: str) -> list[Route]:
         fields = one_param(request, "queryFields")
         if fields not in (None, "", "displayName", "name"):
             raise InvalidInput("queryFields may only be displayName", field="queryFields")
-        rows, total = svc.store.definitions_page(
-            kind,
-            page_number=number,
-            page_size=size,
-            sort_by=sort_by,
-            descending=descending,
-            is_active=_bool_param(request, "isActive"),
-            name_contains=one_param(request, "queryValue") or None,
+        is_active = _bool_param(request, "isActive")
+        name_contains = one_param(request, "queryValue") or None
+        rows, total = await svc.read(
+            lambda store: store.definitions_page(
+                kind,
+                page_number=number,
+                page_size=size,
+                sort_by=sort_by,
+                descending=descending,
+                is_active=is_active,
+                name_contains=name_contains,
+            )
         )
         listing = page_listing(path, [encode(typed(r)) for r in rows], total, size, number)
         uri = f"{path}?pageSize={size}&pageNumber="
@@ -232,17 +238,17 @@ def routes(kind: str) -> list[Route]:
         svc = services(request)
         definition_id = request.path_params["definitionId"]
         if request.method == "GET":
-            return json_response(encode(_current(svc, kind, definition_id)))
+            return json_response(encode(await svc.read(current_definition, kind, definition_id)))
         principal = caller(request)
         if request.method == "DELETE":
-            _current(svc, kind, definition_id)
+            await svc.read(current_definition, kind, definition_id)
             command = DeleteDefinition(
                 actor=principal.client_id, at_ms=svc.clock(), kind=kind, id=definition_id
             )
             await svc.run_command(command)
             return Response(status_code=204)
         body = await read_body(request, MAX_BODY)
-        current = _current(svc, kind, definition_id)
+        current = await svc.read(current_definition, kind, definition_id)
         version = _patch_version(body)
         if version != current.version:
             raise Conflict(

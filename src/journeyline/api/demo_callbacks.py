@@ -44,7 +44,7 @@ async def callbacks(request: Request) -> Response:
         return json_response({"entities": list(reversed(received))})
     svc = services(request)
     body = await read_body(request, MAX_BODY)
-    secret = svc.store.flow_secret(CALLBACK_FLOW_ID)
+    secret = await svc.read(lambda store: store.flow_secret(CALLBACK_FLOW_ID))
     names = ("webhook-id", "webhook-timestamp", "webhook-signature")
     headers = {name: request.headers.get(name, "") for name in names}
     try:

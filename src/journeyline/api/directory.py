@@ -47,6 +47,7 @@ from journeyline.api.shapes_entities import (
 from journeyline.core.ids import check_id
 from journeyline.model.directory import DirectoryEntry
 from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.store.base import Store
 
 
 class EntryBody(msgspec.Struct):
@@ -76,20 +77,24 @@ async def put_entry(svc: Services, kind: str, entry_id: str, name: str) -> Direc
     return entry
 
 
-def entry_listing(
+async def entry_listing(
     svc: Services,
     request: Request,
     path: str,
     kind: str,
-    docs: Callable[[list[DirectoryEntry]], list[dict[str, Any]]],
+    docs: Callable[[Store, list[DirectoryEntry]], list[dict[str, Any]]],
 ) -> Response:
     """One page of a kind's entries as ``docs`` shows them (``pageSize``, ``pageNumber``,
     ``name`` with ``*`` wildcards)."""
     size, number = page_params(request)
-    entries, total = svc.store.directory_list(
-        kind, page_number=number, page_size=size, name=one_param(request, "name")
-    )
-    return json_response(page_listing(path, docs(entries), total, size, number))
+    name = one_param(request, "name")
+
+    def read(store: Store) -> tuple[list[dict[str, Any]], int]:
+        entries, total = store.directory_list(kind, page_number=number, page_size=size, name=name)
+        return docs(store, entries), total
+
+    found, total = await svc.read(read)
+    return json_response(page_listing(path, found, total, size, number))
 
 
 #: kind -> (what it is called, its shape, its listing's shape)
@@ -142,8 +147,8 @@ def routes(path: str, kind: str) -> list[Route]:
             body = parse_entry(await read_body(request, 64 * 1024))
             entry = await put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
             return json_response(wire.directory_entry(entry))
-        return entry_listing(
-            svc, request, path, kind, lambda entries: [wire.directory_entry(e) for e in entries]
+        return await entry_listing(
+            svc, request, path, kind, lambda _, entries: [wire.directory_entry(e) for e in entries]
         )
 
     @declare(*entry)
@@ -151,7 +156,7 @@ def routes(path: str, kind: str) -> list[Route]:
         svc = services(request)
         entry_id = request.path_params["entryId"]
         if request.method == "GET":
-            found = svc.store.directory_get(kind, entry_id)
+            found = await svc.read(lambda store: store.directory_get(kind, entry_id))
             if found is None:
                 raise NotFound(f"no {kind} with id {entry_id}")
             return json_response(wire.directory_entry(found))
@@ -161,7 +166,7 @@ def routes(path: str, kind: str) -> list[Route]:
                 raise NotFound(f"no {kind} with id {entry_id}")
             return Response(status_code=204)
         body = parse_entry(await read_body(request, 64 * 1024))
-        if svc.store.directory_get(kind, entry_id) is None:
+        if await svc.read(lambda store: store.directory_get(kind, entry_id)) is None:
             raise NotFound(f"no {kind} with id {entry_id}")
         entry = await put_entry(svc, kind, entry_id, body.name)
         return json_response(wire.directory_entry(entry))

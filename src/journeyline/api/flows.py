@@ -33,6 +33,7 @@ from journeyline.engine.flows import FlowChanges, FlowRegistry
 from journeyline.engine.targets import MAX_URL
 from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.flows import Delivery, Flow
+from journeyline.store.base import Store
 
 BASE = "/api/v2/flows"
 PERMISSION = "flows:admin"
@@ -169,7 +170,9 @@ async def flows(request: Request) -> Response:
         )
         return json_response(flow_doc(flow, secret))
     size, number = page_params(request)
-    found, total = svc.store.flows_page(page_number=number, page_size=size)
+    found, total = await svc.read(
+        lambda store: store.flows_page(page_number=number, page_size=size)
+    )
     return json_response(
         compact(page_listing(BASE, [flow_doc(f) for f in found], total, size, number))
     )
@@ -208,7 +211,7 @@ async def flow(request: Request) -> Response:
     svc = services(request)
     flow_id = request.path_params["flowId"]
     if request.method == "GET":
-        found = svc.store.flow_get(flow_id)
+        found = await svc.read(lambda store: store.flow_get(flow_id))
         if found is None:
             raise NotFound(f"no flow with id {flow_id}", field="flowId")
         return json_response(flow_doc(found))
@@ -249,9 +252,8 @@ async def rotate_secret(request: Request) -> Response:
 async def deadletters(request: Request) -> Response:
     svc = services(request)
     size, number = page_params(request)
-    found, total = svc.store.deadletters_page(page_number=number, page_size=size)
-    names = {d.flow_id: svc.store.flow_get(d.flow_id) for d in found}
-    entities = [delivery_doc(d, names[d.flow_id]) for d in found]
+    found, total = await svc.read(dead_letters, number, size)
+    entities = [delivery_doc(d, f) for d, f in found]
     return json_response(
         compact(page_listing(f"{BASE}/deadletters", entities, total, size, number))
     )
@@ -271,10 +273,24 @@ async def replay(request: Request) -> Response:
     delivery_id = request.path_params["deliveryId"]
     if not await registry(svc).replay([delivery_id]):
         raise NotFound(f"no dead letter with id {delivery_id}", field="deliveryId")
-    found = svc.store.outbox_get(delivery_id)
+    found = await svc.read(_delivery, delivery_id)
     if found is None:
         raise NotFound(f"no dead letter with id {delivery_id}", field="deliveryId")
-    return json_response(delivery_doc(found, svc.store.flow_get(found.flow_id)))
+    return json_response(delivery_doc(*found))
+
+
+def dead_letters(
+    store: Store, page_number: int, page_size: int
+) -> tuple[list[tuple[Delivery, Flow | None]], int]:
+    """A page of dead letters, each with its flow (gone: None), and how many there are."""
+    found, total = store.deadletters_page(page_number=page_number, page_size=page_size)
+    flows = {d.flow_id: store.flow_get(d.flow_id) for d in found}
+    return [(d, flows[d.flow_id]) for d in found], total
+
+
+def _delivery(store: Store, delivery_id: str) -> tuple[Delivery, Flow | None] | None:
+    found = store.outbox_get(delivery_id)
+    return None if found is None else (found, store.flow_get(found.flow_id))
 
 
 FLOW_ROUTES = [  # the dead letters first: "deadletters" is no flow id

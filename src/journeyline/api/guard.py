@@ -35,7 +35,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from journeyline.api.contract import Operation, declared
-from journeyline.api.services import one_param, services
+from journeyline.api.params import one_param
+from journeyline.api.services import services
 from journeyline.api.web import browser_deployment
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -46,9 +47,9 @@ async def enforce(request: Request, op: Operation) -> None:
     svc = services(request)
     if op.auth == "bearer":
         assert op.permission is not None  # api.openapi refuses a bearer op without one
-        request.state.principal = svc.auth.require(request, op.permission)
+        request.state.principal = await svc.auth.require(request, op.permission)
     elif op.auth == "deployment":
-        request.state.deployment = browser_deployment(svc, request)
+        request.state.deployment = await browser_deployment(svc, request)
     for param in op.params:  # after the caller is known: no probing without a credential
         if param.location == "query":
             one_param(request, param.name)

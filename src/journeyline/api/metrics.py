@@ -17,7 +17,7 @@ apart). ``GET /metrics`` shows them (``api.ops``).
     journeyline_dead_letters                    flow deliveries given up on
 
 The last three are read at each scrape (:class:`StateCollector`): the lag from the dispatcher,
-the outbox through the request loop's store. Every label value comes from a closed set: the
+the outbox through a store of the reads' pool. Every label value comes from a closed set: the
 intakes, the outcomes, route templates (never a request's own path), HTTP methods, the
 subscribers' names and partition numbers. No identifier or personal data reaches a label.
 """
@@ -38,7 +38,7 @@ from starlette.routing import Route
 from journeyline.core.signing import REASONS
 from journeyline.engine.effects import Dispatcher
 from journeyline.model.errors import StoreError
-from journeyline.store.base import Store
+from journeyline.store.base import StorePool
 
 log = logging.getLogger("journeyline.metrics")
 
@@ -52,11 +52,11 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 class StateCollector:
-    """Gauges read when scraped: the dispatcher's lag, and the outbox through ``store`` (which
-    must be the connection of the thread that scrapes: the request loop's)."""
+    """Gauges read when scraped: the dispatcher's lag, and the outbox through a store of
+    ``pool`` (a scrape runs off the event loop: ``api/ops.py``)."""
 
-    def __init__(self, store: Store, dispatcher: Dispatcher) -> None:
-        self.store = store
+    def __init__(self, pool: StorePool, dispatcher: Dispatcher) -> None:
+        self.pool = pool
         self.dispatcher = dispatcher
 
     def collect(self) -> Iterator[Metric]:
@@ -70,7 +70,8 @@ class StateCollector:
                 lag.add_metric([subscriber, str(partition)], count)
         yield lag
         try:
-            counts = self.store.outbox_counts()
+            with self.pool.borrow() as store:
+                counts = store.outbox_counts()
         except StoreError as exc:  # the rest of the metrics still answer
             log.warning("the outbox gauges are left out: %s", exc)
             return
@@ -142,11 +143,11 @@ class Metrics:
         for reason, count in collections.Counter(r for r in reasons if r).items():
             self.identify_refused.labels(source, reason).inc(count)
 
-    def watch(self, store: Store, dispatcher: Dispatcher) -> None:
+    def watch(self, pool: StorePool, dispatcher: Dispatcher) -> None:
         """Show the gauges read at scrape time (from the app's start, :meth:`unwatch` at its
         end)."""
         self.unwatch()
-        self._state = StateCollector(store, dispatcher)
+        self._state = StateCollector(pool, dispatcher)
         self.registry.register(self._state)
 
     def unwatch(self) -> None:

@@ -6,7 +6,7 @@ Genesys ``DeploymentPing``: ``pollIntervalMilliseconds`` and, when the ping name
 offers as ``DeploymentWebAction``: the ``contentOffer`` and ``webMessagingOffer`` actions still
 ``qualified`` on the cookie's web sessions of this deployment that are active (an event within
 the web session timeout), that are due, and whose action map's ``pageUrlConditions`` hold of
-``dl`` (``core.offers.servable``). It is a read of the request loop's connection: no writer.
+``dl`` (``core.offers.servable``). It is a read (``svc.read``, off the loop): no writer.
 
 ``POST /api/v2/journey/deployments/{deploymentId}/actionevent`` takes a Genesys
 ``ActionEventRequest`` ``{sessionId, actionId, actionState, errorCode, errorMessage}`` and
@@ -46,7 +46,7 @@ from journeyline.api.web import (
 from journeyline.core.offers import WEB_OFFERS, servable
 from journeyline.model.commands import RecordActionEvent
 from journeyline.model.errors import InvalidInput
-from journeyline.store.base import JourneyAction
+from journeyline.store.base import JourneyAction, Store
 
 MAX_ACTION_EVENT_BYTES = 8 * 1024
 MAX_ERROR_CHARS = 4096
@@ -68,10 +68,11 @@ def deployment_web_action(action: JourneyAction, doc: dict[str, Any], cookie: st
     return {k: v for k, v in found.items() if v is not None}
 
 
-def pending_offers(svc: Services, cookie: str, deployment_id: str, url: str) -> list[Any]:
+def pending_offers(
+    store: Store, svc: Services, cookie: str, deployment_id: str, url: str
+) -> list[Any]:
     """The visitor's web offers the ping serves on ``url`` now (see the module docstring)."""
     now = svc.clock()
-    store = svc.store
     found = store.customer_actions(
         cookie,
         session_type="web",
@@ -127,7 +128,7 @@ async def ping(request: Request) -> Response:
         url = one_param(request, "dl")
     except BROWSER_ERRORS as exc:
         return browser_error(exc, headers)
-    actions = pending_offers(svc, cookie, deployment.id, url) if url else []
+    actions = await svc.read(pending_offers, svc, cookie, deployment.id, url) if url else []
     body = {"pollIntervalMilliseconds": POLL_INTERVAL_MS, "actions": actions}
     return json_response(body, 200, headers)
 

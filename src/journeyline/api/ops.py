@@ -19,29 +19,30 @@ import asyncio
 import hmac
 import logging
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from journeyline.api.contract import Content, Operation, declare
 from journeyline.api.errors import json_response
+from journeyline.api.reader import Read
 from journeyline.api.services import Check, services
 from journeyline.api.shapes_entities import Readiness
 from journeyline.engine.writer import Writer
 from journeyline.model.errors import Unauthorized
-from journeyline.store.base import Store
 
 log = logging.getLogger("journeyline.ops")
 
 CHECK_TIMEOUT = 2.0
 
 
-def readiness_checks(store: Store, writer: Writer) -> dict[str, Check]:
-    """What ``/ready`` checks: the store answers a trivial read on the request loop's
-    connection, and the single writer's thread runs."""
+def readiness_checks(read: Read, writer: Writer) -> dict[str, Check]:
+    """What ``/ready`` checks: the store answers a trivial read on a connection of the reads'
+    pool, and the single writer's thread runs."""
 
     async def store_answers() -> None:
-        store.partition_positions()  # a few rows, read from the store itself
+        await read(lambda store: store.partition_positions())  # a few rows, from the store
 
     async def writer_runs() -> None:
         if not writer.alive:
@@ -93,7 +94,10 @@ async def metrics(request: Request) -> Response:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
             raise Unauthorized("the metrics need Authorization: Bearer <JOURNEYLINE_METRICS_TOKEN>")
-    body, content_type = svc.metrics.exposition(request.headers.get("accept"))
+    # off the loop: the scrape reads the outbox's gauges from the store
+    body, content_type = await anyio.to_thread.run_sync(
+        svc.metrics.exposition, request.headers.get("accept")
+    )
     return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
 

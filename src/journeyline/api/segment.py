@@ -83,10 +83,10 @@ def _header_key(request: Request) -> str | None:
     return decoded.partition(":")[0]
 
 
-def _deployment(svc: Services, write_key: Any) -> Deployment:
+async def _deployment(svc: Services, write_key: Any) -> Deployment:
     if not isinstance(write_key, str) or not write_key:
         raise Unauthorized("a write key is needed (HTTP Basic user name, or writeKey)")
-    deployment = svc.store.deployment_by_write_key(write_key)
+    deployment = await svc.read(lambda store: store.deployment_by_write_key(write_key))
     if deployment is None:
         raise Unauthorized("unknown write key")
     return deployment
@@ -122,17 +122,17 @@ async def _collect(request: Request, call: str | None) -> Response:
     headers: dict[str, str] = {}  # CORS only once the origin is known to be allowed
     try:
         header_key = _header_key(request)
-        deployment = _deployment(svc, header_key) if header_key is not None else None
+        deployment = await _deployment(svc, header_key) if header_key is not None else None
         limit = segment.MAX_BATCH_BYTES if call is None else segment.MAX_EVENT_BYTES
         raw = await read_body(request, limit)
         body = segment.decode_body(_inflate(raw, request.headers.get("content-encoding"), limit))
         if deployment is None:
-            deployment = _deployment(svc, body.get("writeKey"))
+            deployment = await _deployment(svc, body.get("writeKey"))
         check_origin(request, deployment)
         svc.limits.deployment.hit(deployment.id)
         headers = _cors(request)
         messages, shared = segment.batch_messages(body) if call is None else ([body], {})
-        ctx = intake_context(svc, request, deployment, user_agent=False)
+        ctx = await intake_context(svc, request, deployment, user_agent=False)
         parsed: list[AcceptedWeb | InvalidInput] = []
         for message in messages:
             try:

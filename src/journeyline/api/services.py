@@ -1,5 +1,5 @@
-"""What the route handlers share: settings, the stores, the writer, the clock, the metrics and
-the readiness checks."""
+"""What the route handlers share: settings, the store's reads and its writer, the clock, the
+metrics and the readiness checks."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from journeyline.api.metrics import Metrics
 from journeyline.api.params import int_param as int_param  # re-exported, as read_body
 from journeyline.api.params import one_param as one_param
 from journeyline.api.ratelimit import RateLimits
+from journeyline.api.reader import Reader
 from journeyline.clock import Clock
 from journeyline.config import Settings
 from journeyline.desktop.feed import Feed
@@ -30,7 +31,6 @@ from journeyline.ingest.genesys_detail import validation_error
 from journeyline.model.commands import Command
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import InvalidInput
-from journeyline.store.base import Store
 
 T = TypeVar("T")
 #: A readiness check (``GET /ready``): returns when its dependency answers, raises otherwise.
@@ -41,8 +41,9 @@ Check = Callable[[], Awaitable[None]]
 class Services:
     settings: Settings
     clock: Clock
-    store: Store  # the request loop's own connection: reads and small writes
-    writer: Writer  # the single writer of events
+    #: ``await read(fn, *args)``: ``fn(store, *args)`` off the loop, on a pooled connection
+    read: Reader
+    writer: Writer  # the single writer: every write, ``writer.call(fn)``
     auth: Authenticator
     geo: GeoLookup
     dispatcher: Dispatcher  # post-commit effects: the live feed subscribes here

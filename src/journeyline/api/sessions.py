@@ -5,6 +5,7 @@ Conversation, web and app sessions share these routes, as they share the Genesys
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
 import msgspec
@@ -33,41 +34,33 @@ from journeyline.model.errors import InvalidInput, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
 from journeyline.store import codec
-from journeyline.store.base import AnySession, Page
+from journeyline.store.base import AnySession, Page, Store
 
 MAX_PAGE = 200
 CONVERSATION_NAMES = ("routed", "connected", "ended")
 READ = "journey:read"
 
 
-def load(svc: Services, session_id: str) -> AnySession:
-    found: AnySession | None = svc.store.get_session(session_id)
+def load(store: Store, session_id: str) -> AnySession:
+    found: AnySession | None = store.get_session(session_id)
     if found is None:
-        found = svc.store.web_session_get(session_id)
+        found = store.web_session_get(session_id)
     if found is None:
         raise NotFound(f"no session with id {session_id}", field="sessionId")
     return found
 
 
-def canonical_link(
-    svc: Services, session_id: str, reads: ReadAhead | None = None
-) -> tuple[str | None, bool]:
-    """The contact a session is linked to, as the head of its merge set, and if verified;
-    ``reads``: the page's reads loaded ahead (the store otherwise), as for the others here."""
-    return queries.session_contact(reads or svc.store, session_id)
-
-
-def identity_fields(svc: Services, s: AnySession, reads: ReadAhead | None = None) -> wire.Json:
-    """Our ``identityMatch`` of a session linked to someone: why it shows them."""
-    match = wire_web.identity_match(queries.identity_match(reads or svc.store, s))
+def identity_fields(reads: Store | ReadAhead, s: AnySession) -> wire.Json:
+    """Our ``identityMatch`` of a session linked to someone: why it shows them; ``reads``:
+    the page's reads loaded ahead, or the store, as for the others here."""
+    match = wire_web.identity_match(queries.identity_match(reads, s))
     return {"identityMatch": match} if match else {}
 
 
-def session_json(
-    svc: Services, s: AnySession, now_ms: int, reads: ReadAhead | None = None
-) -> wire.Json:
-    link = canonical_link(svc, s.id, reads)
-    rules = {**identity_fields(svc, s, reads), **wire_rules.session_rules(reads or svc.store, s.id)}
+def session_json(svc: Services, reads: Store | ReadAhead, s: AnySession, now_ms: int) -> wire.Json:
+    """The Genesys Session of ``s``: read in a ``svc.read`` (off the loop)."""
+    link = queries.session_contact(reads, s.id)
+    rules = {**identity_fields(reads, s), **wire_rules.session_rules(reads, s.id)}
     if isinstance(s, ConversationSession):
         return {**wire.session(s, now_ms=now_ms, link=link), **rules}
     shown = wire_web.web_session(
@@ -83,17 +76,20 @@ def session_json(
 @declare(Operation("GET", "A session: conversation, web or app", {200: Session}, READ))
 async def get_session(request: Request) -> Response:
     svc = services(request)
-    session = load(svc, request.path_params["sessionId"])
-    return json_response(session_json(svc, session, svc.clock()))
+    return json_response(await svc.read(_session_doc, svc, request.path_params["sessionId"]))
+
+
+def _session_doc(store: Store, svc: Services, session_id: str) -> wire.Json:
+    return session_json(svc, store, load(store, session_id), svc.clock())
 
 
 def session_card(
     svc: Services,
+    reads: Store | ReadAhead,
     session: AnySession,
     now_ms: int,
     *,
     customer_name: str | None,
-    reads: ReadAhead | None = None,
 ) -> Card | WebCard:
     """The session's card at ``now_ms``, names from the directory; ``customer_name``: the
     name of the contact the session shows (a web card carries it)."""
@@ -108,7 +104,7 @@ def session_card(
         session,
         now_ms=now_ms,
         acw_grace_ms=svc.settings.acw_grace_seconds * 1000,
-        name_of=wire.NameLookup(reads or svc.store),
+        name_of=wire.NameLookup(reads),
     )
 
 
@@ -123,19 +119,23 @@ def session_card(
 )
 async def get_card(request: Request) -> Response:
     svc = services(request)
-    session = load(svc, request.path_params["sessionId"])
-    contact_id, verified = canonical_link(svc, session.id)
-    name = queries.customer_name(svc.store, contact_id)
-    card = session_card(svc, session, svc.clock(), customer_name=name)
-    linked = {"customerNameVerified": verified, **identity_fields(svc, session)}
+    return json_response(await svc.read(_card_doc, svc, request.path_params["sessionId"]))
+
+
+def _card_doc(store: Store, svc: Services, session_id: str) -> wire.Json:
+    session = load(store, session_id)
+    contact_id, verified = queries.session_contact(store, session.id)
+    name = queries.customer_name(store, contact_id)
+    card = session_card(svc, store, session, svc.clock(), customer_name=name)
+    linked = {"customerNameVerified": verified, **identity_fields(store, session)}
     if contact_id is None:
         linked = {}
     if isinstance(card, WebCard):
         doc = wire_web.record(card) or {}
         doc["durationInSeconds"] = doc.pop("durationSeconds")
         doc.setdefault("searchTerms", [])
-        return json_response({**doc, **linked})
-    return json_response({**wire.card(card, name), **linked})
+        return {**doc, **linked}
+    return {**wire.card(card, name), **linked}
 
 
 def _next_uri(path: str, params: dict[str, str], cursor: str | None) -> str | None:
@@ -181,29 +181,30 @@ def _event_filter(
 
 
 def journey_page(
-    svc: Services, session: AnySession, *, after: str | None, page_size: int, event_type: str | None
+    store: Store, session_id: str, *, after: str | None, page_size: int, event_type: str | None
 ) -> tuple[list[wire.Json], str | None]:
     """A page of the session's journey, oldest first: its own events (conversation, web or
     app) merged with the events definitions added (segment assignments, outcomes, web
     actions), one cursor over both (they share the ``(created, id)`` order). Returns the
     events and the cursor of the next page (None on the last)."""
+    session = load(store, session_id)
     names, rule_types = _event_filter(event_type, session)
     items: list[tuple[int, str, wire.Json]] = []
     more = False
     if names is not None and isinstance(session, ConversationSession):
-        page = svc.store.session_events(session.id, after=after, page_size=page_size, names=names)
-        names_by_id = wire.NameLookup(svc.store).resolve(wire.name_keys(page.items))
+        page = store.session_events(session.id, after=after, page_size=page_size, names=names)
+        names_by_id = wire.NameLookup(store).resolve(wire.name_keys(page.items))
         items += [(e.created_ms, e.id, wire.event(e, session, names_by_id)) for e in page.items]
         more = page.next_cursor is not None
     elif names is not None:
-        web_page = svc.store.web_events_page(session.id, after=after, page_size=page_size, names=())
+        web_page = store.web_events_page(session.id, after=after, page_size=page_size, names=())
         items += [
             (e.created_ms, web_event_id(e.key), wire_web.web_event(e, session.id))
             for e in web_page.items
         ]
         more = web_page.next_cursor is not None
     if rule_types is not None:
-        rule_page = svc.store.journey_events_page(
+        rule_page = store.journey_events_page(
             session.id, after=after, page_size=page_size, types=rule_types
         )
         items += [(r.created_ms, r.id, wire_rules.rule_event(r, session)) for r in rule_page.items]
@@ -237,18 +238,20 @@ def journey_page(
 async def get_session_events(request: Request) -> Response:
     """``GET /api/v2/journey/sessions/{sessionId}/events``: :func:`journey_page` by cursor."""
     svc = services(request)
-    session = load(svc, request.path_params["sessionId"])
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     event_type = one_param(request, "eventType")
+    after = one_param(request, "after")
     params = {"pageSize": str(page_size)}
     if event_type:
         params["eventType"] = event_type
-    entities, cursor = journey_page(
-        svc,
-        session,
-        after=one_param(request, "after"),
-        page_size=page_size,
-        event_type=event_type,
+    entities, cursor = await svc.read(
+        lambda store: journey_page(
+            store,
+            request.path_params["sessionId"],
+            after=after,
+            page_size=page_size,
+            event_type=event_type,
+        )
     )
     return json_response(
         {
@@ -280,25 +283,44 @@ async def list_sessions(request: Request) -> Response:
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)  # checked either way
     conversation_id = one_param(request, "conversationId")
     if conversation_id is not None:
-        found = svc.store.sessions_for_conversation(conversation_id)
-        reads = ReadAhead(svc.store, found, names=False)
-        entities = [session_json(svc, s, now, reads) for s in found]
+
+        def conversation(store: Store) -> list[wire.Json]:
+            found = store.sessions_for_conversation(conversation_id)
+            return _docs(svc, store, found, now)
+
+        entities = await svc.read(conversation)
         return json_response({"entities": entities, "selfUri": _self_uri(request)})
-    page = svc.store.recent_sessions(after=one_param(request, "after"), page_size=page_size)
-    return _session_listing(request, page, page_size)
+    after = one_param(request, "after")
+    return await _session_listing(
+        request, page_size, lambda store: store.recent_sessions(after=after, page_size=page_size)
+    )
 
 
-def _session_listing(request: Request, page: Page[AnySession], page_size: int) -> Response:
+def _docs(svc: Services, store: Store, found: Sequence[AnySession], now: int) -> list[wire.Json]:
+    """The sessions' docs, what they show read ahead for them all."""
+    reads = ReadAhead(store, found, names=False)
+    return [session_json(svc, reads, s, now) for s in found]
+
+
+async def _session_listing(
+    request: Request, page_size: int, listed: Callable[[Store], Page[AnySession]]
+) -> Response:
+    """A listing of the page ``listed`` reads, with its cursor."""
     svc = services(request)
     now = svc.clock()
     params = {"pageSize": str(page_size)}
     if include_merged := one_param(request, "includeMerged"):
         params["includeMerged"] = include_merged
-    reads = ReadAhead(svc.store, page.items, names=False)
+
+    def read(store: Store) -> tuple[list[wire.Json], str | None]:
+        page = listed(store)
+        return _docs(svc, store, page.items, now), page.next_cursor
+
+    entities, cursor = await svc.read(read)
     return json_response(
         {
-            "entities": [session_json(svc, s, now, reads) for s in page.items],
-            "nextUri": _next_uri(request.url.path, params, page.next_cursor),
+            "entities": entities,
+            "nextUri": _next_uri(request.url.path, params, cursor),
             "selfUri": _self_uri(request),
         }
     )
@@ -315,19 +337,20 @@ def _session_listing(request: Request, page: Page[AnySession], page_size: int) -
 )
 async def contact_sessions(request: Request) -> Response:
     """A contact's journey, newest first; ``includeMerged=true`` takes in its whole merge set."""
-    svc = services(request)
     contact_id = request.path_params["contactId"]
     page_size = int_param(request, "pageSize", 25, low=1, high=MAX_PAGE)
     include_merged = (one_param(request, "includeMerged") or "false").lower()
     if include_merged not in ("true", "false"):
         raise InvalidInput("includeMerged must be true or false", field="includeMerged")
-    ids = queries.journey_contact_ids(
-        svc.store, contact_id, include_merged=include_merged == "true"
-    )
-    page = svc.store.recent_sessions(
-        after=one_param(request, "after"), page_size=page_size, contact_ids=ids
-    )
-    return _session_listing(request, page, page_size)
+    after = one_param(request, "after")
+
+    def listed(store: Store) -> Page[AnySession]:
+        ids = queries.journey_contact_ids(
+            store, contact_id, include_merged=include_merged == "true"
+        )
+        return store.recent_sessions(after=after, page_size=page_size, contact_ids=ids)
+
+    return await _session_listing(request, page_size, listed)
 
 
 class SessionContact(msgspec.Struct):
@@ -355,7 +378,7 @@ async def verify_session(request: Request) -> Response:
     """
     svc = services(request)
     principal = caller(request)
-    session = load(svc, request.path_params["sessionId"])
+    session = await svc.read(load, request.path_params["sessionId"])
     try:
         body = msgspec.json.decode(await read_body(request, 64 * 1024), type=SessionContact)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
@@ -370,4 +393,4 @@ async def verify_session(request: Request) -> Response:
             cookie=cookie,
         )
     )
-    return json_response(session_json(svc, load(svc, session.id), svc.clock()))
+    return json_response(await svc.read(_session_doc, svc, session.id))

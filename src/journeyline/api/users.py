@@ -82,7 +82,7 @@ async def parse_user(svc: Services, request: Request) -> tuple[UserChange, str |
         check_id(body.id)
     change = UserChange.of(name=body.name, email=body.email, role=body.role, password=body.password)
     if change.touches_account:
-        svc.auth.require(request, "users:admin")
+        await svc.auth.require(request, "users:admin")
     return change, body.id
 
 
@@ -108,11 +108,11 @@ async def listing(request: Request) -> Response:
         user = await save(svc, given_id or str(uuid.uuid4()), change, must_exist=False)
         return json_response(user_doc(user.entry, user.account))
 
-    def docs(entries: list[DirectoryEntry]) -> list[dict[str, Any]]:
-        accounts = svc.store.accounts_of([e.id for e in entries])
+    def docs(store: Store, entries: list[DirectoryEntry]) -> list[dict[str, Any]]:
+        accounts = store.accounts_of([e.id for e in entries])
         return [user_doc(e, accounts.get(e.id)) for e in entries]
 
-    return entry_listing(svc, request, PATH, "user", docs)
+    return await entry_listing(svc, request, PATH, "user", docs)
 
 
 @declare(*ENTRY)
@@ -120,13 +120,13 @@ async def one(request: Request) -> Response:
     svc = services(request)
     user_id = request.path_params["userId"]
     if request.method == "GET":
-        found = get_user(svc.store, user_id)
+        found = await svc.read(get_user, user_id)
         if found is None:
             raise NotFound(f"no user with id {user_id}")
         return json_response(user_doc(found.entry, found.account))
     if request.method == "DELETE":
-        if svc.store.account_get(user_id) is not None:
-            svc.auth.require(request, "users:admin")  # it removes a way to sign in
+        if await svc.read(lambda store: store.account_get(user_id)) is not None:
+            await svc.auth.require(request, "users:admin")  # it removes a way to sign in
         if not await svc.writer.call(lambda store: delete_user(store, user_id)):
             raise NotFound(f"no user with id {user_id}")
         return Response(status_code=204)

@@ -36,7 +36,7 @@ from journeyline.ids import new_id
 from journeyline.ingest import genesys_web as web
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import Conflict, Forbidden, InvalidInput, JourneylineError, NotFound
-from journeyline.model.web import WebEvent
+from journeyline.model.web import WebEvent, WebSession
 from journeyline.store.base import Store
 
 log = logging.getLogger("journeyline.web")
@@ -88,12 +88,12 @@ def check_origin(request: Request, deployment: Deployment) -> None:
         raise Forbidden(f"the domain {host} is not allowed for this deployment")
 
 
-def browser_deployment(svc: Services, request: Request) -> Deployment:
+async def browser_deployment(svc: Services, request: Request) -> Deployment:
     """The deployment a browser route names, checked against the request's origin; within the
     rate limits of the request's address and of the deployment (429 otherwise)."""
     svc.limits.public(request)
     deployment_id = request.path_params["deploymentId"]
-    deployment = svc.store.deployment_get(deployment_id)
+    deployment = await svc.read(lambda store: store.deployment_get(deployment_id))
     if deployment is None:
         raise NotFound(f"no deployment with id {deployment_id}", field="deploymentId")
     check_origin(request, deployment)
@@ -101,20 +101,22 @@ def browser_deployment(svc: Services, request: Request) -> Deployment:
     return deployment
 
 
-def intake_context(
+async def intake_context(
     svc: Services, request: Request, deployment: Deployment, *, user_agent: bool = True
 ) -> web.Context:
     """What enrichment needs from a request; ``user_agent=False`` when the caller is an SDK
     whose own User-Agent header says nothing about the visitor. The client's address is the
     connection's, or a trusted proxy's ``X-Forwarded-For`` (``api.proxies``)."""
-    signed = deployment.identify_signing == "required"
+    secret = None
+    if deployment.identify_signing == "required":
+        secret = await svc.read(lambda store: store.deployment_secret(deployment.id))
     return web.Context(
         deployment=deployment,
         now_ms=svc.clock(),
         client_ip=client_ip(request),
         user_agent=request.headers.get("user-agent") if user_agent else None,
         geo=svc.geo,
-        identify_secret=svc.store.deployment_secret(deployment.id) if signed else None,
+        identify_secret=secret,
     )
 
 
@@ -148,7 +150,7 @@ async def _intake(request: Request, app: bool) -> Response:
             item = msgspec.json.decode(raw)
         except (msgspec.DecodeError, RecursionError) as exc:
             raise InvalidInput(f"malformed JSON: {exc}") from exc
-        ctx = intake_context(svc, request, deployment)
+        ctx = await intake_context(svc, request, deployment)
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
         note_refusals(svc, source, deployment, [parsed.event])
         [applied] = await svc.submit_events([parsed])
@@ -157,15 +159,21 @@ async def _intake(request: Request, app: bool) -> Response:
             svc.metrics.count_events(source, ["rejected"])
         return browser_error(exc, headers)
     svc.metrics.count_events(source, [applied.status])
-    session = svc.store.web_session_get(applied.session_id or "")
-    if session is None:  # a later event re-keyed the session meanwhile: find it again
-        event_id = web_event_id(parsed.event.key)
-        session = svc.store.web_session_get(svc.store.session_of_event(event_id) or "")
+    session = await svc.read(_session_of, applied.session_id, web_event_id(parsed.event.key))
     if session is None and applied.status == "duplicate":  # its person was erased since
         raise NotFound("this event was accepted before, and its session is gone (erased)")
     if session is None:
         raise NotFound("the event was stored, but its session could not be read back")
     return json_response(wire_web.web_event_response(parsed.event, session), 200, headers)
+
+
+def _session_of(store: Store, session_id: str | None, event_id: str) -> WebSession | None:
+    """The session an event was applied to, found again by the event if a later one re-keyed
+    it meanwhile."""
+    session = store.web_session_get(session_id or "")
+    if session is None:
+        session = store.web_session_get(store.session_of_event(event_id) or "")
+    return session
 
 
 def _event_operation(summary: str, body: type[Any]) -> Operation:
@@ -211,7 +219,8 @@ async def post_app_event(request: Request) -> Response:
 )
 async def preflight(request: Request) -> Response:
     svc = services(request)
-    deployment = svc.store.deployment_get(request.path_params["deploymentId"])
+    deployment_id = request.path_params["deploymentId"]
+    deployment = await svc.read(lambda store: store.deployment_get(deployment_id))
     if deployment is None or _refused_host(request, deployment) is not None:
         return Response(status_code=403)
     return Response(status_code=204, headers=cors_headers(request))
@@ -307,7 +316,7 @@ async def deployments(request: Request) -> Response:
     base = base_url(svc, request)
     if request.method == "GET":
         keys = may_see_keys(request)
-        found = svc.store.deployments()
+        found = await svc.read(lambda store: store.deployments())
         return json_response(
             {
                 "entities": [wire_web.deployment(d, base_url=base, with_key=keys) for d in found],
@@ -348,7 +357,7 @@ def may_see_keys(request: Request) -> bool:
 async def deployment(request: Request) -> Response:
     svc = services(request)
     deployment_id = request.path_params["deploymentId"]
-    found = svc.store.deployment_get(deployment_id)
+    found = await svc.read(lambda store: store.deployment_get(deployment_id))
     keys = True
     if request.method == "GET":
         keys = may_see_keys(request)

@@ -2,7 +2,7 @@
 
     Accounts                 built in the app's lifespan (``Services.accounts``)
      ├── sign_in             email and password -> a new session token and who signed in
-     ├── user_for            the request's session cookie -> who is signed in, or None
+     ├── user_for            the request's session cookie -> who is signed in, or None (async)
      ├── sign_out            end a session
      ├── check_csrf          a form's token: the session's, or the sign-in form's signed one
      ├── signin_csrf         the sign-in form's token and its cookie's nonce
@@ -51,6 +51,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from journeyline.api.auth import ROLES, digest
+from journeyline.api.reader import Read
 from journeyline.api.services import services
 from journeyline.clock import Clock
 from journeyline.config import Settings
@@ -135,7 +136,7 @@ def _verify(password_hash: str | None, password: str) -> bool:
 class Accounts:
     def __init__(
         self,
-        store: Store,
+        read: Read,
         clock: Clock,
         writer: Writer,
         *,
@@ -144,8 +145,9 @@ class Accounts:
         lockout_ms: int = 900_000,
         session_ms: int = 12 * 3600_000,
     ) -> None:
-        """``store`` is read on the request loop; writes go through ``writer``."""
-        self.store = store
+        """``read`` reads the store off the loop (``api/reader.py``); writes go through
+        ``writer``."""
+        self.read = read
         self.clock = clock
         self.writer = writer
         self.secret = secret
@@ -157,9 +159,7 @@ class Accounts:
         self._pending: set[asyncio.Task[object]] = set()
 
     @classmethod
-    async def start(
-        cls, settings: Settings, store: Store, clock: Clock, writer: Writer
-    ) -> Accounts:
+    async def start(cls, settings: Settings, read: Read, clock: Clock, writer: Writer) -> Accounts:
         """The service for ``settings``; the first start of a store without
         ``JOURNEYLINE_SECRET_KEY`` generates the secret and keeps it there."""
         if settings.secret_key is not None:
@@ -168,7 +168,7 @@ class Accounts:
             candidate, now = secrets.token_urlsafe(32), clock()
             key = await writer.call(lambda s: s.server_secret(SECRET_NAME, candidate, now))
         return cls(
-            store,
+            read,
             clock,
             writer,
             secret=key.encode(),
@@ -187,7 +187,7 @@ class Accounts:
         except InvalidInput:
             key = ""
         async with self._one_at_a_time(key):
-            account = self.store.account_by_email(key) if key else None
+            account = await self.read(lambda s: s.account_by_email(key)) if key else None
             now = self.clock()
             if account is not None and (account.locked_until_ms or 0) > now:
                 raise self._locked(account, now)
@@ -208,8 +208,8 @@ class Accounts:
             csrf = secrets.token_urlsafe(32)
             expires = now + self.session_ms
             session = DesktopSession(digest(token), account.user_id, csrf, now, expires, now)
-            await self.writer.call(lambda s: self._record_success(s, session, rehashed))
-        return token, self._signed_in(session, account)
+            name = await self.writer.call(lambda s: self._record_success(s, session, rehashed))
+        return token, _signed_in(session, account, name)
 
     def _locked(self, account: Account, now: int) -> SignInRefused:
         wait_s = -(-((account.locked_until_ms or now) - now) // 1000)
@@ -230,7 +230,8 @@ class Accounts:
             account = replace(account, failed_attempts=failures)
         store.account_put(account)
 
-    def _record_success(self, store: Store, session: DesktopSession, rehashed: str | None) -> None:
+    def _record_success(self, store: Store, session: DesktopSession, rehashed: str | None) -> str:
+        """Record the sign-in; the name it shows."""
         account = store.account_get(session.user_id)
         if account is None:  # deleted meanwhile
             raise SignInRefused("credentials", CREDENTIALS)
@@ -244,6 +245,7 @@ class Accounts:
         )
         store.desktop_sessions_prune(session.created_ms)
         store.desktop_session_put(session)
+        return _name(store, account)
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -260,12 +262,7 @@ class Accounts:
             else:
                 self._attempts[key] = (lock, waiting - 1)
 
-    def _signed_in(self, session: DesktopSession, account: Account) -> SignedIn:
-        names = self.store.directory_names("user", [account.user_id])
-        name = names.get(account.user_id, account.email)
-        return SignedIn(account.user_id, name, account.email, account.role, session.csrf_token)
-
-    def user_for(self, request: Request) -> SignedIn | None:
+    async def user_for(self, request: Request) -> SignedIn | None:
         """Who the request's session cookie signs in, or None (no cookie, an unknown, ended
         or expired session, or an account that cannot sign in any more). A use a minute or
         more after the last one recorded is recorded through the writer, without waiting;
@@ -274,10 +271,10 @@ class Accounts:
         if not token or len(token) > 128:
             return None
         token_hash = digest(token)
-        found = self.store.desktop_session_get(token_hash)
+        found = await self.read(_session_of, token_hash)
         if found is None:
             return None
-        session, account = found
+        session, account, name = found
         now = self.clock()
         seen = max(session.last_seen_ms, self._seen.get(token_hash, 0))
         if max(session.expires_ms, seen + self.session_ms) <= now:
@@ -291,7 +288,7 @@ class Accounts:
             self._seen[token_hash] = now
             expires = now + self.session_ms
             self._later(lambda s: s.desktop_session_touch(token_hash, now, expires))
-        return self._signed_in(session, account)
+        return _signed_in(session, account, name)
 
     def _later(self, function: Callable[[Store], object]) -> None:
         """Run ``function`` on the writer, not waiting for it (a failure is logged)."""
@@ -363,6 +360,22 @@ class Accounts:
         """Whether the request came over https (a trusted proxy's ``X-Forwarded-Proto`` counts:
         ``api.proxies``)."""
         return request.url.scheme == "https"
+
+
+def _name(store: Store, account: Account) -> str:
+    """The name the desktop shows for the account's user: the directory's, else the email."""
+    names = store.directory_names("user", [account.user_id])
+    return names.get(account.user_id, account.email)
+
+
+def _session_of(store: Store, token_hash: str) -> tuple[DesktopSession, Account, str] | None:
+    """The session, its account and its user's name, in one read."""
+    found = store.desktop_session_get(token_hash)
+    return None if found is None else (*found, _name(store, found[1]))
+
+
+def _signed_in(session: DesktopSession, account: Account, name: str) -> SignedIn:
+    return SignedIn(account.user_id, name, account.email, account.role, session.csrf_token)
 
 
 def set_session_cookie(response: Response, token: str, secure: bool) -> None:

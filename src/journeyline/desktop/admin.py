@@ -118,13 +118,14 @@ def _directory_kind(request: Request) -> tuple[str, str, str]:
     return segment, kind, title
 
 
-def _directory_page(
+async def _directory_page(
     request: Request, svc: Services, viewer: Viewer, *, status: int = 200, **context: Any
 ) -> Response:
     segment, kind, title = _directory_kind(request)
     number = page_number(request)
-    entries, total = svc.store.directory_list(
-        kind, page_number=number, page_size=Pager(number, 0).size, name=None
+    size = Pager(number, 0).size
+    entries, total = await svc.read(
+        lambda store: store.directory_list(kind, page_number=number, page_size=size, name=None)
     )
     context.setdefault("values", {})
     context.setdefault("renaming", {})
@@ -150,7 +151,7 @@ def _entry(form: dict[str, str]) -> Any:
 
 @page("directory:write")
 async def directory(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _directory_page(request, svc, viewer)
+    return await _directory_page(request, svc, viewer)
 
 
 @page("directory:write", form=True)
@@ -161,7 +162,7 @@ async def directory_create(request: Request, svc: Services, viewer: Viewer) -> R
         body = _entry(form)
     except InvalidInput as exc:
         errors = field_errors(exc, ("name", "id"))
-        return _directory_page(request, svc, viewer, status=400, errors=errors, values=form)
+        return await _directory_page(request, svc, viewer, status=400, errors=errors, values=form)
     await put_entry(svc, kind, body.id or str(uuid.uuid4()), body.name)
     return done(f"{BASE}/directory/{segment}", "created")
 
@@ -170,14 +171,14 @@ async def directory_create(request: Request, svc: Services, viewer: Viewer) -> R
 async def directory_rename(request: Request, svc: Services, viewer: Viewer) -> Response:
     segment, kind, _ = _directory_kind(request)
     entry_id = request.path_params["entryId"]
-    if svc.store.directory_get(kind, entry_id) is None:
+    if await svc.read(lambda store: store.directory_get(kind, entry_id)) is None:
         raise NotFound(f"no {kind} with id {entry_id}")
     form = await read_form(request)
     try:
         body = parse_entry(msgspec.json.encode({"name": form.get("name", "")}))
     except InvalidInput as exc:
         renaming = {entry_id: (form.get("name", ""), message_text(request, exc.message, 400))}
-        return _directory_page(request, svc, viewer, status=400, renaming=renaming)
+        return await _directory_page(request, svc, viewer, status=400, renaming=renaming)
     await put_entry(svc, kind, entry_id, body.name)
     return done(f"{BASE}/directory/{segment}", "saved")
 
@@ -189,7 +190,8 @@ async def directory_delete(request: Request, svc: Services, viewer: Viewer) -> R
     if kind == "user":  # as DELETE /api/v2/users/{userId}: an account goes with its user
         if entry_id == viewer.user_id:  # as the Users screen: not the only admin's own account
             raise Conflict("you cannot delete the user you are signed in as")
-        if svc.store.account_get(entry_id) is not None and "users:admin" not in viewer.permissions:
+        account = await svc.read(lambda store: store.account_get(entry_id))
+        if account is not None and "users:admin" not in viewer.permissions:
             raise Forbidden("only an admin may delete a user who signs in")
         deleted = await svc.writer.call(lambda store: delete_user(store, entry_id))
     else:
@@ -204,7 +206,7 @@ async def directory_delete(request: Request, svc: Services, viewer: Viewer) -> R
 DEPLOYMENT_FIELDS = ("name", "description", "allowedDomains", "allowAllDomains")
 
 
-def _deployments_page(
+async def _deployments_page(
     request: Request,
     svc: Services,
     viewer: Viewer,
@@ -214,7 +216,8 @@ def _deployments_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     base = base_url(svc, request)
-    shown = [(d, wire_web.deployment(d, base_url=base)["snippet"]) for d in svc.store.deployments()]
+    found = await svc.read(lambda store: store.deployments())
+    shown = [(d, wire_web.deployment(d, base_url=base)["snippet"]) for d in found]
     return show(
         request,
         "admin/deployments.html",
@@ -228,7 +231,7 @@ def _deployments_page(
 
 @page(SUPERVISE)
 async def deployments(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _deployments_page(request, svc, viewer)
+    return await _deployments_page(request, svc, viewer)
 
 
 @page("deployments:write", form=True)
@@ -250,7 +253,9 @@ async def deployment_create(request: Request, svc: Services, viewer: Viewer) -> 
         body = parse_deployment(msgspec.json.encode(doc))
     except InvalidInput as exc:
         errors = field_errors(exc, DEPLOYMENT_FIELDS)
-        return _deployments_page(request, svc, viewer, status=400, errors=errors, values=values)
+        return await _deployments_page(
+            request, svc, viewer, status=400, errors=errors, values=values
+        )
     created = new_deployment(body, svc.clock())
     await svc.writer.call(lambda store: store.deployment_put(created))
     return done(f"{BASE}/deployments", "created")

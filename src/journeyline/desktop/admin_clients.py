@@ -40,7 +40,7 @@ N_("active")  # the states of a client, shown translated
 N_("disabled")
 
 
-def _clients_page(
+async def _clients_page(
     request: Request, svc: Services, viewer: Viewer, *, status: int = 200, **context: Any
 ) -> Response:
     context.setdefault("values", {"role": "ingest" if "ingest" in ROLES else CLIENT_ROLES[0]})
@@ -49,7 +49,7 @@ def _clients_page(
         "admin/clients.html",
         viewer,
         status=status,
-        clients=svc.store.clients(),
+        clients=await svc.read(lambda store: store.clients()),
         roles=CLIENT_ROLES,
         **context,
     )
@@ -70,7 +70,7 @@ def _made(
 
 @page(PERMISSION)
 async def clients(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _clients_page(request, svc, viewer)
+    return await _clients_page(request, svc, viewer)
 
 
 @page(PERMISSION, form=True)
@@ -80,7 +80,7 @@ async def client_create(request: Request, svc: Services, viewer: Viewer) -> Resp
         change = client_change(name=form.get("name", ""), role=form.get("role", ""))
     except InvalidInput as exc:
         errors = field_errors(exc, ("name", "role"))
-        return _clients_page(request, svc, viewer, status=400, errors=errors, values=form)
+        return await _clients_page(request, svc, viewer, status=400, errors=errors, values=form)
     now = svc.clock()
     client, secret = await svc.writer.call(lambda store: create_from(store, change, now))
     return _made(request, viewer, N_("OAuth client created"), client, secret)

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from journeyline.api.definitions import KINDS, put_definition
+from journeyline.api.definitions import KINDS, current_definition, put_definition
 from journeyline.api.services import Services
 from journeyline.desktop.accounts import read_form
 from journeyline.desktop.admin_forms import (
@@ -36,10 +36,10 @@ from journeyline.desktop.admin_forms import (
 )
 from journeyline.desktop.pages import Viewer, page
 from journeyline.desktop.views import N_
-from journeyline.engine.definitions import ENCODERS, typed
+from journeyline.engine.definitions import ENCODERS
 from journeyline.ingest.definitions import READ_ONLY
 from journeyline.model.commands import DeleteDefinition
-from journeyline.model.errors import Conflict, InvalidInput, NotFound
+from journeyline.model.errors import Conflict, InvalidInput
 
 BASE = "/desktop/admin"
 PERMISSION = "definitions:write"
@@ -218,18 +218,20 @@ def _number(text: str) -> int | str:
 # -- pages -------------------------------------------------------------------------------------
 
 
-def _listing(
+async def _listing(
     request: Request, svc: Services, viewer: Viewer, spec: DefinitionPage, **context: Any
 ) -> Response:
     number = page_number(request)
-    rows, total = svc.store.definitions_page(
-        spec.kind,
-        page_number=number,
-        page_size=Pager(number, 0).size,
-        sort_by="displayName",
-        descending=False,
-        is_active=None,
-        name_contains=None,
+    rows, total = await svc.read(
+        lambda store: store.definitions_page(
+            spec.kind,
+            page_number=number,
+            page_size=Pager(number, 0).size,
+            sort_by="displayName",
+            descending=False,
+            is_active=None,
+            name_contains=None,
+        )
     )
     context.setdefault("problem", None)
     status = 409 if context["problem"] else 200
@@ -270,20 +272,13 @@ def _form(
     )
 
 
-def _current(svc: Services, kind: str, definition_id: str) -> Any:
-    found = svc.store.definition_get(kind, definition_id)
-    if found is None:
-        raise NotFound(f"no {kind} with id {definition_id}")
-    return typed(found)
-
-
 def routes(kind: str) -> list[BaseRoute]:
     spec = _kind(kind)
     path = f"{BASE}/{spec.path}"
 
     @page(PERMISSION)
     async def listing(request: Request, svc: Services, viewer: Viewer) -> Response:
-        return _listing(request, svc, viewer, spec)
+        return await _listing(request, svc, viewer, spec)
 
     @page(PERMISSION)
     async def new(request: Request, svc: Services, viewer: Viewer) -> Response:
@@ -294,7 +289,7 @@ def routes(kind: str) -> list[BaseRoute]:
 
     @page(PERMISSION)
     async def edit(request: Request, svc: Services, viewer: Viewer) -> Response:
-        current = _current(svc, kind, request.path_params["definitionId"])
+        current = await svc.read(current_definition, kind, request.path_params["definitionId"])
         return _form(request, viewer, spec, _values(spec, ENCODERS[kind](current)), current=current)
 
     async def save(request: Request, svc: Services, viewer: Viewer, current: Any) -> Response:
@@ -322,7 +317,7 @@ def routes(kind: str) -> list[BaseRoute]:
 
     @page(PERMISSION, form=True)
     async def change(request: Request, svc: Services, viewer: Viewer) -> Response:
-        current = _current(svc, kind, request.path_params["definitionId"])
+        current = await svc.read(current_definition, kind, request.path_params["definitionId"])
         return await save(request, svc, viewer, current)
 
     @page(PERMISSION, form=True)
@@ -336,7 +331,7 @@ def routes(kind: str) -> list[BaseRoute]:
         try:
             await svc.run_command(command)
         except Conflict as exc:  # an action map names it
-            return _listing(request, svc, viewer, spec, problem=exc.message)
+            return await _listing(request, svc, viewer, spec, problem=exc.message)
         return done(path, "deleted")
 
     return [

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from journeyline.api.flows import parse_flow, registry
+from journeyline.api.flows import dead_letters, parse_flow, registry
 from journeyline.api.services import Services
 from journeyline.desktop.accounts import read_form
 from journeyline.desktop.admin_forms import (
@@ -36,11 +36,14 @@ PERMISSION = "flows:admin"
 FIELDS = ("name", "url", "description")
 
 
-def _flows_page(
+async def _flows_page(
     request: Request, svc: Services, viewer: Viewer, *, status: int = 200, **context: Any
 ) -> Response:
     number = page_number(request)
-    found, total = svc.store.flows_page(page_number=number, page_size=Pager(number, 0).size)
+    size = Pager(number, 0).size
+    found, total = await svc.read(
+        lambda store: store.flows_page(page_number=number, page_size=size)
+    )
     context.setdefault("values", {})
     context.setdefault("problem", None)
     return show(
@@ -56,7 +59,7 @@ def _flows_page(
 
 @page(PERMISSION)
 async def flows(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _flows_page(request, svc, viewer)
+    return await _flows_page(request, svc, viewer)
 
 
 @page(PERMISSION, form=True)
@@ -72,7 +75,7 @@ async def flow_create(request: Request, svc: Services, viewer: Viewer) -> Respon
         )
     except InvalidInput as exc:
         errors = field_errors(exc, FIELDS)
-        return _flows_page(request, svc, viewer, status=400, errors=errors, values=form)
+        return await _flows_page(request, svc, viewer, status=400, errors=errors, values=form)
     return show_secret(
         request,
         viewer,
@@ -88,7 +91,7 @@ async def flow_delete(request: Request, svc: Services, viewer: Viewer) -> Respon
     try:
         await registry(svc).delete(request.path_params["flowId"])
     except Conflict as exc:  # an action map names it
-        return _flows_page(request, svc, viewer, status=409, problem=exc.message)
+        return await _flows_page(request, svc, viewer, status=409, problem=exc.message)
     return done(BASE, "deleted")
 
 
@@ -98,9 +101,7 @@ async def flow_delete(request: Request, svc: Services, viewer: Viewer) -> Respon
 @page(PERMISSION)
 async def deadletters(request: Request, svc: Services, viewer: Viewer) -> Response:
     number = page_number(request)
-    found, total = svc.store.deadletters_page(page_number=number, page_size=Pager(number, 0).size)
-    names = {d.flow_id: svc.store.flow_get(d.flow_id) for d in found}
-    letters = [(d, names[d.flow_id]) for d in found]
+    letters, total = await svc.read(dead_letters, number, Pager(number, 0).size)
     return show(
         request, "admin/deadletters.html", viewer, letters=letters, pager=Pager(number, total)
     )

@@ -23,20 +23,25 @@ from journeyline.desktop.admin_forms import Pager, done, field_errors, page_numb
 from journeyline.desktop.pages import Viewer, page
 from journeyline.desktop.users import UserChange, delete_user
 from journeyline.model.errors import Conflict, InvalidInput, NotFound
+from journeyline.store.base import Account, DirectoryEntry, Store
 
 BASE = "/desktop/admin/users"
 PERMISSION = "users:admin"
 FIELDS = ("name", "email", "password", "role")
 
 
-def _users_page(
+async def _users_page(
     request: Request, svc: Services, viewer: Viewer, *, status: int = 200, **context: Any
 ) -> Response:
     number = page_number(request)
-    entries, total = svc.store.directory_list(
-        "user", page_number=number, page_size=Pager(number, 0).size, name=None
-    )
-    accounts = svc.store.accounts_of([e.id for e in entries])
+
+    def read(store: Store) -> tuple[list[DirectoryEntry], dict[str, Account], int]:
+        entries, total = store.directory_list(
+            "user", page_number=number, page_size=Pager(number, 0).size, name=None
+        )
+        return entries, store.accounts_of([e.id for e in entries]), total
+
+    entries, accounts, total = await svc.read(read)
     context.setdefault("values", {"role": DESKTOP_ROLES[0]})
     return show(
         request,
@@ -52,7 +57,7 @@ def _users_page(
 
 @page(PERMISSION)
 async def users(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _users_page(request, svc, viewer)
+    return await _users_page(request, svc, viewer)
 
 
 @page(PERMISSION, form=True)
@@ -69,7 +74,9 @@ async def user_create(request: Request, svc: Services, viewer: Viewer) -> Respon
     except (InvalidInput, Conflict) as exc:
         values = {k: v for k, v in form.items() if k != "password"}  # never sent back
         errors = field_errors(exc, FIELDS)
-        return _users_page(request, svc, viewer, status=exc.status, errors=errors, values=values)
+        return await _users_page(
+            request, svc, viewer, status=exc.status, errors=errors, values=values
+        )
     return done(BASE, "created")
 
 

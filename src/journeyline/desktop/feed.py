@@ -55,7 +55,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass, field
 
 import anyio
@@ -360,7 +367,7 @@ def last_event_id(request: Request) -> Cursor | None:
 
 
 async def _while_allowed(
-    frames: AsyncIterator[bytes], allowed: Callable[[], bool], every_s: float
+    frames: AsyncIterator[bytes], allowed: Callable[[], Awaitable[bool]], every_s: float
 ) -> AsyncIterator[bytes]:
     """``frames`` for as long as ``allowed()`` (asked at most every ``every_s`` seconds, before
     a send): a stream must not outlive its reader's right to read it."""
@@ -369,7 +376,7 @@ async def _while_allowed(
         async for chunk in frames:
             now = time.monotonic()
             if now - checked >= every_s:
-                if not allowed():
+                if not await allowed():
                     return
                 checked = now
             yield chunk
@@ -390,15 +397,16 @@ PERMISSION = "journey:read"
 
 
 def feed_routes(
-    authorize: Callable[[Request], str], feed_of: Callable[[Request], Feed] = _app_feed
+    authorize: Callable[[Request], Awaitable[str]],
+    feed_of: Callable[[Request], Feed] = _app_feed,
 ) -> list[Route]:
-    """``GET /desktop/feed``. ``authorize(request)`` returns the caller's role, if it has
+    """``GET /desktop/feed``. ``await authorize(request)`` returns the caller's role, if it has
     ``PERMISSION``, or raises Unauthorized / Forbidden; ``feed_of(request)`` finds the app's
     Feed."""
 
     @needs(PERMISSION)
     async def stream(request: Request) -> _FeedResponse:
-        role = authorize(request)
+        role = await authorize(request)
         if role not in READERS:
             raise Forbidden(f"role '{role}' may not read the live feed")
         after = last_event_id(request)
@@ -407,9 +415,9 @@ def feed_routes(
         session = one_param(request, "session") or None
         client, frames = feed.connect(role, contact=contact, session=session, after=after)
 
-        def allowed() -> bool:
+        async def allowed() -> bool:
             try:
-                return authorize(request) == role
+                return await authorize(request) == role
             except JourneylineError:  # signed out, expired, deleted, no longer a reader
                 return False
 

@@ -38,7 +38,7 @@ from journeyline.desktop import i18n, journey
 from journeyline.desktop.access import needs, public
 from journeyline.desktop.accounts import read_form
 from journeyline.desktop.render import gettext, language_of, render, secure
-from journeyline.desktop.views import N_, OFFER_STATES
+from journeyline.desktop.views import N_, OFFER_STATES, CardView
 from journeyline.ids import new_id
 from journeyline.ingest import genesys_detail
 from journeyline.model import commands
@@ -46,6 +46,7 @@ from journeyline.model.contact import Contact
 from journeyline.model.errors import Conflict, Forbidden, InvalidInput, JourneylineError, NotFound
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebSession
+from journeyline.store.base import AnySession, DirectoryEntry, Store
 
 SIGN_IN = "/desktop/signin"
 CSRF_TEXT = N_(
@@ -139,7 +140,7 @@ def page(permission: str, *, form: bool = False) -> Callable[[Handler], Callable
             started = time.perf_counter()
             svc = services(request)
             accounts = svc.accounts
-            signed = accounts.user_for(request) if accounts is not None else None
+            signed = await accounts.user_for(request) if accounts is not None else None
             if signed is None:
                 return _signin_redirect(request)
             viewer = Viewer(
@@ -180,18 +181,20 @@ async def home(request: Request) -> Response:
 
 @page("journey:read")
 async def now_page(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _show(request, "now.html", viewer, section="now", now=journey.now(svc, svc.clock()))
+    now = await svc.read(journey.now, svc, svc.clock())
+    return _show(request, "now.html", viewer, section="now", now=now)
 
 
 @page("journey:read")
 async def now_body(request: Request, svc: Services, viewer: Viewer) -> Response:
-    return _show(request, "now_body.html", viewer, now=journey.now(svc, svc.clock()))
+    now = await svc.read(journey.now, svc, svc.clock())
+    return _show(request, "now_body.html", viewer, now=now)
 
 
 @page("journey:read")
 async def search(request: Request, svc: Services, viewer: Viewer) -> Response:
     query = request.query_params.get("q", "").strip()
-    people = journey.find_people(svc, query, svc.clock()) if query else []
+    people = await svc.read(journey.find_people, svc, query, svc.clock()) if query else []
     if len(people) == 1:
         return _back_to(people[0].id)
     return _show(request, "search.html", viewer, query=query, people=people)
@@ -213,8 +216,8 @@ def _details(contact: Contact) -> list[tuple[str, str]]:
     return [(label, value) for name, label in CONTACT_DETAILS if (value := getattr(contact, name))]
 
 
-def _wrapups(svc: Services) -> list[Any]:
-    found, _ = svc.store.directory_list("wrapupcode", page_number=1, page_size=200, name=None)
+def _wrapups(store: Store) -> list[DirectoryEntry]:
+    found, _ = store.directory_list("wrapupcode", page_number=1, page_size=200, name=None)
     return found
 
 
@@ -222,8 +225,12 @@ async def _person_page(
     request: Request, svc: Services, viewer: Viewer, contact_id: str, **extra: Any
 ) -> Response:
     after = request.query_params.get("after")
+
+    def read(store: Store) -> tuple[journey.Person, list[DirectoryEntry]]:
+        return journey.person(store, svc, contact_id, svc.clock(), after), _wrapups(store)
+
     try:
-        shown = journey.person(svc, contact_id, svc.clock(), after=after)
+        shown, wrapups = await svc.read(read)
     except InvalidInput as exc:  # a cursor the store did not issue
         raise NotFound(exc.message) from exc
     return _show(
@@ -232,7 +239,7 @@ async def _person_page(
         viewer,
         person=shown,
         details=_details(shown.contact),
-        wrapups=_wrapups(svc),
+        wrapups=wrapups,
         verify_as=_verify_as(shown.contact),
         **{"merge_error": None, **extra},
     )
@@ -250,7 +257,7 @@ async def person_page(request: Request, svc: Services, viewer: Viewer) -> Respon
     """A person's journey; a contact merged into another is shown as the head of its merge
     set (redirected there), where its sessions are."""
     contact_id = request.path_params["contactId"]
-    head = journey.head_of(svc, contact_id, svc.clock())
+    head = await svc.read(journey.head_of, contact_id, svc.clock())
     if head != contact_id:
         return _back_to(head)
     return await _person_page(request, svc, viewer, contact_id)
@@ -258,28 +265,30 @@ async def person_page(request: Request, svc: Services, viewer: Viewer) -> Respon
 
 @page("journey:read")
 async def session_page(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = load_session(svc, request.path_params["sessionId"])
-    c = journey.card_of(svc, session, svc.clock())
+    c, wrapups, _ = await svc.read(_card_of, svc, request.path_params["sessionId"], None)
     if c.contact_id is not None:
         return _back_to(c.contact_id)
-    return _show(request, "session.html", viewer, c=c, wrapups=_wrapups(svc), verify_as=None)
+    return _show(request, "session.html", viewer, c=c, wrapups=wrapups, verify_as=None)
+
+
+def _card_of(
+    store: Store, svc: Services, session_id: str, shown_on: str | None
+) -> tuple[CardView, list[DirectoryEntry], Contact | None]:
+    """A session's card, the wrap-up codes, and the contact whose journey shows it."""
+    c = journey.card_of(store, svc, load_session(store, session_id), svc.clock())
+    return c, _wrapups(store), store.contact_get(shown_on) if shown_on else None
 
 
 @page("journey:read")
 async def card_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = load_session(svc, request.path_params["sessionId"])
-    c = journey.card_of(svc, session, svc.clock())
     shown_on = request.query_params.get("for")
-    contact = svc.store.contact_get(shown_on) if shown_on else None
-    return _show(
-        request, "card.html", viewer, c=c, wrapups=_wrapups(svc), verify_as=_verify_as(contact)
-    )
+    c, wrapups, contact = await svc.read(_card_of, svc, request.path_params["sessionId"], shown_on)
+    return _show(request, "card.html", viewer, c=c, wrapups=wrapups, verify_as=_verify_as(contact))
 
 
 @page("journey:read")
 async def map_fragment(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = load_session(svc, request.path_params["sessionId"])
-    items, more = journey.journey_map(svc, session)
+    items, more = await svc.read(journey.journey_map, request.path_params["sessionId"])
     return _show(
         request, "map.html", viewer, items=items, more=more is not None, offer_states=OFFER_STATES
     )
@@ -326,9 +335,13 @@ async def static_file(request: Request) -> Response:
 
 @page("contacts:write", form=True)
 async def verify(request: Request, svc: Services, viewer: Viewer) -> Response:
-    session = load_session(svc, request.path_params["sessionId"])
     named = str((await read_form(request)).get("contact", "")).strip()
-    found = journey.find_people(svc, named, svc.clock()) if named else []
+
+    def read(store: Store) -> tuple[AnySession, list[Contact]]:
+        session = load_session(store, request.path_params["sessionId"])
+        return session, journey.find_people(store, svc, named, svc.clock()) if named else []
+
+    session, found = await svc.read(read)
     if len(found) != 1:
         raise InvalidInput(
             N_(
@@ -356,7 +369,8 @@ async def merge(request: Request, svc: Services, viewer: Viewer) -> Response:
     contact_id = request.path_params["contactId"]
     other = str((await read_form(request)).get("other", "")).strip()
     now_ms = svc.clock()
-    found = [p for p in journey.find_people(svc, other, now_ms) if p.id != contact_id]
+    people = await svc.read(journey.find_people, svc, other, now_ms)
+    found = [p for p in people if p.id != contact_id]
     problem = None
     if not other:
         problem = N_("Name the contact to merge with.")
@@ -395,14 +409,19 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     """The agent assigns a wrap-up code to an ended conversation: an ``acw`` detail event on
     its last agent's leg, into the event log like the contact centre's own (so replays and
     rebuilds keep it); its notes say who assigned it on the desktop."""
-    session = load_session(svc, request.path_params["sessionId"])
     code = str((await read_form(request)).get("code", ""))
-    if not isinstance(session, ConversationSession) or session.ended_ms is None:
-        raise Conflict(N_("Only an ended conversation takes a wrap-up code."))
-    if journey.card_of(svc, session, svc.clock()).wrapped_up:  # a second form, or a stale page
-        raise Conflict(N_("This conversation has a wrap-up code already."))
-    if svc.store.directory_get("wrapupcode", code) is None:
-        raise NotFound(N_("There is no such wrap-up code."), field="code")
+
+    def read(store: Store) -> ConversationSession:
+        session = load_session(store, request.path_params["sessionId"])
+        if not isinstance(session, ConversationSession) or session.ended_ms is None:
+            raise Conflict(N_("Only an ended conversation takes a wrap-up code."))
+        if journey.card_of(store, svc, session, svc.clock()).wrapped_up:  # a stale page
+            raise Conflict(N_("This conversation has a wrap-up code already."))
+        if store.directory_get("wrapupcode", code) is None:
+            raise NotFound(N_("There is no such wrap-up code."), field="code")
+        return session
+
+    session = await svc.read(read)
     body = {
         "eventTime": max(svc.clock(), session.latest_ms),
         "conversationId": session.conversation_id,
@@ -423,7 +442,8 @@ async def wrapup(request: Request, svc: Services, viewer: Viewer) -> Response:
     [applied] = await svc.writer.submit([parsed])
     if applied.error is not None:
         raise applied.error
-    contact_id = journey.card_of(svc, session, svc.clock()).contact_id
+    shown = await svc.read(journey.card_of, svc, session, svc.clock())
+    contact_id = shown.contact_id
     if contact_id is None:
         location = f"/desktop/sessions/{path_segment(session.id)}"
         return secure(RedirectResponse(location, status_code=303))

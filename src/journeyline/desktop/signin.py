@@ -36,7 +36,7 @@ from journeyline.model.errors import Forbidden, RateLimited, SignInRefused
 HOME = "/desktop"
 
 
-def signin_form(
+async def signin_form(
     request: Request,
     *,
     status: int = 200,
@@ -51,7 +51,9 @@ def signin_form(
         request,
         "signin.html",
         status=status,
-        user=accounts.user_for(request),  # signed in already: the header says who, to sign out
+        user=await accounts.user_for(
+            request
+        ),  # signed in already: the header says who, to sign out
         notice=None,
         section="signin",
         csrf_token=token,
@@ -80,7 +82,7 @@ def csrf_refused(request: Request, user: SignedIn | None) -> HTMLResponse:
 
 @public
 async def signin_page(request: Request) -> Response:
-    return signin_form(request, next_path=local_path(request.query_params.get("next")))
+    return await signin_form(request, next_path=local_path(request.query_params.get("next")))
 
 
 @public
@@ -94,18 +96,20 @@ async def signin(request: Request) -> Response:
     try:
         await accounts.check_csrf(request, None, form)
     except Forbidden:
-        return signin_form(request, status=403, error="csrf", email=email, next_path=next_path)
+        return await signin_form(
+            request, status=403, error="csrf", email=email, next_path=next_path
+        )
     try:  # counted as a failure as it comes in, and given back unless it is one: tries made
         limits.signin_failures.hit(address)  # at once are held to the limit as well
     except RateLimited as throttled:
-        return _refused(request, "throttled", 429, throttled.retry_after_s, email, next_path)
+        return await _refused(request, "throttled", 429, throttled.retry_after_s, email, next_path)
     failed = False
     try:
         token, _ = await accounts.sign_in(email, form.get("password", ""))
     except SignInRefused as refused:
         failed = refused.reason == "credentials"
         wait_s = refused.retry_after_s
-        return _refused(request, refused.reason, refused.status, wait_s, email, next_path)
+        return await _refused(request, refused.reason, refused.status, wait_s, email, next_path)
     finally:
         if not failed:
             limits.signin_failures.give_back(address)
@@ -117,11 +121,11 @@ async def signin(request: Request) -> Response:
     return secure(response)
 
 
-def _refused(
+async def _refused(
     request: Request, reason: str, status: int, wait_s: int | None, email: str, next_path: str
 ) -> Response:
     """The form again, saying why (with ``Retry-After`` when waiting helps)."""
-    form_again = signin_form(
+    form_again = await signin_form(
         request,
         status=status,
         error=reason,
@@ -137,7 +141,7 @@ def _refused(
 @public
 async def signout(request: Request) -> Response:
     accounts = accounts_of(request)
-    user = accounts.user_for(request)
+    user = await accounts.user_for(request)
     if user is not None:
         try:
             await accounts.check_csrf(request, user)

@@ -5,6 +5,8 @@
 — an installation's and its tests' — can share one database.
 
 One connection per store, in autocommit mode: a read outside a transaction is one statement.
+The API's reads borrow theirs from a pool (``PgPool`` in ``__init__.py``): a store is then
+made around a connection the pool lends.
 ``transaction()`` (``store/sql/transactions.py``) begins and takes the store's advisory lock,
 so write transactions of every process on the store run one at a time, as SQLite's
 ``BEGIN IMMEDIATE`` makes them: no lost update, never two contacts for one identifier, by
@@ -85,9 +87,13 @@ def _lock_key(schema: str | None) -> int:
 
 def _connect(conninfo: str, schema: str | None) -> psycopg.Connection[Any]:
     conn = psycopg.connect(conninfo, autocommit=True)
+    use_schema(schema, conn)
+    return conn
+
+
+def use_schema(schema: str | None, conn: psycopg.Connection[Any]) -> None:
     if schema:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-    return conn
 
 
 def _up_to_date(conn: psycopg.Connection[Any]) -> bool:
@@ -155,12 +161,14 @@ class Connection(Transactions):
     body_contains_sql = "position(?::bytea IN body) > 0"
     driver_error = psycopg.Error
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, conn: psycopg.Connection[Any] | None = None) -> None:
+        """``conn``: one a pool lends, on the schema and in autocommit already; else the
+        store connects."""
         self.url = url
         conninfo, schema = split_url(url)
         self.begin_statements = ("BEGIN", f"SELECT pg_advisory_xact_lock({_lock_key(schema)})")
         try:
-            self._conn = _connect(conninfo, schema)
+            self._conn = conn if conn is not None else _connect(conninfo, schema)
         except psycopg.Error as exc:
             raise StoreError(f"cannot open {shown(url)}: {exc}") from exc
         self._db = PgDb(self._conn)

@@ -1,9 +1,10 @@
 """The embedded store: one SQLite file in WAL mode (``sqlite:///path/to/file.db``).
 
 One connection per ``SqliteStore``; the process has one writer (the ingest thread) and readers
-on their own connections. The store is the shared SQL (``store/sql``) on a connection
-(``connection.py``: the file, migrations, transactions and savepoints, the dialect); every
-public method translates ``sqlite3.Error`` to ``StoreError`` (``store/boundary.py``).
+on their own connections (the API's: a ``QueuePool`` of them, ``store/pool.py``). The store is
+the shared SQL (``store/sql``) on a connection (``connection.py``: the file, migrations,
+transactions and savepoints, the dialect); every public method translates ``sqlite3.Error``
+to ``StoreError`` (``store/boundary.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlite3
 
 from journeyline.store.base import register_backend
 from journeyline.store.boundary import translate_errors
+from journeyline.store.pool import QueuePool
 from journeyline.store.sql.store import SqlStore
 from journeyline.store.sqlite.connection import MIGRATIONS, Connection, migrate, path_of
 
@@ -26,4 +28,8 @@ class SqliteStore(SqlStore, Connection):
         return cls(url)
 
 
-register_backend("sqlite", SqliteStore.open)
+def _pool(url: str, size: int) -> QueuePool:
+    return QueuePool(lambda: SqliteStore(url), size)
+
+
+register_backend("sqlite", SqliteStore.open, _pool)
