@@ -516,6 +516,12 @@ class ErasureStore(Protocol):
         """Delete the flow deliveries whose body names one of ``ids``."""
         ...
 
+    def reclaim_erased(self) -> bool:
+        """After an erasure committed: leave no copy of what it removed in the store's files
+        (SQLite: checkpoint the write-ahead log and truncate it). False when a reader kept it
+        from finishing: it is to be tried again."""
+        ...
+
     def contacts_expired(self, now_ms: int) -> list[Contact]:
         """Contacts in no merge set that expired before ``now_ms``."""
         ...

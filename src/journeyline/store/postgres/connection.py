@@ -171,6 +171,12 @@ class Connection(Transactions):
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != TransactionStatus.IDLE
 
+    def reclaim_erased(self) -> bool:
+        """Nothing here: the rows an erasure deleted or rewrote are dead tuples until
+        autovacuum (or a ``VACUUM``) reclaims them, and its WAL segments are recycled at
+        checkpoints (docs/security.md, "Erasure")."""
+        return True
+
     # whole tables (store/sql/transfer.py)
 
     def table_columns(self) -> dict[str, list[str]]:
