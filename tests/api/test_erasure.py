@@ -15,7 +15,7 @@ from journeyline.model.flows import Delivery
 from journeyline.store import Store
 from journeyline.store.base import ERASED_KIND, Snapshot
 from journeyline.store.codec import encode_effect
-from web_visits import trait, visit
+from web_visits import new_shop, trait, visit
 
 ADA_COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 EVE_COOKIE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
@@ -232,3 +232,33 @@ def test_a_visitor_matched_to_the_person_by_their_email_alone_goes_with_them(
     live = store.snapshot()
     rebuild(store, FakeClock())
     assert store.snapshot() == live
+
+
+def test_another_visitors_refused_traits_lose_the_persons_email_and_a_rebuild_agrees(
+    api: Api, store: Store
+) -> None:
+    """On a shop requiring signed traits, a stranger's unsigned traits name Ada's email: they
+    are refused and claim nothing, and the event is the stranger's, so it stays — without
+    the email, in the log and in the stranger's session alike."""
+    signed = new_shop(api, identifySigning="required")["id"]
+    ada = api.post(CONTACTS, {"lastName": "Lovelace", "workEmail": "ada@example.com"}).json()
+    traits = {"email": trait("Ada@Example.com"), "givenName": trait("Mallory")}
+    sent = visit(api, signed, EVE_COOKIE, 0, name="identified", traits=traits)
+    assert sent["traitsRefused"] == "unsigned"
+    session_id = sent["session"]["id"]
+    events = f"/api/v2/journey/sessions/{session_id}/events"
+    assert "ada@example.com" in api.get(events).text.lower()
+    assert api.delete(f"{CONTACTS}/{ada['id']}").status_code == 204
+    kept = api.get(events)
+    assert kept.status_code == 200
+    [event] = kept.json()["entities"]
+    assert "ada@example.com" not in kept.text.lower()
+    traits = event["webEvent"]["traits"]
+    assert traits["email"]["value"] == ""  # the trait is there, its value gone
+    assert traits["givenName"]["value"] == "Mallory"  # what is not Ada's stays
+    for record in store.iter_all_log():
+        assert b"ada@example.com" not in record.body.lower(), record.kind
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
+    assert "ada@example.com" not in api.get(events).text.lower()

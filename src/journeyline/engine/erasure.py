@@ -17,10 +17,15 @@ visitors' cookies made. What is theirs:
   ``erased:<partition>``), and every logged command about them (create, update, claim,
   release, verify, merge, unmerge, segment assignments, web action reports). A duplicate of an
   erased input sent again is still a duplicate: its key is known, nothing comes back;
-- in the effect log, every effect naming one of the contacts, sessions or cookies keeps its
-  partition and position and loses its content (``model.effects.Erased``);
-- in the outbox, every flow delivery naming one of the contacts or sessions is dropped,
-  pending, delivered or dead (its body is what would be or was posted: the person's data);
+- another visitor's web events that name one of the person's emails, phones or external ids
+  (refused traits, a visitor not linked to the person) stay, without them: the trait keeps its
+  name and loses its value, in the log's body and in the session's events alike
+  (:func:`scrub_event`), so a rebuild reads what live shows;
+- in the effect log, every effect naming one of the contacts, sessions, cookies, emails,
+  phones or external ids keeps its partition and position and loses its content
+  (``model.effects.Erased``);
+- in the outbox, every flow delivery naming one of the contacts, sessions or identifiers is
+  dropped, pending, delivered or dead (its body is what would be or was posted);
 - the audit trail of the contacts goes too; one ``erase`` entry is added: who, when, which
   contact, the ids of the contacts erased and how many sessions — no personal data.
 
@@ -31,6 +36,7 @@ since their inputs are tombstones, a rebuild makes none of it and ``rebuild == l
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -40,6 +46,8 @@ from journeyline.core.identity import cookie_contact_id
 from journeyline.engine import queries
 from journeyline.engine.effects import COMMANDS_KEY, Effects, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command
+from journeyline.ingest import genesys_web
+from journeyline.ingest.identifiers import pii_from_traits
 from journeyline.model.commands import (
     AssignSegments,
     ClaimIdentifier,
@@ -55,11 +63,15 @@ from journeyline.model.commands import (
     VerifySession,
 )
 from journeyline.model.effects import ContactDeleted, Envelope, Erased, SessionRemoved
-from journeyline.model.errors import NotFound
+from journeyline.model.errors import JourneylineError, NotFound
+from journeyline.model.web import Attribute, WebEvent
 from journeyline.store.base import Store
 
 #: The session types a cookie's events may make (their customer key is ``type:cookie``).
 _VISITOR_TYPES = ("web", "app")
+#: The kinds of identifiers a web event's traits (emails, phones) or external id carry.
+_NAMED = ("Email", "Phone", "ExternalId")
+_event_encoder = msgspec.json.Encoder(order="sorted")  # as intake encodes a web event
 
 
 def _cookies(sessions: Iterable[tuple[str, str, str]]) -> set[str]:
@@ -84,6 +96,11 @@ class Person:
     @property
     def session_ids(self) -> set[str]:
         return {session_id for session_id, _, _ in self.sessions}
+
+    @property
+    def named(self) -> set[tuple[str, str]]:
+        """The identifiers another visitor's traits or external id may name (not cookies)."""
+        return {(kind, value) for kind, value in self.identifiers if kind in _NAMED}
 
 
 def find(store: Store, contact_id: str) -> Person:
@@ -165,8 +182,10 @@ def erase(store: Store, effects: Effects, command: EraseContact, person: Person 
             for kind in _VISITOR_TYPES:
                 partition_keys[f"{kind}:{cookie}"] = _erased_key(f"{kind}:{cookie}")
         store.log_erase(partition_keys=partition_keys, keys=_logged_commands(store, person))
-        store.effects_erase(contact_ids | session_ids | person.cookies)
-        store.outbox_erase(contact_ids | session_ids)
+        _scrub_kept_events(store, person.named)
+        named = _quoted(person.named)  # a whole JSON string: "42" names no other "1420"
+        store.effects_erase(contact_ids | session_ids | person.cookies | named)
+        store.outbox_erase(contact_ids | session_ids | named)
     for session_id in sorted(session_ids):
         removed = _session_kind(store, session_id)
         if removed is not None:
@@ -183,6 +202,67 @@ def erase(store: Store, effects: Effects, command: EraseContact, person: Person 
         contact_id=command.id,
         doc={"contactIds": sorted(contact_ids), "sessions": len(session_ids)},
     )
+
+
+def _scrub_kept_events(store: Store, named: Collection[tuple[str, str]]) -> None:
+    """Another visitor's web events that name one of the person's identifiers (traits an
+    unsigned claim sent and were refused, or a visitor not linked to the person) are kept,
+    without them: in the log and in their session alike (``scrub_event``)."""
+    needles = sorted(_quoted(named))  # as intake normalised them: its identifiers
+    for key, body in store.log_naming(genesys_web.KIND, needles):
+        scrubbed = scrub_event(genesys_web.decode_stored(body), named)
+        if scrubbed is not None:
+            store.web_event_rewrite(key, _event_encoder.encode(scrubbed))
+
+
+def _quoted(named: Collection[tuple[str, str]]) -> set[str]:
+    """The identifiers' values as JSON strings (quoted), as a body holds them."""
+    return {msgspec.json.encode(value).decode() for _, value in named}
+
+
+def scrub_event(event: WebEvent, named: Collection[tuple[str, str]]) -> WebEvent | None:
+    """``event`` without the identifiers ``named``, None when it names none of them. A trait
+    or attribute naming one keeps its name and loses its value (the event keeps as many
+    traits, so it identifies its visitor, or not, as before), ``identifiers`` drops it, an
+    external id that is one of them goes."""
+    named = set(named)
+    values = {value.lower() for _, value in named}
+    traits = {k: _scrubbed(k, a, named, values) for k, a in event.traits.items()}
+    attributes = {k: _scrubbed(k, a, named, values) for k, a in event.attributes.items()}
+    identifiers = tuple(i for i in event.identifiers if i not in named)
+    external_id = event.external_id
+    if external_id is not None and ("ExternalId", external_id.strip()) in named:
+        external_id = None
+    if (traits, attributes, identifiers, external_id) == (
+        event.traits,
+        event.attributes,
+        event.identifiers,
+        event.external_id,
+    ):
+        return None
+    return dataclasses.replace(
+        event,
+        traits=traits,
+        attributes=attributes,
+        identifiers=identifiers,
+        external_id=external_id,
+    )
+
+
+def _scrubbed(
+    name: str, attribute: Attribute, named: set[tuple[str, str]], values: set[str]
+) -> Attribute:
+    """The attribute with an empty value when it is one of the identifiers ``named``."""
+    value = attribute.value
+    if not isinstance(value, str):
+        return attribute
+    try:  # an email or phone trait, as intake normalised it
+        keys = set(pii_from_traits({name: value}))
+    except JourneylineError:
+        keys = set()
+    if keys & named or value.strip().lower() in values:
+        return Attribute(attribute.data_type, "")
+    return attribute
 
 
 def _erased_key(key: str) -> str:

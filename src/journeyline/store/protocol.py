@@ -502,6 +502,15 @@ class ErasureStore(Protocol):
         kind ``erased``, an empty body; key, order, unit and time stay."""
         ...
 
+    def log_naming(self, kind: str, needles: Collection[str]) -> list[tuple[str, bytes]]:
+        """``(key, body)`` of the log rows of ``kind`` (not tombstones) whose body holds one
+        of ``needles``, in arrival order."""
+        ...
+
+    def web_event_rewrite(self, key: str, body: bytes) -> None:
+        """Replace a web event's body in the log and in its session's events."""
+        ...
+
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
     ) -> None:

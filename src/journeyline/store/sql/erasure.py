@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 
 import msgspec
 
+from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact
 from journeyline.store.records import ERASED_KIND as TOMBSTONE_KIND
 from journeyline.store.sql.query import Db, chunks, marks
@@ -98,6 +99,26 @@ class ErasureMixin:
                 (TOMBSTONE_KIND, TOMBSTONE_BODY, *chunk, TOMBSTONE_KIND),
             ).rowcount
         return count
+
+    def log_naming(self, kind: str, needles: Collection[str]) -> list[tuple[str, bytes]]:
+        """``(key, body)`` of the log rows of ``kind`` (not tombstones) whose body holds one
+        of ``needles``, in arrival order: one pass over the log."""
+        if not needles:
+            return []
+        anywhere = " OR ".join([self.body_contains_sql] * len(needles))
+        rows = self._db.execute(
+            f"SELECT key, body FROM event_log WHERE kind = ? AND ({anywhere}) ORDER BY seq",
+            (kind, *(n.encode() for n in needles)),
+        )
+        return [(key, bytes(body)) for key, body in rows]
+
+    def web_event_rewrite(self, key: str, body: bytes) -> None:
+        """Store a web event again with ``body``, as the log has it and as its session
+        (``session_events``) has it: the same bytes in both, as when it was first applied."""
+        self._db.execute("UPDATE event_log SET body = ? WHERE key = ?", (body, key))
+        self._db.execute(
+            "UPDATE session_events SET doc = ? WHERE id = ?", (body, web_event_id(key))
+        )
 
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
