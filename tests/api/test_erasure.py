@@ -262,3 +262,31 @@ def test_another_visitors_refused_traits_lose_the_persons_email_and_a_rebuild_ag
     rebuild(store, FakeClock())
     assert store.snapshot() == live
     assert "ada@example.com" not in api.get(events).text.lower()
+
+
+def test_another_contacts_audit_trail_loses_the_entries_naming_the_persons_email(
+    api: Api, shop: str, store: Store
+) -> None:
+    """An agent claimed Ada's email for Zed, released it, and claimed it back for Ada: once
+    Ada is erased, Zed's audit trail no longer names it (those commands are tombstones in the
+    log, so a rebuild has no such entries either), and Zed's own entries stay."""
+    visit(api, shop, ADA_COOKIE, 0, name="identified", traits={"email": trait("ada@example.com")})
+    ada = api.post(
+        "/api/v2/externalcontacts/identifierlookup", {"type": "Email", "value": "ada@example.com"}
+    ).json()["id"]
+    zed = api.post(CONTACTS, {"firstName": "Zed"}).json()["id"]
+    email = {"type": "Email", "value": "ada@example.com"}
+    for contact, operation in ((zed, "Claim"), (zed, "Release"), (ada, "Claim")):
+        path = f"{CONTACTS}/{contact}/identifiers"
+        body = {"operation": operation, "identifier": email}
+        changed = api.client.patch(path, json=body, headers=api.headers)
+        assert changed.status_code == 200, changed.text
+    audits = f"{CONTACTS}/{zed}/audits"
+    assert "ada@example.com" in api.get(audits).text
+    assert api.delete(f"{CONTACTS}/{ada}").status_code == 204
+    kept = api.get(audits).json()["entities"]
+    assert "ada@example.com" not in str(kept)
+    assert [a["action"] for a in kept] == ["create"]  # Zed's own
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live

@@ -26,8 +26,10 @@ visitors' cookies made. What is theirs:
   (``model.effects.Erased``);
 - in the outbox, every flow delivery naming one of the contacts, sessions or identifiers is
   dropped, pending, delivered or dead (its body is what would be or was posted);
-- the audit trail of the contacts goes too; one ``erase`` entry is added: who, when, which
-  contact, the ids of the contacts erased and how many sessions — no personal data.
+- the audit trail of the contacts goes too, and another contact's entries of commands about
+  the person (those the log tombstones: a claim of their email, say); one ``erase`` entry is
+  added: who, when, which contact, the ids of the contacts erased and how many sessions — no
+  personal data.
 
 The command is logged (``identity.command``, ``erase``) with the ids it erased, filled in by
 :func:`resolve` before it is logged, so a replay erases the same ids whatever is left of them:
@@ -169,6 +171,25 @@ def _logged_commands(store: Store, person: Person) -> list[str]:
     return keys
 
 
+def _audited_commands(store: Store, person: Person) -> list[int]:
+    """The audit entries, on any contact, of commands about the person: the commands that
+    :func:`_logged_commands` makes tombstones, so a rebuild has no such entries either (an
+    agent claimed the person's email for another contact, then released it)."""
+    seqs = []
+    for seq, action, doc in store.audit_entries():
+        args = msgspec.json.decode(doc).get("args")
+        if not isinstance(args, dict):
+            continue  # an erasure's or an expiry's entry: ids only, no command
+        wire = msgspec.json.encode({**args, "command": action, "actor": "", "atMs": 0})
+        try:
+            command = decode_command(wire)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            continue
+        if mentions(command, person):
+            seqs.append(seq)
+    return seqs
+
+
 def erase(store: Store, effects: Effects, command: EraseContact, person: Person | None) -> None:
     """Erase what ``command`` names. ``person`` (live, from :func:`resolve`): also tombstone
     the person's log rows and effects and drop their deliveries; None (a replay): the log is
@@ -182,6 +203,7 @@ def erase(store: Store, effects: Effects, command: EraseContact, person: Person 
             for kind in _VISITOR_TYPES:
                 partition_keys[f"{kind}:{cookie}"] = _erased_key(f"{kind}:{cookie}")
         store.log_erase(partition_keys=partition_keys, keys=_logged_commands(store, person))
+        store.audits_delete(_audited_commands(store, person))
         _scrub_kept_events(store, person.named)
         named = _quoted(person.named)  # a whole JSON string: "42" names no other "1420"
         store.effects_erase(contact_ids | session_ids | person.cookies | named)

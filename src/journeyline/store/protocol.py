@@ -511,6 +511,14 @@ class ErasureStore(Protocol):
         """Replace a web event's body in the log and in its session's events."""
         ...
 
+    def audit_entries(self) -> list[tuple[int, str, bytes]]:
+        """``(seq, action, doc)`` of every audit entry, oldest first."""
+        ...
+
+    def audits_delete(self, seqs: Collection[int]) -> None:
+        """Delete the audit entries ``seqs``."""
+        ...
+
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
     ) -> None:

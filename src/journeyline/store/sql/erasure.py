@@ -120,6 +120,16 @@ class ErasureMixin:
             "UPDATE session_events SET doc = ? WHERE id = ?", (body, web_event_id(key))
         )
 
+    def audit_entries(self) -> list[tuple[int, str, bytes]]:
+        """``(seq, action, doc)`` of every audit entry, oldest first."""
+        rows = self._db.execute("SELECT seq, action, doc FROM audits ORDER BY seq")
+        return [(int(seq), action, bytes(doc)) for seq, action, doc in rows]
+
+    def audits_delete(self, seqs: Collection[int]) -> None:
+        """Delete the audit entries ``seqs``."""
+        for chunk in chunks(seqs):
+            self._db.execute(f"DELETE FROM audits WHERE seq IN ({marks(chunk)})", chunk)
+
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
     ) -> None:
