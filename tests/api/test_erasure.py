@@ -9,6 +9,8 @@ from typing import Any
 
 from builders import Conversation, web_event
 from conftest import Api, FakeClock, bearer, make_client
+from journeyline.core.identity import cookie_contact_id
+from journeyline.engine.erasure import digest
 from journeyline.engine.replay import rebuild
 from journeyline.model.effects import Cursor
 from journeyline.model.flows import Delivery
@@ -290,3 +292,46 @@ def test_another_contacts_audit_trail_loses_the_entries_naming_the_persons_email
     live = store.snapshot()
     rebuild(store, FakeClock())
     assert store.snapshot() == live
+
+
+def test_an_erased_conversation_and_cookie_refuse_new_events_for_sixty_days(
+    api: Api, shop: str, store: Store
+) -> None:
+    """The erased call goes on (its next event names the caller's number) and the erased
+    browser visits again: both would make the same session and contact ids again, with the
+    number and the visit stored anew. Their new events are refused (only digests of the ids
+    are kept), a rebuild equals live, and after sixty days the cookie is a new visitor."""
+    ada = _persons_everything(api, shop, store)
+    assert api.delete(f"{CONTACTS}/{ada['ids'][0]}").status_code == 204
+    count = store.log_count()
+    call = Conversation("call-ada", ani="tel:+15550002222").acd_start(30, "q1").wire
+    answered = api.post("/api/v2/journey/conversationevents", call)
+    assert answered.status_code == 202, answered.text
+    [entity] = answered.json()["entities"]
+    assert (entity["status"], answered.json()["rejected"]) == ("rejected", 1)
+    assert "erased" in entity["message"]
+    sessions = api.get("/api/v2/journey/sessions", params={"conversationId": "call-ada"})
+    assert sessions.json()["entities"] == []
+    assert _lookup(api, "Phone", "+15550002222") == 404
+    again = api.client.post(
+        f"/api/v2/journey/deployments/{shop}/webevents", json=web_event(ADA_COOKIE, 60)
+    )
+    assert again.status_code == 404
+    assert "erased" in again.json()["message"]
+    assert _lookup(api, "Cookie", ADA_COOKIE) == 404
+    assert api.get(f"{CONTACTS}/{cookie_contact_id(ADA_COOKIE)}").status_code == 404
+    visit(api, shop, EVE_COOKIE, 60)  # others' events are taken as ever
+    assert store.log_count() == count + 1
+    kept = store.erased_customers_among(  # the store keeps no id of Ada's, only digests
+        [digest("cookie", ADA_COOKIE), digest("conversation", "call-ada")], api.clock()
+    )
+    assert len(kept) == 2
+    assert not any(ADA_COOKIE in str(record) for record in store.iter_all_log())
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
+    api.clock.advance(61 * 86_400)
+    api.headers = bearer(api.client, make_client(api.store_url))  # tokens last a day
+    back = visit(api, shop, ADA_COOKIE, 61 * 86_400)
+    assert back["session"]["id"]
+    assert _lookup(api, "Cookie", ADA_COOKIE) == 200

@@ -17,6 +17,9 @@ visitors' cookies made. What is theirs:
   ``erased:<partition>``), and every logged command about them (create, update, claim,
   release, verify, merge, unmerge, segment assignments, web action reports). A duplicate of an
   erased input sent again is still a duplicate: its key is known, nothing comes back;
+- the person's cookies and conversations, as SHA-256 digests: for :data:`REFUSAL_MS` their
+  new events are refused (:func:`refused`), for they would make the same contact and session
+  ids again (both name-based) and store the browser's and the caller's data anew;
 - another visitor's web events that name one of the person's emails, phones or external ids
   (refused traits, a visitor not linked to the person) stay, without them: the trait keeps its
   name and loses its value, in the log's body and in the session's events alike
@@ -39,16 +42,20 @@ since their inputs are tombstones, a rebuild makes none of it and ``rebuild == l
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable
+import hashlib
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import msgspec
 
-from journeyline.core.identity import cookie_contact_id
+from journeyline.core.identity import CONTACT_TTL_MS, cookie_contact_id
 from journeyline.engine import queries
 from journeyline.engine.effects import COMMANDS_KEY, Effects, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command
+from journeyline.engine.inputs import Applied
 from journeyline.ingest import genesys_web
+from journeyline.ingest.genesys_detail import Accepted
+from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.ingest.identifiers import pii_from_traits
 from journeyline.model.commands import (
     AssignSegments,
@@ -74,6 +81,10 @@ _VISITOR_TYPES = ("web", "app")
 #: The kinds of identifiers a web event's traits (emails, phones) or external id carry.
 _NAMED = ("Email", "Phone", "ExternalId")
 _event_encoder = msgspec.json.Encoder(order="sorted")  # as intake encodes a web event
+#: How long new events of an erased visitor's cookie or of an erased conversation are refused:
+#: both name-based, they would make the same contact and session ids again, and store the
+#: browser's and the caller's data anew. As long as a contact lives without activity.
+REFUSAL_MS = CONTACT_TTL_MS
 
 
 def _cookies(sessions: Iterable[tuple[str, str, str]]) -> set[str]:
@@ -203,6 +214,10 @@ def erase(store: Store, effects: Effects, command: EraseContact, person: Person 
             for kind in _VISITOR_TYPES:
                 partition_keys[f"{kind}:{cookie}"] = _erased_key(f"{kind}:{cookie}")
         store.log_erase(partition_keys=partition_keys, keys=_logged_commands(store, person))
+        conversations = {key for _, kind, key in person.sessions if kind == "conversation"}
+        digests = [digest("cookie", c) for c in person.cookies]
+        digests += [digest("conversation", c) for c in conversations]
+        store.erased_customers_put(digests, command.at_ms + REFUSAL_MS)
         store.audits_delete(_audited_commands(store, person))
         _scrub_kept_events(store, person.named)
         named = _quoted(person.named)  # a whole JSON string: "42" names no other "1420"
@@ -285,6 +300,38 @@ def _scrubbed(
     if keys & named or value.strip().lower() in values:
         return Attribute(attribute.data_type, "")
     return attribute
+
+
+def digest(kind: str, value: str) -> str:
+    """What the store keeps of an erased cookie or conversation id: a SHA-256, not the id."""
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def refused(
+    store: Store, events: Sequence[Accepted | AcceptedWeb], now_ms: int
+) -> dict[int, Applied]:
+    """The events, by index, of a cookie or a conversation erased less than
+    :data:`REFUSAL_MS` ago, each with its refusal: they are neither logged nor applied."""
+    digests = [
+        digest("conversation", e.event.conversation_id)
+        if isinstance(e, Accepted)
+        else digest("cookie", e.event.customer_cookie_id)
+        for e in events
+    ]
+    erased = store.erased_customers_among(set(digests), now_ms)
+    days = REFUSAL_MS // 86_400_000
+    return {
+        index: Applied(
+            events[index].event.key,
+            "failed",
+            error=NotFound(
+                f"this {'conversation' if isinstance(events[index], Accepted) else 'visitor'}"
+                f" was erased (right to erasure): its new events are refused for {days} days"
+            ),
+        )
+        for index, found in enumerate(digests)
+        if found in erased
+    }
 
 
 def _erased_key(key: str) -> str:

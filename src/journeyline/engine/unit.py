@@ -208,10 +208,7 @@ class Engine:
                     if not (added_tick and index == 0):
                         results.append(applied)  # not the tick the engine added itself
                 else:
-                    records = [record_of(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
-                    touched.update(partition_of_record(r) for r in records)
-                    new_keys = self.store.append(records)
-                    results += self._apply(unit, new_keys, now, log_commands=True)
+                    results += self._events(unit, touched, now, self._unit)  # type: ignore[arg-type]
                 effects = self._subscribers(now, self._unit)
                 for partition in touched | {p for p, _ in effects}:
                     position, count = positions.get(partition, (0, 0))
@@ -237,6 +234,21 @@ class Engine:
             self._reclaim = not self.store.reclaim_erased()
         except StoreError:
             log.exception("reclaiming an erasure's space failed; the next unit tries again")
+
+    def _events(
+        self, unit: Sequence[Accepted | AcceptedWeb], touched: set[int], now: int, number: int
+    ) -> list[Applied]:
+        """Log and apply a run of events, but those of a customer erased lately
+        (``erasure.refused``): they are refused, not logged."""
+        refused = erasure.refused(self.store, unit, now)
+        kept = [item for index, item in enumerate(unit) if index not in refused]
+        if not kept:
+            return [refused[index] for index in range(len(unit))]
+        records = [record_of(item, now, number) for item in kept]
+        touched.update(partition_of_record(r) for r in records)
+        new_keys = self.store.append(records)
+        applied = iter(self._apply(kept, new_keys, now, log_commands=True))
+        return [refused[index] if index in refused else next(applied) for index in range(len(unit))]
 
     def tick(self) -> Outcome:
         """Run the deadlines due now (the writer calls this when the earliest one passes)."""

@@ -539,6 +539,19 @@ class ErasureStore(Protocol):
         from finishing: it is to be tried again."""
         ...
 
+    def erased_customers_put(self, digests: Collection[str], until_ms: int) -> None:
+        """Refuse the customers of ``digests`` (``engine.erasure.digest``) new events until
+        ``until_ms``."""
+        ...
+
+    def erased_customers_among(self, digests: Collection[str], now_ms: int) -> set[str]:
+        """Those of ``digests`` whose refusal still holds at ``now_ms``."""
+        ...
+
+    def erased_customers_prune(self, now_ms: int) -> int:
+        """Forget the refusals that ended before ``now_ms``; returns how many."""
+        ...
+
     def contacts_expired(self, now_ms: int) -> list[Contact]:
         """Contacts in no merge set that expired before ``now_ms``."""
         ...

@@ -174,7 +174,9 @@ class Connection(Transactions):
     def reclaim_erased(self) -> bool:
         """Nothing here: the rows an erasure deleted or rewrote are dead tuples until
         autovacuum (or a ``VACUUM``) reclaims them, and its WAL segments are recycled at
-        checkpoints (docs/security.md, "Erasure")."""
+        checkpoints (docs/security.md, "Erasure"). A closed store says so, as every call."""
+        if self._conn.closed:
+            raise psycopg.OperationalError("the connection is closed")
         return True
 
     # whole tables (store/sql/transfer.py)

@@ -164,6 +164,34 @@ class ErasureMixin:
             count += self._db.execute(sql, [v.encode() for v in chunk]).rowcount
         return count
 
+    # -- erased customers ----------------------------------------------------------------------
+
+    def erased_customers_put(self, digests: Collection[str], until_ms: int) -> None:
+        """Refuse the customers of ``digests`` new events until ``until_ms``."""
+        self._db.executemany(
+            "INSERT INTO erased_customers (digest, until_ms) VALUES (?, ?)"
+            " ON CONFLICT (digest) DO UPDATE SET until_ms = excluded.until_ms",
+            [(digest, until_ms) for digest in sorted(set(digests))],
+        )
+
+    def erased_customers_among(self, digests: Collection[str], now_ms: int) -> set[str]:
+        """Those of ``digests`` whose refusal still holds at ``now_ms``."""
+        found: set[str] = set()
+        for chunk in chunks(digests):
+            rows = self._db.execute(
+                f"SELECT digest FROM erased_customers WHERE digest IN ({marks(chunk)})"
+                " AND until_ms > ?",
+                (*chunk, now_ms),
+            )
+            found.update(digest for (digest,) in rows)
+        return found
+
+    def erased_customers_prune(self, now_ms: int) -> int:
+        """Forget the refusals that ended before ``now_ms``; returns how many."""
+        return int(
+            self._db.execute("DELETE FROM erased_customers WHERE until_ms <= ?", (now_ms,)).rowcount
+        )
+
     # -- expiry -------------------------------------------------------------------------------
 
     def contacts_expired(self, now_ms: int) -> list[Contact]:
