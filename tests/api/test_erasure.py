@@ -9,13 +9,15 @@ from typing import Any
 
 from builders import Conversation, web_event
 from conftest import Api, FakeClock, bearer, make_client
+from journeyline.core.identity import cookie_contact_id
+from journeyline.engine.erasure import digest
 from journeyline.engine.replay import rebuild
 from journeyline.model.effects import Cursor
 from journeyline.model.flows import Delivery
 from journeyline.store import Store
 from journeyline.store.base import ERASED_KIND, Snapshot
 from journeyline.store.codec import encode_effect
-from web_visits import trait, visit
+from web_visits import new_shop, trait, visit
 
 ADA_COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 EVE_COOKIE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
@@ -232,3 +234,104 @@ def test_a_visitor_matched_to_the_person_by_their_email_alone_goes_with_them(
     live = store.snapshot()
     rebuild(store, FakeClock())
     assert store.snapshot() == live
+
+
+def test_another_visitors_refused_traits_lose_the_persons_email_and_a_rebuild_agrees(
+    api: Api, store: Store
+) -> None:
+    """On a shop requiring signed traits, a stranger's unsigned traits name Ada's email: they
+    are refused and claim nothing, and the event is the stranger's, so it stays — without
+    the email, in the log and in the stranger's session alike."""
+    signed = new_shop(api, identifySigning="required")["id"]
+    ada = api.post(CONTACTS, {"lastName": "Lovelace", "workEmail": "ada@example.com"}).json()
+    traits = {"email": trait("Ada@Example.com"), "givenName": trait("Mallory")}
+    sent = visit(api, signed, EVE_COOKIE, 0, name="identified", traits=traits)
+    assert sent["traitsRefused"] == "unsigned"
+    session_id = sent["session"]["id"]
+    events = f"/api/v2/journey/sessions/{session_id}/events"
+    assert "ada@example.com" in api.get(events).text.lower()
+    assert api.delete(f"{CONTACTS}/{ada['id']}").status_code == 204
+    kept = api.get(events)
+    assert kept.status_code == 200
+    [event] = kept.json()["entities"]
+    assert "ada@example.com" not in kept.text.lower()
+    traits = event["webEvent"]["traits"]
+    assert traits["email"]["value"] == ""  # the trait is there, its value gone
+    assert traits["givenName"]["value"] == "Mallory"  # what is not Ada's stays
+    for record in store.iter_all_log():
+        assert b"ada@example.com" not in record.body.lower(), record.kind
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
+    assert "ada@example.com" not in api.get(events).text.lower()
+
+
+def test_another_contacts_audit_trail_loses_the_entries_naming_the_persons_email(
+    api: Api, shop: str, store: Store
+) -> None:
+    """An agent claimed Ada's email for Zed, released it, and claimed it back for Ada: once
+    Ada is erased, Zed's audit trail no longer names it (those commands are tombstones in the
+    log, so a rebuild has no such entries either), and Zed's own entries stay."""
+    visit(api, shop, ADA_COOKIE, 0, name="identified", traits={"email": trait("ada@example.com")})
+    ada = api.post(
+        "/api/v2/externalcontacts/identifierlookup", {"type": "Email", "value": "ada@example.com"}
+    ).json()["id"]
+    zed = api.post(CONTACTS, {"firstName": "Zed"}).json()["id"]
+    email = {"type": "Email", "value": "ada@example.com"}
+    for contact, operation in ((zed, "Claim"), (zed, "Release"), (ada, "Claim")):
+        path = f"{CONTACTS}/{contact}/identifiers"
+        body = {"operation": operation, "identifier": email}
+        changed = api.client.patch(path, json=body, headers=api.headers)
+        assert changed.status_code == 200, changed.text
+    audits = f"{CONTACTS}/{zed}/audits"
+    assert "ada@example.com" in api.get(audits).text
+    assert api.delete(f"{CONTACTS}/{ada}").status_code == 204
+    kept = api.get(audits).json()["entities"]
+    assert "ada@example.com" not in str(kept)
+    assert [a["action"] for a in kept] == ["create"]  # Zed's own
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
+
+
+def test_an_erased_conversation_and_cookie_refuse_new_events_for_sixty_days(
+    api: Api, shop: str, store: Store
+) -> None:
+    """The erased call goes on (its next event names the caller's number) and the erased
+    browser visits again: both would make the same session and contact ids again, with the
+    number and the visit stored anew. Their new events are refused (only digests of the ids
+    are kept), a rebuild equals live, and after sixty days the cookie is a new visitor."""
+    ada = _persons_everything(api, shop, store)
+    assert api.delete(f"{CONTACTS}/{ada['ids'][0]}").status_code == 204
+    count = store.log_count()
+    call = Conversation("call-ada", ani="tel:+15550002222").acd_start(30, "q1").wire
+    answered = api.post("/api/v2/journey/conversationevents", call)
+    assert answered.status_code == 202, answered.text
+    [entity] = answered.json()["entities"]
+    assert (entity["status"], answered.json()["rejected"]) == ("rejected", 1)
+    assert "erased" in entity["message"]
+    sessions = api.get("/api/v2/journey/sessions", params={"conversationId": "call-ada"})
+    assert sessions.json()["entities"] == []
+    assert _lookup(api, "Phone", "+15550002222") == 404
+    again = api.client.post(
+        f"/api/v2/journey/deployments/{shop}/webevents", json=web_event(ADA_COOKIE, 60)
+    )
+    assert again.status_code == 404
+    assert "erased" in again.json()["message"]
+    assert _lookup(api, "Cookie", ADA_COOKIE) == 404
+    assert api.get(f"{CONTACTS}/{cookie_contact_id(ADA_COOKIE)}").status_code == 404
+    visit(api, shop, EVE_COOKIE, 60)  # others' events are taken as ever
+    assert store.log_count() == count + 1
+    kept = store.erased_customers_among(  # the store keeps no id of Ada's, only digests
+        [digest("cookie", ADA_COOKIE), digest("conversation", "call-ada")], api.clock()
+    )
+    assert len(kept) == 2
+    assert not any(ADA_COOKIE in str(record) for record in store.iter_all_log())
+    live = store.snapshot()
+    rebuild(store, FakeClock())
+    assert store.snapshot() == live
+    api.clock.advance(61 * 86_400)
+    api.headers = bearer(api.client, make_client(api.store_url))  # tokens last a day
+    back = visit(api, shop, ADA_COOKIE, 61 * 86_400)
+    assert back["session"]["id"]
+    assert _lookup(api, "Cookie", ADA_COOKIE) == 200

@@ -1346,6 +1346,14 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "erase_projections": lambda s: s.erase_projections(contact_ids=["c1"], session_ids=["s1"]),
     "effects_erase": lambda s: s.effects_erase(["c1"]),
     "outbox_erase": lambda s: s.outbox_erase(["c1"]),
+    "log_naming": lambda s: s.log_naming("web.event", ['"a@x.example"']),
+    "web_event_rewrite": lambda s: s.web_event_rewrite("k", b"{}"),
+    "audit_entries": lambda s: s.audit_entries(),
+    "audits_delete": lambda s: s.audits_delete([1]),
+    "erased_customers_put": lambda s: s.erased_customers_put(["d"], 1),
+    "erased_customers_among": lambda s: s.erased_customers_among(["d"], 1),
+    "erased_customers_prune": lambda s: s.erased_customers_prune(1),
+    "reclaim_erased": lambda s: s.reclaim_erased(),
     "contacts_expired": lambda s: s.contacts_expired(T0),
     "next_contact_expiry": lambda s: s.next_contact_expiry(),
 }
@@ -1704,7 +1712,18 @@ def test_contacts_expire_sixty_days_after_their_last_activity_unless_kept(store:
 
 
 #: Methods that touch no table: covered by the closed-store test alone.
-NO_TABLES = {"transaction", "savepoint", "close"}
+def test_an_erased_customers_refusal_holds_until_its_end_and_is_pruned_then(store: Store) -> None:
+    with store.transaction():
+        store.erased_customers_put(["d1", "d2"], T0)
+        store.erased_customers_put(["d2"], T0 + 10)  # erased again: the later end holds
+    assert store.erased_customers_among(["d1", "d2", "d3"], T0 - 1) == {"d1", "d2"}
+    assert store.erased_customers_among(["d1", "d2"], T0) == {"d2"}
+    with store.transaction():
+        assert store.erased_customers_prune(T0 + 1) == 1
+    assert store.erased_customers_among(["d1", "d2"], T0 - 1) == {"d2"}
+
+
+NO_TABLES = {"transaction", "savepoint", "close", "reclaim_erased"}
 METHODS = sorted(methods_of(Store))
 
 

@@ -95,9 +95,10 @@ ERASED_EMAIL = "ada.lovelace.erased@example.com"
 
 
 def _erase_and_read_the_file(sqlite_url: str, *, secure_delete: str | None = None) -> bytes:
-    """A person identified by 50 web events, erased, the WAL checkpointed: the file's bytes.
-    ``secure_delete`` sets the pragma on the store's connection first (None: as the store
-    opens it)."""
+    """A person identified by 50 web events, erased: the bytes of the file and of its
+    write-ahead log, read at once, the store still open (nothing checkpointed but what the
+    store did itself). ``secure_delete`` sets the pragma on the store's connection first
+    (None: as the store opens it)."""
     from builders import COOKIE, T0, web_event, web_inputs
     from conftest import FakeClock
     from journeyline.core.identity import cookie_contact_id
@@ -116,15 +117,17 @@ def _erase_and_read_the_file(sqlite_url: str, *, secure_delete: str | None = Non
     erase = EraseContact(actor="supervisor", at_ms=T0 + 60_000, id=cookie_contact_id(COOKIE))
     [applied] = engine.apply([CommandInput("erase-1", erase)]).results
     assert applied.status == "accepted"
-    with closing(sqlite3.connect(path_of(sqlite_url))) as raw:
-        assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-    store.close()
-    return Path(path_of(sqlite_url)).read_bytes()
+    path = Path(path_of(sqlite_url))
+    wal = path.with_name(path.name + "-wal")
+    data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    store.close()  # after reading: closing the last connection would checkpoint by itself
+    return data
 
 
 def test_an_erased_persons_data_is_not_left_in_the_file(sqlite_url: str) -> None:
     """``PRAGMA secure_delete``: what an erasure deletes or overwrites is zeroed in the file,
-    not left in free pages for anyone who reads the file."""
+    not left in free pages for anyone who reads the file; and the store checkpoints and
+    truncates the write-ahead log once the erasure commits, whose older frames held it."""
     from builders import COOKIE
 
     data = _erase_and_read_the_file(sqlite_url)

@@ -57,8 +57,11 @@ async def post_conversation_events(request: Request) -> Response:
     for p in parsed:
         if isinstance(p, Rejected):
             entities.append(_rejected(p))
+        elif (result := next(applied)).error is not None:  # of a person erased lately
+            entities.append(
+                {"index": len(entities), "status": "rejected", "message": result.error.message}
+            )
         else:
-            result = next(applied)
             entities.append(
                 {
                     "index": len(entities),

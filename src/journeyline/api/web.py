@@ -154,6 +154,8 @@ async def _intake(request: Request, app: bool) -> Response:
         parsed = web.parse_app(item, ctx) if app else web.parse_web(item, ctx)
         note_refusals(svc, source, deployment, [parsed.event])
         [applied] = await svc.submit_events([parsed])
+        if applied.error is not None:  # a visitor erased lately (engine.erasure.refused)
+            raise applied.error
     except BROWSER_ERRORS as exc:
         if exc.status == 400:  # the event itself is at fault (not its size, origin, deployment)
             svc.metrics.count_events(source, ["rejected"])

@@ -28,6 +28,7 @@ someone else drops what it holds in memory before it applies anything.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -92,6 +93,8 @@ from journeyline.model.effects import (
 from journeyline.model.errors import JourneylineError, StoreError
 from journeyline.store.base import ERASED_KIND, LogRecord, Store
 
+log = logging.getLogger("journeyline.engine")
+
 #: How long an agent-ended conversation stays "After-call work" (JOURNEYLINE_ACW_GRACE_SECONDS).
 ACW_GRACE_MS = 600_000
 __all__ = ["ACW_GRACE_MS", "Applied", "CommandInput", "Engine", "Input", "Outcome", "TickInput"]
@@ -138,6 +141,8 @@ class Engine:
         self.deadlines = True
         #: partition -> (last effect position, units) as this engine last left them
         self._positions: dict[int, tuple[int, int]] | None = None
+        #: An erasure committed and its older copies may still be in the store's files.
+        self._reclaim = False
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, clock: Clock) -> Engine:
@@ -195,6 +200,7 @@ class Engine:
                     erased = applied.result.get("erased") if applied.result else None
                     if erased:  # what this batch announced of the person, not stored yet
                         envelopes = erasure.scrub(envelopes, erased)
+                        self._reclaim = True
                 elif isinstance(first, TickInput):
                     self.effects.at(TICK_KIND)
                     touched.add(self.effects.partition)
@@ -202,10 +208,7 @@ class Engine:
                     if not (added_tick and index == 0):
                         results.append(applied)  # not the tick the engine added itself
                 else:
-                    records = [record_of(item, now, self._unit) for item in unit]  # type: ignore[arg-type]
-                    touched.update(partition_of_record(r) for r in records)
-                    new_keys = self.store.append(records)
-                    results += self._apply(unit, new_keys, now, log_commands=True)
+                    results += self._events(unit, touched, now, self._unit)  # type: ignore[arg-type]
                 effects = self._subscribers(now, self._unit)
                 for partition in touched | {p for p, _ in effects}:
                     position, count = positions.get(partition, (0, 0))
@@ -219,7 +222,33 @@ class Engine:
                 {p: v for p, v in positions.items() if stored.get(p) != v}
             )
             self._positions = positions
+        if self._reclaim:  # committed: now the files may lose their older copies too
+            self._reclaim_erased()
         return Outcome(results, envelopes)
+
+    def _reclaim_erased(self) -> None:
+        """What an erasure removed leaves the store's files (``Store.reclaim_erased``); when a
+        reader keeps that from finishing, the next unit tries again. A failure here does not
+        fail the batch: it is committed, and acknowledged."""
+        try:
+            self._reclaim = not self.store.reclaim_erased()
+        except StoreError:
+            log.exception("reclaiming an erasure's space failed; the next unit tries again")
+
+    def _events(
+        self, unit: Sequence[Accepted | AcceptedWeb], touched: set[int], now: int, number: int
+    ) -> list[Applied]:
+        """Log and apply a run of events, but those of a customer erased lately
+        (``erasure.refused``): they are refused, not logged."""
+        refused = erasure.refused(self.store, unit, now)
+        kept = [item for index, item in enumerate(unit) if index not in refused]
+        if not kept:
+            return [refused[index] for index in range(len(unit))]
+        records = [record_of(item, now, number) for item in kept]
+        touched.update(partition_of_record(r) for r in records)
+        new_keys = self.store.append(records)
+        applied = iter(self._apply(kept, new_keys, now, log_commands=True))
+        return [refused[index] if index in refused else next(applied) for index in range(len(unit))]
 
     def tick(self) -> Outcome:
         """Run the deadlines due now (the writer calls this when the earliest one passes)."""

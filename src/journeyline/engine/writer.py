@@ -10,10 +10,10 @@ one; it never holds up the acknowledgement. Time is the writer's job too: when t
 deadline (``Engine.next_deadline``) passes, the writer runs a tick (``Engine.tick``), a unit of
 work like any other. It checks at least every ``tick_check_seconds``, and :meth:`wake` makes it
 check now (tests that move a fake clock). Once an hour it drops effects older than the
-retention from the effect log. A writer made with ``deadlines=False`` (an API node in scale-out
-mode, where the workers do it) runs no tick and reads no deadline. ``on_apply`` is told how
-many seconds each group commit of submitted batches took (the metrics' histogram), and
-``alive`` says whether the thread runs.
+retention from the effect log, and the ended refusals of erased customers. A writer made with
+``deadlines=False`` (an API node in scale-out mode, where the workers do it) runs no tick and
+reads no deadline. ``on_apply`` is told how many seconds each group commit of submitted
+batches took (the metrics' histogram), and ``alive`` says whether the thread runs.
 
 Small administrative writes (tokens, the directory, deployments) go through :meth:`Writer.call`
 too: they run on the writer's connection in their own transaction, so the request loop never
@@ -202,7 +202,8 @@ class Writer:
         return min(max((due - self.engine.clock()) / 1000, 0.0), self.tick_check_seconds)
 
     def _prune(self) -> None:
-        """Drop effects older than the retention, once every ``prune_every_seconds``."""
+        """Drop effects older than the retention, and the ended refusals of erased customers
+        (``engine.erasure.refused``), once every ``prune_every_seconds``."""
         if time.monotonic() < self._prune_at:
             return
         self._prune_at = time.monotonic() + self.prune_every_seconds
@@ -214,6 +215,8 @@ class Writer:
                     pruned = store.effects_prune(cutoff, limit=self.PRUNE_CHUNK)
                 if pruned < self.PRUNE_CHUNK:
                     break
+            with store.transaction():  # refusals of erased customers that have ended
+                store.erased_customers_prune(self.engine.clock())
         except Exception:
             log.exception("pruning the effect log failed; it is tried again later")
 

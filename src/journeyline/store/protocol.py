@@ -502,6 +502,23 @@ class ErasureStore(Protocol):
         kind ``erased``, an empty body; key, order, unit and time stay."""
         ...
 
+    def log_naming(self, kind: str, needles: Collection[str]) -> list[tuple[str, bytes]]:
+        """``(key, body)`` of the log rows of ``kind`` (not tombstones) whose body holds one
+        of ``needles``, in arrival order."""
+        ...
+
+    def web_event_rewrite(self, key: str, body: bytes) -> None:
+        """Replace a web event's body in the log and in its session's events."""
+        ...
+
+    def audit_entries(self) -> list[tuple[int, str, bytes]]:
+        """``(seq, action, doc)`` of every audit entry, oldest first."""
+        ...
+
+    def audits_delete(self, seqs: Collection[int]) -> None:
+        """Delete the audit entries ``seqs``."""
+        ...
+
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
     ) -> None:
@@ -514,6 +531,25 @@ class ErasureStore(Protocol):
 
     def outbox_erase(self, ids: Collection[str]) -> int:
         """Delete the flow deliveries whose body names one of ``ids``."""
+        ...
+
+    def reclaim_erased(self) -> bool:
+        """After an erasure committed: leave no copy of what it removed in the store's files
+        (SQLite: checkpoint the write-ahead log and truncate it). False when a reader kept it
+        from finishing: it is to be tried again."""
+        ...
+
+    def erased_customers_put(self, digests: Collection[str], until_ms: int) -> None:
+        """Refuse the customers of ``digests`` (``engine.erasure.digest``) new events until
+        ``until_ms``."""
+        ...
+
+    def erased_customers_among(self, digests: Collection[str], now_ms: int) -> set[str]:
+        """Those of ``digests`` whose refusal still holds at ``now_ms``."""
+        ...
+
+    def erased_customers_prune(self, now_ms: int) -> int:
+        """Forget the refusals that ended before ``now_ms``; returns how many."""
         ...
 
     def contacts_expired(self, now_ms: int) -> list[Contact]:

@@ -179,6 +179,14 @@ class Connection(Transactions):
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != TransactionStatus.IDLE
 
+    def reclaim_erased(self) -> bool:
+        """Nothing here: the rows an erasure deleted or rewrote are dead tuples until
+        autovacuum (or a ``VACUUM``) reclaims them, and its WAL segments are recycled at
+        checkpoints (docs/security.md, "Erasure"). A closed store says so, as every call."""
+        if self._conn.closed:
+            raise psycopg.OperationalError("the connection is closed")
+        return True
+
     # whole tables (store/sql/transfer.py)
 
     def table_columns(self) -> dict[str, list[str]]:

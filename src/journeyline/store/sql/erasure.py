@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 
 import msgspec
 
+from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact
 from journeyline.store.records import ERASED_KIND as TOMBSTONE_KIND
 from journeyline.store.sql.query import Db, chunks, marks
@@ -99,6 +100,36 @@ class ErasureMixin:
             ).rowcount
         return count
 
+    def log_naming(self, kind: str, needles: Collection[str]) -> list[tuple[str, bytes]]:
+        """``(key, body)`` of the log rows of ``kind`` (not tombstones) whose body holds one
+        of ``needles``, in arrival order: one pass over the log."""
+        if not needles:
+            return []
+        anywhere = " OR ".join([self.body_contains_sql] * len(needles))
+        rows = self._db.execute(
+            f"SELECT key, body FROM event_log WHERE kind = ? AND ({anywhere}) ORDER BY seq",
+            (kind, *(n.encode() for n in needles)),
+        )
+        return [(key, bytes(body)) for key, body in rows]
+
+    def web_event_rewrite(self, key: str, body: bytes) -> None:
+        """Store a web event again with ``body``, as the log has it and as its session
+        (``session_events``) has it: the same bytes in both, as when it was first applied."""
+        self._db.execute("UPDATE event_log SET body = ? WHERE key = ?", (body, key))
+        self._db.execute(
+            "UPDATE session_events SET doc = ? WHERE id = ?", (body, web_event_id(key))
+        )
+
+    def audit_entries(self) -> list[tuple[int, str, bytes]]:
+        """``(seq, action, doc)`` of every audit entry, oldest first."""
+        rows = self._db.execute("SELECT seq, action, doc FROM audits ORDER BY seq")
+        return [(int(seq), action, bytes(doc)) for seq, action, doc in rows]
+
+    def audits_delete(self, seqs: Collection[int]) -> None:
+        """Delete the audit entries ``seqs``."""
+        for chunk in chunks(seqs):
+            self._db.execute(f"DELETE FROM audits WHERE seq IN ({marks(chunk)})", chunk)
+
     def erase_projections(
         self, *, contact_ids: Collection[str], session_ids: Collection[str]
     ) -> None:
@@ -132,6 +163,34 @@ class ErasureMixin:
             sql = f"DELETE FROM outbox WHERE {anywhere}"
             count += self._db.execute(sql, [v.encode() for v in chunk]).rowcount
         return count
+
+    # -- erased customers ----------------------------------------------------------------------
+
+    def erased_customers_put(self, digests: Collection[str], until_ms: int) -> None:
+        """Refuse the customers of ``digests`` new events until ``until_ms``."""
+        self._db.executemany(
+            "INSERT INTO erased_customers (digest, until_ms) VALUES (?, ?)"
+            " ON CONFLICT (digest) DO UPDATE SET until_ms = excluded.until_ms",
+            [(digest, until_ms) for digest in sorted(set(digests))],
+        )
+
+    def erased_customers_among(self, digests: Collection[str], now_ms: int) -> set[str]:
+        """Those of ``digests`` whose refusal still holds at ``now_ms``."""
+        found: set[str] = set()
+        for chunk in chunks(digests):
+            rows = self._db.execute(
+                f"SELECT digest FROM erased_customers WHERE digest IN ({marks(chunk)})"
+                " AND until_ms > ?",
+                (*chunk, now_ms),
+            )
+            found.update(digest for (digest,) in rows)
+        return found
+
+    def erased_customers_prune(self, now_ms: int) -> int:
+        """Forget the refusals that ended before ``now_ms``; returns how many."""
+        return int(
+            self._db.execute("DELETE FROM erased_customers WHERE until_ms <= ?", (now_ms,)).rowcount
+        )
 
     # -- expiry -------------------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ placeholders, giving a cursor to iterate or fetch from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from journeyline.store import codec
+
+Key = TypeVar("Key", str, int)  # what an ``IN (...)`` list holds: ids, or row numbers
 
 #: Values per ``IN (...)`` list: well inside SQLite's limit on bound parameters.
 CHUNK = 500
@@ -42,7 +44,7 @@ class Dialect:
     body_contains_sql: str
 
 
-def chunks(values: Iterable[str]) -> Iterator[list[str]]:
+def chunks(values: Iterable[Key]) -> Iterator[list[Key]]:
     """Distinct values, sorted, in lists of at most :data:`CHUNK` for ``IN (...)``."""
     ordered = sorted(set(values))
     for start in range(0, len(ordered), CHUNK):

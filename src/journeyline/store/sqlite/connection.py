@@ -99,6 +99,14 @@ class Connection(Transactions):
     def in_transaction(self) -> bool:
         return self._sqlite.in_transaction
 
+    def reclaim_erased(self) -> bool:
+        """An erasure's commit is a frame of the write-ahead log, and the frames before it
+        still hold what it erased (``secure_delete`` zeroes the file's pages, not the log's):
+        copy the log into the file and truncate it to nothing. A reader still on an older
+        snapshot makes it busy (False): the engine tries again after its next unit."""
+        busy, _, _ = self._sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     # whole tables (store/sql/transfer.py)
 
     def table_columns(self) -> dict[str, list[str]]:
