@@ -144,7 +144,7 @@ def test_a_rebuild_after_an_erasure_equals_live(api: Api, shop: str, store: Stor
     assert rebuilt.contacts  # Eve's are there
 
 
-def test_an_erased_event_sent_again_is_a_duplicate_and_brings_nothing_back(
+def test_an_erased_event_sent_again_is_refused_and_brings_nothing_back(
     api: Api, shop: str, store: Store
 ) -> None:
     first = visit(api, shop, ADA_COOKIE, 0, **_ada_visit())
