@@ -132,6 +132,43 @@ def test_a_caller_of_their_own_number_and_a_named_contact_are_verified(api: Api)
     assert "claimedBy" not in match
 
 
+@pytest.mark.parametrize("media", ["CHAT", "EMAIL", "MESSAGE"])
+def test_an_address_a_conversation_came_from_is_the_customers_claim_never_proof(
+    api: Api, media: str
+) -> None:
+    """An email's, a chat's or a message's address is typed by whoever writes: the contact made
+    from it, named since by the centre, is shown on the next conversation from it unverified."""
+    first = Conversation("mail-1", media="EMAIL").customer_start(
+        0, addressFrom="Real.V@Example.com"
+    )
+    api.post("/api/v2/journey/conversationevents", first.wire)
+    made = session(api, session_id_for("mail-1"))
+    victim = made["externalContact"]["id"]
+    assert made["externalContactVerified"] is False
+    assert made["identityMatch"] == {
+        "source": "conversationClaim",
+        "verified": False,
+        "type": "Email",
+        "value": "real.v@example.com",
+        "claimedDate": iso(T0),
+    }
+    named = api.put(f"{CONTACTS}/{victim}", {"firstName": "Real", "lastName": "Victim"})
+    assert named.status_code == 200, named.text
+    again = Conversation("again", media=media).customer_start(60, addressFrom="REAL.V@example.com")
+    api.post("/api/v2/journey/conversationevents", again.wire)
+    shown = card(api, session_id_for("again"))
+    assert (shown["customerName"], shown["customerNameVerified"]) == ("Real Victim", False)
+    assert (shown["identityMatch"]["source"], shown["identityMatch"]["verified"]) == (
+        "conversationClaim",
+        False,
+    )
+    named_by_the_centre = Conversation("crm", media=media).customer_start(
+        90, addressFrom="real.v@example.com", conversationExternalContactIds=[victim]
+    )
+    api.post("/api/v2/journey/conversationevents", named_by_the_centre.wire)
+    assert card(api, session_id_for("crm"))["customerNameVerified"] is True
+
+
 def signed_event(
     cookie: str, secret: str | None, traits: dict[str, Any], **fields: Any
 ) -> dict[str, Any]:

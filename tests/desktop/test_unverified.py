@@ -86,3 +86,26 @@ def test_a_chat_matched_by_a_claimed_email_says_why_until_an_agent_verifies(api:
     assert 'class="unverified"' not in card_html(api, bob_chat)
     assert "Bob Web chat Waiting" in text_of(api.client.get("/desktop/now/body").text)
     assert "not verified" not in text_of(api.client.get("/desktop/now/body").text)
+
+
+def test_a_chat_by_an_address_the_centre_named_since_says_it_is_not_verified(api: Api) -> None:
+    """The address a chat comes from was typed by whoever writes: the contact made from it,
+    named since by a supervisor, is shown on the next chat as unverified, and by whom."""
+    first = Conversation("mail-1", media="EMAIL").customer_start(
+        0, addressFrom="real.v@example.com"
+    )
+    api.post("/api/v2/journey/conversationevents", first.wire)
+    victim = api.get(f"/api/v2/journey/sessions/{session_id_for('mail-1')}").json()
+    victim_id = victim["externalContact"]["id"]
+    api.put(f"/api/v2/externalcontacts/contacts/{victim_id}", {"firstName": "Real"})
+    chat = Conversation("chat-v", media="CHAT").customer_start(60, addressFrom="REAL.V@example.com")
+    api.post("/api/v2/journey/conversationevents", chat.wire)
+    user = {"name": "Ann Agent", "email": "ann@example.com", "password": PASSWORD}
+    assert api.post("/api/v2/users", {**user, "role": "agent"}).status_code == 200
+    assert sign_in(api.client).status_code == 303
+    assert text_of(note_of(card_html(api, session_id_for("chat-v")))) == (
+        "Not verified: Real — found through an identifier alone; verify before trusting the"
+        " name. Matched by Email real.v@example.com"
+        " Vouched for by the customer, in the address they wrote from (anyone can)"
+        " Claimed 2026-11-25 09:46 UTC"
+    )

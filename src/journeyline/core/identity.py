@@ -11,7 +11,8 @@
 - A conversation is linked by the contact ids the contact centre gives (the engine does that),
   else by its journey context (the visitor's cookie: verified), else by the caller's number or
   the chat's email (a match to an existing contact is unverified; a new number or address makes
-  a contact of its own, whose dates follow the conversations linked to it: :func:`refresh`).
+  a contact of its own, whose dates follow the conversations linked to it: :func:`refresh`;
+  only a number, which the network delivers, is verified on it — an address was typed).
 - Agents verify (link a session, and a web visitor's cookie, to a contact), claim and release
   identifiers, merge 2 to 25 contacts into a new canonical contact and undo a merge; each of
   these is audited.
