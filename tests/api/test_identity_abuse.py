@@ -169,6 +169,30 @@ def test_an_address_a_conversation_came_from_is_the_customers_claim_never_proof(
     assert card(api, session_id_for("crm"))["customerNameVerified"] is True
 
 
+def test_a_cookie_id_in_another_spelling_of_its_uuid_is_refused_not_a_new_visitor(
+    api: Api,
+) -> None:
+    shop = deployment(api)["id"]
+    first = visit(api, shop, MALLORY)
+    again = visit(api, shop, MALLORY.upper(), 1)  # case is no part of a UUID: the same visitor
+    assert again["session"]["id"] == first["session"]["id"]
+    path = f"/api/v2/journey/deployments/{shop}/webevents"
+    for other in ("{" + MALLORY + "}", MALLORY.replace("-", ""), "urn:uuid:" + MALLORY):
+        for route in ("webevents", "appevents"):
+            answer = api.client.post(path.replace("webevents", route), json=web_event(other, 2))
+            assert answer.status_code == 400, (route, other, answer.text)
+            assert "customerCookieId" in answer.text
+        ping = api.client.get(
+            f"/api/v2/journey/deployments/{shop}/customers/{other}/ping",
+            params={"dl": "https://shop.example.com/"},
+        )
+        assert ping.status_code == 400
+        assert "customerCookieId" in ping.text
+    assert lookup(api, "Cookie", MALLORY).status_code == 200
+    sessions = api.get("/api/v2/journey/sessions", params={"pageSize": 25}).json()
+    assert len(sessions["entities"]) == 1
+
+
 def signed_event(
     cookie: str, secret: str | None, traits: dict[str, Any], **fields: Any
 ) -> dict[str, Any]:

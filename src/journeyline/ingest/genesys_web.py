@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from typing import Annotated, Any
 import msgspec
 
 from journeyline.core import signing
+from journeyline.core.ids import cookie_id
 from journeyline.ingest import enrich
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import pii_from_traits
@@ -179,10 +179,7 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
 
 
 def _check_common(request: _Common, now_ms: int) -> int:
-    try:
-        uuid.UUID(request.customer_cookie_id)
-    except ValueError as exc:
-        raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+    cookie_id(request.customer_cookie_id)
     if not EVENT_NAME.match(request.event_name):
         raise InvalidInput(
             "eventName may hold only letters, digits and underscores", field="eventName"
