@@ -109,3 +109,28 @@ def test_a_chat_by_an_address_the_centre_named_since_says_it_is_not_verified(api
         " Vouched for by the customer, in the address they wrote from (anyone can)"
         " Claimed 2026-11-25 09:46 UTC"
     )
+
+
+def test_a_number_typed_with_00_or_full_width_digits_is_claimed_and_found(api: Api) -> None:
+    shop = api.post("/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True})
+    traits = {"phone": {"dataType": "string", "value": "0033698765432"}}
+    sent = api.client.post(
+        f"/api/v2/journey/deployments/{shop.json()['id']}/webevents",
+        json=web_event(MALLORY, 0, name="form_submitted", traits=traits),
+    )
+    assert sent.status_code == 200, sent.text
+    owner = api.post(
+        "/api/v2/externalcontacts/identifierlookup", {"type": "Phone", "value": "+33698765432"}
+    )
+    assert owner.status_code == 200, owner.text
+    user = {"name": "Ann Agent", "email": "ann@example.com", "password": PASSWORD}
+    assert api.post("/api/v2/users", {**user, "role": "agent"}).status_code == 200
+    assert sign_in(api.client).status_code == 303
+    for typed in (
+        "0033 6 98 76 54 32",
+        "\uff0b\uff13\uff13\uff16\uff19\uff18\uff17\uff16\uff15\uff14\uff13\uff12",
+    ):
+        found = api.client.get("/desktop/search", params={"q": typed})
+        assert found.status_code in (200, 303), found.text
+        target = found.headers.get("location", "") + found.text
+        assert f"/desktop/people/{owner.json()['id']}" in target, typed

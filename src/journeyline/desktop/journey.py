@@ -6,6 +6,7 @@ desktop shows what the API shows and works with any store.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from journeyline.api.services import Services
@@ -117,9 +118,10 @@ def find_people(svc: Services, text: str, now_ms: int) -> list[Contact]:
             return _by_identifier(svc, "Email", normalise_email(text), now_ms)
         except InvalidInput:
             return []
-    if _PHONE.fullmatch(text):
+    digits = unicodedata.normalize("NFKC", text)  # full-width digits, as ingest folds them
+    if _PHONE.fullmatch(digits):
         region = svc.settings.phone_region
-        for number in _phones(text, region.upper() if region else None):
+        for number in _phones(digits, region.upper() if region else None):
             found = _by_identifier(svc, "Phone", number, now_ms)
             if found:
                 return found
