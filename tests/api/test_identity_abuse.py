@@ -101,15 +101,25 @@ def test_a_claim_from_the_web_shows_unverified_with_its_reason_until_an_agent_ve
 def test_a_visitor_typing_someone_elses_email_shows_them_unverified_and_why(api: Api) -> None:
     shop = deployment(api)["id"]
     bob = api.post(CONTACTS, {"firstName": "Bob", "personalEmail": "bob@example.com"}).json()
-    typed = visit(api, shop, MALLORY, name="identified", traits={"email": trait("bob@example.com")})
+    bob_typed = {"email": trait("bob@example.com")}
+    typed = visit(api, shop, MALLORY, 5, name="identified", traits=bob_typed)
     shown = session(api, typed["session"]["id"])
     assert shown["externalContact"]["id"] == bob["id"]
     assert shown["identityMatch"] == {
-        "source": "agentVerified",  # Bob's email was written by an agent ...
-        "verified": False,  # ... but this visitor is not proven to be Bob
+        "source": "webClaim",  # Bob's email was written by an agent, but this visitor typed it:
+        "verified": False,  # the match is their claim — when, where and in which session
         "type": "Email",
         "value": "bob@example.com",
-        "claimedDate": bob["createDate"],
+        "claimedDate": iso(T0 + 5000),  # when this visitor typed it, not Bob's own claim
+        "claimedBy": {
+            "customerId": MALLORY,
+            "customerIdType": "cookie",
+            "deployment": {"id": shop},
+            "session": {
+                "id": typed["session"]["id"],
+                "selfUri": f"/api/v2/journey/sessions/{typed['session']['id']}",
+            },
+        },
     }
     assert card(api, typed["session"]["id"])["customerNameVerified"] is False
     own = visit(api, shop, BOB, 1)  # a visitor of their own: matched by their own cookie

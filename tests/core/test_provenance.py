@@ -176,6 +176,15 @@ CASES = [
         IdentityMatch("agentVerified", False, "Email", EMAIL, T0 - 5),
     ),
     Case(
+        "a web visitor who typed Bob's address: their own claim, not Bob's",
+        WEB,
+        UNVERIFIED,
+        ("bob",),
+        {("Email", EMAIL): BOBS_EMAIL, ("Cookie", COOKIE): COOKIE_OF_MALLORY},
+        replace(MALLORY_MATCHED_BOB, unverified_match_ms=T0 + 7, unverified_match_deployment="d1"),
+        IdentityMatch("webClaim", False, "Email", EMAIL, T0 + 7, COOKIE, "d1"),
+    ),
+    Case(
         "a web visitor matched by a row from before sources",
         WEB,
         UNVERIFIED,

@@ -193,6 +193,15 @@ def conversation_keys(session: ConversationSession) -> tuple[Key | None, Key | N
     return cookie, address
 
 
+#: A contact's PII match, cleared (an agent verified, merged or moved the identifier).
+NO_MATCH: dict[str, Any] = {
+    "unverified_match": None,
+    "unverified_match_by": None,
+    "unverified_match_ms": None,
+    "unverified_match_deployment": None,
+}
+
+
 def with_fields(contact: Contact, fields: ContactFields) -> Contact:
     return replace(contact, **cast(dict[str, Any], fields.given()))
 

@@ -138,7 +138,13 @@ def _observe(
             and canonical_id(owner) != canonical_id(contact)
             and contact.unverified_match is None
         ):
-            contact = replace(contact, unverified_match=owner.id, unverified_match_by=key)
+            contact = replace(
+                contact,
+                unverified_match=owner.id,
+                unverified_match_by=key,
+                unverified_match_ms=now,
+                unverified_match_deployment=event.deployment_id,
+            )
     contact = replace(
         contact,
         first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),

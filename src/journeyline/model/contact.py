@@ -49,6 +49,10 @@ class Contact:
     unverified_match: str | None = None
     #: The identifier (type, value) that match was made by.
     unverified_match_by: tuple[str, str] | None = None
+    #: When the visitor typed it, and through which deployment: the claim the match explains
+    #: (not the owner's own claim of the identifier). None in a contact from before they were.
+    unverified_match_ms: int | None = None
+    unverified_match_deployment: str | None = None
     #: ``conversation`` for a contact made from a caller's number or a chat's email: its dates
     #: follow the sessions linked to it, and it goes when none is left.
     origin: str | None = None
