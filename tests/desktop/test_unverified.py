@@ -16,6 +16,7 @@ from journeyline.core.conversation import session_id_for
 from signing_in import PASSWORD, sign_in
 
 MALLORY = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
+BOB_COOKIE = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 
 
 def card_html(api: Api, session_id: str, **headers: str) -> str:
@@ -134,3 +135,23 @@ def test_a_number_typed_with_00_or_full_width_digits_is_claimed_and_found(api: A
         assert found.status_code in (200, 303), found.text
         target = found.headers.get("location", "") + found.text
         assert f"/desktop/people/{owner.json()['id']}" in target, typed
+
+
+def test_an_address_that_is_not_plain_ascii_is_marked_as_a_possible_look_alike(api: Api) -> None:
+    shop = api.post("/api/v2/webdeployments/deployments", {"name": "Shop", "allowAllDomains": True})
+    path = f"/api/v2/journey/deployments/{shop.json()['id']}/webevents"
+    for cookie, email in ((MALLORY, "\u0430da@example.com"), (BOB_COOKIE, "ada@example.com")):
+        traits = {"email": {"dataType": "string", "value": email}}
+        sent = api.client.post(path, json=web_event(cookie, 0, name="identified", traits=traits))
+        assert sent.status_code == 200, sent.text
+    user = {"name": "Ann Agent", "email": "ann@example.com", "password": PASSWORD}
+    assert api.post("/api/v2/users", {**user, "role": "agent"}).status_code == 200
+    assert sign_in(api.client).status_code == 303
+    marks = {}
+    for email in ("\u0430da@example.com", "ada@example.com"):
+        owner = api.post(
+            "/api/v2/externalcontacts/identifierlookup", {"type": "Email", "value": email}
+        ).json()["id"]
+        page = api.client.get(f"/desktop/people/{owner}").text
+        marks[email] = "not plain ASCII: may look like another address" in page
+    assert marks == {"\u0430da@example.com": True, "ada@example.com": False}
