@@ -167,6 +167,12 @@ FR = {
     "Only an ended conversation takes a wrap-up code.": "Seule une conversation terminée reçoit un code de clôture.",
     "There is no such wrap-up code.": "Ce code de clôture n’existe pas.",
     "This conversation has a wrap-up code already.": "Cette conversation a déjà un code de clôture.",
+    "(not plain ASCII: may look like another address)": (
+        "(pas en ASCII simple : peut ressembler à une autre adresse)"
+    ),
+    "the customer, in the address they wrote from (anyone can)": (
+        "le client, dans l’adresse d’où il a écrit (n’importe qui le peut)"
+    ),
 }
 
 

@@ -325,6 +325,24 @@ def test_a_chat_is_matched_by_its_email_address(api: Api, shop: str) -> None:
     assert (linked["externalContact"]["id"], linked["externalContactVerified"]) == (ada, False)
 
 
+def test_chats_from_one_address_written_differently_find_one_contact(api: Api) -> None:
+    """A chat's address is normalised as web traits are; one that is no address names nobody."""
+    for n, address in enumerate(
+        ["Real.V@Example.com", " real.v@example.com", "REAL.V@example.COM"]
+    ):
+        chat = Conversation(f"chat-{n}", media="CHAT").customer_start(n, addressFrom=address)
+        api.post("/api/v2/journey/conversationevents", chat.wire)
+    found = lookup(api, "Email", "real.v@example.com").json()
+    journey = api.get(f"{CONTACTS}/{found['id']}/journey/sessions").json()["entities"]
+    assert {s["conversation"]["id"] for s in journey} == {"chat-0", "chat-1", "chat-2"}
+    assert found["personalEmail"] == "real.v@example.com"
+    broken = Conversation("chat-x", media="CHAT").customer_start(9, addressFrom="real.v@")
+    assert api.post("/api/v2/journey/conversationevents", broken.wire).status_code == 202
+    kept = session(api, session_id_for("chat-x"))
+    assert "externalContact" not in kept
+    assert "customerId" not in kept
+
+
 def test_an_agents_verification_stands_against_the_numbers_own_contact(api: Api) -> None:
     """Calls from two numbers; an agent says call A was the person behind number B."""
     for name, number in (("call-a", "tel:+15550003333"), ("call-b", "tel:+15550004444")):

@@ -101,15 +101,25 @@ def test_a_claim_from_the_web_shows_unverified_with_its_reason_until_an_agent_ve
 def test_a_visitor_typing_someone_elses_email_shows_them_unverified_and_why(api: Api) -> None:
     shop = deployment(api)["id"]
     bob = api.post(CONTACTS, {"firstName": "Bob", "personalEmail": "bob@example.com"}).json()
-    typed = visit(api, shop, MALLORY, name="identified", traits={"email": trait("bob@example.com")})
+    bob_typed = {"email": trait("bob@example.com")}
+    typed = visit(api, shop, MALLORY, 5, name="identified", traits=bob_typed)
     shown = session(api, typed["session"]["id"])
     assert shown["externalContact"]["id"] == bob["id"]
     assert shown["identityMatch"] == {
-        "source": "agentVerified",  # Bob's email was written by an agent ...
-        "verified": False,  # ... but this visitor is not proven to be Bob
+        "source": "webClaim",  # Bob's email was written by an agent, but this visitor typed it:
+        "verified": False,  # the match is their claim — when, where and in which session
         "type": "Email",
         "value": "bob@example.com",
-        "claimedDate": bob["createDate"],
+        "claimedDate": iso(T0 + 5000),  # when this visitor typed it, not Bob's own claim
+        "claimedBy": {
+            "customerId": MALLORY,
+            "customerIdType": "cookie",
+            "deployment": {"id": shop},
+            "session": {
+                "id": typed["session"]["id"],
+                "selfUri": f"/api/v2/journey/sessions/{typed['session']['id']}",
+            },
+        },
     }
     assert card(api, typed["session"]["id"])["customerNameVerified"] is False
     own = visit(api, shop, BOB, 1)  # a visitor of their own: matched by their own cookie
@@ -130,6 +140,67 @@ def test_a_caller_of_their_own_number_and_a_named_contact_are_verified(api: Api)
     match = session(api, session_id_for("call-1"))["identityMatch"]
     assert (match["source"], match["verified"], match["type"]) == ("contactCentre", True, "Phone")
     assert "claimedBy" not in match
+
+
+@pytest.mark.parametrize("media", ["CHAT", "EMAIL", "MESSAGE"])
+def test_an_address_a_conversation_came_from_is_the_customers_claim_never_proof(
+    api: Api, media: str
+) -> None:
+    """An email's, a chat's or a message's address is typed by whoever writes: the contact made
+    from it, named since by the centre, is shown on the next conversation from it unverified."""
+    first = Conversation("mail-1", media="EMAIL").customer_start(
+        0, addressFrom="Real.V@Example.com"
+    )
+    api.post("/api/v2/journey/conversationevents", first.wire)
+    made = session(api, session_id_for("mail-1"))
+    victim = made["externalContact"]["id"]
+    assert made["externalContactVerified"] is False
+    assert made["identityMatch"] == {
+        "source": "conversationClaim",
+        "verified": False,
+        "type": "Email",
+        "value": "real.v@example.com",
+        "claimedDate": iso(T0),
+    }
+    named = api.put(f"{CONTACTS}/{victim}", {"firstName": "Real", "lastName": "Victim"})
+    assert named.status_code == 200, named.text
+    again = Conversation("again", media=media).customer_start(60, addressFrom="REAL.V@example.com")
+    api.post("/api/v2/journey/conversationevents", again.wire)
+    shown = card(api, session_id_for("again"))
+    assert (shown["customerName"], shown["customerNameVerified"]) == ("Real Victim", False)
+    assert (shown["identityMatch"]["source"], shown["identityMatch"]["verified"]) == (
+        "conversationClaim",
+        False,
+    )
+    named_by_the_centre = Conversation("crm", media=media).customer_start(
+        90, addressFrom="real.v@example.com", conversationExternalContactIds=[victim]
+    )
+    api.post("/api/v2/journey/conversationevents", named_by_the_centre.wire)
+    assert card(api, session_id_for("crm"))["customerNameVerified"] is True
+
+
+def test_a_cookie_id_in_another_spelling_of_its_uuid_is_refused_not_a_new_visitor(
+    api: Api,
+) -> None:
+    shop = deployment(api)["id"]
+    first = visit(api, shop, MALLORY)
+    again = visit(api, shop, MALLORY.upper(), 1)  # case is no part of a UUID: the same visitor
+    assert again["session"]["id"] == first["session"]["id"]
+    path = f"/api/v2/journey/deployments/{shop}/webevents"
+    for other in ("{" + MALLORY + "}", MALLORY.replace("-", ""), "urn:uuid:" + MALLORY):
+        for route in ("webevents", "appevents"):
+            answer = api.client.post(path.replace("webevents", route), json=web_event(other, 2))
+            assert answer.status_code == 400, (route, other, answer.text)
+            assert "customerCookieId" in answer.text
+        ping = api.client.get(
+            f"/api/v2/journey/deployments/{shop}/customers/{other}/ping",
+            params={"dl": "https://shop.example.com/"},
+        )
+        assert ping.status_code == 400
+        assert "customerCookieId" in ping.text
+    assert lookup(api, "Cookie", MALLORY).status_code == 200
+    sessions = api.get("/api/v2/journey/sessions", params={"pageSize": 25}).json()
+    assert len(sessions["entities"]) == 1
 
 
 def signed_event(

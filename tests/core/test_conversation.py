@@ -141,3 +141,25 @@ def test_duration_counts_to_now_while_active_and_to_the_end_after() -> None:
 def test_empty_fold_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         fold([])
+
+
+@pytest.mark.parametrize(
+    ("address", "customer"),
+    [
+        ("Real.V@Example.COM", ("real.v@example.com", "email")),
+        (" real.v@example.com\t", ("real.v@example.com", "email")),  # spaces are no part of it
+        # a full-width domain: IDNA folds it
+        ("real.v@\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25.com", ("real.v@example.com", "email")),
+        ("Ada@Exa\u0301mple.com", ("ada@exámple.com", "email")),  # NFC: one é, as traits have it
+        ("real.v@example.com\u200b", (None, None)),  # no valid address: it names nobody
+        ("real.v@", (None, None)),
+        ("@handle", (None, None)),
+        ("+15550001234", (None, None)),  # a number in addressFrom is no email
+    ],
+)
+def test_a_chat_is_with_its_address_normalised_as_web_traits_are(
+    address: str, customer: tuple[str | None, str | None]
+) -> None:
+    chat = Conversation("chat-1", media="CHAT").customer_start(0, addressFrom=address)
+    session = fold(chat.events()).session
+    assert (session.customer_id, session.customer_id_type) == customer

@@ -578,14 +578,23 @@ CONVERSATION_CASES = [
         ("ada", False),
     ),
     ConversationCase(
-        "a chat by an email nobody owns",
+        "a chat by an email nobody owns: a contact of its own, unverified (the address was typed)",
         world(),
         chat(customer_id=ADA_EMAIL, customer_id_type="email"),
-        (EMAILS_OWN, True),
+        (EMAILS_OWN, False),
         [
             ("contact.created", EMAILS_OWN),
             ("identifier.claimed", f"Email:{ADA_EMAIL}", EMAILS_OWN, None),
         ],
+    ),
+    ConversationCase(
+        "a chat by an email whose own contact owns it: still unverified",
+        world(
+            contact(EMAILS_OWN, origin="conversation", first_name="Ada"),
+            ident("Email", ADA_EMAIL, EMAILS_OWN),
+        ),
+        chat(customer_id=ADA_EMAIL, customer_id_type="email"),
+        (EMAILS_OWN, False),
     ),
     ConversationCase(
         "nothing to go by",
@@ -614,6 +623,16 @@ def test_a_numbers_own_contact_is_identified_by_it() -> None:
     )
     assert decision.put_identifiers == (
         Identifier("Phone", PHONE, NUMBERS_OWN, True, CALL.created_ms, "contactCentre"),
+    )
+
+
+def test_an_address_makes_a_contact_that_holds_it_as_the_customers_claim() -> None:
+    decision, _ = recognition.conversation(
+        world(), chat(customer_id=ADA_EMAIL, customer_id_type="email")
+    )
+    assert put(decision, EMAILS_OWN).personal_email == ADA_EMAIL
+    assert decision.put_identifiers == (
+        Identifier("Email", ADA_EMAIL, EMAILS_OWN, False, CALL.created_ms, "conversationClaim"),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from journeyline.core.ids import check_id, path_segment
+from journeyline.core.ids import check_id, cookie_id, path_segment
 from journeyline.model.errors import InvalidInput
 
 
@@ -56,3 +56,28 @@ def test_any_other_id_is_refused_naming_the_field(given: str) -> None:
 )
 def test_an_id_becomes_one_percent_encoded_path_segment(raw: str, segment: str) -> None:
     assert path_segment(raw) == segment
+
+
+COOKIE = "7d5d8a6e-2f8b-4c1e-9a3b-0c1d2e3f4a5b"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (COOKIE, COOKIE),
+        (COOKIE.upper(), COOKIE),  # the same visitor: case is no part of a UUID
+        ("{" + COOKIE + "}", None),  # other spellings of it are refused, not rewritten
+        (COOKIE.replace("-", ""), None),
+        ("urn:uuid:" + COOKIE, None),
+        (COOKIE + " ", None),
+        ("7d5d8a6e-2f8b-4c1e-9a3b-0c1d2e3f4a5g", None),
+        ("", None),
+    ],
+)
+def test_a_cookie_id_is_a_uuid_in_one_spelling(given: str, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(InvalidInput) as refused:
+            cookie_id(given)
+        assert refused.value.field == "customerCookieId"
+    else:
+        assert cookie_id(given) == expected

@@ -56,6 +56,7 @@ WEB = WebSession(
 CLAIMED = Identifier("Phone", PHONE, "mallory", False, T0, "webClaim", COOKIE, "d1")
 CLAIMED_EMAIL = replace(CLAIMED, type="Email", value=EMAIL)
 OWN_NUMBER = Identifier("Phone", PHONE, "number", True, T0, "contactCentre")
+TYPED_ADDRESS = Identifier("Email", EMAIL, "address", False, T0, "conversationClaim")
 COOKIE_OF_MALLORY = Identifier("Cookie", COOKIE, "mallory", True, T0, "webCookie")
 BOBS_EMAIL = Identifier("Email", EMAIL, "bob", True, T0 - 5, "agentVerified")
 LEGACY = Identifier("Email", EMAIL, "bob", False, T0)  # a row from before sources
@@ -120,6 +121,14 @@ CASES = [
         match=IdentityMatch("contactCentre", True, "Phone", PHONE, T0),
     ),
     Case(
+        "a chat by the address it came from: the customer's claim, unverified",
+        CHAT,
+        UNVERIFIED,
+        ("address",),
+        {("Email", EMAIL): TYPED_ADDRESS},
+        match=IdentityMatch("conversationClaim", False, "Email", EMAIL, T0),
+    ),
+    Case(
         "the number was released since",
         CALL,
         UNVERIFIED,
@@ -167,6 +176,15 @@ CASES = [
         IdentityMatch("agentVerified", False, "Email", EMAIL, T0 - 5),
     ),
     Case(
+        "a web visitor who typed Bob's address: their own claim, not Bob's",
+        WEB,
+        UNVERIFIED,
+        ("bob",),
+        {("Email", EMAIL): BOBS_EMAIL, ("Cookie", COOKIE): COOKIE_OF_MALLORY},
+        replace(MALLORY_MATCHED_BOB, unverified_match_ms=T0 + 7, unverified_match_deployment="d1"),
+        IdentityMatch("webClaim", False, "Email", EMAIL, T0 + 7, COOKIE, "d1"),
+    ),
+    Case(
         "a web visitor matched by a row from before sources",
         WEB,
         UNVERIFIED,
@@ -196,6 +214,7 @@ def test_why_a_session_shows_its_contact(case: Case) -> None:
         (Identifier("Email", EMAIL, "c", False, T0), "webClaim"),
         (Identifier("Email", EMAIL, "c", True, T0), "agentVerified"),
         (Identifier("Email", EMAIL, "c", True, T0, "contactCentre"), "contactCentre"),
+        (Identifier("Email", EMAIL, "c", False, T0, "conversationClaim"), "conversationClaim"),
     ],
 )
 def test_who_vouched_for_an_identifier(identifier: Identifier, source: str) -> None:

@@ -17,7 +17,6 @@ authenticated like ``webevents``: the deployment id, its allowed domains, CORS.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 import msgspec
@@ -43,6 +42,7 @@ from journeyline.api.web import (
     browser_error,
     cors_headers,
 )
+from journeyline.core.ids import cookie_id
 from journeyline.core.offers import WEB_OFFERS, servable
 from journeyline.model.commands import RecordActionEvent
 from journeyline.model.errors import InvalidInput
@@ -120,11 +120,7 @@ async def ping(request: Request) -> Response:
     try:
         deployment = deployment_of(request)
         headers = cors_headers(request)
-        cookie = request.path_params["customerCookieId"]
-        try:
-            uuid.UUID(cookie)
-        except ValueError as exc:
-            raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+        cookie = cookie_id(request.path_params["customerCookieId"])
         url = one_param(request, "dl")
     except BROWSER_ERRORS as exc:
         return browser_error(exc, headers)

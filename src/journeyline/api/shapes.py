@@ -222,9 +222,10 @@ class IdentityMatch(Shape):
 
     ``source`` (who vouched for the identifier it matched by, or for the link): ``webClaim``
     (a website visitor's traits: never proof), ``webCookie`` (the visitor's own browser),
-    ``contactCentre``, ``agentVerified``; ``verified``: whether the link is verified."""
+    ``contactCentre``, ``agentVerified``, ``conversationClaim`` (the address a chat, message
+    or email came from: never proof); ``verified``: whether the link is verified."""
 
-    source: Literal["webClaim", "webCookie", "contactCentre", "agentVerified"]
+    source: Literal["webClaim", "webCookie", "contactCentre", "agentVerified", "conversationClaim"]
     verified: bool
     type: Maybe[Literal["Cookie", "Email", "Phone", "ExternalId"]] = UNSET
     value: Maybe[str] = UNSET

@@ -154,8 +154,8 @@ def _customer(
             number = e.dnis if direction == "Outbound" else e.ani
             if number and number.startswith("+"):
                 return number, "phone"
-        elif e.address_from and "@" in e.address_from:
-            return e.address_from.lower(), "email"
+        elif e.address_from and "@" in e.address_from:  # normalised by the adapter
+            return e.address_from, "email"
     return None, None
 
 

@@ -11,7 +11,8 @@
 - A conversation is linked by the contact ids the contact centre gives (the engine does that),
   else by its journey context (the visitor's cookie: verified), else by the caller's number or
   the chat's email (a match to an existing contact is unverified; a new number or address makes
-  a contact of its own, whose dates follow the conversations linked to it: :func:`refresh`).
+  a contact of its own, whose dates follow the conversations linked to it: :func:`refresh`;
+  only a number, which the network delivers, is verified on it — an address was typed).
 - Agents verify (link a session, and a web visitor's cookie, to a contact), claim and release
   identifiers, merge 2 to 25 contacts into a new canonical contact and undo a merge; each of
   these is audited.
@@ -190,6 +191,15 @@ def conversation_keys(session: ConversationSession) -> tuple[Key | None, Key | N
     kind = {"phone": "Phone", "email": "Email"}.get(session.customer_id_type or "")
     address = (kind, session.customer_id) if kind and session.customer_id else None
     return cookie, address
+
+
+#: A contact's PII match, cleared (an agent verified, merged or moved the identifier).
+NO_MATCH: dict[str, Any] = {
+    "unverified_match": None,
+    "unverified_match_by": None,
+    "unverified_match_ms": None,
+    "unverified_match_deployment": None,
+}
 
 
 def with_fields(contact: Contact, fields: ContactFields) -> Contact:

@@ -19,6 +19,7 @@ from journeyline.core.identity import (
     AGENT,
     CONTACT_FIELDS,
     MERGE_MAX,
+    NO_MATCH,
     Decision,
     Draft,
     IdentityState,
@@ -122,7 +123,7 @@ def _clear_match(draft: Draft, old_owner_id: str) -> None:
     """An identifier moved away from a contact: its PII match, if any, is void."""
     old = draft.contact(old_owner_id)
     if old is not None and old.unverified_match:
-        draft.put_contact(replace(old, unverified_match=None, unverified_match_by=None))
+        draft.put_contact(replace(old, **NO_MATCH))
 
 
 def _move_cookie(draft: Draft, cookie: str, contact: Contact) -> None:
@@ -219,9 +220,7 @@ def _merge(draft: Draft, command: MergeContacts) -> Decision:
     )
     draft.put_contact(head)
     for member in members.values():
-        draft.put_contact(
-            replace(member, canonical_id=head.id, unverified_match=None, unverified_match_by=None)
-        )
+        draft.put_contact(replace(member, canonical_id=head.id, **NO_MATCH))
     for old_head in replaced:
         draft.links.append(MoveLinks(old_head, head.id))
         for identifier in draft.identifiers_of(old_head):

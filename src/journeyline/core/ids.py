@@ -30,6 +30,24 @@ def check_id(value: str, field: str = "id") -> str:
     return value
 
 
+#: A cookie id as Genesys writes it: a UUID in its 8-4-4-4-12 form (any case).
+_COOKIE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def cookie_id(value: str, field: str = "customerCookieId") -> str:
+    """A visitor's cookie id, lower case; InvalidInput naming ``field`` for any other spelling
+    of a UUID (braces, 32 digits, ``urn:uuid:``). One visitor is one cookie id: accepting those
+    spellings would make one visitor several, and refusing them (rather than rewriting them)
+    keeps what the log holds the same as what the engine saw, for a rebuild."""
+    if not _COOKIE.fullmatch(value):
+        raise InvalidInput(
+            f"{field} must be a UUID in its 8-4-4-4-12 form, such as"
+            " 7d5d8a6e-2f8b-4c1e-9a3b-0c1d2e3f4a5b",
+            field=field,
+        )
+    return value.lower()
+
+
 def path_segment(value: str) -> str:
     """``value`` as one segment of a URI path: percent-encoded but for the safe characters,
     and ``.`` or ``..`` (which a browser or proxy would resolve as a step up) as ``%2E``."""

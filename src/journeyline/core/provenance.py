@@ -59,6 +59,35 @@ def source_of(identifier: Identifier) -> str:
     return AGENT_VERIFIED if identifier.verified else WEB_CLAIM
 
 
+def _typed_claim(
+    session: ConversationSession | WebSession,
+    level: int,
+    contact_ids: Collection[str],
+    identifiers: Mapping[Key, Identifier | None],
+    visitor: Contact | None,
+) -> IdentityMatch | None:
+    """A web visitor matched by PII: the claim *they* typed (when, through which deployment),
+    never the owner's own claim of the identifier; None for a contact from before that was
+    kept, or a match that no longer holds."""
+    if not isinstance(session, WebSession) or level != UNVERIFIED or visitor is None:
+        return None
+    key, at_ms = visitor.unverified_match_by, visitor.unverified_match_ms
+    if key is None or at_ms is None:
+        return None
+    owned = identifiers.get((key[0], key[1]))
+    if owned is None or owned.contact_id not in contact_ids:
+        return None
+    return IdentityMatch(
+        WEB_CLAIM,
+        False,
+        type=key[0],
+        value=key[1],
+        claimed_ms=at_ms,
+        claimed_by=session.customer_cookie_id,
+        deployment_id=visitor.unverified_match_deployment,
+    )
+
+
 def explain(
     session: ConversationSession | WebSession,
     level: int,
@@ -78,6 +107,9 @@ def explain(
         return IdentityMatch(AGENT_VERIFIED, True)
     if isinstance(session, ConversationSession) and session.external_contact_id:
         return IdentityMatch(CONTACT_CENTRE, True)
+    typed = _typed_claim(session, level, contact_ids, identifiers, visitor)
+    if typed is not None:
+        return typed
     for key in candidates(session, level, visitor):
         identifier = identifiers.get(key)
         if identifier is None or identifier.contact_id not in contact_ids:

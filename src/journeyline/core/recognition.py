@@ -31,7 +31,14 @@ from journeyline.core.identity import (
     refreshes,
     with_identifier,
 )
-from journeyline.model.contact import CONTACT_CENTRE, WEB_CLAIM, WEB_COOKIE, Contact, Identifier
+from journeyline.model.contact import (
+    CONTACT_CENTRE,
+    CONVERSATION_CLAIM,
+    WEB_CLAIM,
+    WEB_COOKIE,
+    Contact,
+    Identifier,
+)
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 
@@ -138,7 +145,13 @@ def _observe(
             and canonical_id(owner) != canonical_id(contact)
             and contact.unverified_match is None
         ):
-            contact = replace(contact, unverified_match=owner.id, unverified_match_by=key)
+            contact = replace(
+                contact,
+                unverified_match=owner.id,
+                unverified_match_by=key,
+                unverified_match_ms=now,
+                unverified_match_deployment=event.deployment_id,
+            )
     contact = replace(
         contact,
         first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),
@@ -158,9 +171,13 @@ def conversation(
     """A conversation's contact: the one the contact centre names (verified), else its
     journey context's visitor (verified: the visitor's own browser started it), else the
     owner of the caller's number or the chat's email — *unverified* (a match from PII alone)
-    unless the owner is the contact made from that number; a number nobody owns gets a contact
-    of its own, made from the number. State: the identifiers :func:`conversation_keys` names
-    with their contacts, and the contact a new number would make (when nobody live owns it).
+    unless the owner is the contact made from that number; a number or an address nobody
+    owns gets a contact of its own, made from it. Only a number is proof (the network
+    delivered it, as a cookie is the browser's own): an address a chat, a message or an email
+    came from was typed by whoever wrote, so a link by one is never verified, even to the
+    contact made from it, and its identifier is a :data:`CONVERSATION_CLAIM`. State: the
+    identifiers :func:`conversation_keys` names with their contacts, and the contact a new
+    number or address would make (when nobody live owns it).
     """
     now = session.created_ms
     draft = Draft(state, now)
@@ -173,17 +190,20 @@ def conversation(
             return draft.decision(), ConversationLink(visitor_contact.id, True)
     if address is None:
         return draft.decision(), ConversationLink(None, False)
+    kind, value = address
+    delivered = kind == "Phone"  # by the network; an address is what the customer typed
     owner = draft.owner(address, now)
     if owner is not None:
-        return draft.decision(), ConversationLink(owner.id, owner.origin == "conversation")
-    kind, value = address
+        own = owner.origin == "conversation"
+        return draft.decision(), ConversationLink(owner.id, delivered and own)
     made = Contact(
         conversation_contact_id(address), "Identified", now, now, now, origin="conversation"
     )
     contact = with_identifier(made, kind, value)
     draft.put_contact(contact)
-    draft.claim(Identifier(kind, value, contact.id, True, now, CONTACT_CENTRE))
-    return draft.decision(), ConversationLink(contact.id, True)
+    source = CONTACT_CENTRE if delivered else CONVERSATION_CLAIM
+    draft.claim(Identifier(kind, value, contact.id, delivered, now, source))
+    return draft.decision(), ConversationLink(contact.id, delivered)
 
 
 def conversation_contact_id(address: Key) -> str:

@@ -7,6 +7,7 @@ runs it with ``await svc.read(fn, ...)``, off the event loop.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from journeyline.api.services import Services
@@ -118,9 +119,10 @@ def find_people(store: Store, svc: Services, text: str, now_ms: int) -> list[Con
             return _by_identifier(store, "Email", normalise_email(text), now_ms)
         except InvalidInput:
             return []
-    if _PHONE.fullmatch(text):
+    digits = unicodedata.normalize("NFKC", text)  # full-width digits, as ingest folds them
+    if _PHONE.fullmatch(digits):
         region = svc.settings.phone_region
-        for number in _phones(text, region.upper() if region else None):
+        for number in _phones(digits, region.upper() if region else None):
             found = _by_identifier(store, "Phone", number, now_ms)
             if found:
                 return found

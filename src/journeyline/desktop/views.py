@@ -74,6 +74,7 @@ SOURCE_TEXT = {
     "webCookie": N_("the visitor's own browser"),
     "contactCentre": N_("the contact centre"),
     "agentVerified": N_("an agent"),
+    "conversationClaim": N_("the customer, in the address they wrote from (anyone can)"),
 }
 #: What the engine calls a person without a name (``Contact.display_name``, cards).
 UNKNOWN = N_("Unknown")

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import msgspec
 import phonenumbers
 
+from journeyline.ingest.identifiers import normalise_email
 from journeyline.ingest.nul import refuse_nul
 from journeyline.model.detail import TOPIC_RANK, DetailEvent, JourneyContext
 from journeyline.model.errors import InvalidInput
@@ -128,6 +129,20 @@ def normalise_phone(value: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=65_536)  # the same address comes back on every event of a chat
+def normalise_address(value: str | None) -> str | None:
+    """An email address as web traits' are (``ingest.identifiers.normalise_email``: NFC, IDNA,
+    lower case), so that a chat finds the contact a web visitor or an earlier chat made; one
+    with an ``@`` that is no valid address is none (it names nobody); any other address (a
+    messaging handle, a number) is kept as given."""
+    if not value or "@" not in value:
+        return value
+    try:
+        return normalise_email(value.strip())
+    except InvalidInput:
+        return None
+
+
 def _context(wire: JourneyContextOfEvent | None) -> JourneyContext | None:
     if wire is None:
         return None
@@ -178,7 +193,7 @@ def _to_event(envelope: ConversationDetailEvent, key: str) -> DetailEvent:
         provider=body.provider,
         ani=normalise_phone(body.ani),
         dnis=normalise_phone(body.dnis),
-        address_from=body.address_from,
+        address_from=normalise_address(body.address_from),
         address_to=body.address_to,
         subject=body.subject,
         queue_id=body.queue_id,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from typing import Annotated, Any
 import msgspec
 
 from journeyline.core import signing
+from journeyline.core.ids import cookie_id
 from journeyline.ingest import enrich
 from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import pii_from_traits
@@ -32,9 +32,6 @@ MAX_SKEW_MS = 300_000
 MAX_ATTRIBUTES = 100
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # an integer attribute's range
 EVENT_NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")
-#: A UUID in its usual spelling: checked by this pattern alone (the other spellings
-#: ``uuid.UUID`` accepts go through it; one per event is not free).
-_PLAIN_UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 DATA_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
@@ -188,12 +185,7 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
 
 
 def _check_common(request: _Common, now_ms: int) -> int:
-    cookie = request.customer_cookie_id
-    if _PLAIN_UUID.fullmatch(cookie) is None:
-        try:
-            uuid.UUID(cookie)
-        except ValueError as exc:
-            raise InvalidInput("customerCookieId must be a UUID", field="customerCookieId") from exc
+    cookie_id(request.customer_cookie_id)
     if not EVENT_NAME.fullmatch(request.event_name):
         raise InvalidInput(
             "eventName may hold only letters, digits and underscores", field="eventName"

@@ -6,6 +6,7 @@ Traits (from web events, identify calls and the Segment collector) name them in 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import phonenumbers
@@ -27,8 +28,12 @@ def normalise_email(value: str, *, field: str = "email") -> str:
 
 
 def normalise_phone(value: str, *, field: str = "phone", region: str | None = None) -> str:
-    """A phone number in E.164; without a ``+`` country code it needs a default ``region``."""
-    raw = value.removeprefix("tel:")
+    """A phone number in E.164; without a ``+`` country code it needs a default ``region``.
+    Full-width digits and plus are folded (NFKC), and ``00`` is the international prefix
+    (``0033…`` is ``+33…``) as it is everywhere but North America, which dials ``011``."""
+    raw = unicodedata.normalize("NFKC", value).strip().removeprefix("tel:")
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:

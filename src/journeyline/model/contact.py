@@ -9,15 +9,17 @@ CONTACT_TYPES = ("Ephemeral", "Identified", "Curated")
 IDENTIFIER_TYPES = ("Cookie", "Email", "Phone", "ExternalId")
 #: Who vouched for an identifier (``Identifier.source``) or a session's link to its contact
 #: (``IdentityMatch.source``): a website visitor's own traits (unverified), a visitor's own
-#: browser cookie, the contact centre (the contact it names, or the caller's own number or
-#: chat address), an agent (a claim, a verification, a contact they wrote).
-WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED = (
+#: browser cookie, the contact centre (the contact it names, or the caller's own number as the
+#: network delivered it), an agent (a claim, a verification, a contact they wrote), the address
+#: a chat, message or email came from (typed by whoever wrote: unverified, as a web claim is).
+WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED, CONVERSATION_CLAIM = (
     "webClaim",
     "webCookie",
     "contactCentre",
     "agentVerified",
+    "conversationClaim",
 )
-SOURCES = (WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED)
+SOURCES = (WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED, CONVERSATION_CLAIM)
 #: A deployment's ``identifySigning``: identify traits need no signature, or must be signed.
 SIGNING_MODES = ("off", "required")
 
@@ -47,6 +49,10 @@ class Contact:
     unverified_match: str | None = None
     #: The identifier (type, value) that match was made by.
     unverified_match_by: tuple[str, str] | None = None
+    #: When the visitor typed it, and through which deployment: the claim the match explains
+    #: (not the owner's own claim of the identifier). None in a contact from before they were.
+    unverified_match_ms: int | None = None
+    unverified_match_deployment: str | None = None
     #: ``conversation`` for a contact made from a caller's number or a chat's email: its dates
     #: follow the sessions linked to it, and it goes when none is left.
     origin: str | None = None

@@ -65,6 +65,7 @@ class DetailEvent:
     provider: str | None = None
     ani: str | None = None
     dnis: str | None = None
+    #: an email address normalised as web traits' are; None for one that is no valid address
     address_from: str | None = None
     address_to: str | None = None
     subject: str | None = None
