@@ -29,6 +29,23 @@ BOB = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 CONTACTS = "/api/v2/externalcontacts/contacts"
 
 
+def web_claim(kind: str, value: str, at_ms: int, shop: str, session_id: str) -> dict[str, Any]:
+    """The ``identityMatch`` of a match by what Mallory typed in the web session ``session_id``."""
+    return {
+        "source": "webClaim",
+        "verified": False,
+        "type": kind,
+        "value": value,
+        "claimedDate": iso(at_ms),
+        "claimedBy": {
+            "customerId": MALLORY,
+            "customerIdType": "cookie",
+            "deployment": {"id": shop},
+            "session": {"id": session_id, "selfUri": f"/api/v2/journey/sessions/{session_id}"},
+        },
+    }
+
+
 def lookup(api: Api, kind: str, value: str) -> Any:
     return api.post("/api/v2/externalcontacts/identifierlookup", {"type": kind, "value": value})
 
@@ -69,22 +86,7 @@ def test_a_claim_from_the_web_shows_unverified_with_its_reason_until_an_agent_ve
     shown = session(api, bob_session)
     assert (shown["externalContact"]["id"], shown["externalContactVerified"]) == (mallory, False)
     kind, value = ("Email", "bob@example.com") if "email" in traits else ("Phone", "+15550006666")
-    assert shown["identityMatch"] == {
-        "source": "webClaim",
-        "verified": False,
-        "type": kind,
-        "value": value,
-        "claimedDate": iso(T0),
-        "claimedBy": {
-            "customerId": MALLORY,
-            "customerIdType": "cookie",
-            "deployment": {"id": shop},
-            "session": {
-                "id": claimed["session"]["id"],
-                "selfUri": f"/api/v2/journey/sessions/{claimed['session']['id']}",
-            },
-        },
-    }
+    assert shown["identityMatch"] == web_claim(kind, value, T0, shop, claimed["session"]["id"])
     shown_card = card(api, bob_session)
     assert shown_card["customerName"] == "Mallory"
     assert shown_card["customerNameVerified"] is False
@@ -105,22 +107,10 @@ def test_a_visitor_typing_someone_elses_email_shows_them_unverified_and_why(api:
     typed = visit(api, shop, MALLORY, 5, name="identified", traits=bob_typed)
     shown = session(api, typed["session"]["id"])
     assert shown["externalContact"]["id"] == bob["id"]
-    assert shown["identityMatch"] == {
-        "source": "webClaim",  # Bob's email was written by an agent, but this visitor typed it:
-        "verified": False,  # the match is their claim — when, where and in which session
-        "type": "Email",
-        "value": "bob@example.com",
-        "claimedDate": iso(T0 + 5000),  # when this visitor typed it, not Bob's own claim
-        "claimedBy": {
-            "customerId": MALLORY,
-            "customerIdType": "cookie",
-            "deployment": {"id": shop},
-            "session": {
-                "id": typed["session"]["id"],
-                "selfUri": f"/api/v2/journey/sessions/{typed['session']['id']}",
-            },
-        },
-    }
+    # Bob's email was written by an agent, but this visitor typed it: the match is their
+    # claim — when (not Bob's own claim's date), where and in which session
+    expected = web_claim("Email", "bob@example.com", T0 + 5000, shop, typed["session"]["id"])
+    assert shown["identityMatch"] == expected
     assert card(api, typed["session"]["id"])["customerNameVerified"] is False
     own = visit(api, shop, BOB, 1)  # a visitor of their own: matched by their own cookie
     assert session(api, own["session"]["id"])["identityMatch"] == {
