@@ -54,6 +54,21 @@ def test_an_erasure_scrubs_the_effects_its_own_batch_made_before_it(store: Store
         assert COOKIE.encode() not in body
 
 
+def test_another_writers_erasure_is_refused_by_this_one_too(store: Store) -> None:
+    """The engine reads whether any erased customer is refused once, not per unit; another
+    writer's erasure (which moves the store's positions) makes it read that again."""
+    clock = FakeClock(T0)
+    mine, other = Engine(store, clock), Engine(store, clock)
+    mine.apply(web_inputs(web_event(COOKIE, 0), received_ms=T0))
+    erase = EraseContact(actor="sue", at_ms=T0, id=cookie_contact_id(COOKIE))
+    [erased] = other.apply([CommandInput("erase-1", erase)]).results
+    assert erased.status == "accepted"
+    [again] = mine.apply(web_inputs(web_event(COOKIE, 10), received_ms=T0)).results
+    assert again.status == "failed"
+    assert again.error is not None
+    assert again.error.status == 404
+
+
 def test_erasing_an_unknown_contact_is_refused_and_logs_nothing(store: Store) -> None:
     engine = Engine(store, FakeClock(T0))
     erase = CommandInput("erase-1", EraseContact(actor="sue", at_ms=T0, id="nobody"))

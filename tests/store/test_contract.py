@@ -1352,6 +1352,7 @@ CALLS: dict[str, Callable[[Store], object]] = {
     "audits_delete": lambda s: s.audits_delete([1]),
     "erased_customers_put": lambda s: s.erased_customers_put(["d"], 1),
     "erased_customers_among": lambda s: s.erased_customers_among(["d"], 1),
+    "erased_customers_any": lambda s: s.erased_customers_any(1),
     "erased_customers_prune": lambda s: s.erased_customers_prune(1),
     "reclaim_erased": lambda s: s.reclaim_erased(),
     "contacts_expired": lambda s: s.contacts_expired(T0),
@@ -1713,11 +1714,14 @@ def test_contacts_expire_sixty_days_after_their_last_activity_unless_kept(store:
 
 #: Methods that touch no table: covered by the closed-store test alone.
 def test_an_erased_customers_refusal_holds_until_its_end_and_is_pruned_then(store: Store) -> None:
+    assert not store.erased_customers_any(T0)
     with store.transaction():
         store.erased_customers_put(["d1", "d2"], T0)
         store.erased_customers_put(["d2"], T0 + 10)  # erased again: the later end holds
     assert store.erased_customers_among(["d1", "d2", "d3"], T0 - 1) == {"d1", "d2"}
     assert store.erased_customers_among(["d1", "d2"], T0) == {"d2"}
+    assert store.erased_customers_any(T0 + 9)
+    assert not store.erased_customers_any(T0 + 10)
     with store.transaction():
         assert store.erased_customers_prune(T0 + 1) == 1
     assert store.erased_customers_among(["d1", "d2"], T0 - 1) == {"d2"}

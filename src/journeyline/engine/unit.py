@@ -143,6 +143,9 @@ class Engine:
         self._positions: dict[int, tuple[int, int]] | None = None
         #: An erasure committed and its older copies may still be in the store's files.
         self._reclaim = False
+        #: Whether the store refuses any erased customer's events (None: not read yet); read
+        #: again after ``forget``, as another writer's erasure moves the positions
+        self._refusing: bool | None = None
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, clock: Clock) -> Engine:
@@ -200,7 +203,7 @@ class Engine:
                     erased = applied.result.get("erased") if applied.result else None
                     if erased:  # what this batch announced of the person, not stored yet
                         envelopes = erasure.scrub(envelopes, erased)
-                        self._reclaim = True
+                        self._reclaim = self._refusing = True
                 elif isinstance(first, TickInput):
                     self.effects.at(TICK_KIND)
                     touched.add(self.effects.partition)
@@ -240,7 +243,9 @@ class Engine:
     ) -> list[Applied]:
         """Log and apply a run of events, but those of a customer erased lately
         (``erasure.refused``): they are refused, not logged."""
-        refused = erasure.refused(self.store, unit, now)
+        if self._refusing is None:
+            self._refusing = self.store.erased_customers_any(now)
+        refused = erasure.refused(self.store, unit, now) if self._refusing else {}
         kept = [item for index, item in enumerate(unit) if index not in refused]
         if not kept:
             return [refused[index] for index in range(len(unit))]
@@ -466,6 +471,7 @@ class Engine:
         self.definitions.forget()
         self._positions = None
         self._unit = None
+        self._refusing = None
         self.effects.clear()
 
     def _forget_cached(self) -> None:

@@ -548,6 +548,10 @@ class ErasureStore(Protocol):
         """Those of ``digests`` whose refusal still holds at ``now_ms``."""
         ...
 
+    def erased_customers_any(self, now_ms: int) -> bool:
+        """Whether any refusal still holds at ``now_ms``."""
+        ...
+
     def erased_customers_prune(self, now_ms: int) -> int:
         """Forget the refusals that ended before ``now_ms``; returns how many."""
         ...

@@ -186,6 +186,13 @@ class ErasureMixin:
             found.update(digest for (digest,) in rows)
         return found
 
+    def erased_customers_any(self, now_ms: int) -> bool:
+        """Whether any refusal still holds at ``now_ms``."""
+        found = self._db.execute(
+            "SELECT 1 FROM erased_customers WHERE until_ms > ? LIMIT 1", (now_ms,)
+        ).fetchone()
+        return found is not None
+
     def erased_customers_prune(self, now_ms: int) -> int:
         """Forget the refusals that ended before ``now_ms``; returns how many."""
         return int(
