@@ -44,16 +44,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from journeyline.core.offers import WEB_OFFERS
 from journeyline.model.definitions import ActionMap
+from journeyline.model.record import record
 
 PENDING_STATES = frozenset({"qualified", "offered"})
 ACCEPTED_STATES = frozenset({"accepted", "engaged", "started", "completed"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OfferPolicy:
     """The organisation's frequency capping of web offers (Genesys "Action settings"),
     from the settings ``JOURNEYLINE_OFFERS_CAP_AFTER_REJECTION``, ``..._AFTER_ACCEPTANCE`` and
@@ -64,7 +64,7 @@ class OfferPolicy:
     min_wait_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Earlier:
     """An action already taken on the session, as the rules need it."""
 
@@ -74,7 +74,7 @@ class Earlier:
     created_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     """``state``: ``qualified``, ``blocked`` or ``skip``; ``reason``: the Genesys blocking
     reason of a blocked one; ``due_ms``: when a qualified one acts (None: at the contact's

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from journeyline.core.uuids import uuid5_text
 from journeyline.model.detail import DetailEvent, JourneyContext
+from journeyline.model.record import record
 from journeyline.model.session import (
     AttributeValue,
     Channel,
@@ -99,7 +100,7 @@ def _event_id(session_id: str, name: str, anchor: str) -> str:
     return uuid5_text(NAMESPACE, f"{session_id}:{name}:{anchor}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Folded:
     session: ConversationSession
     events: tuple[SessionEvent, ...]

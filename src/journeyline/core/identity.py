@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
@@ -57,6 +57,7 @@ from journeyline.model.effects import (
     IdentifierReleased,
 )
 from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.record import record
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 
@@ -234,7 +235,7 @@ class StateNotLoaded(LookupError):
     """A rule consulted something the engine did not load: a bug in the engine's loader."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentityState:
     """What a rule may consult, loaded by the engine before it asks. A key that is present with
     ``None`` (or an empty tuple) was looked up and is absent; a key that is missing was not
@@ -274,7 +275,7 @@ class IdentityState:
             raise StateNotLoaded(f"members of {head_id}") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkSession:
     """Link one session to a contact at a level."""
 
@@ -283,7 +284,7 @@ class LinkSession:
     level: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkCustomer:
     """Link every session of a visitor (by cookie) to a contact at a level."""
 
@@ -292,7 +293,7 @@ class LinkCustomer:
     level: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MoveLinks:
     """The sessions linked to ``from_id`` are linked to ``to_id`` (None: to nobody)."""
 
@@ -303,7 +304,7 @@ class MoveLinks:
 LinkChange = LinkSession | LinkCustomer | MoveLinks
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """What a rule decided. Writing it: put the contacts, delete then put the identifiers,
     change the links in order, delete the contacts, add the audits; then emit the effects.
@@ -319,7 +320,7 @@ class Decision:
     answer: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VisitorLink:
     """Who a visitor is: their contact (the PII match, when there is an unverified one),
     whether that is verified, and whether the cookie is new."""
@@ -329,7 +330,7 @@ class VisitorLink:
     new_cookie: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConversationLink:
     contact_id: str | None
     verified: bool

@@ -24,7 +24,7 @@ conditions hold of it. :class:`DefinitionIndex` finds the definitions an event c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, TypeVar
 
 from journeyline.core.criteria import Value, all_match, context_matches, matcher, read_key
@@ -37,6 +37,7 @@ from journeyline.model.definitions import (
     Segment,
 )
 from journeyline.model.effects import JourneyEventAdded, JourneyEventChanged
+from journeyline.model.record import record
 
 #: ``name_of(kind, id)``: the directory name of a queue, user or wrap-up code (the id when it is
 #: unknown), as in ``core.card``.
@@ -54,7 +55,7 @@ NAMED_IDS: Mapping[str, str] = {
 KEY_ALIASES: Mapping[str, str] = {"search.query": "searchQuery", "screen.name": "screenName"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CriteriaEvent:
     """One journey event, as criteria see it: flat dotted attributes."""
 
@@ -110,7 +111,7 @@ def pattern_matches(pattern: JourneyPattern, event: CriteriaEvent) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyProgress:
     """How far one scope is along a journey: ``pattern_index`` is the pattern being counted
     (``len(patterns)`` when the journey is complete), ``matched`` how many events it has
@@ -196,7 +197,7 @@ def _event_keys(definition: Segment | Outcome | ActionMap) -> set[tuple[str, str
     return {(p.stream_type, p.event_name) for p in definition.journey_patterns}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DefinitionIndex(Generic[D]):
     """Definitions by the events they could care about.
 

@@ -23,7 +23,7 @@ and never a second delivery.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -37,6 +37,7 @@ from journeyline.engine.flows import delivery_id_for, enqueue_flow
 from journeyline.engine.offers import offer_doc
 from journeyline.model.definitions import ActionMap, Activation
 from journeyline.model.effects import ActionBlocked, ActionQualified, Effect, SessionStarted
+from journeyline.model.record import record
 from journeyline.store.base import JourneyAction, Store
 
 _encoder = msgspec.json.Encoder()
@@ -58,7 +59,7 @@ CONTACT_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Triggered:
     """An action map whose trigger held on an event: ``trigger`` names what (``event:<id>`` or
     ``segment:<id>``); ``every_time``: triggered by visitor activity alone."""
@@ -68,7 +69,7 @@ class Triggered:
     every_time: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Candidate:
     """A triggered map to judge on a session: the event it is for, and the id of the action
     that waited for this session, if it is one."""

@@ -11,7 +11,7 @@ typed definitions the evaluator uses, read from the store once and again after e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 import msgspec
@@ -21,6 +21,7 @@ from journeyline.ingest import definitions as wire
 from journeyline.model.commands import DefinitionCommand, DeleteDefinition, PutDefinition
 from journeyline.model.definitions import ActionMap, ActionTemplate, Outcome, Segment
 from journeyline.model.errors import Conflict, InvalidInput, NotFound
+from journeyline.model.record import record
 from journeyline.store.base import Store, StoredDefinition
 
 KINDS = ("segment", "outcome", "actionmap", "actiontemplate")
@@ -55,7 +56,7 @@ def typed(row: StoredDefinition) -> Any:
     return _record(row.kind, row.id, row.doc, row.version, row.created_ms, row.modified_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Current:
     """The definitions in force, typed and indexed for the evaluator."""
 

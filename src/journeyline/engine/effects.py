@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from journeyline.model.effects import PARTITIONS, Cursor, Effect, Envelope
+from journeyline.model.record import record
 from journeyline.store.base import Store
 
 log = logging.getLogger("journeyline.effects")
@@ -56,7 +57,7 @@ class Effects:
         self.partition = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitView:
     """What an in-transaction subscriber is given: the unit's effects so far, the store (its
     writes join the unit's transaction), and the unit's time."""

@@ -44,7 +44,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 
 import msgspec
 
@@ -73,6 +72,7 @@ from journeyline.model.commands import (
 )
 from journeyline.model.effects import ContactDeleted, Envelope, Erased, SessionRemoved
 from journeyline.model.errors import JourneylineError, NotFound
+from journeyline.model.record import record
 from journeyline.model.web import Attribute, WebEvent
 from journeyline.store.base import Store
 
@@ -92,7 +92,7 @@ def _cookies(sessions: Iterable[tuple[str, str, str]]) -> set[str]:
     return {key.split(":", 1)[1] for _, kind, key in sessions if kind != "conversation"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Person:
     """What an erasure found: the contacts, their identifiers (type, value), the sessions
     ``(id, type, customer key)``."""

@@ -19,7 +19,7 @@ import base64
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import msgspec
@@ -31,6 +31,7 @@ from journeyline.ids import new_id
 from journeyline.ingest.definitions import references
 from journeyline.model.errors import Conflict, NotFound
 from journeyline.model.flows import Delivery, Flow
+from journeyline.model.record import record
 from journeyline.store.base import Store
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ def enqueue_flow(
     return store.outbox_put(delivery)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowChanges:
     """What a PATCH or PUT changes (None: unchanged; an empty description: none)."""
 

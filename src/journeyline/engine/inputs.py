@@ -9,7 +9,6 @@ Out: an :class:`Applied` per input and the unit's effects, together an :class:`O
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
@@ -24,19 +23,20 @@ from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.commands import Command
 from journeyline.model.effects import Envelope
 from journeyline.model.errors import JourneylineError
+from journeyline.model.record import record
 from journeyline.store.base import LogRecord
 
 Status = Literal["accepted", "duplicate", "failed"]
 TICK_KIND = "clock.tick"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommandInput:
     key: str  # a fresh id: commands are never duplicates of each other
     command: Command
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TickInput:
     """Time passing: run the deadlines due at ``at_ms``. ``key``: a fresh id."""
 
@@ -61,7 +61,7 @@ Input = Accepted | AcceptedWeb | CommandInput | TickInput
 Solo = CommandInput | TickInput  # inputs that are a unit of work of their own
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Applied:
     key: str
     status: Status
@@ -70,7 +70,7 @@ class Applied:
     error: JourneylineError | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What ``Engine.apply`` did: a result for each input, in order, and the effects of its
     units of work, in order, each with its partition and position."""

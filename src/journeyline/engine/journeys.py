@@ -24,7 +24,6 @@ sessions (they have no visit), and schedule groups.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -46,13 +45,14 @@ from journeyline.model.effects import (
     OutcomeAchieved,
     SessionStarted,
 )
+from journeyline.model.record import record
 from journeyline.store.base import Achievement, RuleEventRow, Store
 
 _progress_decoder = msgspec.json.Decoder(JourneyProgress)
 _encoder = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Progress:
     """The criteria progress of the definitions one event concerns: as stored before it
     (read in one go), and what it advanced (written in one go)."""

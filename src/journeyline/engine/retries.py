@@ -14,14 +14,15 @@ before it (up to a day ahead). Which answers are worth another try is :func:`ver
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+
+from journeyline.model.record import record
 
 MAX_WAIT_MS = 3600 * 1000
 MAX_RETRY_AFTER_MS = 24 * 3600 * 1000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RetryPolicy:
     base_ms: int = 10_000
     max_attempts: int = 12

@@ -20,11 +20,12 @@ import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import httpx
 
 from journeyline.model.errors import InvalidInput
+from journeyline.model.record import record
 
 #: ``(host, port) -> addresses``: the system's resolver, or a test's.
 Resolver = Callable[[str, int], list[str]]
@@ -87,7 +88,7 @@ def _refuse(url: httpx.URL, address: str, why: str) -> InvalidInput:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """What to send a request to: the URL (its host replaced by the checked address), and the
     headers and extensions that keep the original name for ``Host``, SNI and certificates."""

@@ -30,7 +30,6 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,6 +39,7 @@ import tldextract
 import ua_parser
 
 from journeyline.model.errors import InvalidInput
+from journeyline.model.record import record
 from journeyline.model.web import Browser, Campaign, Device, Geolocation, Page, Referrer
 
 # Lazy: the bundled suffix list is read on first use, and never fetched.
@@ -148,7 +148,7 @@ def campaign(url: str) -> Campaign | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Source:
     name: str | None
     medium: str  # search, social or email

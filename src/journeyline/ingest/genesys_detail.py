@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
@@ -26,6 +25,7 @@ from journeyline.ingest.identifiers import normalise_email
 from journeyline.ingest.nul import refuse_nul
 from journeyline.model.detail import TOPIC_RANK, DetailEvent, JourneyContext
 from journeyline.model.errors import InvalidInput
+from journeyline.model.record import record
 
 KIND = "genesys.conversation.detail"
 MAX_ITEMS = 1000
@@ -99,7 +99,7 @@ class ConversationDetailEvent(msgspec.Struct, rename="camel"):
     version: str | int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Accepted:
     """A valid wire object: its domain record and the canonical bytes to store."""
 
@@ -107,7 +107,7 @@ class Accepted:
     body: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rejected:
     index: int
     message: str

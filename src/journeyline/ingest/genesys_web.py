@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from journeyline.ingest.genesys_detail import validation_error
 from journeyline.ingest.identifiers import pii_from_traits
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import InvalidInput
+from journeyline.model.record import record
 from journeyline.model.web import Attribute, Browser, Device, WebEvent
 
 KIND = "web.event"
@@ -117,7 +117,7 @@ class AppEventRequest(_Common):
     device: EventDevice | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Context:
     """What the HTTP edge knows about a request: its deployment, time, client address, UA.
 
@@ -136,7 +136,7 @@ class Context:
     claim: SignedClaim | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SignedClaim:
     """A claim (``core.signing.claim_of``) and the ``traitsSignature`` that came with it."""
 
@@ -144,7 +144,7 @@ class SignedClaim:
     signature: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AcceptedWeb:
     event: WebEvent
     body: bytes

@@ -72,7 +72,6 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +83,7 @@ from journeyline.ingest import genesys_web as web
 from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.ingest.nul import refuse_nul
 from journeyline.model.errors import InvalidInput, PayloadTooLarge
+from journeyline.model.record import record
 
 CALLS = ("track", "page", "screen", "identify", "alias")
 MAX_EVENT_BYTES = 32 * 1024
@@ -106,7 +106,7 @@ _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 _encoder = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mapped:
     """A Segment message as a Genesys ``WebEventRequest`` plus what travels beside it."""
 

@@ -3,22 +3,22 @@ queue, agent and status). The rules that compute them are in ``core.card``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from journeyline.model.record import record
 from journeyline.model.web import Page
 
 Color = Literal["blue", "white", "gray"]
 Icon = Literal["call", "chat", "messaging"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     id: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Card:
     color: Color
     title: str
@@ -30,7 +30,7 @@ class Card:
     wrapup_code: Ref | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebCard:
     """A web (or app) session card: active (blue) until 20 minutes without an event, then gray."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from journeyline.model.record import record
 
 CONTACT_TYPES = ("Ephemeral", "Identified", "Curated")
 IDENTIFIER_TYPES = ("Cookie", "Email", "Phone", "ExternalId")
@@ -24,7 +25,7 @@ SOURCES = (WEB_CLAIM, WEB_COOKIE, CONTACT_CENTRE, AGENT_VERIFIED, CONVERSATION_C
 SIGNING_MODES = ("off", "required")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contact:
     """An external contact. When it expires is a rule: ``core.identity.expiry_ms``."""
 
@@ -63,7 +64,7 @@ class Contact:
         return name or "Unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identifier:
     """An identifier a contact owns. ``source``: who vouched for it (:data:`SOURCES`; None in a
     row older than sources); a website claim also records the visitor (``claimed_by``, their
@@ -79,7 +80,7 @@ class Identifier:
     deployment_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentityMatch:
     """Why a session shows the contact it shows (``core.provenance``).
 
@@ -100,7 +101,7 @@ class IdentityMatch:
     claimed_session_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployment:
     """A Genesys ``WebDeployment``; ``collect_ip_addresses`` and ``identify_signing`` are our
     extensions."""
@@ -119,7 +120,7 @@ class Deployment:
     modified_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Audit:
     """One entry of the identity audit trail: who did what to which contact, and the details."""
 

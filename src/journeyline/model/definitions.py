@@ -13,8 +13,10 @@ Where we differ from the Genesys models it is said on the field: a context crite
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, get_args
+
+from journeyline.model.record import record
 
 Operator = Literal[
     "containsAll",
@@ -57,7 +59,7 @@ NUMERIC_OPERATORS: frozenset[Operator] = frozenset(
 # -- criteria and patterns ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Criterion:
     """A Genesys ``Criteria`` (journey patterns) or ``EntityTypeCriteria`` (context patterns:
     ``entity_type`` is ``visit``). ``values`` are strings, as on the wire."""
@@ -69,14 +71,14 @@ class Criterion:
     entity_type: EntityType | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContextPattern:
     """A Genesys ``ContextPattern``: every criterion must hold of the visit's attributes."""
 
     criteria: tuple[Criterion, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyPattern:
     """A Genesys ``JourneyPattern``: at least ``count`` events of this stream, session type and
     (when given) event name, each satisfying every criterion."""
@@ -91,7 +93,7 @@ class JourneyPattern:
 # -- segments and outcomes ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExternalSegment:
     """A Genesys ``ExternalSegment``: a segment kept by another system (assigned by API)."""
 
@@ -100,7 +102,7 @@ class ExternalSegment:
     source: ExternalSource
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     """A Genesys ``JourneySegment``. ``context_patterns`` is ``context.patterns``,
     ``journey_patterns`` is ``journey.patterns``; ``scope`` Session or Customer."""
@@ -121,7 +123,7 @@ class Segment:
     assignment_expiration_days: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AssociatedValueField:
     """A Genesys ``AssociatedValueField``: the event attribute holding an outcome's value."""
 
@@ -129,7 +131,7 @@ class AssociatedValueField:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """A Genesys ``Outcome`` (deprecated by Genesys, kept here): a goal a journey reaches."""
 
@@ -149,7 +151,7 @@ class Outcome:
 # -- action maps ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EventCondition:
     """A Genesys ``EventCondition``: a single event of this stream, session type and name
     whose ``key`` satisfies the operator."""
@@ -162,7 +164,7 @@ class EventCondition:
     event_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PageUrlCondition:
     """A Genesys ``UrlCondition``: the page URL a web action may be shown on."""
 
@@ -170,7 +172,7 @@ class PageUrlCondition:
     operator: Operator
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Activation:
     """A Genesys ``Activation``: ``delay_seconds`` is ``delayInSeconds`` (only for ``delay``)."""
 
@@ -178,7 +180,7 @@ class Activation:
     delay_seconds: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowRequestMapping:
     """A Genesys ``RequestMapping``: a flow input, looked up from the event or hard-coded."""
 
@@ -188,7 +190,7 @@ class FlowRequestMapping:
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionMapAction:
     """A Genesys ``ActionMapAction``, flattened: ``action_template_id`` is ``actionTemplate.id``;
     ``architect_flow_id`` is ``architectFlowFields.architectFlow.id`` (or, for a web messaging
@@ -205,7 +207,7 @@ class ActionMapAction:
     configuration_fields: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionMap:
     """A Genesys ``ActionMap``. ``start_ms``/``end_ms`` are ``startDate``/``endDate``;
     ``schedule_group_id``/``emergency_schedule_group_id`` are ``actionMapScheduleGroups``."""
@@ -232,7 +234,7 @@ class ActionMap:
 # -- action templates -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallToAction:
     """A Genesys ``CallToAction``."""
 
@@ -241,7 +243,7 @@ class CallToAction:
     target: Target | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContentOffer:
     """A Genesys ``ContentOffer``. ``style`` is the ``ContentOfferStylingConfiguration`` as
     given (``position``, ``offer``, ``closeButton``, ``ctaButton``, ``title``, ``headline``,
@@ -258,7 +260,7 @@ class ContentOffer:
     style: dict[str, dict[str, str | float]] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionTemplate:
     """A Genesys ``ActionTemplate``: what a content offer shows."""
 

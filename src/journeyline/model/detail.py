@@ -7,7 +7,7 @@ Enumerated values keep the Genesys detail-event spelling (``VOICE``, ``INBOUND``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from journeyline.model.record import record
 
 #: Every topic suffix we accept, in the order used to break ties between events that carry
 #: the same ``eventTime`` (a start sorts before what follows it, wrap-up last).
@@ -32,7 +32,7 @@ TOPICS: tuple[str, ...] = (
 TOPIC_RANK: dict[str, int] = {topic: rank for rank, topic in enumerate(TOPICS)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyContext:
     """The journey a conversation came from (a proactive offer, or a chat started on the site).
 
@@ -49,7 +49,7 @@ class JourneyContext:
     action_map_version: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DetailEvent:
     """One conversation detail event. ``key`` is its idempotency key (a content hash)."""
 

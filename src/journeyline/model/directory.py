@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from journeyline.model.record import record
 
 DIRECTORY_KINDS = ("queue", "user", "wrapupcode")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DirectoryEntry:
     kind: str  # queue | user | wrapupcode
     id: str

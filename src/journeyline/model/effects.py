@@ -50,11 +50,11 @@ erased                 the place of an effect whose content was erased (right to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from journeyline.model.card import Card, WebCard
 from journeyline.model.contact import Contact, Identifier
+from journeyline.model.record import record
 from journeyline.model.session import AttributeValue
 
 AnyCard = Card | WebCard
@@ -67,7 +67,7 @@ PARTITIONS = 16
 # -- sessions and their journey events ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionStarted:
     """A session appeared. ``kind``: ``conversation``, ``web`` or ``app``."""
 
@@ -78,7 +78,7 @@ class SessionStarted:
     card: AnyCard
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionChanged:
     """A session's card or contact link changed. ``reason``: ``event`` (new input),
     ``link`` (identity moved it to another contact) or ``time`` (a deadline passed)."""
@@ -92,14 +92,14 @@ class SessionChanged:
     reason: str = "event"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionRemoved:
     name: ClassVar[str] = "session.removed"
     session_id: str
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyEventAdded:
     """A journey event of a session. ``stream_type``: ``Conversation``, ``Web`` or ``App``;
     ``event_name``: ``routed``, ``connected``, ``ended`` or the web event's name (e.g.
@@ -120,7 +120,7 @@ class JourneyEventAdded:
     moved_from: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyEventChanged:
     name: ClassVar[str] = "journey.event.changed"
     session_id: str
@@ -130,7 +130,7 @@ class JourneyEventChanged:
     attributes: dict[str, AttributeValue]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyEventRemoved:
     name: ClassVar[str] = "journey.event.removed"
     session_id: str
@@ -140,26 +140,26 @@ class JourneyEventRemoved:
 # -- contacts and identifiers -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactCreated:
     name: ClassVar[str] = "contact.created"
     contact: Contact
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactChanged:
     name: ClassVar[str] = "contact.changed"
     before: Contact
     after: Contact
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactDeleted:
     name: ClassVar[str] = "contact.deleted"
     contact_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Erased:
     """What the effect log holds in place of an effect about an erased person: its partition
     and position stay (a reader's cursor moves past it), its content is gone. Subscribers
@@ -168,7 +168,7 @@ class Erased:
     name: ClassVar[str] = "erased"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactMerged:
     """``contact_id``: the new canonical contact; ``member_ids``: the contacts it was made of."""
 
@@ -177,14 +177,14 @@ class ContactMerged:
     member_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactUnmerged:
     name: ClassVar[str] = "contact.unmerged"
     contact_id: str
     member_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactVerified:
     """An agent confirmed that ``session_id`` (and the visitor's ``cookie``) is ``contact_id``."""
 
@@ -195,14 +195,14 @@ class ContactVerified:
     actor: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentifierClaimed:
     name: ClassVar[str] = "identifier.claimed"
     identifier: Identifier
     previous_contact_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentifierReleased:
     name: ClassVar[str] = "identifier.released"
     type: str
@@ -213,7 +213,7 @@ class IdentifierReleased:
 # -- segments, outcomes, action maps ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SegmentAssigned:
     """``scope``: the session id (session scope) or the contact id (customer scope);
     ``unassign_ms``: when the assignment expires (None: never)."""
@@ -227,7 +227,7 @@ class SegmentAssigned:
     unassign_ms: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SegmentUnassigned:
     """``reason``: ``expired`` (its ``assignmentExpirationDays`` ran out) or ``api`` (POST
     ``/externalcontacts/contacts/{id}/journey/segments``)."""
@@ -241,7 +241,7 @@ class SegmentUnassigned:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutcomeAchieved:
     name: ClassVar[str] = "outcome.achieved"
     outcome_id: str
@@ -251,7 +251,7 @@ class OutcomeAchieved:
     value: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionQualified:
     """An action map fired on a session: ``action_id`` is the journey action it made,
     ``trigger`` what triggered it (``segment:<id>`` or ``event:<event id>``)."""
@@ -267,7 +267,7 @@ class ActionQualified:
     at_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionBlocked:
     """An action map fired on a session but was blocked: ``reason`` is the Genesys
     ``blockingReason`` (``AlreadyExistingOffer``,
@@ -284,7 +284,7 @@ class ActionBlocked:
     at_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ActionChanged:
     """A web action's state changed from ``before`` to ``state``, as the browser reported it
     (``POST …/actionevent``); ``error_code``/``error_message`` as reported (``errored``)."""
@@ -352,7 +352,7 @@ EFFECT_TYPES: tuple[type[Effect], ...] = (
 BY_NAME: dict[str, type[Effect]] = {t.name: t for t in EFFECT_TYPES}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Envelope:
     """An effect with its place: ``partition`` (0 to PARTITIONS-1), ``position`` (1, 2, ... in
     that partition), the ``unit`` of work and the time ``at_ms`` it was applied."""
@@ -368,7 +368,7 @@ class Envelope:
         return self.effect.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cursor:
     """Where a reader of effects is: the last position seen in each partition (0: none).
 

@@ -8,14 +8,14 @@ the idempotency key (a second ``outbox_put`` with the same id changes nothing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from journeyline.model.record import record
 
 #: pending: to be tried at ``next_attempt_ms``; delivered: a 2xx answered; dead: given up on
 #: (the dead-letter list), until an admin replays it.
 DELIVERY_STATES = ("pending", "delivered", "dead")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flow:
     id: str
     name: str
@@ -25,7 +25,7 @@ class Flow:
     modified_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivery:
     id: str  # the webhook-id: stable across retries, deterministic from what caused it
     flow_id: str

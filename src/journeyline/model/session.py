@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from journeyline.model.detail import JourneyContext
+from journeyline.model.record import record
 
 EndedBy = Literal["customer", "agent", "system"]
 AttributeValue = str | int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Channel:
     """A Genesys ``ConversationChannel``: ``type`` Voice/Chat/Message/..., ``messageType``."""
 
@@ -20,7 +20,7 @@ class Channel:
     platform: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Disposition:
     """A Genesys ``ConversationUserDisposition``: the wrap-up code an agent assigned."""
 
@@ -29,7 +29,7 @@ class Disposition:
     user_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionEvent:
     """A journey event of a session: for conversations ``routed``, ``connected``, ``ended``.
 
@@ -46,7 +46,7 @@ class SessionEvent:
     session_type: str = "conversation"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConversationSession:
     """A conversation session: one per contact-centre conversation (fields of Genesys Session)."""
 

@@ -7,12 +7,14 @@ event, so a replay does not depend on today's GeoIP or user-agent data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from journeyline.model.record import record
 
 AttributeMap = dict[str, "Attribute"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """A Genesys ``CustomEventAttribute``: ``dataType`` is string, number, integer or boolean."""
 
@@ -20,7 +22,7 @@ class Attribute:
     value: str | int | float | bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """A Genesys ``JourneyPage``."""
 
@@ -36,7 +38,7 @@ class Page:
     breadcrumb: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Campaign:
     """A Genesys ``JourneyCampaign`` (UTM parameters and ad click ids of the landing URL)."""
 
@@ -49,7 +51,7 @@ class Campaign:
     network: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Referrer:
     """A Genesys ``Referrer``; ``medium`` is internal, search, social, email, paid or unknown."""
 
@@ -64,14 +66,14 @@ class Referrer:
     name: str | None = None  # e.g. Google, Facebook
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Browser:
     family: str | None = None
     version: str | None = None
     lang: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Device:
     """A Genesys ``Device``; ``category`` is desktop, mobile, tablet or other."""
 
@@ -86,7 +88,7 @@ class Device:
     screen_density: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Geolocation:
     """A Genesys ``JourneyGeolocation`` (from a local GeoIP database, when one is configured)."""
 
@@ -102,7 +104,7 @@ class Geolocation:
     source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebEvent:
     """One enriched web (or app) event. ``key`` is its idempotency key."""
 
@@ -134,7 +136,7 @@ class WebEvent:
     traits_refused: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebSession:
     """A web or app session: the Genesys Session fields that web sessions fill."""
 

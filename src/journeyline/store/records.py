@@ -7,11 +7,11 @@ contract suite (``tests/store/test_contract.py``) compares.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from journeyline.model.contact import Audit, Contact, Identifier
 from journeyline.model.directory import DIRECTORY_KINDS, DirectoryEntry
+from journeyline.model.record import record
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebEvent, WebSession
 
@@ -27,7 +27,7 @@ __all__ = ["DIRECTORY_KINDS", "Audit", "DirectoryEntry"]  # model records, named
 ERASED_KIND = "erased"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LogRecord:
     key: str
     kind: str
@@ -37,13 +37,13 @@ class LogRecord:
     unit: int = 0  # the unit of work it was applied in (replays apply the same units)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConversationWrite:
     """A conversation session to store, the journey events to upsert and to delete (all of
     its old ones, with ``replace_all``)."""
@@ -54,7 +54,7 @@ class ConversationWrite:
     replace_all: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebSessionWrite:
     """A web session to store, the events to add (or, with ``replace``, all of them), its link.
 
@@ -70,7 +70,7 @@ class WebSessionWrite:
     docs: Mapping[str, bytes] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OAuthClient:
     """An OAuth client (client credentials). ``state``: ``active``, or ``disabled`` (it mints
     no token and its tokens are refused); ``secret_hash``: the SHA-256 of its secret."""
@@ -85,7 +85,7 @@ class OAuthClient:
     modified_ms: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Account:
     """A directory user who may sign in to the desktop (with a password) or not (None)."""
 
@@ -99,7 +99,7 @@ class Account:
     locked_until_ms: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DesktopSession:
     """A signed-in browser: the SHA-256 of its cookie's token, never the token."""
 
@@ -114,7 +114,7 @@ class DesktopSession:
 # -- the snapshot of the projections ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredWebEvent:
     """A web or app event as the store holds it: in a session."""
 
@@ -122,7 +122,7 @@ class StoredWebEvent:
     event: WebEvent
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionLink:
     """A session's contact and link level (0 unverified, 1 verified, 2 by an agent)."""
 
@@ -131,7 +131,7 @@ class SessionLink:
     level: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deadline:
     """When time alone will change a session's card (``EffectStore.deadlines_put``)."""
 
@@ -140,7 +140,7 @@ class Deadline:
     due_ms: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     """Every projection as typed records, in an order no backend chooses.
 
@@ -210,7 +210,7 @@ class Snapshot:
 # -- segments, outcomes, action maps -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredDefinition:
     """A segment, outcome, action map or action template: its Genesys JSON (``doc``) with the
     columns a listing sorts and filters by."""
@@ -225,7 +225,7 @@ class StoredDefinition:
     doc: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assignment:
     """A segment assigned to a session (session scope) or a contact (customer scope)."""
 
@@ -239,7 +239,7 @@ class Assignment:
     state: str  # Assigned | Unassigned
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Achievement:
     outcome_id: str
     session_id: str
@@ -248,7 +248,7 @@ class Achievement:
     value: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JourneyAction:
     """What an action map did on a session: its state, and in ``doc`` the rest (the trigger,
     a blocking reason, the flow delivery's id)."""
@@ -265,7 +265,7 @@ class JourneyAction:
     doc: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleEventRow:
     """A journey event that evaluating definitions added to a session: a
     ``SegmentAssignmentEvent``, ``OutcomeAchievedEvent`` or ``WebActionEvent``. ``doc`` is its

@@ -1,0 +1,61 @@
+"""``@record``: a frozen, slotted dataclass that is quick to make.
+
+``@dataclass(frozen=True, slots=True)`` writes each field in ``__init__`` through
+``object.__setattr__`` (the class's own ``__setattr__`` refuses), a lookup and a call per
+field: a web session of 24 fields took 5.4 µs to make against 0.7 µs for the same class
+unfrozen, and the engine makes several records per event (the event, its session, the cards,
+the effects), so that was a tenth of the web engine's time (``journeyline bench``, issue 6).
+
+``record`` is that same dataclass — frozen, slotted, compared, hashed, printed, matched,
+``dataclasses.replace``-d and checked by mypy exactly as before — with an ``__init__`` that
+stores each field through its slot's descriptor instead: a third of the time. Defaults,
+``default_factory`` and keyword-only fields are kept; ``__post_init__`` and ``InitVar`` fields
+are not supported (such a class raises ``TypeError``: keep ``@dataclass`` for it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar, dataclass_transform
+
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True)
+def record(cls: type[T]) -> type[T]:
+    """``@dataclass(frozen=True, slots=True)`` with a faster ``__init__``."""
+    made: Any = dataclasses.dataclass(frozen=True, slots=True)(cls)
+    if hasattr(made, "__post_init__"):
+        raise TypeError(f"{made.__name__}: @record does not run __post_init__; use @dataclass")
+    made.__init__ = _init(made)
+    return made  # type: ignore[no-any-return]
+
+
+def _init(cls: Any) -> Any:
+    """The source of an ``__init__`` that sets each field's slot directly, compiled."""
+    namespace: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for index, field in enumerate(dataclasses.fields(cls)):
+        if not field.init:
+            raise TypeError(f"{cls.__name__}.{field.name}: @record needs every field in __init__")
+        name = field.name
+        namespace[f"_set{index}"] = getattr(cls, name).__set__
+        if field.default is not dataclasses.MISSING:
+            namespace[f"_default{index}"] = field.default
+            parameter = f"{name}=_default{index}"
+        elif field.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory{index}"] = field.default_factory
+            parameter = f"{name}=_MISSING"
+            body.append(f"    if {name} is _MISSING: {name} = _factory{index}()")
+        else:
+            parameter = name
+        (keyword if field.kw_only else positional).append(parameter)
+        body.append(f"    _set{index}(self, {name})")
+    parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    source = f"def __init__({parameters}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(source, namespace)  # noqa: S102 (our own field names, as dataclasses itself does)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
