@@ -1,0 +1,94 @@
+"""``@record`` behaves as ``@dataclass(frozen=True, slots=True)`` does, field for field."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from typing import Any
+
+import pytest
+
+from journeyline.model.record import record
+from journeyline.model.web import WebEvent
+
+
+@record
+class Sample:
+    a: int
+    b: str = "b"
+    c: list[int] = dataclasses.field(default_factory=list)
+    d: int = dataclasses.field(default=4, kw_only=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Twin:
+    a: int
+    b: str = "b"
+    c: list[int] = dataclasses.field(default_factory=list)
+    d: int = dataclasses.field(default=4, kw_only=True)
+
+
+@record
+class Point:
+    x: int
+    y: int
+
+
+CALLS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    ((1,), {}),
+    ((1, "x"), {}),
+    ((1, "x", [2]), {}),
+    ((1,), {"d": 9}),
+    ((), {"a": 1, "b": "y", "c": [3], "d": 5}),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_made_as_the_dataclass_makes_it(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    made, twin = Sample(*args, **kwargs), Twin(*args, **kwargs)
+    assert dataclasses.astuple(made) == dataclasses.astuple(twin)
+    assert repr(made) == repr(twin).replace("Twin", "Sample")
+    assert made == Sample(*args, **kwargs)
+    assert pickle.loads(pickle.dumps(made)) == made  # noqa: S301 (our own bytes)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [((), {}), ((1, "x", [], 4), {}), ((1,), {"e": 1}), ((1,), {"a": 2})],
+)
+def test_refuses_the_calls_the_dataclass_refuses(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    with pytest.raises(TypeError):
+        Twin(*args, **kwargs)
+    with pytest.raises(TypeError):
+        Sample(*args, **kwargs)
+
+
+def test_stays_frozen_slotted_and_replaceable() -> None:
+    made = Sample(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.a = 2  # type: ignore[misc]
+    assert not hasattr(made, "__dict__")
+    assert dataclasses.replace(made, b="z") == Sample(1, "z")
+    assert Sample(1).c is not Sample(1).c  # a factory per record, not one shared list
+    assert hash(Point(1, 2)) == hash(Point(1, 2)) != hash(Point(2, 1))
+    names: tuple[str, ...] = Sample.__match_args__
+    assert names == ("a", "b", "c") == Twin.__match_args__
+
+
+def test_a_class_that_needs_post_init_is_refused() -> None:
+    with pytest.raises(TypeError, match="__post_init__"):
+
+        @record
+        class Checked:
+            a: int
+
+            def __post_init__(self) -> None:
+                pass
+
+
+def test_the_domain_records_use_it() -> None:
+    """The hot records are made by @record's __init__, not the dataclass's own."""
+    assert WebEvent.__init__.__qualname__ == "WebEvent.__init__"
+    assert "_set0" in WebEvent.__init__.__code__.co_names
