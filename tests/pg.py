@@ -128,3 +128,12 @@ def _drop_pool() -> None:
                 _drop(conn, schema)
     except psycopg.Error:
         pass  # the next run sweeps them
+
+
+def run(url: str, statement: str) -> list[tuple[Any, ...]]:
+    """Run ``statement`` in the schema of the store at ``url`` (autocommit); its rows."""
+    schema = url.rsplit("schema=", 1)[1]
+    with _admin() as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        cursor = conn.execute(statement.encode())
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []

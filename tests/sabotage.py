@@ -26,3 +26,14 @@ def drop_tables(url: str, *names: str) -> None:
             db.commit()
     else:
         pg.drop_tables(url, names)
+
+
+def run(url: str, statement: str) -> list[tuple[object, ...]]:
+    """Run ``statement`` on the store at ``url`` behind its back (committed); the rows it
+    selects."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            rows = [tuple(row) for row in db.execute(statement)]
+            db.commit()
+            return rows
+    return pg.run(url, statement)

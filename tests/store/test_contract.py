@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 import pg
@@ -171,7 +172,15 @@ def save_web(
     contact: str | None = None,
     verified: bool = False,
 ) -> None:
+    """As the engine saves them: the events are logged first (their bodies are the log's)."""
+    store.append([web_record(e) for e in events])
     store.save_web_sessions([WebSessionWrite(session, events, contact, verified, replace=False)])
+
+
+def web_record(event: WebEvent) -> LogRecord:
+    return LogRecord(
+        event.key, "web.event", event.customer_cookie_id, T0, msgspec.json.encode(event), 1
+    )
 
 
 def contact(contact_id: str, created_ms: int = T0, **fields: Any) -> Contact:
@@ -529,6 +538,37 @@ def test_web_sessions_and_their_events(store: Store) -> None:
         store.delete_session("s02")
     assert store.web_events_page("s01", after=None, page_size=9, names=[]).items == [second]
     assert (store.web_session_get("s02"), store.session_of_event(web_event_id("k3"))) == (None,) * 2
+
+
+def test_a_web_event_body_is_stored_once(store: Store, url: str) -> None:
+    """In the log: its session's row names the log row and keeps no copy (issue 6). A row
+    stored before (its own copy, no log key) still reads; one whose log row is gone fails as
+    the store fails, not with a driver's or a decoder's error."""
+    session = web_session(1, T0, last_ms=T0 + 10)
+    first, second = web_event("k1", T0), web_event("k2", T0 + 10)
+    with store.transaction():
+        save_web(store, session, first)
+    assert sabotage.run(url, "SELECT log_key, length(doc) FROM session_events") == [("k1", 0)]
+    text = msgspec.json.encode(second).decode()
+    blob = (
+        f"CAST('{text}' AS BLOB)" if url.startswith("sqlite") else f"convert_to('{text}', 'UTF8')"
+    )
+    sabotage.run(
+        url,
+        "INSERT INTO session_events (id, session_id, created_ms, event_name, event_type, doc)"
+        f" VALUES ('{web_event_id('k2')}', 's01', {T0 + 10}, 'page_viewed', 'WebEvent', {blob})",
+    )
+    assert store.web_events_page("s01", after=None, page_size=9, names=[]).items == [first, second]
+    assert store.web_events_of("cookie-1", "web") == [first, second]
+    scrubbed = replace(second, event_name="scrubbed")
+    with store.transaction():  # an erasure rewrites the older row's own copy too
+        store.web_event_rewrite("k2", msgspec.json.encode(scrubbed))
+    assert store.web_events_of("cookie-1", "web") == [first, scrubbed]
+    sabotage.run(url, "DELETE FROM event_log WHERE key = 'k1'")
+    with pytest.raises(StoreError, match="no body in the log"):
+        store.web_events_page("s01", after=None, page_size=9, names=[])
+    with pytest.raises(StoreError, match="no body in the log"):
+        store.web_events_of("cookie-1", "web")
 
 
 def test_contacts(store: Store) -> None:

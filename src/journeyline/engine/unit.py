@@ -290,7 +290,6 @@ class Engine:
     ) -> list[Applied]:
         touched: dict[str, list[Accepted]] = {}
         visitors: dict[str, list[Any]] = {}
-        bodies: dict[str, bytes] = {}  # the new web events' canonical bodies, by key
         outcome: dict[int, Applied] = {}
         seen: set[str] = set()
         conversation_sessions: dict[str, str] = {}
@@ -311,13 +310,11 @@ class Engine:
                             new_visitor=new_cookie,
                             now_ms=now,
                             customer_name=name,
-                            bodies=bodies,
                         )
                     )
             self.web.write()
             touched.clear()
             visitors.clear()
-            bodies.clear()
 
         for index, item in enumerate(batch):
             if isinstance(item, CommandInput):
@@ -339,7 +336,6 @@ class Engine:
                 touched.setdefault(item.event.conversation_id, []).append(item)
             else:
                 visitors.setdefault(partition_of(item.event), []).append(item.event)
-                bodies[key] = item.body
         flush()
         results: list[Applied] = []
         for index, item in enumerate(batch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from journeyline.core import websession
@@ -133,11 +133,8 @@ class WebProjector:
         new_visitor: bool = False,
         now_ms: int = 0,
         customer_name: str | None = None,
-        bodies: Mapping[str, bytes] | None = None,
     ) -> dict[str, str]:
         """Add a visitor's new events; returns the session id of each new event's key.
-
-        ``bodies``: the new events' canonical bodies by key (as logged), stored as they are.
 
         The sessions to store wait in ``pending`` until :meth:`write`. Emits a session started
         or changed effect for each session whose card or contact changed (cards at ``now_ms``),
@@ -182,13 +179,9 @@ class WebProjector:
             )
             if appended_only and known:
                 write = [e for e in events if e.key in fresh_keys]
-                self.pending.append(
-                    WebSessionWrite(session, write, contact_id, verified, False, bodies)
-                )
+                self.pending.append(WebSessionWrite(session, write, contact_id, verified, False))
             else:
-                self.pending.append(
-                    WebSessionWrite(session, events, contact_id, verified, True, bodies)
-                )
+                self.pending.append(WebSessionWrite(session, events, contact_id, verified, True))
             for e in events:
                 previous = visitor.session_of.get(e.key)
                 if previous is not None and previous != session.id and e.key not in fresh_keys:

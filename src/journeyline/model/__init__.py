@@ -1,5 +1,6 @@
 """Typed domain records: detail and web events, sessions, cards, contacts, directory entries,
-commands and effects. Frozen dataclasses; no I/O, no wire or storage concerns (see ``ingest/``
+commands and effects. Frozen dataclasses (``@record``: ``model/record.py``, the same dataclass
+made faster); no I/O, no wire or storage concerns (see ``ingest/``
 and ``store/``).
 
 May import: the standard library, ``journeyline.model`` and msgspec (commands are tagged

@@ -6,7 +6,7 @@ contract suite (``tests/store/test_contract.py``) compares.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 from journeyline.model.contact import Audit, Contact, Identifier
@@ -58,16 +58,14 @@ class ConversationWrite:
 class WebSessionWrite:
     """A web session to store, the events to add (or, with ``replace``, all of them), its link.
 
-    ``docs``: the stored JSON of some of the events by key, when the caller has it already (an
-    accepted event's canonical body, as logged): the store keeps it instead of encoding the
-    event again. The same event either way: only the order of the keys may differ."""
+    The events are in the log already: the store keeps their keys, and reads their bodies
+    there (a web event's body is stored once)."""
 
     session: WebSession
     events: Sequence[WebEvent]
     contact_id: str | None
     verified: bool
     replace: bool
-    docs: Mapping[str, bytes] | None = None
 
 
 @record

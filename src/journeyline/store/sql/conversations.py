@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from journeyline.model.errors import StoreError
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
 from journeyline.store.records import AnySession, ConversationWrite, Page
@@ -15,6 +16,22 @@ def _decode_session(kind: str, doc: bytes) -> AnySession:
     if kind == "conversation":
         return codec.decode_session(doc)
     return codec.decode_web_session(doc)
+
+
+#: A stored session event's document (``session_events AS e``): its own ``doc``, or — a web
+#: event, whose body is stored once — the body of its log row (``log_key``, migration 0014).
+EVENT_DOC = (
+    "CASE WHEN e.log_key IS NULL THEN e.doc"
+    " ELSE (SELECT l.body FROM event_log l WHERE l.key = e.log_key) END"
+)
+
+
+def stored_doc(value: bytes | memoryview | None) -> bytes:
+    """A value :data:`EVENT_DOC` selected: None when a web event's log row is gone, which
+    the engine never lets happen (it logs each event before its session stores it)."""
+    if value is None:
+        raise StoreError("a web event of a session has no body in the log")
+    return bytes(value)
 
 
 def event_docs(
@@ -29,12 +46,12 @@ def event_docs(
     clause, args = where_in("event_name", names)
     rows, cursor = time_page(
         db,
-        f"SELECT doc, created_ms, id FROM session_events WHERE session_id = ?{clause}",
+        f"SELECT {EVENT_DOC}, created_ms, id FROM session_events e WHERE session_id = ?{clause}",
         [session_id, *args],
         after=after,
         page_size=page_size,
     )
-    return Page([bytes(row[0]) for row in rows], cursor)
+    return Page([stored_doc(row[0]) for row in rows], cursor)
 
 
 class ConversationMixin:

@@ -113,11 +113,13 @@ class ErasureMixin:
         return [(key, bytes(body)) for key, body in rows]
 
     def web_event_rewrite(self, key: str, body: bytes) -> None:
-        """Store a web event again with ``body``, as the log has it and as its session
-        (``session_events``) has it: the same bytes in both, as when it was first applied."""
+        """Store a web event again with ``body``, in the log — where its session's row
+        (``session_events``) reads it — and in that row too when it is older than the body
+        stored once (its own copy, no ``log_key``): the same bytes in both."""
         self._db.execute("UPDATE event_log SET body = ? WHERE key = ?", (body, key))
         self._db.execute(
-            "UPDATE session_events SET doc = ? WHERE id = ?", (body, web_event_id(key))
+            "UPDATE session_events SET doc = ? WHERE id = ? AND log_key IS NULL",
+            (body, web_event_id(key)),
         )
 
     def audit_entries(self) -> list[tuple[int, str, bytes]]:

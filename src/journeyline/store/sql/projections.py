@@ -9,6 +9,7 @@ from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.model.web import WebSession
 from journeyline.store import codec
 from journeyline.store.records import Audit, Deadline, SessionLink, Snapshot, StoredWebEvent
+from journeyline.store.sql.conversations import EVENT_DOC, stored_doc
 from journeyline.store.sql.definitions import rule_rows
 from journeyline.store.sql.people import IDENTIFIER_COLUMNS, identifier_of
 from journeyline.store.sql.query import Db
@@ -54,12 +55,13 @@ class ProjectionMixin:
             links.append(SessionLink(session_id, contact_id, int(level)))
         conversation_events: list[SessionEvent] = []
         web_events: list[StoredWebEvent] = []
-        rows = self._db.execute("SELECT session_id, event_type, doc FROM session_events")
+        rows = self._db.execute(f"SELECT session_id, event_type, {EVENT_DOC} FROM session_events e")
         for session_id, event_type, doc in rows:
             if event_type == "ConversationEvent":
                 conversation_events.append(codec.decode_event(doc))
             else:
-                web_events.append(StoredWebEvent(session_id, codec.decode_web_event(doc)))
+                event = codec.decode_web_event(stored_doc(doc))
+                web_events.append(StoredWebEvent(session_id, event))
         identifiers = [
             identifier_of(row)
             for row in self._db.execute(f"SELECT {IDENTIFIER_COLUMNS} FROM identifiers")

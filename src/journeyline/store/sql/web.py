@@ -11,13 +11,12 @@ from journeyline.core.websession import web_event_id
 from journeyline.model.web import WebEvent, WebSession
 from journeyline.store import codec
 from journeyline.store.records import Page, WebSessionWrite
-from journeyline.store.sql.conversations import event_docs
+from journeyline.store.sql.conversations import EVENT_DOC, event_docs, stored_doc
 from journeyline.store.sql.query import Db, chunks, marks
 
 _web_session_decoder = msgspec.json.Decoder(WebSession)
 _web_event_decoder = msgspec.json.Decoder(WebEvent)
 _encoder = msgspec.json.Encoder()
-_NO_DOCS: dict[str, bytes] = {}
 
 
 class WebMixin:
@@ -54,8 +53,9 @@ class WebMixin:
             [(w.session.id,) for w in writes if w.replace],
         )
         self._db.executemany(
-            "INSERT INTO session_events (id, session_id, created_ms, event_name, event_type, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            "INSERT INTO session_events"
+            " (id, session_id, created_ms, event_name, event_type, doc, log_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " session_id = excluded.session_id",
             [
                 (
@@ -64,7 +64,8 @@ class WebMixin:
                     e.created_ms,
                     e.event_name,
                     "AppEvent" if e.session_type == "app" else "WebEvent",
-                    (w.docs or _NO_DOCS).get(e.key) or _encoder.encode(e),
+                    b"",  # the body is the log row's (EVENT_DOC)
+                    e.key,
                 )
                 for w in writes
                 for e in w.events
@@ -89,11 +90,11 @@ class WebMixin:
 
     def web_events_of(self, customer_id: str, session_type: str) -> list[WebEvent]:
         rows = self._db.execute(
-            "SELECT e.doc FROM session_events e JOIN sessions s ON s.id = e.session_id"
+            f"SELECT {EVENT_DOC} FROM session_events e JOIN sessions s ON s.id = e.session_id"
             " WHERE s.customer_id = ? AND s.type = ?",
             (customer_id, session_type),
         )
-        return [_web_event_decoder.decode(doc) for (doc,) in rows]
+        return [_web_event_decoder.decode(stored_doc(doc)) for (doc,) in rows]
 
     def customer_web_sessions(self, customer_id: str, session_type: str) -> list[str]:
         rows = self._db.execute(
