@@ -10,7 +10,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from conftest import SAMPLES
+from builders import Conversation
+from conftest import SAMPLES, bearer, make_client
 from journeyline.api.app import create_app
 from journeyline.cli import build_parser, demo_agent_sign_in, main
 from journeyline.config import Settings
@@ -60,7 +61,7 @@ def test_import_then_rebuild(store_url: str, tmp_path: Path) -> None:
     file = tmp_path / "events.jsonl"
     file.write_text("\n".join([*lines, lines[0], "{broken", ""]) + "\n")
     result = run("import", str(file), "--store", store_url)
-    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 1, "rejected": 1}
+    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 1, "refused": 0, "rejected": 1}
     assert "line 11: rejected: malformed JSON" in result.stderr
     assert result.returncode == 1
     store = open_store(store_url)
@@ -84,8 +85,63 @@ def test_import_reports_a_line_nested_too_deeply_and_keeps_the_others(
     file = tmp_path / "events.jsonl"
     file.write_text("\n".join(["[" * 3000 + "]" * 3000, *lines]) + "\n")
     result = run("import", str(file), "--store", store_url)
-    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 0, "rejected": 1}
+    assert json.loads(result.stdout) == {"accepted": 9, "duplicate": 0, "refused": 0, "rejected": 1}
     assert "line 1: rejected: malformed JSON" in result.stderr
+
+
+def _jsonl(path: Path, events: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(event) + "\n" for event in events))
+    return path
+
+
+def test_import_reports_an_erased_customers_event_as_refused_not_a_duplicate(
+    store_url: str, tmp_path: Path
+) -> None:
+    """A call whose caller was erased goes on: its next event is refused for 60 days (it would
+    make the erased session again). ``journeyline import`` counts it ``refused`` and says why
+    on its line; it was counted a ``duplicate`` before, as if it had been stored already."""
+    ada = Conversation("call-ada", ani="tel:+15550002222")
+    eve = Conversation("call-eve", ani="tel:+15550003333").customer_start(0).wire
+    first = run(
+        "import",
+        str(_jsonl(tmp_path / "a.jsonl", ada.customer_start(0).wire)),
+        "--store",
+        store_url,
+    )
+    assert first.returncode == 0, first.stderr
+    credentials = make_client(store_url)
+    with TestClient(create_app(Settings(store_url=store_url))) as client:  # the system clock
+        headers = bearer(client, credentials)
+        found = client.post(
+            "/api/v2/externalcontacts/identifierlookup",
+            json={"type": "Phone", "value": "+15550002222"},
+            headers=headers,
+        )
+        assert found.status_code == 200, found.text
+        erased = client.delete(
+            f"/api/v2/externalcontacts/contacts/{found.json()['id']}", headers=headers
+        )
+        assert erased.status_code == 204, erased.text
+    ada.wire.clear()
+    lines = [*eve, *ada.acd_start(30, "q1").wire, *eve]
+    result = run("import", str(_jsonl(tmp_path / "b.jsonl", lines)), "--store", store_url)
+    assert json.loads(result.stdout) == {
+        "accepted": 1,
+        "duplicate": 1,
+        "refused": 1,
+        "rejected": 0,
+    }
+    assert result.stderr.splitlines() == [
+        "line 2: refused: this conversation was erased (right to erasure): its new events are"
+        " refused for 60 days"
+    ]
+    assert result.returncode == 0  # nothing in the file is wrong: the refusal is the rule's
+    store = open_store(store_url)
+    try:
+        assert store.get_session(session_id_for("call-ada")) is None
+        assert store.get_session(session_id_for("call-eve")) is not None
+    finally:
+        store.close()
 
 
 def test_store_from_the_environment(store_url: str, tmp_path: Path) -> None:

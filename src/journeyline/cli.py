@@ -108,8 +108,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    for number, message in summary.rejected:
-        print(f"line {number}: rejected: {message}", file=sys.stderr)
+    reported = [(n, "refused", m) for n, m in summary.refused]
+    reported += [(n, "rejected", m) for n, m in summary.rejected]
+    for number, outcome, message in sorted(reported):
+        print(f"line {number}: {outcome}: {message}", file=sys.stderr)
     _print(summary.counts())
     return 1 if summary.rejected else 0
 

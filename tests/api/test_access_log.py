@@ -35,7 +35,7 @@ def test_a_line_per_request_names_the_route_not_the_path(
         api.get("/api/v2/journey/nothing/ann@example.com")
     lines = [r for r in caplog.records if r.name == "journeyline.access"]
     assert [(r.method, r.route, r.status) for r in lines] == [  # type: ignore[attr-defined]
-        ("GET", "/api/v2/journey/sessions/{sessionId}", 404),
+        ("GET", "/api/v2/journey/sessions/{sessionId}", 400),  # email: not a parameter
         ("DELETE", "/health", 405),
         ("GET", "/api/v2/journey/nothing/*", 404),
     ]

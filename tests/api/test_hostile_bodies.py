@@ -105,3 +105,76 @@ def test_a_hostile_value_in_a_body_is_a_4xx_in_the_error_shape(api: Api, fixture
         error = answer.json()
         assert error["status"] == answer.status_code, route
         assert all(error[k] for k in ("message", "code", "contextId")), route
+
+
+# -- URLs the parsers refuse: urllib's ValueError, IDNA's, the resolver's --------------------
+
+#: A URL ``urllib.parse.urlsplit`` raises on (an unclosed IPv6 bracket, a bracketed non-IP).
+UNSPLITTABLE = ["http://[::1", "http://[abc]/"]
+#: Host names httpx or the resolver's IDNA codec raise on (a bad A-label, an empty label, a
+#: label over 63 characters).
+UNRESOLVABLE = ["http://xn--/", "http://a..example.com/", f"http://{'a' * 64}.example.com/"]
+FLOW_URLS = UNSPLITTABLE + UNRESOLVABLE
+OFFER = {"displayMode": "Modal", "layoutMode": "LeftText", "title": "Sale"}
+IMAGE = "https://cdn.example.com/sale.png"
+TEMPLATE = {"name": "Sale", "mediaType": "contentOffer", "state": "Active"}
+#: (method, route, body with HOLE for the URL, the field the 400 names, the URLs to try).
+URL_FIELDS: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
+    (
+        "POST",
+        "/api/v2/journey/actiontemplates",
+        {**TEMPLATE, "contentOffer": {**OFFER, "imageUrl": HOLE}},
+        "contentOffer.imageUrl",
+        UNSPLITTABLE,
+    ),
+    (
+        "POST",
+        "/api/v2/journey/actiontemplates",
+        {
+            **TEMPLATE,
+            "contentOffer": {**OFFER, "imageUrl": IMAGE, "callToAction": {"url": HOLE}},
+        },
+        "contentOffer.callToAction.url",
+        UNSPLITTABLE,
+    ),
+    (
+        "PATCH",
+        "/api/v2/journey/actiontemplates/{template}",
+        {"version": 1, "contentOffer": {"imageUrl": HOLE}},
+        "contentOffer.imageUrl",
+        UNSPLITTABLE,
+    ),
+    (
+        "PATCH",
+        "/api/v2/journey/actiontemplates/{template}",
+        {"version": 1, "contentOffer": {"callToAction": {"url": HOLE}}},
+        "contentOffer.callToAction.url",
+        UNSPLITTABLE,
+    ),
+    ("POST", "/api/v2/flows", {"name": "Hook", "url": HOLE}, "url", FLOW_URLS),
+    ("PUT", "/api/v2/flows/{flow}", {"name": "Hook", "url": HOLE}, "url", FLOW_URLS),
+    ("PATCH", "/api/v2/flows/{flow}", {"url": HOLE}, "url", FLOW_URLS),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body", "field", "urls"),
+    URL_FIELDS,
+    ids=[f"{m} {r} {f}" for m, r, _, f, _ in URL_FIELDS],
+)
+def test_a_url_the_parsers_refuse_is_a_400_naming_its_field(
+    api: Api, method: str, route: str, body: dict[str, Any], field: str, urls: list[str]
+) -> None:
+    """Every URL field of a definition or a flow: ``urlsplit``'s ``ValueError``, an IDNA error
+    or the resolver's ``UnicodeError`` is a 400 naming the field, not a 500."""
+    offer = {**OFFER, "imageUrl": IMAGE}
+    template = api.post("/api/v2/journey/actiontemplates", {**TEMPLATE, "contentOffer": offer})
+    flow = api.post("/api/v2/flows", {"name": "Hook", "url": "https://93.184.216.34/in"})
+    assert template.status_code == flow.status_code == 200, (template.text, flow.text)
+    path = route.format(template=template.json()["id"], flow=flow.json()["id"])
+    headers = {**api.headers, "Content-Type": "application/json"}
+    for url in urls:
+        raw = json.dumps(body).replace(json.dumps(HOLE), json.dumps(url)).encode()
+        answer = api.client.request(method, path, content=raw, headers=headers)
+        assert answer.status_code == 400, f"{url}: {answer.status_code} {answer.text}"
+        assert answer.json()["details"] == [{"fieldName": field}], f"{url}: {answer.text}"

@@ -16,7 +16,10 @@ is its ``GET``) is enforced by its ``auth``:
     none        nothing to check
 
 A declared query parameter given more than once is a 400 naming it, whatever the handler
-would make of it (Starlette's ``query_params.get`` silently takes the last one).
+would make of it (Starlette's ``query_params.get`` silently takes the last one); so is one the
+operation does not declare (``conversationID`` for ``conversationId`` gave every session, as if
+filtered), but on a public operation (``auth="none"``: the scripts, the documents, the probes,
+the preflights), which answers as without it (``journeyline.js?v=3``, a cache buster).
 
 What stays in a handler is what depends on the object or the body: a change of a user's email,
 role or password, or the deletion of a user with an account, takes ``users:admin``; a
@@ -38,21 +41,30 @@ from journeyline.api.contract import Operation, declared
 from journeyline.api.params import one_param
 from journeyline.api.services import services
 from journeyline.api.web import browser_deployment
+from journeyline.model.errors import InvalidInput
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-async def enforce(request: Request, op: Operation) -> None:
-    """Raise Unauthorized, Forbidden, NotFound or RateLimited unless ``op``'s auth holds."""
+async def enforce(request: Request, op: Operation, path: str) -> None:
+    """Raise Unauthorized, Forbidden, NotFound or RateLimited unless ``op``'s auth holds, then
+    InvalidInput for a query parameter given twice or not declared for ``op`` (of ``path``)."""
     svc = services(request)
     if op.auth == "bearer":
         assert op.permission is not None  # api.openapi refuses a bearer op without one
         request.state.principal = await svc.auth.require(request, op.permission)
     elif op.auth == "deployment":
         request.state.deployment = await browser_deployment(svc, request)
-    for param in op.params:  # after the caller is known: no probing without a credential
-        if param.location == "query":
-            one_param(request, param.name)
+    # after the caller is known: no probing without a credential
+    names = [param.name for param in op.params if param.location == "query"]
+    for name in names:
+        one_param(request, name)
+    if op.auth != "none":
+        for given in request.query_params:
+            if given not in names:
+                takes = f"it takes {', '.join(names)}" if names else "it takes none"
+                message = f"{given} is not a parameter of {op.method} {path} ({takes})"
+                raise InvalidInput(message, field=given)
 
 
 def _by_method(route: Route, operations: Sequence[Operation]) -> dict[str, Operation]:
@@ -76,7 +88,7 @@ def guard(route: Route) -> Route:
 
     @functools.wraps(handler)  # keeps the declaration and the module, for api.openapi
     async def guarded_handler(request: Request) -> Response:
-        await enforce(request, by_method[request.method])
+        await enforce(request, by_method[request.method], route.path)
         return await handler(request)
 
     return Route(route.path, guarded_handler, methods=route.methods, name=route.name)

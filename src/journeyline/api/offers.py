@@ -94,6 +94,10 @@ def pending_offers(
     return offers
 
 
+#: What else a Genesys tracker's ping may carry: taken, and not used (docs/offers.md).
+GENESYS_PING = ("sessionId", "appNamespace", "sinceLastBeaconMilliseconds")
+
+
 @declare(
     Operation(
         "GET",
@@ -109,6 +113,10 @@ def pending_offers(
             ),
             Param("dl", str, "the page's URL: without it, no actions"),
             Param("dt", str, "the page's title (not used)"),
+            *(
+                Param(name, str, "as a Genesys tracker sends it (not used)")
+                for name in GENESYS_PING
+            ),
         ),
         description=BROWSER,
     )

@@ -19,14 +19,20 @@ from journeyline.store.base import Store
 
 @dataclass(slots=True)
 class Summary:
+    """What became of numbered inputs: ``accepted``, ``duplicate`` (stored before),
+    ``refused`` (a customer erased lately: ``erasure.refused``) and ``rejected`` (not an
+    event), the last two with each one's number and why."""
+
     accepted: int = 0
     duplicate: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
             "accepted": self.accepted,
             "duplicate": self.duplicate,
+            "refused": len(self.refused),
             "rejected": len(self.rejected),
         }
 
@@ -37,18 +43,23 @@ def ingest_objects(
     """Parse and apply numbered wire objects in batches; bad ones are listed, good ones kept."""
     summary = Summary()
     pending: list[Accepted] = []
+    numbers: list[int] = []
 
     def flush() -> None:
-        for result in engine.apply(pending).results:
+        for number, result in zip(numbers, engine.apply(pending).results, strict=True):
             if result.status == "accepted":
                 summary.accepted += 1
-            else:
+            elif result.status == "duplicate":
                 summary.duplicate += 1
+            else:  # "failed": the only refusal an event meets is its erased customer's
+                summary.refused.append((number, result.error.message if result.error else ""))
         pending.clear()
+        numbers.clear()
 
     for number, item in items:
         try:
             pending.append(genesys_detail.parse_item(item))
+            numbers.append(number)
         except InvalidInput as exc:
             summary.rejected.append((number, exc.message))
         if len(pending) >= batch_size:

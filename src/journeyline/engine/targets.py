@@ -60,15 +60,25 @@ def parse_url(url: str) -> httpx.URL:
         raise InvalidInput(f"url must be at most {MAX_URL} characters", field="url")
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        host = parsed.host  # decodes an A-label: idna raises a ValueError on a bad one (xn--)
+    except (httpx.InvalidURL, ValueError) as exc:
         raise InvalidInput(f"url is not a URL: {exc}", field="url") from exc
     if parsed.scheme not in ("http", "https"):
         raise InvalidInput("url must be http:// or https://", field="url")
-    if not parsed.host:
+    if not host:
         raise InvalidInput("url must have a host", field="url")
+    if _literal(host) is None and not _host_name(parsed.raw_host.decode("ascii")):
+        raise InvalidInput(f"url: {host} is not a host name", field="url")
     if parsed.userinfo:
         raise InvalidInput("url must not carry credentials", field="url")
     return parsed
+
+
+def _host_name(host: str) -> bool:
+    """Whether an ASCII host name is one DNS can look up: labels of 1 to 63 characters, 253 in
+    all (the resolver's IDNA codec raises ``UnicodeError`` on anything else)."""
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(0 < len(label) <= 63 for label in labels)
 
 
 def _literal(host: str) -> str | None:

@@ -439,8 +439,12 @@ def references(action_map: ActionMap) -> tuple[tuple[str, ...], tuple[str, ...],
 def _url(value: str | None, field: str) -> str | None:
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:  # urlsplit raises on an unclosed IPv6 bracket, hostname on [abc], port on :x
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+    except ValueError as exc:
+        raise _fail(field, f"not an http(s) URL: {value!r} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise _fail(field, f"not an http(s) URL: {value!r}")
     return value
 
