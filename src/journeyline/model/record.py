@@ -10,12 +10,14 @@ the effects), so that was a tenth of the web engine's time (``journeyline bench`
 ``dataclasses.replace``-d and checked by mypy exactly as before — with an ``__init__`` that
 stores each field through its slot's descriptor instead: a third of the time. Defaults,
 ``default_factory`` and keyword-only fields are kept; ``__post_init__`` and ``InitVar`` fields
-are not supported (such a class raises ``TypeError``: keep ``@dataclass`` for it).
+are not supported (such a class is refused when it is made, ``TypeError``: keep
+``@dataclass`` for it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -27,6 +29,10 @@ def record(cls: type[T]) -> type[T]:
     made: Any = dataclasses.dataclass(frozen=True, slots=True)(cls)
     if hasattr(made, "__post_init__"):
         raise TypeError(f"{made.__name__}: @record does not run __post_init__; use @dataclass")
+    fields = {field.name for field in dataclasses.fields(made)}
+    others = [name for name in inspect.signature(made.__init__).parameters if name not in fields]
+    if others != ["self"]:  # an InitVar: a parameter of the dataclass's __init__, no field
+        raise TypeError(f"{made.__name__}: @record takes no InitVar ({others[1:]}); use @dataclass")
     made.__init__ = _init(made)
     return made  # type: ignore[no-any-return]
 
