@@ -1,7 +1,8 @@
 """Right to erasure: ``DELETE /api/v2/externalcontacts/contacts/{contactId}`` erases a person.
 
 The person is the contact's whole merge set (its head and every member), with the contacts its
-visitors' cookies made. What is theirs:
+visitors' cookies made, and in turn those their cookies made (an agent may have claimed another
+visitor's cookie for one). What is theirs:
 
 - identifiers (cookies, emails, phones, external ids) and the contacts themselves (names,
   emails, phones: every field);
