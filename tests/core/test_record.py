@@ -129,6 +129,19 @@ def test_a_subclass_takes_the_fields_of_its_base() -> None:
         Sub(1).__dict__  # noqa: B018 (slotted: no instance dict)
 
 
+def test_any_field_name_is_taken_as_the_dataclass_takes_it() -> None:
+    """The names @record's __init__ uses for itself (its setters, defaults, factories, the
+    missing marker, ``self``) are none a field can have: a field named like one is set."""
+
+    @record
+    class Odd:
+        _set0: int
+        self: int = 1
+        _MISSING: list[int] = dataclasses.field(default_factory=list)
+
+    assert (Odd(5)._set0, Odd(5, 2).self, Odd(5, _MISSING=[3])._MISSING) == (5, 2, [3])
+
+
 def test_the_domain_records_use_it() -> None:
     """The hot records are made by @record's __init__, not the dataclass's own."""
     assert WebEvent.__init__.__qualname__ == "WebEvent.__init__"
