@@ -145,4 +145,4 @@ def test_any_field_name_is_taken_as_the_dataclass_takes_it() -> None:
 def test_the_domain_records_use_it() -> None:
     """The hot records are made by @record's __init__, not the dataclass's own."""
     assert WebEvent.__init__.__qualname__ == "WebEvent.__init__"
-    assert "_set0" in WebEvent.__init__.__code__.co_names
+    assert "__record_set0" in WebEvent.__init__.__code__.co_names
