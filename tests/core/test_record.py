@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import pickle
 from typing import Any
@@ -88,7 +89,60 @@ def test_a_class_that_needs_post_init_is_refused() -> None:
                 pass
 
 
+def test_a_class_with_an_init_var_is_refused() -> None:
+    """An ``InitVar`` is a parameter of the dataclass's ``__init__`` and no field: @record's
+    would not take it, so the class is refused when it is made, not at its first call."""
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @record
+        class Seeded:
+            a: int
+            seed: dataclasses.InitVar[int] = 0
+
+
+def test_a_subclass_takes_the_fields_of_its_base() -> None:
+    """A @record of a @record (or of a frozen dataclass): the base's fields first, in their
+    slots, a field declared again keeps its place with its new default; as the dataclass."""
+
+    @record
+    class Base:
+        a: int
+        b: int = 2
+
+    @record
+    class Sub(Base):
+        c: int = 3
+        b: int = 5
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Twin(Base):
+        c: int = 3
+        b: int = 5
+
+    assert (Sub(1), Sub(1, 7, 8)) == (Sub(1, 5, 3), Sub(a=1, b=7, c=8))
+    assert [repr(Sub(1)), repr(Sub(1, c=0))] == [
+        repr(Twin(1)).replace("Twin", "Sub"),
+        repr(Twin(1, c=0)).replace("Twin", "Sub"),
+    ]
+    assert copy.deepcopy(Sub(1)) == dataclasses.replace(Sub(1, 0), b=5)
+    with pytest.raises(AttributeError):
+        Sub(1).__dict__  # noqa: B018 (slotted: no instance dict)
+
+
+def test_any_field_name_is_taken_as_the_dataclass_takes_it() -> None:
+    """The names @record's __init__ uses for itself (its setters, defaults, factories, the
+    missing marker, ``self``) are none a field can have: a field named like one is set."""
+
+    @record
+    class Odd:
+        _set0: int
+        self: int = 1
+        _MISSING: list[int] = dataclasses.field(default_factory=list)
+
+    assert (Odd(5)._set0, Odd(5, 2).self, Odd(5, _MISSING=[3])._MISSING) == (5, 2, [3])
+
+
 def test_the_domain_records_use_it() -> None:
     """The hot records are made by @record's __init__, not the dataclass's own."""
     assert WebEvent.__init__.__qualname__ == "WebEvent.__init__"
-    assert "_set0" in WebEvent.__init__.__code__.co_names
+    assert "__record_set0" in WebEvent.__init__.__code__.co_names

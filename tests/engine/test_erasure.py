@@ -12,6 +12,7 @@ from conftest import FakeClock
 from journeyline.core.identity import cookie_contact_id
 from journeyline.engine import erasure
 from journeyline.engine.inputs import CommandInput
+from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.model.commands import (
     AssignSegments,
@@ -141,3 +142,31 @@ WHO: dict[str, Any] = {"actor": "agent", "at_ms": T0}
 )
 def test_which_logged_commands_are_the_persons(command: Command, theirs: bool) -> None:
     assert erasure.mentions(command, PERSON) is theirs
+
+
+def test_an_erasure_erases_the_sessions_of_every_cookie_whose_log_rows_it_tombstones(
+    store: Store,
+) -> None:
+    """The person's cookie made a contact, and an agent gave that contact another visitor's
+    cookie: the erasure takes that contact, and tombstones the other cookie's log rows (the
+    web events' bodies, which their sessions read), so it erases that cookie's sessions too —
+    none is left reading an ``erased`` body, and a rebuild makes what live shows."""
+    clock = FakeClock(T0)
+    engine = Engine(store, clock)
+    other = "1c7e6b45-0a0f-4d1e-9e2e-7d3b9f8c0a21"
+    engine.apply(web_inputs(web_event(COOKIE, 0), web_event(other, 1), received_ms=T0))
+    commands: list[Command] = [
+        CreateContact(**WHO, id="ada"),
+        ClaimIdentifier(**WHO, contact_id="ada", type="Cookie", value=COOKIE),
+        ClaimIdentifier(**WHO, contact_id=cookie_contact_id(COOKIE), type="Cookie", value=other),
+    ]
+    for n, command in enumerate(commands):
+        [applied] = engine.apply([CommandInput(f"command-{n}", command)]).results
+        assert applied.status == "accepted", applied
+    [erased] = engine.apply([CommandInput("erase-1", EraseContact(**WHO, id="ada"))]).results
+    assert erased.status == "accepted", erased
+    assert store.web_events_of(other, "web") == []
+    assert store.customer_web_sessions(other, "web") == []
+    live = store.snapshot()
+    rebuild(store, FakeClock(T0 + 60_000))
+    assert store.snapshot() == live

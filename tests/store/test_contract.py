@@ -571,6 +571,21 @@ def test_a_web_event_body_is_stored_once(store: Store, url: str) -> None:
         store.web_events_of("cookie-1", "web")
 
 
+def test_a_web_event_whose_log_row_is_a_tombstone_fails_as_the_store_fails(store: Store) -> None:
+    """An erasure tombstones a log row (an empty body) and deletes the sessions that read it:
+    a row left reading one is the store's fault, said as such, not a decoder's error."""
+    session = web_session(1, T0, last_ms=T0)
+    with store.transaction():
+        save_web(store, session, web_event("k1", T0))
+        store.log_erase(partition_keys={}, keys=["k1"])
+    with pytest.raises(StoreError, match="no body in the log"):
+        store.web_events_of("cookie-1", "web")
+    with pytest.raises(StoreError, match="no body in the log"):
+        store.web_events_page("s01", after=None, page_size=9, names=[])
+    with pytest.raises(StoreError, match="no body in the log"):
+        store.snapshot()
+
+
 def test_contacts(store: Store) -> None:
     ada = contact("c1", T0, first_name="Ada", work_email="ada@example.com")
     members = [contact(f"m{n}", T0 + n, canonical_id="c1") for n in (2, 1)]

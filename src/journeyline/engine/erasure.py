@@ -1,7 +1,8 @@
 """Right to erasure: ``DELETE /api/v2/externalcontacts/contacts/{contactId}`` erases a person.
 
 The person is the contact's whole merge set (its head and every member), with the contacts its
-visitors' cookies made. What is theirs:
+visitors' cookies made, and in turn those their cookies made (an agent may have claimed another
+visitor's cookie for one). What is theirs:
 
 - identifiers (cookies, emails, phones, external ids) and the contacts themselves (names,
   emails, phones: every field);
@@ -124,17 +125,20 @@ def find(store: Store, contact_id: str) -> Person:
         raise NotFound(f"no external contact with id {contact_id}", field="contactId")
     contacts = {c.id: c for c in queries.merge_set(store, contact)}
     identifiers = {(i.type, i.value) for cid in contacts for i in store.identifiers_of(cid)}
-    linked = store.sessions_of_people(contact_ids=contacts)
-    cookies = Person(frozenset(contacts), frozenset(identifiers), tuple(linked)).cookies
-    conversations = {key for _, kind, key in linked if kind == "conversation"}
-    sessions = store.sessions_of_people(
-        contact_ids=contacts, cookies=cookies, conversation_ids=conversations
-    )
-    for own in store.contacts_get([cookie_contact_id(c) for c in cookies]).values():
-        if own.id not in contacts:  # the contact a cookie made, when another holds it now
+    while True:  # until the cookies' own contacts bring no other cookie (an agent's claim)
+        linked = store.sessions_of_people(contact_ids=contacts)
+        cookies = Person(frozenset(contacts), frozenset(identifiers), tuple(linked)).cookies
+        conversations = {key for _, kind, key in linked if kind == "conversation"}
+        sessions = store.sessions_of_people(
+            contact_ids=contacts, cookies=cookies, conversation_ids=conversations
+        )
+        owns = store.contacts_get([cookie_contact_id(c) for c in cookies]).values()
+        added = [own for own in owns if own.id not in contacts]
+        if not added:  # every cookie whose log rows the erasure tombstones has its sessions
+            return Person(frozenset(contacts), frozenset(identifiers), tuple(sessions))
+        for own in added:  # the contact a cookie made, when another holds it now
             contacts[own.id] = own
             identifiers |= {(i.type, i.value) for i in store.identifiers_of(own.id)}
-    return Person(frozenset(contacts), frozenset(identifiers), tuple(sessions))
 
 
 def resolve(store: Store, command: EraseContact) -> tuple[EraseContact, Person]:

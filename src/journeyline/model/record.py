@@ -10,12 +10,14 @@ the effects), so that was a tenth of the web engine's time (``journeyline bench`
 ``dataclasses.replace``-d and checked by mypy exactly as before — with an ``__init__`` that
 stores each field through its slot's descriptor instead: a third of the time. Defaults,
 ``default_factory`` and keyword-only fields are kept; ``__post_init__`` and ``InitVar`` fields
-are not supported (such a class raises ``TypeError``: keep ``@dataclass`` for it).
+are not supported (such a class is refused when it is made, ``TypeError``: keep
+``@dataclass`` for it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -27,13 +29,19 @@ def record(cls: type[T]) -> type[T]:
     made: Any = dataclasses.dataclass(frozen=True, slots=True)(cls)
     if hasattr(made, "__post_init__"):
         raise TypeError(f"{made.__name__}: @record does not run __post_init__; use @dataclass")
+    fields = {field.name for field in dataclasses.fields(made)}
+    _, *parameters = inspect.signature(made.__init__).parameters  # after its self
+    others = [name for name in parameters if name not in fields]
+    if others:  # an InitVar: a parameter of the dataclass's __init__, no field
+        raise TypeError(f"{made.__name__}: @record takes no InitVar ({others}); use @dataclass")
     made.__init__ = _init(made)
     return made  # type: ignore[no-any-return]
 
 
 def _init(cls: Any) -> Any:
-    """The source of an ``__init__`` that sets each field's slot directly, compiled."""
-    namespace: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
+    """The source of an ``__init__`` that sets each field's slot directly, compiled. Its own
+    names start with ``__record_``, which no field's can (a class body mangles ``__x``)."""
+    namespace: dict[str, Any] = {"__record_MISSING": dataclasses.MISSING}
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -41,19 +49,19 @@ def _init(cls: Any) -> Any:
         if not field.init:
             raise TypeError(f"{cls.__name__}.{field.name}: @record needs every field in __init__")
         name = field.name
-        namespace[f"_set{index}"] = getattr(cls, name).__set__
+        namespace[f"__record_set{index}"] = getattr(cls, name).__set__
         if field.default is not dataclasses.MISSING:
-            namespace[f"_default{index}"] = field.default
-            parameter = f"{name}=_default{index}"
+            namespace[f"__record_default{index}"] = field.default
+            parameter = f"{name}=__record_default{index}"
         elif field.default_factory is not dataclasses.MISSING:
-            namespace[f"_factory{index}"] = field.default_factory
-            parameter = f"{name}=_MISSING"
-            body.append(f"    if {name} is _MISSING: {name} = _factory{index}()")
+            namespace[f"__record_factory{index}"] = field.default_factory
+            parameter = f"{name}=__record_MISSING"
+            body.append(f"    if {name} is __record_MISSING: {name} = __record_factory{index}()")
         else:
             parameter = name
         (keyword if field.kw_only else positional).append(parameter)
-        body.append(f"    _set{index}(self, {name})")
-    parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+        body.append(f"    __record_set{index}(__record_self, {name})")
+    parameters = ", ".join(["__record_self", *positional, *(["*", *keyword] if keyword else [])])
     source = f"def __init__({parameters}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(source, namespace)  # noqa: S102 (our own field names, as dataclasses itself does)
     init = namespace["__init__"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from journeyline.model.errors import StoreError
 from journeyline.model.session import ConversationSession, SessionEvent
 from journeyline.store import codec
-from journeyline.store.records import AnySession, ConversationWrite, Page
+from journeyline.store.records import ERASED_KIND, AnySession, ConversationWrite, Page
 from journeyline.store.sql.query import Db, time_page, where_in
 
 
@@ -19,16 +19,19 @@ def _decode_session(kind: str, doc: bytes) -> AnySession:
 
 
 #: A stored session event's document (``session_events AS e``): its own ``doc``, or — a web
-#: event, whose body is stored once — the body of its log row (``log_key``, migration 0014).
+#: event, whose body is stored once — the body of its log row (``log_key``, migration 0014);
+#: NULL when that row is gone or is a tombstone (an erasure's: its body is no event).
 EVENT_DOC = (
     "CASE WHEN e.log_key IS NULL THEN e.doc"
-    " ELSE (SELECT l.body FROM event_log l WHERE l.key = e.log_key) END"
+    " ELSE (SELECT l.body FROM event_log l WHERE l.key = e.log_key"
+    f" AND l.kind <> '{ERASED_KIND}') END"
 )
 
 
 def stored_doc(value: bytes | memoryview | None) -> bytes:
-    """A value :data:`EVENT_DOC` selected: None when a web event's log row is gone, which
-    the engine never lets happen (it logs each event before its session stores it)."""
+    """A value :data:`EVENT_DOC` selected: None when a web event's log row is gone or erased,
+    which the engine never lets happen (it logs each event before its session stores it, and
+    an erasure deletes the sessions of the rows it tombstones)."""
     if value is None:
         raise StoreError("a web event of a session has no body in the log")
     return bytes(value)
