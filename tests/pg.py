@@ -7,8 +7,9 @@ calls, starts it when it is not running).
 
 Schemas are made, migrated, and reused: after a test its tables are emptied (``TRUNCATE``) and
 the schema goes back to the pool, which costs a tenth of migrating a new one. A schema whose
-tables a test dropped is dropped itself. Schema names carry the process id, so a run removes
-what a killed run of its own left behind without touching a run beside it.
+tables a test dropped is dropped itself. Schema names carry the process id (each pytest-xdist
+worker is a process of its own, with a pool of its own), so a run removes what a killed run of
+its own left behind without touching a run beside it.
 """
 
 from __future__ import annotations

@@ -238,3 +238,14 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "./scripts/start" in block
     assert "./scripts/test" in block
     assert "scripts/test" in (ROOT / ".ci/run").read_text()
+
+
+def test_the_readme_says_on_how_many_workers_scripts_test_runs_the_suite() -> None:
+    script = (ROOT / "scripts/test").read_text()
+    workers = re.search(
+        r'pytest -n "\$\{JOURNEYLINE_TEST_WORKERS:-(\d+)\}" --dist worksteal', script
+    )
+    assert workers is not None, "scripts/test runs pytest on xdist workers"
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"The suite runs on {workers[1]} [pytest-xdist]" in readme
+    assert "pytest-xdist" in (ROOT / "pyproject.toml").read_text()

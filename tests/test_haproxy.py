@@ -44,7 +44,13 @@ def haproxy_before(backend: str, tmp_path: Path, *, tls: bool = False) -> Iterat
     if tls:
         bind += f" ssl crt {certificate(tmp_path)}"
     config, binds = re.subn(r"^(\s*)bind :8080$", rf"\1{bind}", config, flags=re.M)
-    assert (servers, binds) == (1, 1)
+    # checked every 200 ms (the test server is up at once), but given as long as the deployed
+    # one to answer: on a busy machine three /ready answers slower than the interval in a row
+    # would take the server down, and every request after would be a 503
+    config, checks = re.subn(
+        r"^(\s*)(option httpchk .*)$", r"\1\2\n\1timeout check 2s", config, flags=re.M
+    )
+    assert (servers, binds, checks) == (1, 1, 1)
     path = tmp_path / "haproxy.cfg"
     path.write_text(config)
     command = [str(HAPROXY), "-db", "-f", str(path)]

@@ -17,6 +17,7 @@ import pytest
 
 import pg
 import sabotage
+from conftest import migrated_sqlite
 from journeyline.core.websession import web_event_id
 from journeyline.model.contact import Contact, Deployment, Identifier
 from journeyline.model.effects import Cursor, Envelope, SessionRemoved
@@ -49,6 +50,7 @@ from journeyline.store.base import (
     methods_of,
 )
 from journeyline.store.codec import make_cursor
+from journeyline.store.sqlite import path_of
 
 T0 = 1_795_600_000_000
 
@@ -58,13 +60,14 @@ URLS = ["sqlite:///{tmp}/contract.db", "{postgresql}"]
 
 
 @pytest.fixture(params=URLS, ids=lambda template: template.split(":", 1)[0].strip("{}"))
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     template: str = request.param
     if template == "{postgresql}":
         with pg.fresh_url() as fresh:
             yield fresh
-    else:
-        yield template.format(tmp=tmp_path)
+    else:  # a new, migrated file (conftest.migrated_sqlite)
+        url = template.format(tmp=tmp_path)
+        yield migrated_sqlite(sqlite_template, path_of(url))
 
 
 @pytest.fixture
