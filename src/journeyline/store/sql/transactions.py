@@ -40,6 +40,10 @@ class Transactions(Dialect):
         except self.driver_error as exc:
             self._rollback()  # a failed COMMIT (a full disk, say) can leave it open
             raise StoreError(f"commit failed: {exc}") from exc
+        self._committed()
+
+    def _committed(self) -> None:
+        """A transaction was committed (the SQLite backend nudges its checkpointer)."""
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from yoyo import get_backend, read_migrations
 from journeyline.model.errors import StoreError
 from journeyline.store.sql.transactions import Transactions
 from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
+from journeyline.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
 
@@ -57,12 +58,11 @@ def holds_a_store(url: str) -> bool:
 #: Page cache and checkpoint size of each connection (durability unchanged: every commit still
 #: syncs the write-ahead log). A unit of work dirties pages of many tables and indexes at once
 #: (the log, sessions and their seven indexes, session events, effects, contacts); with
-#: SQLite's defaults (a 2 MiB cache, a checkpoint every 1,000 pages) a batch of 1,000 events
-#: spills its cache and checkpoints every few commits, writing the same hot index pages to
-#: the database file again each time. 64 MiB of cache per connection and a checkpoint every
-#: 10,000 pages (~40 MiB of write-ahead log) write each of them once per checkpoint instead
-#: (docs/benchmarks.md, "Engine performance (issue 6)").
-TUNING = ("cache_size=-65536", "wal_autocheckpoint=10000")
+#: SQLite's default 2 MiB cache a batch of 1,000 events spills it before its commit. 64 MiB of
+#: cache per connection keeps them (docs/benchmarks.md, "Engine performance (issue 6)").
+#: Checkpoints run on a thread of their own (``checkpoint.py``); the connection's own
+#: threshold is only the backstop for when that thread falls behind.
+TUNING = ("cache_size=-65536", f"wal_autocheckpoint={WRITER_AUTOCHECKPOINT}")
 
 
 class Connection(Transactions):
@@ -92,9 +92,18 @@ class Connection(Transactions):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {url}: {exc}") from exc
         self._db = self._sqlite
+        self._checkpointer: Checkpointer | None = None  # started by the first commit
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         self._sqlite.close()
+
+    def _committed(self) -> None:
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(path_of(self.url))
+        self._checkpointer.nudge()
 
     def in_transaction(self) -> bool:
         return self._sqlite.in_transaction
@@ -104,7 +113,10 @@ class Connection(Transactions):
         still hold what it erased (``secure_delete`` zeroes the file's pages, not the log's):
         copy the log into the file and truncate it to nothing. A reader still on an older
         snapshot makes it busy (False): the engine tries again after its next unit."""
-        busy, _, _ = self._sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # the checkpointer's thread would hold the checkpoint lock now and then: busy
+        paused = self._checkpointer.paused() if self._checkpointer else nullcontext()
+        with paused:
+            busy, _, _ = self._sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
 
     # whole tables (store/sql/transfer.py)

@@ -1,0 +1,85 @@
+"""The SQLite store checkpoints its write-ahead log on a thread of its own
+(``store/sqlite/checkpoint.py``), not inside the writer's commits."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+from journeyline.store import open_store
+from journeyline.store.base import LogRecord
+from journeyline.store.sqlite import path_of
+from journeyline.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
+
+
+def _in_the_file_alone(path: Path) -> int:
+    """How many log rows the database file holds without its write-ahead log (``immutable``:
+    SQLite reads the file as it is and ignores the log)."""
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM event_log").fetchone()[0])
+
+
+def _checkpointers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("checkpoint ")]
+
+
+def _wait_for(check: object, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the checkpointer did not copy the commit in time"
+        time.sleep(0.02)
+
+
+def test_a_commit_reaches_the_database_file_without_the_writer_checkpointing(
+    sqlite_url: str,
+) -> None:
+    """A commit of a few pages is far below the writer's own threshold, yet the file gets it:
+    the checkpointer copied it. The writer's threshold stays the backstop."""
+    store = open_store(sqlite_url)
+    path = path_of(sqlite_url)
+    try:
+        assert store._sqlite.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == (  # type: ignore[attr-defined]
+            WRITER_AUTOCHECKPOINT
+        )
+        with store.transaction():
+            store.append([LogRecord(f"k{i}", "test", "p", 1, b"{}", 1) for i in range(10)])
+        _wait_for(lambda: _in_the_file_alone(path) == 10)
+        with store.transaction():
+            store.append([LogRecord("k10", "test", "p", 1, b"{}", 2)])
+        _wait_for(lambda: _in_the_file_alone(path) == 11)
+        assert store.log_count() == 11
+    finally:
+        store.close()
+
+
+def test_closing_the_store_stops_its_checkpointer(sqlite_url: str) -> None:
+    """Only a store that commits has the thread, and closing it ends the thread at once."""
+    before = set(_checkpointers())
+    reader = open_store(sqlite_url)
+    reader.log_count()
+    assert set(_checkpointers()) == before
+    writer = open_store(sqlite_url)
+    with writer.transaction():
+        writer.append([LogRecord("k", "test", "p", 1, b"{}", 1)])
+    started = set(_checkpointers()) - before
+    assert len(started) == 1
+    began = time.monotonic()
+    writer.close()
+    reader.close()
+    assert not any(t.is_alive() for t in started)
+    assert time.monotonic() - began < 1.0  # it does not sleep out its interval
+
+
+def test_a_checkpointer_whose_file_cannot_be_opened_leaves_the_writer_alone(
+    tmp_path: Path,
+) -> None:
+    """No file to open (a directory in its place): the thread logs it and ends; nudging and
+    closing it still work, and nothing is raised to the writer."""
+    (tmp_path / "dir.db").mkdir()
+    checkpointer = Checkpointer(tmp_path / "dir.db", interval_s=0.0)
+    checkpointer.nudge()
+    checkpointer.close()
+    assert not any(t.name == "checkpoint dir.db" and t.is_alive() for t in threading.enumerate())
