@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from journeyline.model.record import record
+from journeyline.model.contact import Contact
+from journeyline.model.record import record, replace
 from journeyline.model.web import WebEvent
 
 
@@ -140,6 +141,52 @@ def test_any_field_name_is_taken_as_the_dataclass_takes_it() -> None:
         _MISSING: list[int] = dataclasses.field(default_factory=list)
 
     assert (Odd(5)._set0, Odd(5, 2).self, Odd(5, _MISSING=[3])._MISSING) == (5, 2, [3])
+
+
+REPLACES: list[dict[str, Any]] = [{}, {"a": 2}, {"b": "z", "d": 0}, {"c": [7], "a": 0}]
+
+
+@pytest.mark.parametrize("changes", REPLACES)
+def test_replace_gives_what_dataclasses_replace_gives(changes: dict[str, Any]) -> None:
+    """Fields changed or copied (the same objects, not copies), the old record untouched."""
+    old, twin = Sample(1, "x", [2], d=3), Twin(1, "x", [2], d=3)
+    new = replace(old, **changes)
+    assert type(new) is Sample
+    assert new is not old
+    assert dataclasses.astuple(new) == dataclasses.astuple(dataclasses.replace(twin, **changes))
+    assert new.c is changes.get("c", old.c)
+    assert old == Sample(1, "x", [2], d=3)
+
+
+def test_replace_refuses_a_name_that_is_no_field() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'e'"):
+        replace(Sample(1), e=1)
+    with pytest.raises(TypeError):
+        replace(Sample(1), 2)  # type: ignore[call-arg]
+
+
+def test_replace_of_a_subclass_and_of_a_plain_dataclass() -> None:
+    """A subclass's own replace keeps its class and its base's fields; a dataclass that is no
+    @record goes to ``dataclasses.replace``."""
+
+    @record
+    class Base:
+        a: int
+
+    @record
+    class Sub(Base):
+        b: int = 2
+
+    @record
+    class Empty:
+        pass
+
+    assert replace(Sub(1), b=3) == Sub(1, 3)
+    assert type(replace(Sub(1), a=0)) is Sub
+    assert replace(Empty()) == Empty()
+    assert replace(Twin(1), b="y") == Twin(1, "y")
+    contact = Contact("c", "Ephemeral", 1, 2, 3, first_name="Ada")
+    assert replace(contact, created_ms=0) == dataclasses.replace(contact, created_ms=0)
 
 
 def test_the_domain_records_use_it() -> None:

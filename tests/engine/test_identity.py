@@ -310,3 +310,35 @@ def test_a_batch_of_visitors_decides_as_the_same_events_one_by_one(tmp_path: Pat
     finally:
         one.close()
         each.close()
+
+
+def test_a_returning_visitor_s_cookie_and_contact_are_not_read_again(sqlite_url: str) -> None:
+    """The engine remembers the rows it read and wrote: a visitor's second batch reads no
+    identifier and no contact (SQLite's trace of the statements run); after a command moved
+    identity, it reads them again, and sees what the command did."""
+    store = open_store(sqlite_url)
+    try:
+        engine = Engine(store, FakeClock(AT))
+        _visit(engine, ADA, 0)
+        statements: list[str] = []
+        store._sqlite.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        _visit(engine, ADA, 5)
+        rows = ("FROM identifiers", "SELECT doc FROM contacts")  # not the next expiry's MIN()
+        reads = [s for s in statements if any(read in s for read in rows)]
+        assert reads == []
+        assert any(s.startswith("INSERT INTO contacts") for s in statements)  # re-dated
+
+        _command(engine, "c1", commands.CreateContact(actor="a", at_ms=AT, id="curated"))
+        claim = commands.ClaimIdentifier(
+            actor="a", at_ms=AT, contact_id="curated", type="Cookie", value=ADA
+        )
+        _command(engine, "c2", claim)
+        statements.clear()
+        _visit(engine, ADA, 10)
+        assert any("FROM identifiers" in s for s in statements)
+        store._sqlite.set_trace_callback(None)  # type: ignore[attr-defined]
+        ada_sessions = store.customer_web_sessions(ADA, "web")
+        links = {store.session_link(session_id) for session_id in ada_sessions}
+        assert links == {("curated", True)}
+    finally:
+        store.close()

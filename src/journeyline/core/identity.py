@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import field, fields, replace
+from dataclasses import field, fields
 from typing import Any, cast
 
 from journeyline.core.conversation import NAMESPACE
@@ -57,7 +57,7 @@ from journeyline.model.effects import (
     IdentifierReleased,
 )
 from journeyline.model.errors import InvalidInput, NotFound
-from journeyline.model.record import record
+from journeyline.model.record import record, replace
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 

@@ -12,7 +12,6 @@ merged, unmerged, verified).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, assert_never, cast
 
 from journeyline.core.identity import (
@@ -48,6 +47,7 @@ from journeyline.model.commands import (
 from journeyline.model.contact import AGENT_VERIFIED, Contact, Identifier
 from journeyline.model.effects import ContactMerged, ContactUnmerged, ContactVerified
 from journeyline.model.errors import InvalidInput, NotFound
+from journeyline.model.record import replace
 
 
 def execute(state: IdentityState, command: IdentityCommand) -> Decision:

@@ -8,7 +8,6 @@ docstring for the whole of identity). Pure: no store, no clock.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from journeyline.core.identity import (
     FIRST_NAME_TRAITS,
@@ -39,6 +38,7 @@ from journeyline.model.contact import (
     Contact,
     Identifier,
 )
+from journeyline.model.record import replace
 from journeyline.model.session import ConversationSession
 from journeyline.model.web import WebEvent
 

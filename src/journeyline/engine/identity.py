@@ -91,9 +91,16 @@ def decode_command(body: bytes) -> Command:
     return converted
 
 
+#: Contacts (and identifiers) the engine remembers between runs of visitors, at most: past it
+#: they are all dropped, and read again as they are needed.
+REMEMBERED = 100_000
+
+
 class _Known:
-    """Contacts and identifiers read (or decided) during a run of visitors, shared by their
-    loaders; the contacts and identifiers decided wait in ``put_*`` to be written together."""
+    """Contacts and identifiers as the store holds them, read or written by this engine and
+    kept from one run of visitors to the next (a returning visitor's cookie and contact are
+    not read again); shared by the run's loaders. In a run, the contacts and identifiers
+    decided wait in ``put_*`` to be written together."""
 
     def __init__(self) -> None:
         self.contacts: dict[str, Contact | None] = {}
@@ -189,18 +196,31 @@ class Identity:
         self.store = store
         #: Where identity's effects go (contact created/changed/..., identifier claimed/...).
         self.effects = effects if effects is not None else Effects()
-        self._known: _Known | None = None
+        #: What the store holds of contacts and identifiers, as far as this engine knows.
+        self._rows = _Known()
+        self._known: _Known | None = None  # the rows, during a run of visitors
+
+    def forget(self) -> None:
+        """Read contacts and identifiers from the store again (after a failed unit of work,
+        a command or another writer's)."""
+        self._rows = _Known()
 
     def _write(self, decision: Decision) -> None:
         store = self.store
         known = self._known
         if known is None:
+            rows = self._rows
             for contact in decision.put_contacts:
                 store.contact_put(contact)
-            for kind, value in decision.delete_identifiers:
-                store.identifier_delete(kind, value)
+                rows.contacts[contact.id] = contact
+            for key in decision.delete_identifiers:
+                store.identifier_delete(*key)
+                rows.identifiers[key] = None
             for identifier in decision.put_identifiers:
                 store.identifier_put(identifier)
+                rows.identifiers[(identifier.type, identifier.value)] = identifier
+            for contact_id in decision.delete_contacts:
+                rows.contacts[contact_id] = None
         else:  # a run of visitors: remembered, and written together at its end
             for contact in decision.put_contacts:
                 known.contacts[contact.id] = known.put_contacts[contact.id] = contact
@@ -241,20 +261,27 @@ class Identity:
     def visitors(self, runs: Iterable[Sequence[WebEvent]]) -> Iterator[None]:
         """A run of :meth:`visitor` calls, one per visitor of ``runs``: their cookies'
         identifiers, the contacts those name and the cookies' own contacts are read in one
-        query each up front, and the contacts and identifiers they decide are written in one
-        statement each at the end (reads of many rows write what waits first)."""
-        known = _Known()
+        query each up front (those the engine does not remember from an earlier run), and the
+        contacts and identifiers they decide are written in one statement each at the end
+        (reads of many rows write what waits first)."""
+        known = self._rows
+        if len(known.contacts) > REMEMBERED or len(known.identifiers) > REMEMBERED:
+            known = self._rows = _Known()
         cookies = {(events[0].session_type, events[0].customer_cookie_id) for events in runs}
         keys = list({("Cookie", cookie) for _, cookie in cookies})
-        found = self.store.identifiers_get(keys)
-        known.identifiers.update({key: found.get(key) for key in keys})
-        wanted = {i.contact_id for i in found.values()}
+        missing = [key for key in keys if key not in known.identifiers]
+        found = self.store.identifiers_get(missing)
+        known.identifiers.update({key: found.get(key) for key in missing})
+        owners = (known.identifiers[key] for key in keys)
+        wanted = {i.contact_id for i in owners if i is not None}
         wanted.update(rules.cookie_contact_id(cookie) for _, cookie in cookies)
+        wanted.difference_update(known.contacts)
         contacts = self.store.contacts_get(wanted)
         known.contacts.update({contact_id: contacts.get(contact_id) for contact_id in wanted})
         unknown: dict[str, list[str]] = {}
         for session_type, cookie in cookies:
-            if ("Cookie", cookie) not in found:
+            unowned = known.identifiers[("Cookie", cookie)] is None
+            if unowned and (session_type, cookie) not in known.seen_cookies:
                 unknown.setdefault(session_type, []).append(cookie)
         for session_type, ids in unknown.items():
             seen = self.store.customers_with_sessions(ids, session_type)

@@ -397,6 +397,7 @@ class Engine:
             raise  # the transaction itself is in doubt (a full disk rolls it back whole)
         except JourneylineError as exc:
             del self.effects.items[emitted:]  # undone with the savepoint
+            self.identity.forget()  # as are the rows it may have written before it failed
             return Applied(item.key, "failed", error=exc)
         if not isinstance(command, RecordActionEvent):  # an action's state moves no identity
             self._forget_cached()  # links and cookies may have moved: reload from the store
@@ -471,9 +472,11 @@ class Engine:
         self.effects.clear()
 
     def _forget_cached(self) -> None:
-        """Drop the cached conversations and visitors (after a command moved identity)."""
+        """Drop the cached conversations, visitors and identity rows (after a command moved
+        identity)."""
         self.conversations.forget_cached()
         self.web.forget()
+        self.identity.forget()
 
     def replay(self, records: Sequence[LogRecord]) -> None:
         """Apply the logged inputs of one unit again, in order, without logging them, at the

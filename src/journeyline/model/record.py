@@ -8,7 +8,10 @@ the effects), so that was a tenth of the web engine's time (``journeyline bench`
 
 ``record`` is that same dataclass — frozen, slotted, compared, hashed, printed, matched,
 ``dataclasses.replace``-d and checked by mypy exactly as before — with an ``__init__`` that
-stores each field through its slot's descriptor instead: a third of the time. Defaults,
+stores each field through its slot's descriptor instead: a third of the time. For the same
+reason :func:`replace` here is ``dataclasses.replace`` made quick for such records (that one
+looks up the class's fields and calls ``__init__`` with all of them by name: 6 µs for a
+contact of 23 fields, against 1 µs). Defaults,
 ``default_factory`` and keyword-only fields are kept; ``__post_init__`` and ``InitVar`` fields
 are not supported (such a class is refused when it is made, ``TypeError``: keep
 ``@dataclass`` for it).
@@ -35,7 +38,44 @@ def record(cls: type[T]) -> type[T]:
     if others:  # an InitVar: a parameter of the dataclass's __init__, no field
         raise TypeError(f"{made.__name__}: @record takes no InitVar ({others}); use @dataclass")
     made.__init__ = _init(made)
+    made.__record_replace__ = _replace(made)
     return made  # type: ignore[no-any-return]
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """``dataclasses.replace(obj, **changes)``: quick for a ``@record``, the same for others."""
+    quick = getattr(type(obj), "__record_replace__", None)
+    if quick is None:
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    return quick(obj, **changes)  # type: ignore[no-any-return]
+
+
+def _replace(cls: Any) -> Any:
+    """The source of a ``replace`` for ``cls``: a new instance, each slot set from the keyword
+    of its name or copied from the old instance (Python refuses an unknown keyword)."""
+    namespace: dict[str, Any] = {
+        "__record_new": object.__new__,
+        "__record_cls": cls,
+        "__record_MISSING": dataclasses.MISSING,
+    }
+    body = ["    __record_obj = __record_new(__record_cls)"]
+    parameters = []
+    for index, field in enumerate(dataclasses.fields(cls)):
+        name = field.name
+        slot = getattr(cls, name)
+        namespace[f"__record_set{index}"] = slot.__set__
+        parameters.append(f"{name}=__record_MISSING")
+        body.append(
+            f"    __record_set{index}(__record_obj, __record_old.{name}"
+            f" if {name} is __record_MISSING else {name})"
+        )
+    keywords = f", *, {', '.join(parameters)}" if parameters else ""
+    source = f"def replace(__record_old{keywords}):\n" + "\n".join(body)
+    source += "\n    return __record_obj\n"
+    exec(source, namespace)  # noqa: S102 (our own field names, as dataclasses itself does)
+    quick = namespace["replace"]
+    quick.__qualname__ = f"{cls.__qualname__}.replace"
+    return quick
 
 
 def _init(cls: Any) -> Any:
