@@ -9,8 +9,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from builders import web_event, web_inputs
+from builders import accepted, answered, web_event, web_inputs
 from conftest import SAMPLES, FakeClock
+from journeyline.core.conversation import session_id_for
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
 from journeyline.engine.inputs import CommandInput, Outcome
@@ -340,5 +341,30 @@ def test_a_returning_visitor_s_cookie_and_contact_are_not_read_again(sqlite_url:
         ada_sessions = store.customer_web_sessions(ADA, "web")
         links = {store.session_link(session_id) for session_id in ada_sessions}
         assert links == {("curated", True)}
+    finally:
+        store.close()
+
+
+def test_a_caller_s_number_and_contact_are_not_read_again_in_the_next_batch(
+    sqlite_url: str,
+) -> None:
+    """The conversation path remembers the rows too: the next batch of the same call reads
+    neither the caller's number nor their contact again, and links as the first did."""
+    store = open_store(sqlite_url)
+    try:
+        engine = Engine(store, FakeClock(AT))
+        items = accepted(answered("conv-1").user_end(200, "u-ann").customer_end(200))
+        engine.apply(items[:3])
+        session_id = session_id_for("conv-1")
+        first = store.session_link(session_id)
+        statements: list[str] = []
+        store._sqlite.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        engine.apply(items[3:])
+        store._sqlite.set_trace_callback(None)  # type: ignore[attr-defined]
+        assert [s for s in statements if "FROM identifiers" in s] == []
+        assert [s for s in statements if s.startswith("SELECT doc FROM contacts")] == []
+        assert store.session_link(session_id) == first
+        assert first is not None
+        assert first[0] == _owner(store, "Phone", "+15551585963")
     finally:
         store.close()

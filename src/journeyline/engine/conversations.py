@@ -276,5 +276,5 @@ class ConversationProjector:
         return contact_id, settled
 
     def _auto(self, contact_id: str) -> bool:
-        contact = self.store.contact_get(contact_id)
+        contact = self.identity.contact(contact_id)
         return contact is not None and contact.origin == "conversation"

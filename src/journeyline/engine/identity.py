@@ -91,9 +91,10 @@ def decode_command(body: bytes) -> Command:
     return converted
 
 
-#: Contacts (and identifiers) the engine remembers between runs of visitors, at most: past it
-#: they are all dropped, and read again as they are needed.
-REMEMBERED = 100_000
+#: Contacts (and identifiers) the engine remembers between units, at most (about 18 MiB; as
+#: many as the conversations the engine keeps): past it they are all dropped, and read again
+#: as they are needed.
+REMEMBERED = 20_000
 
 
 class _Known:
@@ -124,19 +125,25 @@ class _Loader:
     def contact(self, contact_id: str) -> Contact | None:
         if contact_id not in self.contacts:
             known = self.known
-            if known is not None and contact_id in known.contacts:
+            if known is None:
+                self.contacts[contact_id] = self.store.contact_get(contact_id)
+            elif contact_id in known.contacts:
                 self.contacts[contact_id] = known.contacts[contact_id]
             else:
-                self.contacts[contact_id] = self.store.contact_get(contact_id)
+                found = known.contacts[contact_id] = self.store.contact_get(contact_id)
+                self.contacts[contact_id] = found
         return self.contacts[contact_id]
 
     def identifier(self, key: Key) -> Identifier | None:
         if key not in self.identifiers:
             known = self.known
-            if known is not None and key in known.identifiers:
+            if known is None:
+                self.identifiers[key] = self.store.identifier_get(*key)
+            elif key in known.identifiers:
                 self.identifiers[key] = known.identifiers[key]
             else:
-                self.identifiers[key] = self.store.identifier_get(*key)
+                found = known.identifiers[key] = self.store.identifier_get(*key)
+                self.identifiers[key] = found
         return self.identifiers[key]
 
     def owner(self, key: Key) -> Contact | None:
@@ -205,6 +212,13 @@ class Identity:
         a command or another writer's)."""
         self._rows = _Known()
 
+    def _remembered(self) -> _Known:
+        """The rows remembered, dropped first when there are too many (:data:`REMEMBERED`)."""
+        rows = self._rows
+        if len(rows.contacts) > REMEMBERED or len(rows.identifiers) > REMEMBERED:
+            rows = self._rows = _Known()
+        return rows
+
     def _write(self, decision: Decision) -> None:
         store = self.store
         known = self._known
@@ -264,9 +278,7 @@ class Identity:
         query each up front (those the engine does not remember from an earlier run), and the
         contacts and identifiers they decide are written in one statement each at the end
         (reads of many rows write what waits first)."""
-        known = self._rows
-        if len(known.contacts) > REMEMBERED or len(known.identifiers) > REMEMBERED:
-            known = self._rows = _Known()
+        known = self._remembered()
         cookies = {(events[0].session_type, events[0].customer_cookie_id) for events in runs}
         keys = list({("Cookie", cookie) for _, cookie in cookies})
         missing = [key for key in keys if key not in known.identifiers]
@@ -332,7 +344,7 @@ class Identity:
     def conversation(self, session: ConversationSession) -> tuple[str | None, bool]:
         """A conversation's contact, and whether that is verified (see
         ``core.identity.conversation``)."""
-        load = _Loader(self.store)
+        load = _Loader(self.store, self._remembered())
         cookie, address = rules.conversation_keys(session)
         if cookie is not None:
             load.owner(cookie)
@@ -344,12 +356,16 @@ class Identity:
         self._write(decision)
         return link.contact_id, link.verified
 
+    def contact(self, contact_id: str) -> Contact | None:
+        """A contact as the store holds it (remembered, or read and then remembered)."""
+        return _Loader(self.store, self._remembered()).contact(contact_id)
+
     def refresh(self, contact_id: str | None) -> None:
         """Re-date a contact made from conversations from the sessions linked to it; drop it
         when none is left (see ``core.identity.refresh``)."""
         if not contact_id:
             return
-        load = _Loader(self.store)
+        load = _Loader(self.store, self._remembered())
         contact = load.contact(contact_id)
         if contact is None or not rules.refreshes(contact):
             return
