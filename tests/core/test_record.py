@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,7 +161,7 @@ def test_replace_gives_what_dataclasses_replace_gives(changes: dict[str, Any]) -
 
 def test_replace_refuses_a_name_that_is_no_field() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'e'"):
-        replace(Sample(1), e=1)
+        replace(Sample(1), e=1)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         replace(Sample(1), 2)  # type: ignore[call-arg]
 
@@ -193,3 +194,54 @@ def test_the_domain_records_use_it() -> None:
     """The hot records are made by @record's __init__, not the dataclass's own."""
     assert WebEvent.__init__.__qualname__ == "WebEvent.__init__"
     assert "__record_set0" in WebEvent.__init__.__code__.co_names
+
+
+def test_replace_of_a_subclass_that_is_no_record_keeps_its_class() -> None:
+    """A plain subclass of a record, or a dataclass made of one, inherits the record's quick
+    replace: that one would make an instance of the record and drop the subclass's own
+    fields. It is ``dataclasses.replace``'s, as before."""
+
+    class Plain(Sample):
+        __slots__ = ()
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class More(Sample):
+        e: int = dataclasses.field(default=5, kw_only=True)
+
+    plain = replace(Plain(1), a=2)
+    assert type(plain) is Plain
+    assert plain == dataclasses.replace(Plain(1), a=2)
+    more = replace(More(1, e=6), a=2)
+    assert type(more) is More
+    assert (more.a, more.e) == (2, 6)
+
+
+def test_mypy_checks_the_changes_of_replace_as_of_dataclasses_replace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A misspelt field or a value of the wrong type given to ``replace`` is a type error, as it
+    is for ``dataclasses.replace`` (the rules call it on contacts and identifiers). mypy reads
+    the package these tests import, with no configuration but ``--strict``."""
+    from mypy import api
+
+    import journeyline
+
+    monkeypatch.setenv("MYPYPATH", str(Path(journeyline.__file__).parents[1]))
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")
+    source = tmp_path / "uses.py"
+    source.write_text(
+        "from journeyline.model.contact import Contact\n"
+        "from journeyline.model.record import replace\n"
+        "contact = Contact('c', 'Curated', 0, 0, 0)\n"
+        "replace(contact, frist_name='Ada')\n"
+        "replace(contact, first_name=3)\n"
+        "ok: Contact = replace(contact, first_name='Ada')\n"
+    )
+    said, _, status = api.run(
+        [str(source), "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
+         "--config-file", str(tmp_path / "mypy.ini")]
+    )  # fmt: skip
+    assert status == 1, said
+    assert 'uses.py:4: error: Unexpected keyword argument "frist_name"' in said
+    assert 'uses.py:5: error: Argument "first_name"' in said
+    assert "uses.py:6" not in said

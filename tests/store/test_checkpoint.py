@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
 from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from journeyline.store import open_store
 from journeyline.store.base import LogRecord
@@ -83,3 +86,44 @@ def test_a_checkpointer_whose_file_cannot_be_opened_leaves_the_writer_alone(
     checkpointer.nudge()
     checkpointer.close()
     assert not any(t.name == "checkpoint dir.db" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_store_dropped_without_closing_stops_its_checkpointer(sqlite_url: str) -> None:
+    """A writing store that is never closed, once collected, leaves no thread behind (nor
+    the thread's connection to the file): a process that opens stores and drops them does not
+    gather a thread and its file handles for each."""
+    before = set(_checkpointers())
+
+    def commit_and_drop() -> None:
+        store = open_store(sqlite_url)
+        with store.transaction():
+            store.append([LogRecord("k", "test", "p", 1, b"{}", 1)])
+
+    commit_and_drop()
+    started = set(_checkpointers()) - before
+    assert len(started) == 1
+    gc.collect()
+    _wait_for(lambda: not any(t.is_alive() for t in started))
+
+
+def test_a_commit_made_is_not_reported_failed_when_the_checkpointer_cannot_start(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread is started after the COMMIT: a thread that cannot start (the process is out
+    of threads) must not turn a commit that was made into an error the caller acts on."""
+
+    def cannot_start(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    store = open_store(sqlite_url)
+    try:
+        monkeypatch.setattr(threading.Thread, "start", cannot_start)
+        with store.transaction():
+            store.append([LogRecord("k", "test", "p", 1, b"{}", 1)])
+        monkeypatch.undo()
+        assert store.log_count() == 1
+        with store.transaction():  # the next commit starts it
+            store.append([LogRecord("k2", "test", "p", 1, b"{}", 2)])
+        assert store._checkpointer is not None  # type: ignore[attr-defined]
+    finally:
+        store.close()

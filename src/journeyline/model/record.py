@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, TypeVar, dataclass_transform
+from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 
@@ -42,12 +42,18 @@ def record(cls: type[T]) -> type[T]:
     return made  # type: ignore[no-any-return]
 
 
-def replace(obj: T, /, **changes: Any) -> T:
-    """``dataclasses.replace(obj, **changes)``: quick for a ``@record``, the same for others."""
-    quick = getattr(type(obj), "__record_replace__", None)
-    if quick is None:
-        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
-    return quick(obj, **changes)  # type: ignore[no-any-return]
+if TYPE_CHECKING:  # mypy checks the changes' names and types as for dataclasses.replace
+    from dataclasses import replace as replace
+else:
+
+    def replace(obj, /, **changes):
+        """``dataclasses.replace(obj, **changes)``: quick for a ``@record``, the same for
+        others — a plain subclass of a record included, whose inherited quick replace would
+        make an instance of the record and drop the subclass's fields."""
+        quick = type(obj).__dict__.get("__record_replace__")
+        if quick is None:
+            return dataclasses.replace(obj, **changes)
+        return quick(obj, **changes)
 
 
 def _replace(cls: Any) -> Any:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 log = logging.getLogger("journeyline.store.sqlite")
 
-#: The writer's own checkpoint threshold, in pages of the log (~160 MiB of 4 KiB pages): only
+#: The writer's own checkpoint threshold, in pages of the log (~40 MiB of 4 KiB pages): only
 #: reached when the checkpointer cannot keep up.
 WRITER_AUTOCHECKPOINT = 10_000
 #: The least time between two checkpoints: a burst of commits shares one, so a page that every
@@ -67,9 +67,14 @@ class Checkpointer:
     def close(self) -> None:
         """Stop the thread (what it has not copied yet stays in the log, where the writer's
         connection copies it when it closes, or the next one that opens the file)."""
+        self.stop()
+        self._thread.join()
+
+    def stop(self) -> None:
+        """Tell the thread to end, without waiting for it (a store dropped unclosed: its
+        finalizer may run on any thread, this one's included)."""
         self._closing.set()
         self._wanted.set()
-        self._thread.join()
 
     def _run(self) -> None:
         try:

@@ -6,7 +6,9 @@ write lock with ``BEGIN IMMEDIATE``.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import closing, nullcontext
 from pathlib import Path
@@ -20,6 +22,7 @@ from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 from journeyline.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "sqlite"
+log = logging.getLogger("journeyline.store.sqlite")
 
 
 def path_of(url: str) -> Path:
@@ -101,9 +104,18 @@ class Connection(Transactions):
         self._sqlite.close()
 
     def _committed(self) -> None:
-        if self._checkpointer is None:
-            self._checkpointer = Checkpointer(path_of(self.url))
-        self._checkpointer.nudge()
+        """Nudge the checkpointer, started by the first commit. The commit is made: nothing
+        here may raise (a thread that cannot start leaves the writer's own threshold), and a
+        store dropped without ``close()`` stops its thread when it is collected."""
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            try:
+                checkpointer = self._checkpointer = Checkpointer(path_of(self.url))
+            except Exception:
+                log.exception("no checkpointer for %s; the writer checkpoints", self.url)
+                return
+            weakref.finalize(self, checkpointer.stop)
+        checkpointer.nudge()
 
     def in_transaction(self) -> bool:
         return self._sqlite.in_transaction
