@@ -341,3 +341,23 @@ def test_a_rebuild_gives_the_same_states(api: Api) -> None:
         assert {a.id: a.state for a in store.actions_of(session_id)} == states
     finally:
         store.close()
+
+
+def test_a_query_parameter_refused_on_a_browser_route_carries_its_cors_headers(api: Api) -> None:
+    """The ping given a parameter twice, or one it does not take, is a 400 the page can read:
+    with the CORS headers of the allowed origin (without them the browser shows a CORS error,
+    not the answer); a refused origin still gets a 403 and no CORS headers."""
+    d = _deployment(api)
+    ping = f"/api/v2/journey/deployments/{d}/customers/{COOKIE}/ping"
+    for query in ("?dl=a&dl=b", "?nope=1"):
+        response = api.client.get(ping + query, headers=ORIGIN)
+        assert response.status_code == 400, response.text
+        assert response.headers["access-control-allow-origin"] == ORIGIN["Origin"]
+        assert response.json()["status"] == 400
+    event = f"/api/v2/journey/deployments/{d}/webevents?x=1"
+    response = api.client.post(event, json=_page_viewed("/"), headers=ORIGIN)
+    assert response.status_code == 400
+    assert response.headers["access-control-allow-origin"] == ORIGIN["Origin"]
+    evil = api.client.get(ping + "?nope=1", headers={"Origin": "https://evil.example.net"})
+    assert evil.status_code == 403
+    assert "access-control-allow-origin" not in evil.headers

@@ -40,7 +40,7 @@ from starlette.routing import BaseRoute, Route
 from journeyline.api.contract import Operation, declared
 from journeyline.api.params import one_param
 from journeyline.api.services import services
-from journeyline.api.web import browser_deployment
+from journeyline.api.web import browser_deployment, browser_error, cors_headers
 from journeyline.model.errors import InvalidInput
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -88,7 +88,14 @@ def guard(route: Route) -> Route:
 
     @functools.wraps(handler)  # keeps the declaration and the module, for api.openapi
     async def guarded_handler(request: Request) -> Response:
-        await enforce(request, by_method[request.method], route.path)
+        op = by_method[request.method]
+        try:
+            await enforce(request, op, route.path)
+        except InvalidInput as exc:
+            if op.auth != "deployment":
+                raise
+            # the origin passed (a refused one is a 403 before this): its page may read why
+            return browser_error(exc, cors_headers(request))
         return await handler(request)
 
     return Route(route.path, guarded_handler, methods=route.methods, name=route.name)
