@@ -15,7 +15,7 @@ import pytest
 from journeyline.model.errors import InvalidInput, StoreError
 from journeyline.store import open_store
 from journeyline.store.base import LogRecord
-from journeyline.store.sqlite import MIGRATIONS, SqliteStore, path_of
+from journeyline.store.sqlite import MIGRATIONS, SqliteStore, migrate, path_of
 
 
 def test_a_failing_unit_of_work_is_rolled_back_and_translated(sqlite_url: str) -> None:
@@ -61,6 +61,33 @@ def test_a_new_file_is_migrated_once_to_the_latest_schema(tmp_path: Path) -> Non
         columns = {row[1] for row in raw.execute("PRAGMA table_info(event_log)")}
     assert sorted(applied) == sorted(p.stem for p in MIGRATIONS.glob("*.sql"))
     assert "unit" in columns
+
+
+def test_a_file_one_migration_behind_is_migrated_and_an_up_to_date_one_is_not_touched(
+    tmp_path: Path,
+) -> None:
+    """Migrating checks the applied migrations in one query first: a file left before the
+    last migration (its column dropped, its row gone) gets it again; a file with every
+    migration applied is left alone (yoyo would take its lock in the file)."""
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    open_store(url).close()
+    last = sorted(MIGRATIONS.glob("*.sql"))[-1].stem
+    assert last == "0014_web_event_body_once"  # the step undone below: its one column
+    with closing(sqlite3.connect(path_of(url))) as raw:
+        raw.execute("ALTER TABLE session_events DROP COLUMN log_key")
+        raw.execute("DELETE FROM _yoyo_migration WHERE migration_id = ?", (last,))
+        raw.commit()
+    open_store(url).close()
+    with closing(sqlite3.connect(path_of(url))) as raw:
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(session_events)")}
+        applied = {row[0] for row in raw.execute("SELECT migration_id FROM _yoyo_migration")}
+        assert "log_key" in columns
+        assert last in applied
+        # up to date: nothing is committed to the file (yoyo's lock would be: data_version,
+        # which moves when another connection commits, went from 1 to 2 with it)
+        version = raw.execute("PRAGMA data_version").fetchone()
+        migrate(url)
+        assert raw.execute("PRAGMA data_version").fetchone() == version
 
 
 def test_the_connection_is_in_wal_mode(sqlite_url: str) -> None:

@@ -31,10 +31,26 @@ def path_of(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
+def _up_to_date(path: Path) -> bool:
+    """Whether every migration file is applied to the file already (one query, not yoyo's
+    reading and parsing of every file under its lock: 12 ms an open)."""
+    if not path.is_file():
+        return False
+    wanted = {migration.stem for migration in MIGRATIONS.glob("*.sql")}
+    with closing(sqlite3.connect(path)) as db:
+        try:
+            applied = {row[0] for row in db.execute("SELECT migration_id FROM _yoyo_migration")}
+        except sqlite3.OperationalError:  # no such table: never migrated
+            return False
+    return wanted <= applied
+
+
 def migrate(url: str) -> None:
     path = path_of(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if _up_to_date(path):
+            return
         backend = get_backend(f"sqlite:///{path}")
         with backend.lock():
             backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
