@@ -5,14 +5,16 @@ copies them into the database file, and the log starts again from its beginning.
 one itself (``wal_autocheckpoint``) inside the commit that pushes the log past a size, so
 every few units of work the writer waits while thousands of pages are copied and the file is
 synced: with batches of 1,000 web events, one commit in four took 120-170 ms instead of 20 ms,
-a fifth of the writer's time (docs/benchmarks.md, "Checkpoints off the writer").
+a fifth of the writer's time (docs/benchmarks.md, "Web path (issue 6), 2026-12-04 evening").
 
 :class:`Checkpointer` runs them on its own connection and thread instead: the writer nudges it
 after each commit, and it runs a ``PASSIVE`` checkpoint (which never blocks the writer nor any
 reader) when enough time has passed since the last one. Durability does not depend on it: with
-``synchronous=FULL`` a commit is on disk once the log is synced, checkpointed or not. Should
-the thread fall behind or fail, the writer's own ``wal_autocheckpoint``, set high
-(:data:`WRITER_AUTOCHECKPOINT`), still bounds the log.
+``synchronous=FULL`` a commit is on disk once the log is synced, checkpointed or not. The
+writer's own ``wal_autocheckpoint`` (:data:`WRITER_AUTOCHECKPOINT`) stays: a checkpoint that
+runs while the writer appends never lets the log start again from its beginning, so the
+writer's own — which finds most pages copied already — is what restarts it, and bounds the
+log should the thread fall behind or fail.
 
 SQLite holds no Python lock while it copies, so the thread runs beside the writer on another
 core; on one core it costs what the writer's own checkpoints cost.
@@ -30,8 +32,7 @@ from pathlib import Path
 
 log = logging.getLogger("journeyline.store.sqlite")
 
-#: The writer's own checkpoint threshold, in pages of the log (~40 MiB of 4 KiB pages): only
-#: reached when the checkpointer cannot keep up.
+#: The writer's own checkpoint threshold, in pages of the log (~40 MiB of 4 KiB pages).
 WRITER_AUTOCHECKPOINT = 10_000
 #: The least time between two checkpoints: a burst of commits shares one, so a page that every
 #: commit changes (an index's root, the newest leaf of the log) is copied once for all of them.
