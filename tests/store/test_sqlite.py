@@ -174,3 +174,55 @@ def test_the_store_turns_secure_delete_on_and_the_file_check_would_see_it_off(
     store.close()
     off = _erase_and_read_the_file(f"sqlite:///{tmp_path / 'off.db'}", secure_delete="OFF")
     assert ERASED_EMAIL.encode() in off
+
+
+def test_an_erasure_kept_from_reclaiming_by_a_reader_is_reclaimed_by_the_idle_writer(
+    sqlite_url: str,
+) -> None:
+    """A reader on an older snapshot keeps the erasure's checkpoint from truncating the
+    write-ahead log (busy, after the connection's busy timeout: 0.2 s here, 30 s as the store
+    opens it); once the reader is gone the writer, idle, tries again within a second: the
+    erased email leaves the files with no later traffic to trigger it."""
+    import asyncio
+    import time
+
+    from builders import COOKIE, T0, web_event, web_inputs
+    from conftest import FakeClock
+    from journeyline.core.identity import cookie_contact_id
+    from journeyline.engine.inputs import CommandInput
+    from journeyline.engine.unit import Engine
+    from journeyline.engine.writer import Writer
+    from journeyline.model.commands import EraseContact
+
+    store = open_store(sqlite_url)
+    path = Path(path_of(sqlite_url))
+    wal = path.with_name(path.name + "-wal")
+
+    def in_the_files() -> bool:
+        data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        return ERASED_EMAIL.encode() in data
+
+    writer = Writer(Engine(store, FakeClock(T0 + 60_000)), tick_check_seconds=30.0)
+    try:
+        traits = {"email": {"dataType": "string", "value": ERASED_EMAIL}}
+        events = [web_event(COOKIE, n, name="identified", traits=traits) for n in range(5)]
+        asyncio.run(writer.submit(web_inputs(*events, received_ms=T0 + 60_000)))
+        writer.run(lambda s: s._sqlite.execute("PRAGMA busy_timeout=200"))  # type: ignore[attr-defined]
+        reader = sqlite3.connect(path)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM event_log").fetchone()  # an older snapshot, held
+        erase = EraseContact(actor="supervisor", at_ms=T0 + 60_000, id=cookie_contact_id(COOKIE))
+        [applied] = asyncio.run(writer.submit([CommandInput("erase-1", erase)]))
+        assert applied.status == "accepted"
+        assert writer.engine.reclaim_pending
+        assert in_the_files()  # the log's older frames still hold it
+        reader.rollback()
+        reader.close()
+        deadline = time.monotonic() + 5.0
+        while in_the_files():
+            assert time.monotonic() < deadline, "the idle writer did not reclaim the erasure"
+            time.sleep(0.05)
+        assert not writer.engine.reclaim_pending
+    finally:
+        writer.close()
+        store.close()

@@ -226,17 +226,23 @@ class Engine:
             )
             self._positions = positions
         if self._reclaim:  # committed: now the files may lose their older copies too
-            self._reclaim_erased()
+            self.reclaim()
         return Outcome(results, envelopes)
 
-    def _reclaim_erased(self) -> None:
+    @property
+    def reclaim_pending(self) -> bool:
+        """An erasure committed whose older copies may still be in the store's files."""
+        return self._reclaim
+
+    def reclaim(self) -> None:
         """What an erasure removed leaves the store's files (``Store.reclaim_erased``); when a
-        reader keeps that from finishing, the next unit tries again. A failure here does not
-        fail the batch: it is committed, and acknowledged."""
+        reader keeps that from finishing, the next unit tries again, and so does the writer
+        when it is idle (``Writer``: within a second). A failure here does not fail the
+        batch: it is committed, and acknowledged."""
         try:
             self._reclaim = not self.store.reclaim_erased()
         except StoreError:
-            log.exception("reclaiming an erasure's space failed; the next unit tries again")
+            log.exception("reclaiming an erasure's space failed; it is tried again")
 
     def _events(
         self, unit: Sequence[Accepted | AcceptedWeb], touched: set[int], now: int, number: int

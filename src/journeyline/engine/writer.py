@@ -95,6 +95,11 @@ _STOP = object()
 _WAKE = object()
 
 
+#: How soon an idle writer tries again to reclaim what an erasure removed, when a reader on an
+#: older snapshot kept the first try from finishing (``Engine.reclaim``).
+RECLAIM_RETRY_SECONDS = 1.0
+
+
 class Writer:
     PRUNE_CHUNK = 10_000
 
@@ -186,7 +191,13 @@ class Writer:
                 item.future.set_exception(RuntimeError("the writer has stopped"))
 
     def _wait(self) -> float:
-        """Seconds until the earliest deadline (at most ``tick_check_seconds``)."""
+        """Seconds until the earliest deadline (at most ``tick_check_seconds``; at most
+        :data:`RECLAIM_RETRY_SECONDS` while an erasure's space is still to reclaim)."""
+        if self.engine.reclaim_pending:
+            return min(self._deadline_wait(), RECLAIM_RETRY_SECONDS)
+        return self._deadline_wait()
+
+    def _deadline_wait(self) -> float:
         if not self.deadlines:
             return self.tick_check_seconds
         backoff = self._retry_at - time.monotonic()
@@ -223,6 +234,8 @@ class Writer:
     def _run(self) -> None:
         while True:
             self._prune()
+            if self.engine.reclaim_pending:  # a reader kept an erasure's from finishing
+                self.engine.reclaim()
             wait = self._wait()
             if wait <= 0:
                 self._tick()
