@@ -31,6 +31,7 @@ from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
 from journeyline.store.base import shown
+from journeyline.store.migrations import all_applied
 from journeyline.store.sql.transactions import Transactions
 from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 
@@ -98,12 +99,11 @@ def use_schema(schema: str | None, conn: psycopg.Connection[Any]) -> None:
 
 def _up_to_date(conn: psycopg.Connection[Any]) -> bool:
     """Whether every migration file is applied already (one query, not yoyo's lock dance)."""
-    wanted = {path.stem for path in MIGRATIONS.glob("*.sql")}
     try:
-        applied = {row[0] for row in conn.execute("SELECT migration_id FROM _yoyo_migration")}
+        applied = [row[0] for row in conn.execute("SELECT migration_id FROM _yoyo_migration")]
     except psycopg.errors.UndefinedTable:
         return False
-    return wanted <= applied
+    return all_applied(MIGRATIONS, applied)
 
 
 def migrate(url: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from yoyo import get_backend, read_migrations
 
 from journeyline.model.errors import StoreError
+from journeyline.store.migrations import all_applied
 from journeyline.store.sql.transactions import Transactions
 from journeyline.store.sql.transfer import TOOL_TABLES, insert_all, select_all
 from journeyline.store.sqlite.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
@@ -36,13 +37,12 @@ def _up_to_date(path: Path) -> bool:
     reading and parsing of every file under its lock: 12 ms an open)."""
     if not path.is_file():
         return False
-    wanted = {migration.stem for migration in MIGRATIONS.glob("*.sql")}
     with closing(sqlite3.connect(path)) as db:
         try:
-            applied = {row[0] for row in db.execute("SELECT migration_id FROM _yoyo_migration")}
+            applied = [row[0] for row in db.execute("SELECT migration_id FROM _yoyo_migration")]
         except sqlite3.OperationalError:  # no such table: never migrated
             return False
-    return wanted <= applied
+    return all_applied(MIGRATIONS, applied)
 
 
 def migrate(url: str) -> None:
