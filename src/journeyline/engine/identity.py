@@ -15,9 +15,9 @@ first shape (``{"name", "actor", "at_ms", "args"}``) are converted when they are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -56,6 +56,9 @@ from journeyline.store.base import Store
 __all__ = ["AGENT", "COMMAND_KIND", "UNVERIFIED", "VERIFIED", "Identity"]
 
 COMMAND_KIND = "identity.command"
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Command)
@@ -123,28 +126,12 @@ class _Loader:
         self.members: dict[str, Sequence[Contact]] = {}
 
     def contact(self, contact_id: str) -> Contact | None:
-        if contact_id not in self.contacts:
-            known = self.known
-            if known is None:
-                self.contacts[contact_id] = self.store.contact_get(contact_id)
-            elif contact_id in known.contacts:
-                self.contacts[contact_id] = known.contacts[contact_id]
-            else:
-                found = known.contacts[contact_id] = self.store.contact_get(contact_id)
-                self.contacts[contact_id] = found
-        return self.contacts[contact_id]
+        known = self.known.contacts if self.known is not None else None
+        return _read(self.contacts, known, contact_id, self.store.contact_get)
 
     def identifier(self, key: Key) -> Identifier | None:
-        if key not in self.identifiers:
-            known = self.known
-            if known is None:
-                self.identifiers[key] = self.store.identifier_get(*key)
-            elif key in known.identifiers:
-                self.identifiers[key] = known.identifiers[key]
-            else:
-                found = known.identifiers[key] = self.store.identifier_get(*key)
-                self.identifiers[key] = found
-        return self.identifiers[key]
+        known = self.known.identifiers if self.known is not None else None
+        return _read(self.identifiers, known, key, lambda k: self.store.identifier_get(*k))
 
     def owner(self, key: Key) -> Contact | None:
         """An identifier and the contact it names (live or not)."""
@@ -189,6 +176,21 @@ class _Loader:
         return IdentityState(self.contacts, self.identifiers, self.owned, self.members)
 
 
+def _read(
+    mine: dict[K, V | None], known: dict[K, V | None] | None, key: K, read: Callable[[K], V | None]
+) -> V | None:
+    """``key``'s row for a loader: its own copy, else the remembered one, else read from the
+    store (and remembered)."""
+    if key not in mine:
+        if known is None:
+            mine[key] = read(key)
+        elif key in known:
+            mine[key] = known[key]
+        else:
+            mine[key] = known[key] = read(key)
+    return mine[key]
+
+
 def _write_known(store: Store, known: _Known) -> None:
     if known.put_contacts:
         store.contacts_put(list(known.put_contacts.values()))
@@ -221,33 +223,28 @@ class Identity:
 
     def _write(self, decision: Decision) -> None:
         store = self.store
-        known = self._known
-        if known is None:
-            rows = self._rows
-            for contact in decision.put_contacts:
+        in_run = self._known is not None  # a run of visitors: puts wait for its end
+        rows = self._known if self._known is not None else self._rows
+        for contact in decision.put_contacts:
+            rows.contacts[contact.id] = contact
+            if in_run:
+                rows.put_contacts[contact.id] = contact
+            else:
                 store.contact_put(contact)
-                rows.contacts[contact.id] = contact
-            for key in decision.delete_identifiers:
-                store.identifier_delete(*key)
-                rows.identifiers[key] = None
-            for identifier in decision.put_identifiers:
+        for key in decision.delete_identifiers:
+            rows.identifiers[key] = None
+            rows.put_identifiers.pop(key, None)
+            store.identifier_delete(*key)
+        for identifier in decision.put_identifiers:
+            key = (identifier.type, identifier.value)
+            rows.identifiers[key] = identifier
+            if in_run:
+                rows.put_identifiers[key] = identifier
+            else:
                 store.identifier_put(identifier)
-                rows.identifiers[(identifier.type, identifier.value)] = identifier
-            for contact_id in decision.delete_contacts:
-                rows.contacts[contact_id] = None
-        else:  # a run of visitors: remembered, and written together at its end
-            for contact in decision.put_contacts:
-                known.contacts[contact.id] = known.put_contacts[contact.id] = contact
-            for key in decision.delete_identifiers:
-                known.put_identifiers.pop(key, None)
-                known.identifiers[key] = None
-                store.identifier_delete(*key)
-            for identifier in decision.put_identifiers:
-                key = (identifier.type, identifier.value)
-                known.identifiers[key] = known.put_identifiers[key] = identifier
-            for contact_id in decision.delete_contacts:
-                known.put_contacts.pop(contact_id, None)
-                known.contacts[contact_id] = None
+        for contact_id in decision.delete_contacts:
+            rows.contacts[contact_id] = None
+            rows.put_contacts.pop(contact_id, None)
         for link in decision.links:
             match link:
                 case LinkSession(session_id, contact_id, level):
