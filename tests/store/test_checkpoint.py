@@ -77,14 +77,20 @@ def test_closing_the_store_stops_its_checkpointer(sqlite_url: str) -> None:
 
 
 def test_a_checkpointer_whose_file_cannot_be_opened_leaves_the_writer_alone(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No file to open (a directory in its place): the thread logs it and ends; nudging and
-    closing it still work, and nothing is raised to the writer."""
+    """No file to open (a directory in its place): the thread logs it, raises nothing (no
+    uncaught exception in the thread), and nudging and closing it still work."""
+    uncaught: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
     (tmp_path / "dir.db").mkdir()
-    checkpointer = Checkpointer(tmp_path / "dir.db", interval_s=0.0)
-    checkpointer.nudge()
-    checkpointer.close()
+    with caplog.at_level("WARNING", logger="journeyline.store.sqlite"):
+        checkpointer = Checkpointer(tmp_path / "dir.db", interval_s=0.0)
+        checkpointer.nudge()
+        _wait_for(lambda: any("dir.db" in r.getMessage() for r in caplog.records))
+        checkpointer.nudge()
+        checkpointer.close()
+    assert uncaught == []
     assert not any(t.name == "checkpoint dir.db" and t.is_alive() for t in threading.enumerate())
 
 
