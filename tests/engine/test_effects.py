@@ -220,3 +220,25 @@ def test_a_rebuild_runs_in_transaction_subscribers_and_announces_nothing(store: 
     assert applied == len(answered().wire)
     assert replayed == live  # the same effects, derived again
     assert store.effects_after(Cursor(), limit=100) == stored  # and none announced twice
+
+
+def test_a_web_events_typed_attributes_are_read_back_from_the_effect_log(store: Store) -> None:
+    """Every value type a web event's custom attribute may have comes back from the effect
+    log as it was announced: a subscriber catching up reads the stored effects, and one it
+    cannot decode would stop it at that effect for good (a boolean did, until 2026-12-04)."""
+    typed = {
+        "autoplay": {"dataType": "boolean", "value": False},
+        "position": {"dataType": "integer", "value": 3},
+        "price": {"dataType": "number", "value": 19.5},
+        "video": {"dataType": "string", "value": "yt-501"},
+    }
+    event = web_event(COOKIE, 1, name="video_played", attributes=typed)
+    outcome = Engine(store, FakeClock(T0 + 3_600_000)).apply(web_inputs(event))
+    [added] = effects_of(outcome.effects, JourneyEventAdded)
+    assert {k: v for k, v in added.attributes.items() if k.startswith("attributes.")} == {
+        "attributes.autoplay": False,
+        "attributes.position": 3,
+        "attributes.price": "19.5",
+        "attributes.video": "yt-501",
+    }
+    assert store.effects_after(Cursor(), limit=100) == outcome.effects

@@ -131,6 +131,8 @@ def session(
 
 
 def _attribute(value: AttributeValue) -> Json:
+    if isinstance(value, bool):
+        return {"dataType": "Boolean", "value": value}
     return {"dataType": "Number" if isinstance(value, int) else "String", "value": value}
 
 

@@ -59,7 +59,7 @@ def _attributes(event: WebEvent) -> dict[str, AttributeValue]:
     if event.search_query:
         out["search.query"] = event.search_query
     for name, attribute in event.attributes.items():
-        value = attribute.value
+        value = attribute.value  # a boolean stays one (an int too); a decimal becomes its text
         out["attributes." + name] = value if isinstance(value, str | int) else str(value)
     return out
 

@@ -8,7 +8,9 @@ from journeyline.model.detail import JourneyContext
 from journeyline.model.record import record
 
 EndedBy = Literal["customer", "agent", "system"]
-AttributeValue = str | int
+#: A journey event's attribute: conversation events carry ids and numbers, web events also a
+#: custom attribute's boolean (a decimal number is carried as its text, ``engine.web``).
+AttributeValue = str | bool | int
 
 
 @record
