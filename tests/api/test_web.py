@@ -301,3 +301,55 @@ def test_refusals_carry_no_cors_grant(api: Api) -> None:
     invalid = send(api, d["id"], web_event("nope", 0))  # an allowed origin may read its error
     assert invalid.status_code == 400
     assert invalid.headers["access-control-allow-origin"] == "https://shop.example.com"
+
+
+TEXT_VALUES = [
+    # (dataType, value as sent, value as stored) — the text of a value of the declared type
+    ("integer", "12", 12),  # Genesys's own example: quantity: {dataType: 'integer', value: '12'}
+    ("integer", "-3", -3),
+    ("integer", "9223372036854775807", 2**63 - 1),  # a BigInt, as the tracker sends it
+    ("number", "15.99", 15.99),
+    ("number", "7", 7),
+    ("number", "1e3", 1000.0),
+    ("boolean", "true", True),
+    ("boolean", "false", False),
+    ("string", "12", "12"),
+]
+
+
+@pytest.mark.parametrize(("kind", "sent", "stored"), TEXT_VALUES)
+def test_a_typed_attribute_given_as_its_text_is_taken_as_its_type(
+    api: Api, kind: str, sent: str, stored: object
+) -> None:
+    d = deployment(api)
+    attributes = {"n": {"dataType": kind, "value": sent}}
+    response = send(api, d["id"], web_event(COOKIE, 0, name="typed", attributes=attributes))
+    assert response.status_code == 200, response.text
+    session_id = response.json()["session"]["id"]
+    [event] = api.get(f"/api/v2/journey/sessions/{session_id}/events").json()["entities"]
+    assert event["webEvent"]["attributes"] == {"n": {"dataType": kind, "value": stored}}
+    assert type(event["webEvent"]["attributes"]["n"]["value"]) is type(stored)
+
+
+@pytest.mark.parametrize(
+    ("kind", "sent"),
+    [
+        ("integer", "1.5"),
+        ("integer", "12 apples"),
+        ("integer", "9223372036854775808"),  # one past the 64-bit range
+        ("integer", "0x10"),
+        ("number", "NaN"),
+        ("number", "1e999"),
+        ("number", "15,99"),
+        ("boolean", "yes"),
+        ("boolean", "1"),
+    ],
+)
+def test_a_typed_attributes_text_that_spells_no_such_value_is_a_400(
+    api: Api, kind: str, sent: str
+) -> None:
+    d = deployment(api)
+    attributes = {"n": {"dataType": kind, "value": sent}}
+    response = send(api, d["id"], web_event(COOKIE, 0, attributes=attributes))
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == [{"fieldName": "attributes.n.value"}]

@@ -10,6 +10,7 @@ retry is a duplicate; the log keeps the *enriched* event.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -170,7 +171,7 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
                 f"{field}.{name}.dataType must be one of {', '.join(DATA_TYPES)}",
                 field=f"{field}.{name}.dataType",
             )
-        value = attr.value
+        value = _from_text(kind, attr.value)
         if (kind != "boolean" and isinstance(value, bool)) or not isinstance(value, expected):
             raise InvalidInput(
                 f"{field}.{name}.value is not a {kind}", field=f"{field}.{name}.value"
@@ -182,6 +183,29 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
             )
         result[name] = Attribute(kind, value)
     return result
+
+
+#: The text of an integer, or of a decimal number (``"12"``, ``"-3"``, ``"15.99"``, ``"1e3"``).
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,20}")
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def _from_text(kind: str, value: str | int | float | bool) -> str | int | float | bool:
+    """A typed attribute's value given as its text (``{dataType: 'integer', value: '12'}``, as
+    Genesys documents for ``ac('record', ...)`` and as the tracker sends a BigInt): the value
+    it spells, or the text itself when it spells none (then refused as not of its type)."""
+    if not isinstance(value, str) or kind == "string":
+        return value
+    text = value.strip()
+    if kind == "boolean":
+        return _BOOLEAN_TEXT.get(text, value)
+    if _INTEGER_TEXT.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER_TEXT.fullmatch(text):
+        number = float(text)
+        return number if math.isfinite(number) else value
+    return value
 
 
 def _check_common(request: _Common, now_ms: int) -> int:
