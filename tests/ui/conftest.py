@@ -226,8 +226,16 @@ def tab(browser: Any, ui_server: UiServer) -> Iterator[Tab]:
     context.on("request", tab.on_request)
     page.on("console", lambda msg: tab.warnings.append(msg.text) if msg.type == "warning" else None)
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    seen = len(ui_server.recorder.received)
     try:
         yield tab
     finally:
         context.close()
     assert not tab.errors, f"the page threw: {tab.errors}"
+    refused = [
+        (r.event.get("eventName"), r.status, r.answer)
+        for r in ui_server.recorder.received[seen:]
+        if r.status >= 400
+    ]
+    # no page test sends what the server must refuse: a refusal is the tracker's mistake
+    assert not refused, f"the server refused what the tracker sent: {refused}"
