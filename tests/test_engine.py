@@ -188,3 +188,89 @@ def test_restarts_and_unit_sizes_do_not_change_what_a_rebuild_gives(
     live = store.snapshot()
     rebuild(store, FakeClock())
     assert store.snapshot() == live
+
+
+def test_new_conversations_read_their_links_at_once_and_delete_no_events(sqlite_url: str) -> None:
+    """A batch of conversations new to the engine reads their sessions' links in one query
+    (not one per conversation) and, for those not stored yet, deletes no journey events
+    (SQLite's trace); after a restart the stored ones are replaced whole, as a rebuild has them."""
+    store = open_store(sqlite_url)
+    try:
+        by_conversation: dict[str, list[Accepted]] = {}
+        for item in UNIQUE:
+            by_conversation.setdefault(item.event.conversation_id, []).append(item)
+        first = [items[0] for items in by_conversation.values()]
+        rest = [item for items in by_conversation.values() for item in items[1:]]
+        statements: list[str] = []
+        store._sqlite.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        Engine(store, FakeClock()).apply(first)
+        link_reads = [s for s in statements if "FROM sessions" in s and "contact_verified" in s]
+        assert len(link_reads) == 1, link_reads
+        assert [s for s in statements if s.startswith("DELETE FROM session_events")] == []
+        statements.clear()
+        Engine(store, FakeClock()).apply(rest)  # a new engine: every conversation is stored
+        store._sqlite.set_trace_callback(None)  # type: ignore[attr-defined]
+        deletes = [s for s in statements if s.startswith("DELETE FROM session_events")]
+        assert len(deletes) == len({item.event.conversation_id for item in rest})
+        live = store.snapshot()
+        rebuild(store, FakeClock())
+        assert store.snapshot() == live
+    finally:
+        store.close()
+
+
+VISITORS = (
+    "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10",
+    "5d1c4b9e-2f7a-4e38-9c61-0a8b7e6d5c4f",
+)
+
+
+def _web_stream(data: st.DataObject) -> list[Any]:
+    """Web events of two visitors at times that make sessions split, join and re-key when a
+    late, earlier event arrives; some pages searched, some with a campaign."""
+    from builders import web_event, web_inputs
+
+    times = st.lists(st.integers(0, 3580), min_size=1, max_size=8, unique=True)
+    events = [web_event(VISITORS[0], 3590)]  # its session still has its idle time ahead
+    for cookie in VISITORS:
+        for seconds in data.draw(times):
+            kind = data.draw(st.sampled_from(["page", "search", "campaign"]))
+            url = "https://shop.example.com/p?utm_source=mail" if kind == "campaign" else None
+            fields: dict[str, Any] = {"searchQuery": "boots"} if kind == "search" else {}
+            events.append(
+                web_event(cookie, seconds, url=url or "https://shop.example.com/", **fields)
+            )
+    return list(web_inputs(*events))
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_web_events_in_any_order_batching_and_restarts_converge(data: st.DataObject) -> None:
+    """A visitor's web events applied in any order, in any batches, with the engine restarted
+    (its cached visitors gone) anywhere, and some sent twice, store what one in-order batch
+    stores: the sessions, their events, links and deadlines (the idle time is still ahead for
+    the latest sessions)."""
+    from builders import T0
+
+    events = _web_stream(data)
+    stream = [*data.draw(st.permutations(events)), *data.draw(st.lists(st.sampled_from(events)))]
+    cuts = sorted(data.draw(st.lists(st.integers(1, len(stream)), max_size=5, unique=True)))
+    batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    restarts = data.draw(st.sets(st.integers(0, len(batches) - 1)))
+    clock = FakeClock(T0 + 3_600_000)
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+        expected_store = open_store(f"sqlite:///{Path(one) / 'p.db'}")
+        store = open_store(f"sqlite:///{Path(two) / 'p.db'}")
+        try:
+            ordered = sorted(events, key=lambda a: (a.event.created_ms, a.event.key))
+            Engine(expected_store, clock).apply(ordered)
+            engine = Engine(store, clock)
+            for index, batch in enumerate(batches):
+                if index in restarts:
+                    engine = Engine(store, clock)
+                engine.apply(batch)
+            assert store.snapshot() == expected_store.snapshot()
+            assert store.snapshot().deadlines  # the latest session's is part of the case
+        finally:
+            store.close()
+            expected_store.close()

@@ -100,7 +100,10 @@ def visitor(
     if contact != holder:
         draft.put_contact(contact)
     if holder is None:
-        draft.claim(Identifier("Cookie", cookie, own_id, True, now, WEB_COOKIE))
+        draft.claim(Identifier("Cookie", cookie, own_id, True, earliest, WEB_COOKIE))
+    elif found is not None and found.contact_id == own_id and earliest < found.created_ms:
+        # the cookie's own claim dates from its earliest event, whatever order they came in
+        draft.redate(replace(found, created_ms=earliest))
     for identifier in claims.values():
         draft.claim(identifier)
     link = VisitorLink(

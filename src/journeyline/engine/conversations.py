@@ -52,10 +52,11 @@ class _Refolded:
     link_before: str | None  # the contact it was linked to before this unit
 
 
-def _write(folded: Folded, previous: Folded | None) -> ConversationWrite:
-    """The rows a refold changes: all of them for a conversation new to the cache."""
+def _write(folded: Folded, previous: Folded | None, *, stored: bool = True) -> ConversationWrite:
+    """The rows a refold changes: all of them for a conversation new to the cache (replacing
+    what the store holds of it, when it is ``stored``)."""
     if previous is None:
-        return ConversationWrite(folded.session, folded.events, (), True)
+        return ConversationWrite(folded.session, folded.events, (), stored)
     before = {e.id: e for e in previous.events}
     changed = [e for e in folded.events if before.get(e.id) != e]
     current = {e.id for e in folded.events}
@@ -117,7 +118,12 @@ class ConversationProjector:
         self._now = now_ms
         for items in touched.values():
             self._bodies.update((a.event.key, a.body) for a in items)
-        refolded = [self._refold(cid, [a.event for a in items]) for cid, items in touched.items()]
+        # the links of the conversations new to the cache, in one read (each refold's own)
+        missed = [session_id_for(cid) for cid in touched if cid not in self._cache]
+        links = self.store.session_links(missed) if missed else {}
+        refolded = [
+            self._refold(cid, [a.event for a in items], links) for cid, items in touched.items()
+        ]
         self.store.save_conversations(self._pending)
         self._pending.clear()
         sessions: dict[str, str] = {}
@@ -143,14 +149,22 @@ class ConversationProjector:
         self._pending.clear()
         self._deadlines.clear()
 
-    def _refold(self, conversation_id: str, new: list[DetailEvent]) -> _Refolded:
-        """Fold a conversation with its new events; its rows wait in ``_pending`` to be stored."""
+    def _refold(
+        self,
+        conversation_id: str,
+        new: list[DetailEvent],
+        links: Mapping[str, tuple[str | None, int]],
+    ) -> _Refolded:
+        """Fold a conversation with its new events; its rows wait in ``_pending`` to be stored.
+        ``links``: the stored link of each session new to the cache (none: not stored)."""
         cached = self._cache.pop(conversation_id, None)
         row: tuple[str | None, int] | None = None
+        in_store = True
         if cached is None:
             events = {e.key: e for e in new}
             fresh = {self._bodies[e.key] for e in new if e.key in self._bodies}
-            row = self.store.session_link(session_id_for(conversation_id))
+            row = links.get(session_id_for(conversation_id))
+            in_store = row is not None
             stored = (
                 self.store.log_for_partition(genesys_detail.KIND, conversation_id)
                 if row is not None
@@ -172,7 +186,7 @@ class ConversationProjector:
             previous = before = cached.folded
             link_before = cached.linked
         folded = fold(events.values())
-        self._pending.append(_write(folded, previous))
+        self._pending.append(_write(folded, previous, stored=in_store))
         return _Refolded(conversation_id, events, folded, cached, row, before, link_before)
 
     def _settle(self, refolded: _Refolded) -> str:

@@ -163,8 +163,9 @@ class WebProjector:
         after: set[str] = set()
         for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
+            previous_session = visitor.sessions.get(session.id)  # None: not stored yet
             self._session_effects(
-                visitor.sessions.get(session.id),
+                previous_session,
                 session,
                 contact_id,
                 now_ms,
@@ -180,8 +181,9 @@ class WebProjector:
             if appended_only and known:
                 write = [e for e in events if e.key in fresh_keys]
                 self.pending.append(WebSessionWrite(session, write, contact_id, verified, False))
-            else:
-                self.pending.append(WebSessionWrite(session, events, contact_id, verified, True))
+            else:  # all its events, replacing those stored (when it is)
+                stored = previous_session is not None
+                self.pending.append(WebSessionWrite(session, events, contact_id, verified, stored))
             for e in events:
                 previous = visitor.session_of.get(e.key)
                 if previous is not None and previous != session.id and e.key not in fresh_keys:
@@ -226,7 +228,10 @@ class WebProjector:
             session, now_ms=now_ms, timeout_ms=self.timeout_ms, customer_name=names[1]
         )
         due = web_card_due_ms(session, timeout_ms=self.timeout_ms)
-        if previous is None or due != web_card_due_ms(previous, timeout_ms=self.timeout_ms):
+        if previous is None:
+            if due > now_ms:  # a new session already idle has no deadline to set nor remove
+                self.deadlines.append((session.id, session.type, due))
+        elif due != web_card_due_ms(previous, timeout_ms=self.timeout_ms):
             self.deadlines.append((session.id, session.type, due if due > now_ms else None))
         if previous is None:
             self.effects.emit(SessionStarted(session.id, session.type, contact_id, after))
