@@ -311,6 +311,7 @@ TEXT_VALUES = [
     ("number", "15.99", 15.99),
     ("number", "7", 7),
     ("number", "1e3", 1000.0),
+    ("number", "10000000000000000000", 1e19),  # past the 64-bit range: a number, not an integer
     ("boolean", "true", True),
     ("boolean", "false", False),
     ("string", "12", "12"),
@@ -353,3 +354,32 @@ def test_a_typed_attributes_text_that_spells_no_such_value_is_a_400(
     response = send(api, d["id"], web_event(COOKIE, 0, attributes=attributes))
     assert response.status_code == 400, response.text
     assert response.json()["details"] == [{"fieldName": "attributes.n.value"}]
+
+
+@pytest.mark.parametrize(
+    ("name", "attribute"),
+    [
+        ("phone", {"dataType": "integer", "value": "+33698765432"}),  # would be 33698765432
+        ("cellPhone", {"dataType": "number", "value": 33698765432}),
+        ("email", {"dataType": "boolean", "value": "true"}),
+    ],
+)
+def test_an_email_or_phone_trait_of_another_type_than_string_is_a_400(
+    api: Api, name: str, attribute: dict[str, Any]
+) -> None:
+    """An email or a phone is text: typed otherwise it would be stored as a number (the '+'
+    lost) that makes no identifier and that an erasure does not scrub."""
+    d = deployment(api)
+    response = send(api, d["id"], web_event(COOKIE, 0, traits={name: attribute}))
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == [{"fieldName": f"traits.{name}.dataType"}]
+
+
+def test_a_number_attribute_past_the_64_bit_range_is_taken_as_a_float(api: Api) -> None:
+    d = deployment(api)
+    attributes = {"n": {"dataType": "number", "value": 2**64}}
+    response = send(api, d["id"], web_event(COOKIE, 0, name="typed", attributes=attributes))
+    assert response.status_code == 200, response.text
+    session_id = response.json()["session"]["id"]
+    [event] = api.get(f"/api/v2/journey/sessions/{session_id}/events").json()["entities"]
+    assert event["webEvent"]["attributes"]["n"] == {"dataType": "number", "value": 2.0**64}

@@ -208,7 +208,8 @@ def test_record_with_typed_attributes(tab: Tab) -> None:
     tab.run(
         """journeyline('record', 'mixed_values', {
             s: 'x', n: 15.99, b: true, explicit: {dataType: 'integer', value: '12'},
-            big: 9007199254740993n, nothing: null, missing: undefined,
+            big: 9007199254740993n, top: 9223372036854775807n, bottom: -9223372036854775808n,
+            past: 9223372036854775808n, nothing: null, missing: undefined,
             when: new Date(Date.UTC(2025, 0, 2)),
             notANumber: NaN, nested: {a: 1}, list: [1, 2], wrongType: {dataType: 'date', value: 1}
         })"""
@@ -220,9 +221,11 @@ def test_record_with_typed_attributes(tab: Tab) -> None:
         "b": {"dataType": "boolean", "value": True},
         "explicit": {"dataType": "integer", "value": "12"},
         "big": {"dataType": "integer", "value": "9007199254740993"},
+        "top": {"dataType": "integer", "value": "9223372036854775807"},
+        "bottom": {"dataType": "integer", "value": "-9223372036854775808"},
         "when": string("2025-01-02T00:00:00.000Z"),
     }
-    dropped = ("notANumber", "nested", "list", "wrongType")
+    dropped = ("notANumber", "nested", "list", "wrongType", "past")
     assert all(any(name in w for w in tab.warnings) for name in dropped), tab.warnings
     # and the server took all three events, the integers sent as text as integers (it refused
     # the whole event with a 400 before: Genesys's own example, and every BigInt, lost it)

@@ -21,7 +21,7 @@ from journeyline.core import signing
 from journeyline.core.ids import cookie_id
 from journeyline.ingest import enrich
 from journeyline.ingest.genesys_detail import validation_error
-from journeyline.ingest.identifiers import pii_from_traits
+from journeyline.ingest.identifiers import EMAIL_TRAITS, PHONE_TRAITS, pii_from_traits
 from journeyline.model.contact import Deployment
 from journeyline.model.errors import InvalidInput
 from journeyline.model.record import record
@@ -176,6 +176,8 @@ def _attributes(raw: dict[str, EventAttribute] | None, field: str) -> dict[str, 
             raise InvalidInput(
                 f"{field}.{name}.value is not a {kind}", field=f"{field}.{name}.value"
             )
+        if kind == "number" and isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
+            value = _as_float(value)  # a number past the 64-bit range is a float (10**400: none)
         if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:  # rules compare floats
             raise InvalidInput(
                 f"{field}.{name}.value is out of range (a 64-bit integer)",
@@ -206,6 +208,14 @@ def _from_text(kind: str, value: str | int | float | bool) -> str | int | float 
         number = float(text)
         return number if math.isfinite(number) else value
     return value
+
+
+def _as_float(value: int) -> int | float:
+    """A big integer as the float nearest it; itself when no float holds it (then refused)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return value
 
 
 def _check_common(request: _Common, now_ms: int) -> int:
@@ -298,6 +308,13 @@ def _traits(
     traits = _attributes(raw, "traits")
     if not traits:
         return traits, ()
+    for name in (*EMAIL_TRAITS, *PHONE_TRAITS):
+        found = traits.get(name)
+        if found is not None and found.data_type != "string":  # "+33…" as an integer is 33…
+            raise InvalidInput(
+                f"traits.{name}.dataType must be string: an email or a phone is text",
+                field=f"traits.{name}.dataType",
+            )
     return traits, tuple(pii_from_traits({name: attr.value for name, attr in traits.items()}))
 
 

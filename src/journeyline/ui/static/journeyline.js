@@ -71,7 +71,15 @@
       return null;
     }
     if (typeof v === "string") return { dataType: "string", value: v };
-    if (typeof v === "bigint") return { dataType: "integer", value: v.toString() };
+    if (typeof v === "bigint") {  // sent as its text, which the server reads as an integer
+      var text = v.toString(), digits = text.replace("-", "");
+      var limit = text.charAt(0) === "-" ? "9223372036854775808" : "9223372036854775807";
+      if (digits.length < 19 || (digits.length === 19 && digits <= limit)) {
+        return { dataType: "integer", value: text };
+      }
+      warn("attribute " + name + " is outside the 64-bit integer range; dropped");
+      return null;
+    }
     if (v instanceof Date) return { dataType: "string", value: v.toISOString() };
     warn("attribute " + name + " must be a string, number, boolean or {dataType, value}; dropped");
     return null;
