@@ -106,6 +106,17 @@ CASES: list[tuple[Operator, tuple[str, ...], bool, Value | None, bool]] = [
     ("lessThanOrEqual", ("10",), False, 10, True),
     ("lessThanOrEqual", ("10",), False, 10.5, False),
     ("lessThanOrEqual", ("10",), True, "ten", False),
+    # integers past 2**53 compare exactly (as floats 2**53 + 1 is 2**53)
+    ("greaterThan", ("9007199254740992",), False, 9007199254740993, True),
+    ("greaterThan", ("9007199254740992",), False, "9007199254740993", True),
+    ("lessThan", ("9223372036854775807",), False, 9223372036854775806, True),
+    ("greaterThanOrEqual", ("9007199254740993",), False, 9007199254740992.0, False),
+    ("equal", ("9007199254740992",), False, 9007199254740993, False),
+    ("notEqual", ("9007199254740992",), False, 9007199254740993, True),
+    ("equal", ("9007199254740993.0",), False, 9007199254740993, False),  # a float: 2**53
+    ("equal", ("60",), False, 60.0, True),
+    ("greaterThan", ("1" + "0" * 300,), False, 5, False),  # past any float, and no overflow
+    ("lessThan", ("1" + "0" * 300,), False, 5, True),
     # a list attribute: positive if some element matches, negative if none does
     ("equal", ("boots",), False, ("hats", "boots"), True),
     ("equal", ("shoes",), False, ("hats", "boots"), False),

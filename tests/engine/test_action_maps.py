@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from builders import (
     COOKIE,
     Conversation,
@@ -17,6 +19,7 @@ from builders import (
     web_inputs,
 )
 from conftest import FakeClock
+from journeyline.engine.action_maps import typed
 from journeyline.engine.definitions import ENCODERS
 from journeyline.engine.inputs import CommandInput
 from journeyline.engine.replay import rebuild
@@ -282,3 +285,27 @@ def test_offers_that_waited_for_the_next_session_are_weighed_there_like_any_othe
     ]
     assert (blocked_map, reason) == ("m-soft", "MultipleSimultaneousOffers")
     assert {a.state for a in store.actions_of(waiting[0].session_id)} == {"activated"}
+
+
+@pytest.mark.parametrize(
+    ("value", "attribute_type", "expected"),
+    [
+        (9007199254740993, "Integer", 9007199254740993),  # exact: float() would give 2**53
+        ("9007199254740993", "Integer", 9007199254740993),
+        ("12", "Integer", 12),
+        (12.7, "Integer", 12),
+        ("12.7", "Integer", 12),
+        (True, "Integer", 1),
+        ("1e999", "Integer", None),  # too large to be one
+        ("abc", "Integer", None),
+        ("2.5", "Number", 2.5),
+        ("TRUE", "Boolean", True),
+        (7, "String", "7"),
+    ],
+)
+def test_a_flow_input_takes_the_type_its_attribute_type_says(
+    value: object, attribute_type: str, expected: object
+) -> None:
+    got = typed(value, attribute_type)
+    assert got == expected
+    assert type(got) is type(expected)

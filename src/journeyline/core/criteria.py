@@ -14,6 +14,7 @@ docs/definitions.md:
   (``page.url containsAny /checkout`` holds on ``https://shop/checkout/pay``).
 - **Numbers**: the numeric operators compare numbers: a number attribute, or a text that is a
   decimal number (``"10"`` > ``"9"``); anything else (text, a boolean) never matches them.
+  Integers compare exactly (``9007199254740993`` > ``"9007199254740992"``, equal as floats).
   ``equal`` compares text, except that a number attribute equals a value naming the same
   number (``60`` equals ``"60.0"``) and a boolean attribute equals ``true``/``false`` in any
   case.
@@ -28,6 +29,7 @@ attributes exist, and :data:`CONTEXT_KEYS` for context (visit) criteria.
 from __future__ import annotations
 
 import math
+import operator as operator_
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -174,6 +176,9 @@ def read_key(attributes: Mapping[str, object], key: str) -> Value | None:
 
 # -- operators ------------------------------------------------------------------------------------
 
+#: The text of an integer, read as one up to this many characters (longer: as a float).
+_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER_DIGITS = 400
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NEGATION: Mapping[Operator, Operator] = {
     "notEqual": "equal",
@@ -182,14 +187,23 @@ _NEGATION: Mapping[Operator, Operator] = {
 }
 
 
-def as_number(value: Scalar) -> float | None:
-    """A number attribute, or a text that is a decimal number; else ``None`` (booleans too)."""
+def as_number(value: Scalar) -> int | float | None:
+    """A number attribute, or a text that is a decimal number; else ``None`` (booleans too).
+
+    An integer, or the text of one, stays an integer: Python compares an int with an int or a
+    float exactly, so ``9007199254740993`` is above ``"9007199254740992"`` (as floats both are
+    2**53)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float) or _NUMBER.fullmatch(value.strip()):
-        number = float(value)
-    else:
-        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= _INTEGER_DIGITS and _INTEGER.fullmatch(text):
+            return int(text)
+        if not _NUMBER.fullmatch(text):
+            return None
+    number = float(value)
     return number if math.isfinite(number) else None
 
 
@@ -210,11 +224,11 @@ def _positive(operator: Operator, values: tuple[str, ...], fold: bool) -> Scalar
     texts = tuple(norm(v) for v in values)
     if operator in ("greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual"):
         bounds = tuple(n for n in (as_number(v) for v in values) if n is not None)
-        compare: Callable[[float, float], bool] = {
-            "greaterThan": float.__gt__,
-            "greaterThanOrEqual": float.__ge__,
-            "lessThan": float.__lt__,
-            "lessThanOrEqual": float.__le__,
+        compare: Callable[[int | float, int | float], bool] = {
+            "greaterThan": operator_.gt,
+            "greaterThanOrEqual": operator_.ge,
+            "lessThan": operator_.lt,
+            "lessThanOrEqual": operator_.le,
         }[operator]
 
         def numeric(value: Scalar) -> bool:
@@ -230,7 +244,7 @@ def _positive(operator: Operator, values: tuple[str, ...], fold: bool) -> Scalar
         def equal(value: Scalar) -> bool:
             if isinstance(value, bool):
                 return _text(value) in folded
-            if isinstance(value, int | float) and float(value) in numbers:
+            if isinstance(value, int | float) and value in numbers:  # 60 == 60.0, exactly
                 return True
             return norm(_text(value)) in exact
 

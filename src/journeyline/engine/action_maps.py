@@ -30,7 +30,7 @@ import msgspec
 
 from journeyline.core import action_maps as rules
 from journeyline.core.action_maps import Earlier, OfferPolicy, Verdict
-from journeyline.core.criteria import read_key
+from journeyline.core.criteria import as_number, read_key
 from journeyline.core.patterns import CriteriaEvent
 from journeyline.engine.effects import UnitView
 from journeyline.engine.flows import delivery_id_for, enqueue_flow
@@ -87,7 +87,10 @@ def typed(value: Any, attribute_type: str) -> Any:
         match attribute_type:
             case "Number":
                 return float(value)
-            case "Integer":
+            case "Integer":  # an integer, or its text, exactly: float() would round it
+                number = as_number(value) if isinstance(value, str | int) else None
+                if isinstance(number, int):
+                    return number
                 return int(float(value))
             case "Boolean":
                 return value if isinstance(value, bool) else str(value).lower() == "true"
