@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from journeyline.engine.inputs import CommandInput
 from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
 from journeyline.ingest.genesys_detail import Accepted, parse_item
-from journeyline.model.commands import ClaimIdentifier
+from journeyline.model.commands import ClaimIdentifier, ContactFields, CreateContact
 from journeyline.store import open_store
 from journeyline.store.base import Snapshot, Store
 
@@ -252,25 +253,92 @@ def test_web_events_in_any_order_batching_and_restarts_converge(data: st.DataObj
     the latest sessions)."""
     from builders import T0
 
-    events = _web_stream(data)
+    got, expected = _both_ways(data, _web_stream(data), clock=FakeClock(T0 + 3_600_000))
+    assert got == expected
+    assert got.deadlines  # the latest session's is part of the case
+
+
+def _both_ways(
+    data: st.DataObject, events: list[Any], *, clock: FakeClock, first: Sequence[Any] = ()
+) -> tuple[Snapshot, Snapshot]:
+    """What the events store applied in any order, in any batches, some twice, with the engine
+    restarted (its cached visitors gone) anywhere — and what they store in one in-order batch;
+    ``first`` is applied before them, in both stores."""
     stream = [*data.draw(st.permutations(events)), *data.draw(st.lists(st.sampled_from(events)))]
     cuts = sorted(data.draw(st.lists(st.integers(1, len(stream)), max_size=5, unique=True)))
     batches = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
     restarts = data.draw(st.sets(st.integers(0, len(batches) - 1)))
-    clock = FakeClock(T0 + 3_600_000)
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
         expected_store = open_store(f"sqlite:///{Path(one) / 'p.db'}")
         store = open_store(f"sqlite:///{Path(two) / 'p.db'}")
         try:
             ordered = sorted(events, key=lambda a: (a.event.created_ms, a.event.key))
-            Engine(expected_store, clock).apply(ordered)
+            Engine(expected_store, clock).apply([*first, *ordered])
             engine = Engine(store, clock)
+            engine.apply(first)
             for index, batch in enumerate(batches):
                 if index in restarts:
                     engine = Engine(store, clock)
                 engine.apply(batch)
-            assert store.snapshot() == expected_store.snapshot()
-            assert store.snapshot().deadlines  # the latest session's is part of the case
+            return store.snapshot(), expected_store.snapshot()
         finally:
             store.close()
             expected_store.close()
+
+
+#: What each visitor may type on a web form: an email and a phone only they type (claimed),
+#: and emails of two people the contact centre knows (matched); the same name every time.
+TYPED = (
+    {
+        "ann": {"email": "ann@example.com", "firstName": "Ann"},
+        "phone": {"phone": "+33612345678", "firstName": "Ann"},
+        "carol": {"email": "carol@example.com"},
+        "dave": {"email": "dave@example.com"},
+    },
+    {"bob": {"email": "bob@example.com"}, "carol": {"email": "carol@example.com"}},
+)
+
+
+def _identifying_stream(data: st.DataObject) -> list[Any]:
+    from builders import web_event, web_inputs
+
+    times = st.lists(st.integers(0, 3580), min_size=1, max_size=6, unique=True)
+    events = []
+    for cookie, typed in zip(VISITORS, TYPED, strict=True):
+        for seconds in data.draw(times):
+            kind = data.draw(st.sampled_from(["page", *typed]))
+            traits = {
+                name: {"dataType": "string", "value": value}
+                for name, value in typed.get(kind, {}).items()
+            }
+            fields: dict[str, Any] = {"traits": traits} if traits else {}
+            events.append(web_event(cookie, seconds, **fields))
+    return list(web_inputs(*events))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_identifying_web_events_in_any_order_converge(data: st.DataObject) -> None:
+    """Visitors who type their email or phone, or one another person owns, in events applied
+    in any order, batching, duplication and restarts, store what one in-order batch stores: contacts
+    (their dates, when they were identified, their matches), identifiers (when and by which
+    cookie each was claimed), sessions and links."""
+    from builders import T0
+
+    known = [
+        CommandInput(
+            f"create-{name}",
+            CreateContact(
+                actor="agent-1",
+                at_ms=T0 - 60_000,
+                id=name,
+                fields=ContactFields(personal_email=f"{name}@example.com"),
+            ),
+        )
+        for name in ("carol", "dave")
+    ]
+    clock = FakeClock(T0 + 3_600_000)
+    got, expected = _both_ways(data, _identifying_stream(data), clock=clock, first=known)
+    assert got.contacts == expected.contacts
+    assert got.identifiers == expected.identifiers
+    assert got == expected

@@ -9,9 +9,11 @@ from typing import Any
 import msgspec
 import pytest
 
-from builders import accepted, answered, web_event, web_inputs
+from builders import COOKIE, T0, accepted, answered, web_event, web_inputs
 from conftest import SAMPLES, FakeClock
 from journeyline.core.conversation import session_id_for
+from journeyline.core.identity import cookie_contact_id
+from journeyline.core.websession import web_event_id
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
 from journeyline.engine.inputs import CommandInput, Outcome
@@ -28,6 +30,7 @@ from journeyline.model.effects import (
     ContactMerged,
     Effect,
     IdentifierClaimed,
+    SessionChanged,
 )
 from journeyline.model.errors import JourneylineError
 from journeyline.store import open_store
@@ -368,3 +371,61 @@ def test_a_caller_s_number_and_contact_are_not_read_again_in_the_next_batch(
         assert first[0] == _owner(store, "Phone", "+15551585963")
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["cached", "after a restart"])
+def test_a_visitor_matched_later_has_all_their_sessions_linked_to_the_match(
+    store_url: str, restart: bool
+) -> None:
+    """Ada's visit, then another 40 minutes later (out of reach of the first: not refolded)
+    where she types Eve's email: both sessions link to Eve, unverified, as when the two visits
+    come in one batch; the first session's card announces its new contact."""
+    email = {"email": {"dataType": "string", "value": "eve@example.com"}}
+    store = open_store(store_url)
+    try:
+        engine = Engine(store, FakeClock())
+        _visit(engine, EVE, 0, name="identified", traits=email)
+        morning, _ = _visit(engine, ADA, 0)
+        if restart:
+            engine = Engine(store, FakeClock())
+        ctx = web.Context(SHOP, 1_795_602_500_000, None, None, GeoLookup(None))
+        afternoon = web.parse_web(web_event(ADA, 2400, name="identified", traits=email), ctx)
+        outcome = engine.apply([afternoon])
+        eve = _owner(store, "Email", "eve@example.com")
+        first, second = (
+            store.session_of_event(web_event_id(item.event.key)) for item in (morning, afternoon)
+        )
+        assert first is not None
+        assert second is not None
+        assert first != second  # two sessions
+        assert store.session_links([first, second]) == {first: (eve, 0), second: (eve, 0)}
+        changed = [e.effect for e in outcome.effects if isinstance(e.effect, SessionChanged)]
+        assert [(c.session_id, c.contact_id) for c in changed] == [(first, eve)]
+        live = store.snapshot()
+        rebuild(store, FakeClock())
+        assert store.snapshot() == live
+    finally:
+        store.close()
+
+
+def test_a_late_web_event_does_not_redate_an_agents_claim_of_the_cookie(store: Store) -> None:
+    """An agent claims (verifies) a visitor's cookie for the visitor's own contact at 3 s; a
+    web event of 1 s that arrives after that must not re-date the agent's claim to 1 s: the
+    re-dating is for the cookie's own ``webCookie`` claim, which dates from its events."""
+    engine = Engine(store, FakeClock(T0 + 3_600_000))
+    own = cookie_contact_id(COOKIE)
+    engine.apply(web_inputs(web_event(COOKIE, 2)))
+    claim = commands.ClaimIdentifier(
+        actor="agent-1", at_ms=T0 + 3_000, contact_id=own, type="Cookie", value=COOKIE
+    )
+    [answer] = engine.apply([CommandInput("cmd-claim", claim)]).results
+    assert answer.error is None, answer.error
+    claimed = store.identifier_get("Cookie", COOKIE)
+    assert claimed is not None
+    assert (claimed.source, claimed.created_ms) == ("agentVerified", T0 + 3_000)
+    engine.apply(web_inputs(web_event(COOKIE, 1)))  # sent before the claim, arrived after it
+    after = store.identifier_get("Cookie", COOKIE)
+    assert after == claimed
+    live = store.snapshot()
+    rebuild(store, FakeClock(T0 + 3_600_000))
+    assert store.snapshot() == live

@@ -471,7 +471,7 @@ def with_identifier(contact: Contact, kind: str, value: str) -> Contact:
     return contact
 
 
-_DATES = frozenset({"created_ms", "modified_ms", "last_activity_ms"})
+_DATES = frozenset({"created_ms", "modified_ms", "last_activity_ms", "identified_ms"})
 #: A contact's fields but its dates (a field added to Contact joins them by itself).
 _UNDATED = operator.attrgetter(*(f.name for f in fields(Contact) if f.name not in _DATES))
 

@@ -94,14 +94,19 @@ def visitor(
     # a match made from PII alone never overrides an agent: a cookie on another contact than its
     # own is there because an agent put it there (claim, verify), and a curated contact is theirs
     may_match = own and contact.type != "Curated"
-    for event in events:
+    for event in sorted(events, key=_time_order):  # in time order, whatever the arrival's
         if identifies(event):
             contact = _observe(draft, contact, event, claims, may_match=may_match)
     if contact != holder:
         draft.put_contact(contact)
     if holder is None:
         draft.claim(Identifier("Cookie", cookie, own_id, True, earliest, WEB_COOKIE))
-    elif found is not None and found.contact_id == own_id and earliest < found.created_ms:
+    elif (
+        found is not None
+        and found.contact_id == own_id
+        and found.source == WEB_COOKIE  # an agent's claim keeps the agent's date
+        and earliest < found.created_ms
+    ):
         # the cookie's own claim dates from its earliest event, whatever order they came in
         draft.redate(replace(found, created_ms=earliest))
     for identifier in claims.values():
@@ -114,6 +119,10 @@ def visitor(
     return draft.decision(), link
 
 
+def _time_order(event: WebEvent) -> tuple[int, str]:
+    return event.created_ms, event.key
+
+
 def _observe(
     draft: Draft,
     contact: Contact,
@@ -123,7 +132,13 @@ def _observe(
     may_match: bool = True,
 ) -> Contact:
     """An identifying event's effect on its visitor's contact: identifiers, names, and — when
-    ``may_match`` — a match to another contact that owns what the event names."""
+    ``may_match`` — a match to another contact that owns what the event names.
+
+    An event earlier than the ones already applied (it came late) takes their place where
+    the first one decides: the claim of what it names is dated, and made by its cookie and
+    deployment; the match it makes replaces a later one; the contact was identified then.
+    So a visitor's events give the same contact in any arrival order (names excepted: the
+    first to arrive fills an empty name)."""
     now = event.created_ms
     traits = {name: attr.value for name, attr in event.traits.items()}
     pii = pii_of(event)
@@ -131,6 +146,23 @@ def _observe(
         if key in claims:
             continue  # claimed by this visitor a moment ago
         owner = draft.owner(key, now)
+        if owner is not None and owner.id == contact.id:
+            held = draft.identifier(key)
+            if (
+                held is not None
+                and held.source == WEB_CLAIM
+                and not held.verified
+                and now < held.created_ms
+            ):
+                draft.redate(
+                    replace(
+                        held,
+                        created_ms=now,
+                        claimed_by=event.customer_cookie_id,
+                        deployment_id=event.deployment_id,
+                    )
+                )
+            continue
         if owner is None:
             claims[key] = Identifier(
                 key[0],
@@ -146,7 +178,7 @@ def _observe(
         elif (
             may_match
             and canonical_id(owner) != canonical_id(contact)
-            and contact.unverified_match is None
+            and (contact.unverified_match is None or now < (contact.unverified_match_ms or now))
         ):
             contact = replace(
                 contact,
@@ -155,13 +187,20 @@ def _observe(
                 unverified_match_ms=now,
                 unverified_match_deployment=event.deployment_id,
             )
+    first, last = first_of(traits, FIRST_NAME_TRAITS), first_of(traits, LAST_NAME_TRAITS)
+    names = first or last
     contact = replace(
-        contact,
-        first_name=contact.first_name or first_of(traits, FIRST_NAME_TRAITS),
-        last_name=contact.last_name or first_of(traits, LAST_NAME_TRAITS),
+        contact, first_name=contact.first_name or first, last_name=contact.last_name or last
     )
     if contact.type == "Ephemeral" and (pii or contact.first_name or contact.last_name):
-        contact = replace(contact, type="Identified", modified_ms=now)
+        contact = replace(contact, type="Identified", modified_ms=now, identified_ms=now)
+    elif contact.identified_ms is not None and now < contact.identified_ms and (pii or names):
+        unchanged = contact.modified_ms == contact.identified_ms  # since it was identified
+        contact = replace(
+            contact,
+            modified_ms=now if unchanged else contact.modified_ms,
+            identified_ms=now,
+        )
     return contact
 
 

@@ -43,6 +43,7 @@ class _Visitor:
     keys: set[str] = field(default_factory=set)
     session_of: dict[str, str] = field(default_factory=dict)  # event key -> session id
     sessions: dict[str, WebSession] = field(default_factory=dict)  # as last stored
+    links: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # each's, stored
     link: tuple[str | None, bool] | None = None  # the contact its sessions were last linked to
     name: str | None = None  # that contact's name, as its cards show it
 
@@ -114,6 +115,8 @@ class WebProjector:
             visitor.sessions[session.id] = session
             for e in events:
                 visitor.session_of[e.key] = session.id
+        stored = self.store.session_links(visitor.sessions) if visitor.sessions else {}
+        visitor.links = {sid: (contact, bool(level)) for sid, (contact, level) in stored.items()}
         return visitor
 
     def session_of(self, partition: str, key: str) -> str | None:
@@ -155,8 +158,7 @@ class WebProjector:
         before = {visitor.session_of[e.key] for e in cluster if e.key in visitor.session_of}
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
-        # after a cache miss the link and name are as stored: taken as unchanged
-        relinked = visitor.link is not None and visitor.link[0] != contact_id
+        # after a cache miss the name is as stored: taken as unchanged
         old_name = visitor.name if visitor.link is not None else customer_name
         visitor.link, visitor.name = link, customer_name
         moved: list[tuple[WebEvent, str]] = []  # events a re-keyed session handed to another
@@ -164,15 +166,17 @@ class WebProjector:
         for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
             previous_session = visitor.sessions.get(session.id)  # None: not stored yet
+            stored_link = visitor.links.get(session.id)
             self._session_effects(
                 previous_session,
                 session,
                 contact_id,
                 now_ms,
                 (old_name, customer_name),
-                relinked,  # a new name shows on the card itself
+                stored_link is not None and stored_link[0] != contact_id,  # a new name shows
             )
             visitor.sessions[session.id] = session
+            visitor.links[session.id] = link
             known = session.id in before and all(
                 visitor.session_of.get(e.key) == session.id
                 for e in events
@@ -191,10 +195,26 @@ class WebProjector:
                 visitor.session_of[e.key] = session.id
         for stale in sorted(before - after):
             self.store.delete_session(stale)
+            visitor.links.pop(stale, None)
             gone = visitor.sessions.pop(stale, None)
             kind = gone.type if gone is not None else partition.split(":", 1)[0]
             self.effects.emit(SessionRemoved(stale, kind))
             self.deadlines.append((stale, kind, None))
+        for session_id in sorted(visitor.sessions.keys() - after):  # the visitor's others
+            stored_link = visitor.links.get(session_id)
+            if stored_link == link:
+                continue
+            session = visitor.sessions[session_id]  # its events and card as they were
+            self.pending.append(WebSessionWrite(session, [], contact_id, verified, False))
+            visitor.links[session_id] = link
+            self._session_effects(
+                session,
+                session,
+                contact_id,
+                now_ms,
+                (old_name, customer_name),
+                stored_link is not None and stored_link[0] != contact_id,
+            )
         arrivals = [(e, None) for e in fresh] + moved
         for event, moved_from in sorted(arrivals, key=lambda a: (a[0].created_ms, a[0].key)):
             self.effects.emit(

@@ -57,6 +57,11 @@ class Contact:
     #: ``conversation`` for a contact made from a caller's number or a chat's email: its dates
     #: follow the sessions linked to it, and it goes when none is left.
     origin: str | None = None
+    #: When its visitor first identified themselves on the web (their earliest identifying
+    #: event): a late, earlier one moves it, and ``modified_ms`` with it while nothing else
+    #: modified the contact since. None for a contact no web visitor identified (or from
+    #: before there was this field). Ours; not a Genesys field.
+    identified_ms: int | None = None
 
     @property
     def display_name(self) -> str:
