@@ -136,6 +136,21 @@ def test_a_track_call_is_accepted_and_lands_in_a_web_session(collector: Collecto
     assert event["createdDate"] == message["timestamp"]
 
 
+def test_a_javascript_number_past_the_64_bit_range_is_a_number(collector: Collector) -> None:
+    """analytics.js writes the number 1e20 as 100000000000000000000 (JSON.stringify keeps
+    integers below 1e21 whole): a number, kept as the nearest float (typed ``integer`` it was
+    out of range, and the whole call a 400); one in the range stays an integer."""
+    message = collector.message(properties={"revenue": 10**20, "seats": 2**63 - 1})
+    response = collector.post("/v1/track", message)
+    assert response.status_code == 200, response.text
+    [session] = collector.web_sessions()
+    [event] = collector.events(session["id"])
+    assert event["webEvent"]["attributes"] == {
+        "revenue": {"dataType": "number", "value": 1e20},
+        "seats": {"dataType": "integer", "value": 2**63 - 1},
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "fields", "event_name"),
     [

@@ -117,6 +117,12 @@ CASES: list[tuple[Operator, tuple[str, ...], bool, Value | None, bool]] = [
     ("equal", ("60",), False, 60.0, True),
     ("greaterThan", ("1" + "0" * 300,), False, 5, False),  # past any float, and no overflow
     ("lessThan", ("1" + "0" * 300,), False, 5, True),
+    # digits of other scripts are no number, as the intake says ('١٢' is not 12)
+    ("greaterThan", ("10",), False, "\u0661\u0662", False),
+    ("lessThan", ("\u0661\u0662",), False, 5, False),
+    # a number attribute equals the text of the same number: 60.5 is "60.50", 2**64 the float
+    ("equal", ("60.50",), False, 60.5, True),
+    ("equal", ("18446744073709551616",), False, 2.0**64, True),
     # a list attribute: positive if some element matches, negative if none does
     ("equal", ("boots",), False, ("hats", "boots"), True),
     ("equal", ("shoes",), False, ("hats", "boots"), False),

@@ -298,7 +298,22 @@ def test_offers_that_waited_for_the_next_session_are_weighed_there_like_any_othe
         (True, "Integer", 1),
         ("1e999", "Integer", None),  # too large to be one
         ("abc", "Integer", None),
+        (2.0**64, "Integer", None),  # past what the stores hold as an integer
+        ("99999999999999999999", "Integer", None),
+        (2**63 - 1, "Integer", 2**63 - 1),
+        (-(2**63), "Integer", -(2**63)),
         ("2.5", "Number", 2.5),
+        (3, "Number", 3.0),
+        (True, "Number", 1.0),
+        # no numbers, as for criteria (core.criteria.as_number): not announced as inf or nan
+        # live, then read back from the effect log as null
+        ("inf", "Number", None),
+        ("NaN", "Number", None),
+        ("1e999", "Number", None),
+        ("1_000", "Number", None),
+        ("١٢", "Number", None),  # Arabic-Indic digits
+        ("1" * 400, "Number", None),  # an integer no float holds
+        ([1], "Number", None),
         ("TRUE", "Boolean", True),
         (7, "String", "7"),
     ],

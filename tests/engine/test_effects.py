@@ -238,7 +238,7 @@ def test_a_web_events_typed_attributes_are_read_back_from_the_effect_log(store: 
     assert {k: v for k, v in added.attributes.items() if k.startswith("attributes.")} == {
         "attributes.autoplay": False,
         "attributes.position": 3,
-        "attributes.price": "19.5",
+        "attributes.price": 19.5,  # a number, as typed (it was its text)
         "attributes.video": "yt-501",
     }
     assert store.effects_after(Cursor(), limit=100) == outcome.effects

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from builders import COOKIE, Conversation, accepted, answered, effects_of, web_event, web_inputs
 from conftest import FakeClock
 from journeyline.engine.definitions import ENCODERS
@@ -21,6 +23,7 @@ from journeyline.model.effects import (
     SegmentAssigned,
     SegmentUnassigned,
 )
+from journeyline.store import codec
 from journeyline.store.base import Store
 
 AT = 1_795_600_000_000
@@ -194,4 +197,80 @@ def test_an_assignment_lapses_when_its_days_run_out_and_must_be_earned_again(
     assert [a.segment_id for a in effects_of(two.effects, SegmentAssigned)] == ["seg-products"]
     live = store.snapshot()
     rebuild(store, FakeClock(clock.now_ms))
+    assert store.snapshot() == live
+
+
+def _typed_view(engine: Engine, name: str, value: dict[str, Any]) -> list[Any]:
+    """A page view of the thank-you page with a typed attribute ``n``: its effects."""
+    event = web_event(
+        COOKIE, 0, name=name, url="https://shop.example.com/thanks", attributes={"n": value}
+    )
+    outcome = engine.apply(web_inputs(event))
+    assert [r.error for r in outcome.results] == [None]
+    return list(outcome.effects)
+
+
+@pytest.mark.parametrize(
+    ("number", "named"),
+    [(2**64, "18446744073709551616"), (60.5, "60.50"), (60.0, "60")],
+    ids=["past the 64-bit range", "a decimal", "a whole decimal"],
+)
+def test_a_number_attribute_equals_the_number_it_is_between(
+    store: Store, number: int | float, named: str
+) -> None:
+    """docs/definitions.md: a number attribute equals a value that names the same number (the
+    effect carried the decimal as its text, so equal compared '60.5' with '60.50')."""
+    engine = Engine(store, FakeClock(AT + 3_600_000))
+    for operator in ("greaterThanOrEqual", "lessThanOrEqual", "equal"):
+        criterion = {"key": "attributes.n", "values": [named], "operator": operator}
+        pattern = {**_pattern("/thanks", 1), "criteria": [criterion], "eventName": "typed"}
+        _define(
+            engine,
+            "segment",
+            {"displayName": operator, "journey": {"patterns": [pattern]}},
+            operator,
+        )
+    effects = _typed_view(engine, "typed", {"dataType": "number", "value": number})
+    assigned = sorted(e.effect.segment_id for e in effects if isinstance(e.effect, SegmentAssigned))
+    assert assigned == ["equal", "greaterThanOrEqual", "lessThanOrEqual"]
+    for envelope in effects:  # and each effect reads back from the log as it was announced
+        assert codec.decode_effect(envelope.name, codec.encode_effect(envelope.effect)) == (
+            envelope.effect
+        )
+
+
+@pytest.mark.parametrize(
+    ("data_type", "value", "expected"),
+    [
+        ("Integer", {"dataType": "number", "value": 2**64}, None),  # no 64-bit integer
+        ("Integer", {"dataType": "string", "value": "99999999999999999999"}, None),
+        ("Integer", {"dataType": "integer", "value": 2**63 - 1}, float(2**63 - 1)),  # a REAL
+        ("Integer", {"dataType": "string", "value": "12.7"}, 12.0),
+        ("Number", {"dataType": "string", "value": "inf"}, None),  # no number
+        ("Number", {"dataType": "string", "value": "NaN"}, None),
+        ("Number", {"dataType": "string", "value": "60.50"}, 60.5),
+    ],
+)
+def test_an_outcome_value_is_one_the_store_and_the_effect_log_keep(
+    store: Store, data_type: str, value: dict[str, Any], expected: object
+) -> None:
+    """An outcome's associated value past the 64-bit range made SQLite refuse the achievement:
+    the event (and the writer's whole batch) failed with a 500; inf or nan was announced live
+    and read back from the effect log as null. Such a value is none now; the outcome holds."""
+    engine = Engine(store, FakeClock(AT + 3_600_000))
+    body = {
+        "displayName": "Bought",
+        "journey": {"patterns": [_pattern("/thanks", 1)]},
+        "associatedValueField": {"dataType": data_type, "name": "attributes.n"},
+    }
+    _define(engine, "outcome", body, "o1")
+    effects = _typed_view(engine, "page_viewed", value)
+    [achieved] = [e for e in effects if isinstance(e.effect, OutcomeAchieved)]
+    assert isinstance(achieved.effect, OutcomeAchieved)
+    assert achieved.effect.value == expected
+    assert type(achieved.effect.value) is type(expected)
+    read_back = codec.decode_effect(achieved.name, codec.encode_effect(achieved.effect))
+    assert read_back == achieved.effect
+    live = store.snapshot()
+    rebuild(store, FakeClock(AT + 3_600_000))
     assert store.snapshot() == live

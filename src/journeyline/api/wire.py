@@ -133,7 +133,7 @@ def session(
 def _attribute(value: AttributeValue) -> Json:
     if isinstance(value, bool):
         return {"dataType": "Boolean", "value": value}
-    return {"dataType": "Number" if isinstance(value, int) else "String", "value": value}
+    return {"dataType": "String" if isinstance(value, str) else "Number", "value": value}
 
 
 def event(

@@ -177,9 +177,9 @@ def read_key(attributes: Mapping[str, object], key: str) -> Value | None:
 # -- operators ------------------------------------------------------------------------------------
 
 #: The text of an integer, read as one up to this many characters (longer: as a float).
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits, as the intake takes (not ١٢)
 _INTEGER_DIGITS = 400
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NEGATION: Mapping[Operator, Operator] = {
     "notEqual": "equal",
     "notContainsAll": "containsAll",

@@ -79,23 +79,31 @@ class _Candidate:
     waiting: str | None
 
 
+#: What an Integer value may be: what the stores keep as an integer (SQLite's, PostgreSQL's
+#: bigint).
+INTEGER_RANGE = range(-(2**63), 2**63)
+
+
 def typed(value: Any, attribute_type: str) -> Any:
-    """A value as its ``attributeType`` says (None when it cannot be one, e.g. too large)."""
+    """A value as its ``attributeType`` says (None when it cannot be one: no number — ``inf``
+    and ``nan`` are none, as for criteria, ``core.criteria.as_number`` — or too large)."""
     if value is None:
         return None
-    try:
-        match attribute_type:
-            case "Number":
-                return float(value)
-            case "Integer":  # an integer, or its text, exactly: float() would round it
-                number = as_number(value) if isinstance(value, str | int) else None
-                if isinstance(number, int):
-                    return number
-                return int(float(value))
-            case "Boolean":
-                return value if isinstance(value, bool) else str(value).lower() == "true"
-    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("1e999"))
-        return None
+    match attribute_type:
+        case "Number" | "Integer":
+            scalar = int(value) if isinstance(value, bool) else value
+            number = as_number(scalar) if isinstance(scalar, str | int | float) else None
+            if number is None:
+                return None
+            if attribute_type == "Integer":  # exactly: float() would round a large one
+                whole = int(number)  # a decimal's whole part
+                return whole if whole in INTEGER_RANGE else None
+            try:
+                return float(number)
+            except OverflowError:  # an integer text of 400 digits
+                return None
+        case "Boolean":
+            return value if isinstance(value, bool) else str(value).lower() == "true"
     return str(value)
 
 

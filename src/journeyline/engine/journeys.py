@@ -195,7 +195,8 @@ class JourneyRules:
                 field = outcome.associated_value_field
                 if field is not None:
                     raw = read_key(event.attributes, field.name)
-                    value = typed(raw, field.data_type)
+                    number = typed(raw, field.data_type)  # an Integer past 64 bits is none
+                    value = None if number is None else float(number)  # as the stores keep it
                 if store.achievement_put(
                     Achievement(outcome.id, session_id, contact_id, unit.now_ms, value)
                 ):

@@ -60,8 +60,7 @@ def _attributes(event: WebEvent) -> dict[str, AttributeValue]:
     if event.search_query:
         out["search.query"] = event.search_query
     for name, attribute in event.attributes.items():
-        value = attribute.value  # a boolean stays one (an int too); a decimal becomes its text
-        out["attributes." + name] = value if isinstance(value, str | int) else str(value)
+        out["attributes." + name] = attribute.value  # as typed: 60.5 equals "60.50"
     return out
 
 

@@ -39,11 +39,13 @@ Calls
 
 Attributes and traits
     Typed ``{dataType, value}``: strings ``string``, booleans ``boolean``, integers
-    ``integer``, other numbers ``number``. Nested objects and lists are kept as compact JSON
-    strings (``products`` of an "Order Completed" survives as one ``string`` attribute); nulls
-    are dropped. At most 100 per message, names at most 255 characters. On ``page`` and
-    ``screen`` calls the page properties consumed into the page (``url``, ``title``,
-    ``referrer``, ``path``, ``search``) are not repeated as attributes.
+    ``integer``, other numbers ``number`` (an integer past the 64-bit range too: JavaScript
+    writes ``1e20`` as ``100000000000000000000``, kept as the nearest float). Nested objects
+    and lists are kept as compact JSON strings (``products`` of an "Order Completed" survives
+    as one ``string`` attribute); nulls are dropped. At most 100 per message, names at most
+    255 characters. On ``page`` and ``screen`` calls the page properties consumed into the
+    page (``url``, ``title``, ``referrer``, ``path``, ``search``) are not repeated as
+    attributes.
 
 Time
     ``createdDate`` is ``timestamp``, else ``originalTimestamp``, else ``receivedAt``, else
@@ -160,8 +162,9 @@ def typed(values: Any, field: str) -> dict[str, dict[str, Any]]:
             )
         if isinstance(value, bool):
             result[name] = {"dataType": "boolean", "value": value}
-        elif isinstance(value, int):
-            result[name] = {"dataType": "integer", "value": value}
+        elif isinstance(value, int):  # JavaScript writes 1e20 as 100000000000000000000
+            in_range = web.MIN_INT <= value <= web.MAX_INT
+            result[name] = {"dataType": "integer" if in_range else "number", "value": value}
         elif isinstance(value, float):
             result[name] = {"dataType": "number", "value": value}
         elif isinstance(value, str):

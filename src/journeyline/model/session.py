@@ -9,8 +9,8 @@ from journeyline.model.record import record
 
 EndedBy = Literal["customer", "agent", "system"]
 #: A journey event's attribute: conversation events carry ids and numbers, web events also a
-#: custom attribute's boolean (a decimal number is carried as its text, ``engine.web``).
-AttributeValue = str | bool | int
+#: custom attribute's boolean or decimal number, as typed (a criterion compares it as one).
+AttributeValue = str | bool | int | float
 
 
 @record
