@@ -11,11 +11,12 @@ import pytest
 
 from builders import T0, Conversation, agent_ended
 from conftest import FakeClock
-from journeyline.engine.effects import Dispatcher
+from journeyline.core.conversation import session_id_for
+from journeyline.engine.effects import Dispatcher, UnitView
 from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
 from journeyline.ingest.genesys_detail import Accepted, parse_item
-from journeyline.model.effects import Cursor, Envelope, SessionChanged
+from journeyline.model.effects import Cursor, Effect, Envelope, SessionChanged
 from journeyline.store import open_store
 from journeyline.store.base import Store
 
@@ -164,3 +165,51 @@ def test_old_effects_are_pruned_and_a_late_subscriber_is_told(store_url: str) ->
 
     assert _gaps(Cursor(), [first]) == [first.partition]
     assert _gaps(Cursor().after(replace(first, position=first.position - 1)), [first]) == []
+
+
+def test_a_request_whose_unit_fails_fails_alone_in_its_group_commit(store_url: str) -> None:
+    """Three requests wait while the writer is busy, so one unit of work takes them all; one
+    of them makes the engine fail (here, an in-transaction subscriber that refuses its call).
+    Only that request gets the error: the other two are applied, and acknowledged (they failed
+    with it before)."""
+    store = open_store(store_url)
+    calls = _calls(3)
+    refused = session_id_for("conv-1")
+
+    def refuse(unit: UnitView) -> list[tuple[int, Effect]]:
+        if any(getattr(effect, "session_id", None) == refused for _, effect in unit.effects):
+            raise RuntimeError("refused by the subscriber")
+        return []
+
+    engine = Engine(store, FakeClock(T0 + 60_000))
+    engine.in_transaction.append(refuse)
+    writer = Writer(engine, tick_check_seconds=0.05)
+    busy, release = threading.Event(), threading.Event()
+
+    def hold(_: Store) -> None:
+        busy.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=writer.run, args=(hold,))
+    holder.start()
+    try:
+        assert busy.wait(10)
+
+        async def three() -> list[list[str] | BaseException]:
+            tasks = [asyncio.ensure_future(writer.submit(batch)) for batch in calls]
+            await asyncio.sleep(0.05)  # all three queued behind the busy writer
+            release.set()
+            answers = await asyncio.gather(*tasks, return_exceptions=True)
+            return [a if isinstance(a, BaseException) else [r.status for r in a] for a in answers]
+
+        first, second, third = asyncio.run(three())
+        assert first == ["accepted"] * len(calls[0])
+        assert isinstance(second, RuntimeError)
+        assert third == ["accepted"] * len(calls[2])
+        stored = {s.conversation_id for s in store.snapshot().conversations}
+        assert stored == {"conv-0", "conv-2"}
+    finally:
+        release.set()
+        holder.join()
+        writer.close()
+        store.close()

@@ -3,7 +3,8 @@
 Request handlers hand their parsed batches to :meth:`Writer.submit` and await the result; the
 writer thread takes everything that is waiting (up to ``max_batch`` events), applies it in one
 transaction and then answers every waiting request. Many requests share one commit, and the
-request is acknowledged only after the commit.
+request is acknowledged only after the commit. When that unit of work fails, each request is
+applied again on its own, so that only the one at fault is answered with the error.
 
 After each commit the unit's effects go to the post-commit :class:`Dispatcher`, if there is
 one; it never holds up the acknowledgement. Time is the writer's job too: when the earliest
@@ -289,6 +290,17 @@ class Writer:
         started = time.perf_counter()
         try:
             outcome = self.engine.apply(combined)
+        except Exception as exc:
+            self.engine.forget()
+            if len(batches) > 1:  # one request's fault fails no other: each again, on its own
+                log.warning(
+                    "a group commit of %d requests failed; each is applied alone", len(batches)
+                )
+                for batch in batches:
+                    self._apply([batch])
+                return
+            batches[0].future.set_exception(exc)
+            return
         except BaseException as exc:  # answer every waiting request, then keep serving
             self.engine.forget()
             for batch in batches:
