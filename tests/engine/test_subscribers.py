@@ -17,6 +17,7 @@ from journeyline.engine.unit import Engine
 from journeyline.engine.writer import Writer
 from journeyline.ingest.genesys_detail import Accepted, parse_item
 from journeyline.model.effects import Cursor, Effect, Envelope, SessionChanged
+from journeyline.model.errors import StoreError
 from journeyline.store import open_store
 from journeyline.store.base import Store
 
@@ -167,18 +168,24 @@ def test_old_effects_are_pruned_and_a_late_subscriber_is_told(store_url: str) ->
     assert _gaps(Cursor().after(replace(first, position=first.position - 1)), [first]) == []
 
 
-def test_a_request_whose_unit_fails_fails_alone_in_its_group_commit(store_url: str) -> None:
+@pytest.mark.parametrize("store_failed", [False, True], ids=["a fault", "the store failing"])
+def test_a_request_whose_unit_fails_fails_alone_in_its_group_commit(
+    store_url: str, store_failed: bool
+) -> None:
     """Three requests wait while the writer is busy, so one unit of work takes them all; one
     of them makes the engine fail (here, an in-transaction subscriber that refuses its call).
     Only that request gets the error: the other two are applied, and acknowledged (they failed
-    with it before)."""
+    with it before). The store itself failing (a StoreError: locked, full, gone) fails them all
+    at once: applied one by one, each would only meet it again."""
     store = open_store(store_url)
     calls = _calls(3)
     refused = session_id_for("conv-1")
+    units: list[int] = []
 
     def refuse(unit: UnitView) -> list[tuple[int, Effect]]:
+        units.append(unit.unit)
         if any(getattr(effect, "session_id", None) == refused for _, effect in unit.effects):
-            raise RuntimeError("refused by the subscriber")
+            raise StoreError("the disk is full") if store_failed else RuntimeError("refused")
         return []
 
     engine = Engine(store, FakeClock(T0 + 60_000))
@@ -203,11 +210,16 @@ def test_a_request_whose_unit_fails_fails_alone_in_its_group_commit(store_url: s
             return [a if isinstance(a, BaseException) else [r.status for r in a] for a in answers]
 
         first, second, third = asyncio.run(three())
-        assert first == ["accepted"] * len(calls[0])
-        assert isinstance(second, RuntimeError)
-        assert third == ["accepted"] * len(calls[2])
         stored = {s.conversation_id for s in store.snapshot().conversations}
-        assert stored == {"conv-0", "conv-2"}
+        if store_failed:
+            assert all(isinstance(a, StoreError) for a in (first, second, third))
+            assert (stored, len(units)) == (set(), 1)  # one unit of work, tried once
+        else:
+            assert first == ["accepted"] * len(calls[0])
+            assert isinstance(second, RuntimeError)
+            assert third == ["accepted"] * len(calls[2])
+            assert stored == {"conv-0", "conv-2"}
+            assert len(units) == 4  # the group's unit, then each request's alone
     finally:
         release.set()
         holder.join()

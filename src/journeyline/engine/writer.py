@@ -3,8 +3,9 @@
 Request handlers hand their parsed batches to :meth:`Writer.submit` and await the result; the
 writer thread takes everything that is waiting (up to ``max_batch`` events), applies it in one
 transaction and then answers every waiting request. Many requests share one commit, and the
-request is acknowledged only after the commit. When that unit of work fails, each request is
-applied again on its own, so that only the one at fault is answered with the error.
+request is acknowledged only after the commit. When that unit of work fails (but for the store
+itself failing), each request is applied again on its own, so that only the one at fault is
+answered with the error.
 
 After each commit the unit's effects go to the post-commit :class:`Dispatcher`, if there is
 one; it never holds up the acknowledgement. Time is the writer's job too: when the earliest
@@ -38,6 +39,7 @@ from journeyline.config import Settings
 from journeyline.engine.effects import Dispatcher
 from journeyline.engine.inputs import Applied, Input, Outcome
 from journeyline.engine.unit import Engine
+from journeyline.model.errors import StoreError
 from journeyline.store.base import Store
 
 T = TypeVar("T")
@@ -290,19 +292,18 @@ class Writer:
         started = time.perf_counter()
         try:
             outcome = self.engine.apply(combined)
-        except Exception as exc:
+        except BaseException as exc:  # answer every waiting request, then keep serving
             self.engine.forget()
-            if len(batches) > 1:  # one request's fault fails no other: each again, on its own
+            # one request's fault fails no other: each again, on its own (not when the store
+            # itself failed — locked, full, gone —, which each would only meet again)
+            alone = isinstance(exc, Exception) and not isinstance(exc, StoreError)
+            if alone and len(batches) > 1:
                 log.warning(
                     "a group commit of %d requests failed; each is applied alone", len(batches)
                 )
                 for batch in batches:
                     self._apply([batch])
                 return
-            batches[0].future.set_exception(exc)
-            return
-        except BaseException as exc:  # answer every waiting request, then keep serving
-            self.engine.forget()
             for batch in batches:
                 batch.future.set_exception(exc)
             return
