@@ -12,7 +12,7 @@ import pytest
 from builders import COOKIE, T0, accepted, answered, web_event, web_inputs
 from conftest import SAMPLES, FakeClock
 from journeyline.core.conversation import session_id_for
-from journeyline.core.identity import cookie_contact_id
+from journeyline.core.identity import AGENT, cookie_contact_id
 from journeyline.core.websession import web_event_id
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
@@ -343,7 +343,7 @@ def test_a_returning_visitor_s_cookie_and_contact_are_not_read_again(sqlite_url:
         store._sqlite.set_trace_callback(None)  # type: ignore[attr-defined]
         ada_sessions = store.customer_web_sessions(ADA, "web")
         links = {store.session_link(session_id) for session_id in ada_sessions}
-        assert links == {("curated", True)}
+        assert links == {("curated", AGENT)}  # the agent's link stands (it was made level 1)
     finally:
         store.close()
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from journeyline.core.identity import (
     FIRST_NAME_TRAITS,
     LAST_NAME_TRAITS,
+    NO_MATCH,
     ConversationLink,
     Decision,
     Draft,
@@ -97,6 +98,9 @@ def visitor(
     for event in sorted(events, key=_time_order):  # in time order, whatever the arrival's
         if identifies(event):
             contact = _observe(draft, contact, event, claims, may_match=may_match)
+    match = contact.unverified_match
+    if match is not None and live(draft.contact(match), now) is None:
+        contact = replace(contact, **NO_MATCH)  # the contact it matched is gone (deleted)
     if contact != holder:
         draft.put_contact(contact)
     if holder is None:
@@ -135,8 +139,9 @@ def _observe(
     ``may_match`` — a match to another contact that owns what the event names.
 
     An event earlier than the ones already applied (it came late) takes their place where
-    the first one decides: the claim of what it names is dated, and made by its cookie and
-    deployment; the match it makes replaces a later one; the contact was identified then.
+    the first one decides — on the visitor's own contact (``may_match``): the claim this
+    cookie made of what it names is dated by it, and made through its deployment; the match it
+    makes replaces a later one; the contact was identified then.
     So a visitor's events give the same contact in any arrival order (names excepted: the
     first to arrive fills an empty name)."""
     now = event.created_ms
@@ -149,9 +154,11 @@ def _observe(
         if owner is not None and owner.id == contact.id:
             held = draft.identifier(key)
             if (
-                held is not None
+                may_match
+                and held is not None
                 and held.source == WEB_CLAIM
                 and not held.verified
+                and held.claimed_by == event.customer_cookie_id
                 and now < held.created_ms
             ):
                 draft.redate(
@@ -194,7 +201,7 @@ def _observe(
     )
     if contact.type == "Ephemeral" and (pii or contact.first_name or contact.last_name):
         contact = replace(contact, type="Identified", modified_ms=now, identified_ms=now)
-    elif contact.identified_ms is not None and now < contact.identified_ms and (pii or names):
+    elif may_match and (pii or names) and now < (contact.identified_ms or now):
         unchanged = contact.modified_ms == contact.identified_ms  # since it was identified
         contact = replace(
             contact,

@@ -287,6 +287,10 @@ class Identity:
         wanted.difference_update(known.contacts)
         contacts = self.store.contacts_get(wanted)
         known.contacts.update({contact_id: contacts.get(contact_id) for contact_id in wanted})
+        matched = {c.unverified_match for c in contacts.values() if c.unverified_match}
+        matched.difference_update(known.contacts)  # whether the contacts they matched live on
+        found_matched = self.store.contacts_get(matched)
+        known.contacts.update({contact_id: found_matched.get(contact_id) for contact_id in matched})
         unknown: dict[str, list[str]] = {}
         for session_type, cookie in cookies:
             unowned = known.identifiers[("Cookie", cookie)] is None
@@ -316,7 +320,9 @@ class Identity:
         load = _Loader(self.store, known)
         found = load.identifier(("Cookie", cookie))
         holder = load.owner(("Cookie", cookie))
-        load.contact(rules.cookie_contact_id(cookie))
+        for candidate in (holder, load.contact(rules.cookie_contact_id(cookie))):
+            if candidate is not None and candidate.unverified_match:
+                load.contact(candidate.unverified_match)  # still there? (core.recognition)
         if holder is not None and rules.expired(holder, first.created_ms):
             load.identifiers_of(holder.id)
         for event in events:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from journeyline.core import websession
 from journeyline.core.card import web_card_due_ms, web_card_for
+from journeyline.core.identity import AGENT, UNVERIFIED, VERIFIED
 from journeyline.engine.effects import Effects
 from journeyline.model.effects import (
     JourneyEventAdded,
@@ -43,7 +44,7 @@ class _Visitor:
     keys: set[str] = field(default_factory=set)
     session_of: dict[str, str] = field(default_factory=dict)  # event key -> session id
     sessions: dict[str, WebSession] = field(default_factory=dict)  # as last stored
-    links: dict[str, tuple[str | None, bool]] = field(default_factory=dict)  # each's, stored
+    links: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # each's, stored
     link: tuple[str | None, bool] | None = None  # the contact its sessions were last linked to
     name: str | None = None  # that contact's name, as its cards show it
 
@@ -114,8 +115,7 @@ class WebProjector:
             visitor.sessions[session.id] = session
             for e in events:
                 visitor.session_of[e.key] = session.id
-        stored = self.store.session_links(visitor.sessions) if visitor.sessions else {}
-        visitor.links = {sid: (contact, bool(level)) for sid, (contact, level) in stored.items()}
+        visitor.links = self.store.session_links(visitor.sessions) if visitor.sessions else {}
         return visitor
 
     def session_of(self, partition: str, key: str) -> str | None:
@@ -157,6 +157,7 @@ class WebProjector:
         before = {visitor.session_of[e.key] for e in cluster if e.key in visitor.session_of}
         fresh_keys = {e.key for e in fresh}
         contact_id, verified = link
+        linked = (contact_id, VERIFIED if verified else UNVERIFIED)
         # after a cache miss the name is as stored: taken as unchanged
         old_name = visitor.name if visitor.link is not None else customer_name
         visitor.link, visitor.name = link, customer_name
@@ -166,16 +167,17 @@ class WebProjector:
             after.add(session.id)
             previous_session = visitor.sessions.get(session.id)  # None: not stored yet
             stored_link = visitor.links.get(session.id)
+            kept = stored_link if stored_link is not None and stored_link[1] == AGENT else linked
             self._session_effects(
                 previous_session,
                 session,
-                contact_id,
+                kept[0],
                 now_ms,
                 (old_name, customer_name),
-                stored_link is not None and stored_link[0] != contact_id,  # a new name shows
+                stored_link is not None and stored_link[0] != kept[0],  # a new name shows
             )
             visitor.sessions[session.id] = session
-            visitor.links[session.id] = link
+            visitor.links[session.id] = kept
             known = session.id in before and all(
                 visitor.session_of.get(e.key) == session.id
                 for e in events
@@ -183,10 +185,10 @@ class WebProjector:
             )
             if appended_only and known:
                 write = [e for e in events if e.key in fresh_keys]
-                self.pending.append(WebSessionWrite(session, write, contact_id, verified, False))
+                self.pending.append(WebSessionWrite(session, write, *kept, False))
             else:  # all its events, replacing those stored (when it is)
                 stored = previous_session is not None
-                self.pending.append(WebSessionWrite(session, events, contact_id, verified, stored))
+                self.pending.append(WebSessionWrite(session, events, *kept, stored))
             for e in events:
                 previous = visitor.session_of.get(e.key)
                 if previous is not None and previous != session.id and e.key not in fresh_keys:
@@ -201,11 +203,11 @@ class WebProjector:
             self.deadlines.append((stale, kind, None))
         for session_id in sorted(visitor.sessions.keys() - after):  # the visitor's others
             stored_link = visitor.links.get(session_id)
-            if stored_link == link:
-                continue
+            if stored_link == linked or (stored_link is not None and stored_link[1] == AGENT):
+                continue  # an agent's verification of a session stands
             session = visitor.sessions[session_id]  # its events and card as they were
-            self.pending.append(WebSessionWrite(session, [], contact_id, verified, False))
-            visitor.links[session_id] = link
+            self.pending.append(WebSessionWrite(session, [], *linked, False))
+            visitor.links[session_id] = linked
             self._session_effects(
                 session,
                 session,

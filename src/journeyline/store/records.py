@@ -64,7 +64,7 @@ class WebSessionWrite:
     session: WebSession
     events: Sequence[WebEvent]
     contact_id: str | None
-    verified: bool
+    level: int  # the link's: 0 unverified, 1 verified, 2 an agent's (a bool reads as 0 or 1)
     replace: bool
 
 

@@ -40,7 +40,7 @@ class WebMixin:
                     w.session.type,
                     w.session.customer_cookie_id,
                     w.contact_id,
-                    int(w.verified),
+                    int(w.level),
                     w.session.created_ms,
                     w.session.last_event_ms,
                     _encoder.encode(w.session),
