@@ -3,14 +3,21 @@ merged heads never): the clock's tick removes them, on the injected clock; a rep
 
 from __future__ import annotations
 
-from builders import COOKIE, T0, web_event, web_inputs
-from conftest import FakeClock
+from pathlib import Path
+from typing import Any
+
+from builders import COOKIE, SHOP, T0, web_event, web_inputs
+from conftest import FakeClock, migrated_sqlite
 from journeyline.core.identity import CONTACT_TTL_MS, cookie_contact_id
 from journeyline.engine.inputs import CommandInput
 from journeyline.engine.replay import rebuild
 from journeyline.engine.unit import Engine
+from journeyline.ingest import genesys_web as web
+from journeyline.ingest.enrich import GeoLookup
+from journeyline.ingest.genesys_web import AcceptedWeb
 from journeyline.model.commands import ContactFields, CreateContact
 from journeyline.model.effects import ContactCreated, ContactDeleted, IdentifierReleased
+from journeyline.store import open_store
 from journeyline.store.base import Store
 
 DAY = 86_400_000
@@ -88,3 +95,53 @@ def test_a_batch_after_an_expiry_runs_the_tick_first_and_a_rebuild_agrees(store:
     live = store.snapshot()
     rebuild(store, clock)
     assert store.snapshot() == live
+
+
+ADA = COOKIE
+EVE = OTHER
+EMAIL = {"email": {"dataType": "string", "value": "eve@example.com"}}
+EXPIRY = CONTACT_TTL_MS // 1000  # seconds after Eve's last activity (T0)
+
+
+def _item(cookie: str, seconds: float, received: int, **fields: Any) -> AcceptedWeb:
+    ctx = web.Context(SHOP, received, None, None, GeoLookup(None))
+    return web.parse_web(web_event(cookie, seconds, **fields), ctx)
+
+
+def _unverified_match(path: Path, sqlite_template: Path, batches: list[list[int]]) -> object:
+    store = open_store(migrated_sqlite(sqlite_template, path))
+    try:
+        received = T0 + (EXPIRY - 60) * 1000  # the clock: Eve not expired yet
+        clock = FakeClock(T0 + 1000)
+        engine = Engine(store, clock)
+        assert (
+            not engine.apply([_item(EVE, 0, T0 + 1000, name="identified", traits=EMAIL)])
+            .results[0]
+            .error
+        )
+        clock.now_ms = received
+        events = {
+            1: _item(ADA, EXPIRY - 600, received, name="identified", traits=EMAIL),  # Eve lives
+            2: _item(ADA, EXPIRY + 120, received),  # sent 2 min after Eve's expiry (clock skew)
+        }
+        for batch in batches:
+            for applied in engine.apply([events[i] for i in batch]).results:
+                assert applied.error is None, applied.error
+        contact = store.contact_get(cookie_contact_id(ADA))
+        assert contact is not None
+        return contact.unverified_match
+    finally:
+        store.close()
+
+
+def test_a_match_to_a_contact_idle_past_its_expiry_stands_until_it_is_removed(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Ada types Eve's email while Eve lives (a match), then views a page stamped just after
+    Eve's expiry, before the clock's tick removed her: the match stands, in one batch or two
+    (a match to a contact not live was dropped, so the batching decided; only a contact that
+    is gone drops its matches)."""
+    one_batch = _unverified_match(tmp_path / "a.db", sqlite_template, [[1, 2]])
+    two_batches = _unverified_match(tmp_path / "b.db", sqlite_template, [[1], [2]])
+    assert one_batch is not None  # the match made while Eve lived
+    assert two_batches == one_batch

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import SHOP, T0, web_event
+from builders import SHOP, T0, effects_of, web_event
 from conftest import FakeClock
 from journeyline.core.identity import AGENT, cookie_contact_id
 from journeyline.core.websession import web_event_id
@@ -17,21 +17,49 @@ from journeyline.engine.unit import Engine
 from journeyline.ingest import genesys_web as web
 from journeyline.ingest.enrich import GeoLookup
 from journeyline.model import commands
+from journeyline.model.card import WebCard
+from journeyline.model.contact import Identifier
+from journeyline.model.effects import Envelope, JourneyEventAdded, SessionChanged
 from journeyline.store.base import Store
 
 ADA = "0b6f5a34-9a9e-4f0c-8d1d-6c2a8f7b9e10"
 EVE = "5e3c9b1a-7d2f-4e6a-b8c0-1f2e3d4c5b6a"
 EMAIL = {"email": {"dataType": "string", "value": "eve@example.com"}}
+EVE_TRAITS = {**EMAIL, "givenName": {"dataType": "string", "value": "Eve"}}
 
 
 def _visit(engine: Engine, cookie: str, seconds: float, received: int, **fields: Any) -> str:
+    return _visit_effects(engine, cookie, seconds, received, **fields)[0]
+
+
+def _visit_effects(
+    engine: Engine, cookie: str, seconds: float, received: int, **fields: Any
+) -> tuple[str, list[Envelope]]:
+    """A web event of ``cookie`` at ``seconds``, received at ``received``: its session, and
+    the effects of its batch."""
     ctx = web.Context(SHOP, received, None, None, GeoLookup(None))
     item = web.parse_web(web_event(cookie, seconds, **fields), ctx)
-    [applied] = engine.apply([item]).results
+    outcome = engine.apply([item])
+    [applied] = outcome.results
     assert applied.error is None, applied.error
     session_id = engine.store.session_of_event(web_event_id(item.event.key))
     assert session_id is not None
-    return session_id
+    return session_id, list(outcome.effects)
+
+
+def _verified_as_eve(store: Store, clock: FakeClock) -> tuple[Engine, str, Identifier]:
+    """Eve identifies; Ada views a page; an agent verifies Ada's session as Eve (the cookie
+    moves to Eve). The engine, Ada's session, and Eve's email identifier."""
+    engine = Engine(store, clock)
+    _visit(engine, EVE, 0, T0 + 600_000, name="identified", traits=EMAIL)
+    morning = _visit(engine, ADA, 10, T0 + 600_000)
+    eve = store.identifier_get("Email", "eve@example.com")
+    assert eve is not None
+    verify = commands.VerifySession(
+        actor="agent-1", at_ms=clock(), contact_id=eve.contact_id, session_id=morning, cookie=ADA
+    )
+    _command(engine, "cmd-verify", verify)
+    return engine, morning, eve
 
 
 def _rebuilds_as_live(store: Store, clock: FakeClock) -> None:
@@ -81,15 +109,7 @@ def test_a_later_visit_does_not_undo_an_agents_verification_after_the_cookie_is_
     verified keeps the agent's link to Eve when Ada comes back a day later (the relink had
     moved it to Ada's own contact)."""
     clock = FakeClock(T0 + 600_000)
-    engine = Engine(store, clock)
-    _visit(engine, EVE, 0, T0 + 600_000, name="identified", traits=EMAIL)
-    morning = _visit(engine, ADA, 10, T0 + 600_000)
-    eve = store.identifier_get("Email", "eve@example.com")
-    assert eve is not None
-    verify = commands.VerifySession(
-        actor="agent-1", at_ms=clock(), contact_id=eve.contact_id, session_id=morning, cookie=ADA
-    )
-    _command(engine, "cmd-verify", verify)
+    engine, morning, eve = _verified_as_eve(store, clock)
     release = commands.ReleaseIdentifier(
         actor="agent-1", at_ms=clock(), contact_id=eve.contact_id, type="Cookie", value=ADA
     )
@@ -159,3 +179,53 @@ def test_an_event_sent_before_an_agent_moved_the_cookie_does_not_redate_the_othe
         contact_before.modified_ms,
         contact_before.identified_ms,
     )
+
+
+def test_deleting_the_agents_contact_gives_the_session_back_to_its_visitor(store: Store) -> None:
+    """An agent verifies Ada's session as Eve (the cookie moves to Eve), then deletes Eve's
+    contact: the session is moved to no contact (level 2 kept), the cookie is nobody's and
+    Ada's own contact takes it back. Ada's next page view, in the same session, links it to
+    Ada again (an agent's link stands only while it names a contact, as for conversations;
+    it stayed linked to nobody, for good)."""
+    clock = FakeClock(T0 + 600_000)
+    engine, morning, eve = _verified_as_eve(store, clock)
+    _command(
+        engine,
+        "cmd-delete",
+        commands.DeleteContact(actor="agent-1", at_ms=clock(), id=eve.contact_id),
+    )
+    assert store.session_links([morning]) == {morning: (None, AGENT)}
+    same, effects = _visit_effects(
+        engine, ADA, 60, T0 + 600_000
+    )  # a minute later: the same session
+    assert same == morning
+    ada = cookie_contact_id(ADA)
+    [added] = effects_of(effects, JourneyEventAdded)
+    assert added.contact_id == ada  # the visitor is Ada again
+    assert store.session_links([morning])[morning][0] == ada
+    _rebuilds_as_live(store, clock)
+
+
+def test_an_event_of_a_session_an_agent_verified_names_the_sessions_contact(store: Store) -> None:
+    """Ada types Eve's email (an unverified match to Eve, who has a name); an agent verifies
+    Ada's session as Ada herself. Ada views another page in that session: the session keeps
+    the agent's link to Ada, and so do its new journey event (segments of customer scope and
+    outcomes are recorded against it) and its card (both named Eve, the visitor's match)."""
+    clock = FakeClock(T0 + 600_000)
+    engine = Engine(store, clock)
+    _visit(engine, EVE, 0, T0 + 600_000, name="identified", traits=EVE_TRAITS)
+    morning = _visit(engine, ADA, 10, T0 + 600_000, name="identified", traits=EMAIL)
+    ada = cookie_contact_id(ADA)
+    verify = commands.VerifySession(
+        actor="agent-1", at_ms=clock(), contact_id=ada, session_id=morning, cookie=ADA
+    )
+    _command(engine, "cmd-verify", verify)
+    same, effects = _visit_effects(engine, ADA, 60, T0 + 600_000)
+    assert same == morning
+    assert store.session_links([morning]) == {morning: (ada, AGENT)}
+    [changed] = effects_of(effects, SessionChanged)
+    [added] = effects_of(effects, JourneyEventAdded)
+    assert (changed.contact_id, added.contact_id) == (ada, ada)
+    assert isinstance(changed.after, WebCard)
+    assert changed.after.customer_name == "Unknown"  # Ada gave no name; Eve did
+    _rebuilds_as_live(store, clock)

@@ -99,7 +99,7 @@ def visitor(
         if identifies(event):
             contact = _observe(draft, contact, event, claims, may_match=may_match)
     match = contact.unverified_match
-    if match is not None and live(draft.contact(match), now) is None:
+    if match is not None and draft.contact(match) is None:  # expired but there, it stands
         contact = replace(contact, **NO_MATCH)  # the contact it matched is gone (deleted)
     if contact != holder:
         draft.put_contact(contact)

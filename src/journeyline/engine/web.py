@@ -17,6 +17,7 @@ from journeyline.core import websession
 from journeyline.core.card import web_card_due_ms, web_card_for
 from journeyline.core.identity import AGENT, UNVERIFIED, VERIFIED
 from journeyline.engine.effects import Effects
+from journeyline.engine.queries import customer_name as customer_name_of
 from journeyline.model.effects import (
     JourneyEventAdded,
     SessionChanged,
@@ -47,6 +48,12 @@ class _Visitor:
     links: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # each's, stored
     link: tuple[str | None, bool] | None = None  # the contact its sessions were last linked to
     name: str | None = None  # that contact's name, as its cards show it
+
+
+def _agents(link: tuple[str | None, int]) -> bool:
+    """Whether a session's stored link is an agent's, to a contact: it stands (an agent's link
+    to no contact, its contact deleted, goes back to the visitor's)."""
+    return link[1] == AGENT and link[0] is not None
 
 
 def _attributes(event: WebEvent) -> dict[str, AttributeValue]:
@@ -163,21 +170,27 @@ class WebProjector:
         visitor.link, visitor.name = link, customer_name
         moved: list[tuple[WebEvent, str]] = []  # events a re-keyed session handed to another
         after: set[str] = set()
+        contact_of: dict[str, str | None] = {}  # each refolded session's contact
         for session, events in websession.sessionize(cluster, self.timeout_ms):
             after.add(session.id)
             previous_session = visitor.sessions.get(session.id)  # None: not stored yet
             stored_link = visitor.links.get(session.id)
-            kept = stored_link if stored_link is not None and stored_link[1] == AGENT else linked
+            kept = stored_link if stored_link is not None and _agents(stored_link) else linked
+            names = (old_name, customer_name)
+            if kept is not linked:  # the agent's contact, and its name, stay the session's
+                name = customer_name_of(self.store, kept[0])
+                names = (name, name)
             self._session_effects(
                 previous_session,
                 session,
                 kept[0],
                 now_ms,
-                (old_name, customer_name),
+                names,
                 stored_link is not None and stored_link[0] != kept[0],  # a new name shows
             )
             visitor.sessions[session.id] = session
             visitor.links[session.id] = kept
+            contact_of[session.id] = kept[0]
             known = session.id in before and all(
                 visitor.session_of.get(e.key) == session.id
                 for e in events
@@ -203,7 +216,7 @@ class WebProjector:
             self.deadlines.append((stale, kind, None))
         for session_id in sorted(visitor.sessions.keys() - after):  # the visitor's others
             stored_link = visitor.links.get(session_id)
-            if stored_link == linked or (stored_link is not None and stored_link[1] == AGENT):
+            if stored_link == linked or (stored_link is not None and _agents(stored_link)):
                 continue  # an agent's verification of a session stands
             session = visitor.sessions[session_id]  # its events and card as they were
             self.pending.append(WebSessionWrite(session, [], *linked, False))
@@ -227,7 +240,7 @@ class WebProjector:
                     session_type=event.session_type,
                     created_ms=event.created_ms,
                     attributes=_attributes(event),
-                    contact_id=contact_id,
+                    contact_id=contact_of[visitor.session_of[event.key]],
                     moved_from=moved_from,
                 )
             )
