@@ -9,10 +9,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from builders import COOKIE, T0, accepted, answered, web_event, web_inputs
+from builders import accepted, answered, web_event, web_inputs
 from conftest import SAMPLES, FakeClock
 from journeyline.core.conversation import session_id_for
-from journeyline.core.identity import AGENT, cookie_contact_id
+from journeyline.core.identity import AGENT
 from journeyline.core.websession import web_event_id
 from journeyline.engine.effects import COMMANDS_KEY, partition_for
 from journeyline.engine.identity import COMMAND_KIND, decode_command, encode_command
@@ -406,26 +406,3 @@ def test_a_visitor_matched_later_has_all_their_sessions_linked_to_the_match(
         assert store.snapshot() == live
     finally:
         store.close()
-
-
-def test_a_late_web_event_does_not_redate_an_agents_claim_of_the_cookie(store: Store) -> None:
-    """An agent claims (verifies) a visitor's cookie for the visitor's own contact at 3 s; a
-    web event of 1 s that arrives after that must not re-date the agent's claim to 1 s: the
-    re-dating is for the cookie's own ``webCookie`` claim, which dates from its events."""
-    engine = Engine(store, FakeClock(T0 + 3_600_000))
-    own = cookie_contact_id(COOKIE)
-    engine.apply(web_inputs(web_event(COOKIE, 2)))
-    claim = commands.ClaimIdentifier(
-        actor="agent-1", at_ms=T0 + 3_000, contact_id=own, type="Cookie", value=COOKIE
-    )
-    [answer] = engine.apply([CommandInput("cmd-claim", claim)]).results
-    assert answer.error is None, answer.error
-    claimed = store.identifier_get("Cookie", COOKIE)
-    assert claimed is not None
-    assert (claimed.source, claimed.created_ms) == ("agentVerified", T0 + 3_000)
-    engine.apply(web_inputs(web_event(COOKIE, 1)))  # sent before the claim, arrived after it
-    after = store.identifier_get("Cookie", COOKIE)
-    assert after == claimed
-    live = store.snapshot()
-    rebuild(store, FakeClock(T0 + 3_600_000))
-    assert store.snapshot() == live

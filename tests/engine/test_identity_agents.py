@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import SHOP, T0, effects_of, web_event
+from builders import COOKIE, SHOP, T0, effects_of, web_event, web_inputs
 from conftest import FakeClock
 from journeyline.core.identity import AGENT, cookie_contact_id
 from journeyline.core.websession import web_event_id
@@ -229,3 +229,24 @@ def test_an_event_of_a_session_an_agent_verified_names_the_sessions_contact(stor
     assert isinstance(changed.after, WebCard)
     assert changed.after.customer_name == "Unknown"  # Ada gave no name; Eve did
     _rebuilds_as_live(store, clock)
+
+
+def test_a_late_web_event_does_not_redate_an_agents_claim_of_the_cookie(store: Store) -> None:
+    """An agent claims (verifies) a visitor's cookie for the visitor's own contact at 3 s; a
+    web event of 1 s that arrives after that must not re-date the agent's claim to 1 s: the
+    re-dating is for the cookie's own ``webCookie`` claim, which dates from its events."""
+    engine = Engine(store, FakeClock(T0 + 3_600_000))
+    own = cookie_contact_id(COOKIE)
+    engine.apply(web_inputs(web_event(COOKIE, 2)))
+    claim = commands.ClaimIdentifier(
+        actor="agent-1", at_ms=T0 + 3_000, contact_id=own, type="Cookie", value=COOKIE
+    )
+    [answer] = engine.apply([CommandInput("cmd-claim", claim)]).results
+    assert answer.error is None, answer.error
+    claimed = store.identifier_get("Cookie", COOKIE)
+    assert claimed is not None
+    assert (claimed.source, claimed.created_ms) == ("agentVerified", T0 + 3_000)
+    engine.apply(web_inputs(web_event(COOKIE, 1)))  # sent before the claim, arrived after it
+    after = store.identifier_get("Cookie", COOKIE)
+    assert after == claimed
+    _rebuilds_as_live(store, FakeClock(T0 + 3_600_000))

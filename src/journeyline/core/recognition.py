@@ -161,14 +161,7 @@ def _observe(
                 and held.claimed_by == event.customer_cookie_id
                 and now < held.created_ms
             ):
-                draft.redate(
-                    replace(
-                        held,
-                        created_ms=now,
-                        claimed_by=event.customer_cookie_id,
-                        deployment_id=event.deployment_id,
-                    )
-                )
+                draft.redate(replace(held, created_ms=now, deployment_id=event.deployment_id))
             continue
         if owner is None:
             claims[key] = Identifier(

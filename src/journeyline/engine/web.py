@@ -46,8 +46,8 @@ class _Visitor:
     session_of: dict[str, str] = field(default_factory=dict)  # event key -> session id
     sessions: dict[str, WebSession] = field(default_factory=dict)  # as last stored
     links: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # each's, stored
-    link: tuple[str | None, bool] | None = None  # the contact its sessions were last linked to
-    name: str | None = None  # that contact's name, as its cards show it
+    named: bool = False  # ``name`` is the one its cards last showed (not after a cache miss)
+    name: str | None = None  # its contact's name, as its cards show it
 
 
 def _agents(link: tuple[str | None, int]) -> bool:
@@ -122,7 +122,7 @@ class WebProjector:
             visitor.sessions[session.id] = session
             for e in events:
                 visitor.session_of[e.key] = session.id
-        visitor.links = self.store.session_links(visitor.sessions) if visitor.sessions else {}
+        visitor.links = self.store.session_links(visitor.sessions)
         return visitor
 
     def session_of(self, partition: str, key: str) -> str | None:
@@ -166,8 +166,8 @@ class WebProjector:
         contact_id, verified = link
         linked = (contact_id, VERIFIED if verified else UNVERIFIED)
         # after a cache miss the name is as stored: taken as unchanged
-        old_name = visitor.name if visitor.link is not None else customer_name
-        visitor.link, visitor.name = link, customer_name
+        old_name = visitor.name if visitor.named else customer_name
+        visitor.named, visitor.name = True, customer_name
         moved: list[tuple[WebEvent, str]] = []  # events a re-keyed session handed to another
         after: set[str] = set()
         contact_of: dict[str, str | None] = {}  # each refolded session's contact
